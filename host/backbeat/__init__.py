@@ -1,0 +1,3 @@
+"""backbeat: host tooling for the backbeat exercise timer."""
+
+__version__ = "0.1.0"
