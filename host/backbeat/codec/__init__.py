@@ -1,0 +1,1 @@
+"""Binary formats shared with the device: compiled routines (.bbr)."""
