@@ -130,12 +130,14 @@ class PWM:
         self._record()
 
     def sounding(self):
-        """(ms, freq) for each change, with freq 0 while the duty is 0 (silent)."""
+        """(ms, freq) each time what is heard changes, from silence; freq 0 is silent (duty 0)."""
         out = []
+        heard = 0
         for t, hz, duty in self.changes:
             f = hz if duty else 0
-            if not out or out[-1][1] != f:
+            if f != heard:
                 out.append((t, f))
+                heard = f
         return out
 
 
