@@ -17,5 +17,50 @@ def main() -> None:
     """
 
 
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def check(files: tuple[str, ...]) -> None:
+    """Check routine FILEs and report every error in all of them.
+
+    Errors go to stderr as FILE:LINE:COL: error: WHAT (hint: FIX); the exit
+    status is 2 when there is any.
+    """
+    from backbeat.routine.report import check_report
+
+    messages, summary, ok = check_report(files)
+    for message in messages:
+        click.echo(message, err=True)
+    click.echo(summary, err=not ok)
+    if not ok:
+        raise SystemExit(2)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@click.option("--level", type=click.IntRange(min=0), default=0, show_default=True, help="Progression level.")
+def show(file: str, as_json: bool, level: int) -> None:
+    """Dry run: print the timeline of the routine in FILE, segment by segment."""
+    from backbeat.routine import RoutineErrors, load_routine
+    from backbeat.routine.report import dry_run_json, dry_run_table
+
+    try:
+        timeline = load_routine(file, level)
+    except RoutineErrors as errors:
+        for error in errors.errors:
+            click.echo(str(error), err=True)
+        raise SystemExit(2) from None
+    click.echo(dry_run_json(timeline) if as_json else dry_run_table(timeline))
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the routine language (for yaml-language-server)."""
+    from backbeat.routine.schema import schema_json
+
+    click.echo(schema_json())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
