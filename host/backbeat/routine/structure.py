@@ -408,7 +408,13 @@ def _breathe(c: _Collector, node: Node, breath: BreathPattern | None) -> Breathe
     if "pattern" in node:
         pattern = c.get(v.breath_pattern, node.get("pattern"), "pattern")
         if pattern is None and len(c.problems) == before:
-            c.add(Invalid("breathe cannot have pattern none", v.PATTERN_HINT, node.get("pattern")))
+            c.add(
+                Invalid(
+                    "breathe cannot have pattern none",
+                    "write a pattern such as 4-6, or leave `pattern` out to use `breath`",
+                    node.get("pattern"),
+                )
+            )
     elif breath is None:
         c.add(
             Invalid(

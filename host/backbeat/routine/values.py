@@ -141,12 +141,12 @@ def duration(
         if zero_ok:
             hint = f"write 0 to leave it out, or at least {format_ms(minimum)}"
         else:
-            hint = f"{what} lasts at least {format_ms(minimum)}"
+            hint = f"make it at least {format_ms(minimum)}"
         raise Invalid(f"{what} is {format_ms(ms)}, shorter than {format_ms(minimum)}", hint, node)
     if ms > maximum:
         raise Invalid(
             f"{what} is {format_ms(ms)}, longer than {format_ms(maximum)}",
-            f"{what} lasts at most {format_ms(maximum)}; split it into several steps",
+            f"make it at most {format_ms(maximum)}, or split it into several steps",
             node,
         )
     return ms
@@ -168,6 +168,8 @@ def count(node: Node, what: str, minimum: int = 1, maximum: int | None = COUNT_M
             node,
         )
     value = node.value
+    if maximum is None and value < minimum:
+        raise Invalid(f"{what} is {value}, less than {minimum}", f"make it {minimum} or more", node)
     if value < minimum or (maximum is not None and value > maximum):
         raise Invalid(
             f"{what} is {value}, outside {limits}", f"{what} is a whole number {limits}", node
@@ -234,7 +236,8 @@ def breath_pattern(node: Node, what: str) -> BreathPattern | None:
     if not all(re.fullmatch(_NUMBER, p) for p in parts):
         raise Invalid(f"{what} {written!r} is not a breath pattern", PATTERN_HINT, node)
     if not 2 <= len(parts) <= 4:
-        raise Invalid(f"{what} {written!r} has {len(parts)} phases, not 2 to 4", PATTERN_HINT, node)
+        phases = "1 phase" if len(parts) == 1 else f"{len(parts)} phases"
+        raise Invalid(f"{what} {written!r} has {phases}, not 2 to 4", PATTERN_HINT, node)
     phases = []
     for name, part in zip(_PHASE_NAMES[len(parts)], parts, strict=True):
         ms = Decimal(part) * SECOND
