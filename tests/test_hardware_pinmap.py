@@ -45,7 +45,7 @@ GP_TO_PHYSICAL = {name: number for number, name in PICO_HEADER.items() if name.s
 WOKWI_PART_PINS = {
     "wokwi-pi-pico": (
         {name for name in PICO_HEADER.values() if name != "GND"}
-        | {"GND.%d" % i for i in range(1, 9)}
+        | {f"GND.{i}" for i in range(1, 9)}
     ),
     "board-ssd1306": {"GND", "VCC", "SCL", "SDA"},
     "wokwi-buzzer": {"1", "2"},
@@ -75,7 +75,7 @@ class PinMapError(ValueError):
 
 
 def gp_name(gpio):
-    return "GP%d" % gpio
+    return f"GP{gpio}"
 
 
 def i2c_role(gpio):
@@ -91,7 +91,7 @@ def read_board_constants(path):
     """The pin map constants of a board profile: {name: int}; raises PinMapError."""
     path = Path(path)
     if not path.is_file():
-        raise PinMapError("%s is missing: the board profile defines the pin map" % path)
+        raise PinMapError(f"{path} is missing: the board profile defines the pin map")
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = {}
     for node in tree.body:
@@ -112,14 +112,14 @@ def read_board_constants(path):
         )
         if not is_const_call:
             raise PinMapError(
-                "%s:%d: %s must be assigned const(<integer>)" % (path, node.lineno, target.id)
+                f"{path}:{node.lineno}: {target.id} must be assigned const(<integer>)"
             )
         if target.id in found:
-            raise PinMapError("%s:%d: %s is assigned twice" % (path, node.lineno, target.id))
+            raise PinMapError(f"{path}:{node.lineno}: {target.id} is assigned twice")
         found[target.id] = value.args[0].value
     missing = [name for name in BOARD_CONSTANTS if name not in found]
     if missing:
-        raise PinMapError("%s: missing constants: %s" % (path, ", ".join(missing)))
+        raise PinMapError(f"{path}: missing constants: {', '.join(missing)}")
     return found
 
 
@@ -151,7 +151,7 @@ def _find_table(tables, first_header, source):
     for table in tables:
         if table and table[0] and table[0][0] == first_header:
             return table
-    raise PinMapError("%s: no table whose first column is %r" % (source, first_header))
+    raise PinMapError(f"{source}: no table whose first column is {first_header!r}")
 
 
 def read_pins_table(path):
@@ -161,14 +161,14 @@ def read_pins_table(path):
     header = table[0]
     expected = ["Constant", "Value", "Pico pin", "Physical pin", "Connects to"]
     if header != expected:
-        raise PinMapError("%s: pin map header is %r, expected %r" % (path, header, expected))
+        raise PinMapError(f"{path}: pin map header is {header!r}, expected {expected!r}")
     rows = {}
     for cells in table[1:]:
         if len(cells) != len(expected):
-            raise PinMapError("%s: row %r has %d cells" % (path, cells, len(cells)))
+            raise PinMapError(f"{path}: row {cells!r} has {len(cells)} cells")
         name = _unquote(cells[0])
         if name in rows:
-            raise PinMapError("%s: %s appears twice" % (path, name))
+            raise PinMapError(f"{path}: {name} appears twice")
         rows[name] = {
             "value": int(_unquote(cells[1]), 0),
             "pin": cells[2],
@@ -176,7 +176,7 @@ def read_pins_table(path):
         }
     missing = [name for name in BOARD_CONSTANTS if name not in rows]
     if missing:
-        raise PinMapError("%s: pin map lacks %s" % (path, ", ".join(missing)))
+        raise PinMapError(f"{path}: pin map lacks {', '.join(missing)}")
     return rows
 
 
@@ -188,7 +188,7 @@ def read_readme_wiring(path):
     header = table[0]
     for column in ("Pico pin", "Physical pin", "Signal"):
         if column not in header:
-            raise PinMapError("%s: wiring table has no %r column" % (path, column))
+            raise PinMapError(f"{path}: wiring table has no {column!r} column")
     pin_col = header.index("Pico pin")
     phys_col = header.index("Physical pin")
     signal_col = header.index("Signal")
@@ -222,7 +222,7 @@ def read_svg(path):
         signal = element.get("data-signal")
         if signal is not None:
             if signal in signals:
-                raise PinMapError("%s: data-signal %s appears twice" % (path, signal))
+                raise PinMapError(f"{path}: data-signal {signal} appears twice")
             pin_labels = [
                 _text_of(child)
                 for child in element.iter()
@@ -269,32 +269,32 @@ def read_wokwi(path):
     path = Path(path)
     diagram = json.loads(path.read_text(encoding="utf-8"))
     if diagram.get("version") != 1:
-        raise PinMapError("%s: version must be 1" % path)
+        raise PinMapError(f"{path}: version must be 1")
     parts = {}
     for part in diagram["parts"]:
         if part["id"] in parts:
-            raise PinMapError("%s: part id %s appears twice" % (path, part["id"]))
+            raise PinMapError(f"{path}: part id {part['id']} appears twice")
         parts[part["id"]] = part
     nets = _Nets()
     for part_id, part in parts.items():
         for group in WOKWI_JOINED_PINS.get(part["type"], ()):
             for pin in group[1:]:
-                nets.join("%s:%s" % (part_id, group[0]), "%s:%s" % (part_id, pin))
+                nets.join(f"{part_id}:{group[0]}", f"{part_id}:{pin}")
     for connection in diagram["connections"]:
         if not (isinstance(connection, list) and len(connection) == 4):
-            raise PinMapError("%s: connection %r is not [from, to, color, route]" % (path, connection))
+            raise PinMapError(f"{path}: connection {connection!r} is not [from, to, color, route]")
         if not isinstance(connection[3], list):
-            raise PinMapError("%s: connection %r: route must be a list" % (path, connection))
+            raise PinMapError(f"{path}: connection {connection!r}: route must be a list")
         for endpoint in connection[:2]:
             part_id, sep, pin = endpoint.partition(":")
             if not sep or part_id not in parts:
-                raise PinMapError("%s: %s names no part of the diagram" % (path, endpoint))
+                raise PinMapError(f"{path}: {endpoint} names no part of the diagram")
             part_type = parts[part_id]["type"]
             known = WOKWI_PART_PINS.get(part_type)
             if known is None:
-                raise PinMapError("%s: part type %s is not expected here" % (path, part_type))
+                raise PinMapError(f"{path}: part type {part_type} is not expected here")
             if pin not in known:
-                raise PinMapError("%s: %s has no pin %s" % (path, part_type, pin))
+                raise PinMapError(f"{path}: {part_type} has no pin {pin}")
         nets.join(connection[0], connection[1])
     return parts, nets
 
@@ -306,7 +306,7 @@ def pico_gpios_on_net(parts, nets, endpoint):
     found = set()
     for pico in pico_ids:
         for pin in WOKWI_PART_PINS["wokwi-pi-pico"]:
-            if pin.startswith("GP") and nets.find("%s:%s" % (pico, pin)) == root:
+            if pin.startswith("GP") and nets.find(f"{pico}:{pin}") == root:
                 found.add(pin)
     return found
 
@@ -318,14 +318,14 @@ def pico_pins_on_net(parts, nets, endpoint):
         pin
         for pico in pico_ids
         for pin in WOKWI_PART_PINS["wokwi-pi-pico"]
-        if nets.find("%s:%s" % (pico, pin)) == root
+        if nets.find(f"{pico}:{pin}") == root
     }
 
 
 def _part_of_type(parts, part_type):
     ids = sorted(pid for pid, part in parts.items() if part["type"] == part_type)
     if len(ids) != 1:
-        raise PinMapError("expected one %s in the Wokwi diagram, found %d" % (part_type, len(ids)))
+        raise PinMapError(f"expected one {part_type} in the Wokwi diagram, found {len(ids)}")
     return ids[0]
 
 
@@ -357,12 +357,9 @@ def svg():
 
 def test_board_profile_pins_are_distinct_header_gpios(board):
     gpios = [board[name] for name in PIN_CONSTANTS]
-    assert len(set(gpios)) == len(gpios), "two signals share a GPIO: %r" % gpios
+    assert len(set(gpios)) == len(gpios), f"two signals share a GPIO: {gpios!r}"
     for name in PIN_CONSTANTS:
-        assert gp_name(board[name]) in GP_TO_PHYSICAL, "%s=%d is not on the Pico header" % (
-            name,
-            board[name],
-        )
+        assert gp_name(board[name]) in GP_TO_PHYSICAL, f"{name}={board[name]} is not on the header"
 
 
 def test_board_profile_i2c_pins_belong_to_its_controller(board):
@@ -377,18 +374,14 @@ def test_board_profile_i2c_pins_belong_to_its_controller(board):
 
 def test_pins_table_matches_board_profile(board, pins):
     for name in BOARD_CONSTANTS:
-        assert pins[name]["value"] == board[name], "pins.md %s=%r, board.py %r" % (
-            name,
-            pins[name]["value"],
-            board[name],
-        )
+        assert pins[name]["value"] == board[name], (name, pins[name]["value"], board[name])
 
 
 def test_pins_table_names_the_right_header_pins(board, pins):
     for name in PIN_CONSTANTS:
         assert pins[name]["pin"] == gp_name(board[name])
         assert int(pins[name]["physical"]) == GP_TO_PHYSICAL[gp_name(board[name])]
-    assert pins["I2C_ID"]["pin"] == "I2C%d" % board["I2C_ID"]
+    assert pins["I2C_ID"]["pin"] == f"I2C{board['I2C_ID']}"
 
 
 def test_pins_power_table_uses_real_header_pins():
@@ -413,9 +406,9 @@ def test_readme_wiring_table_matches_board_profile(board):
 
 def test_readme_names_bus_address_and_clock(board):
     text = README_MD.read_text(encoding="utf-8")
-    assert "I2C%d" % board["I2C_ID"] in text
-    assert "0x%02X" % board["OLED_ADDR"] in text
-    assert "%d kHz" % (board["I2C_FREQ"] // 1000) in text
+    assert f"I2C{board['I2C_ID']}" in text
+    assert f"0x{board['OLED_ADDR']:02X}" in text
+    assert f"{board['I2C_FREQ'] // 1000} kHz" in text
 
 
 # ================================================================ wiring.svg
@@ -442,9 +435,9 @@ def test_svg_wires_reach_the_right_parts(board, svg):
 
 
 def test_svg_states_bus_address_and_clock(board, svg):
-    bus = "I2C%d" % board["I2C_ID"]
-    addr = "0x%02X" % board["OLED_ADDR"]
-    freq = "%d kHz" % (board["I2C_FREQ"] // 1000)
+    bus = f"I2C{board['I2C_ID']}"
+    addr = f"0x{board['OLED_ADDR']:02X}"
+    freq = f"{board['I2C_FREQ'] // 1000} kHz"
     assert svg["attrs"]["data-i2c-bus"][0] == bus
     assert bus in svg["attrs"]["data-i2c-bus"][1]
     assert svg["attrs"]["data-oled-addr"][0] == addr
@@ -478,11 +471,11 @@ def test_wokwi_signals_reach_board_pins(board, wokwi):
     buzzer = _part_of_type(parts, "wokwi-buzzer")
     motor = _part_of_type(parts, "wokwi-led")
     expected = {
-        "SDA_PIN": "%s:SDA" % oled,
-        "SCL_PIN": "%s:SCL" % oled,
-        "BUTTON_PIN": "%s:1.l" % button,
-        "BUZZER_PIN": "%s:2" % buzzer,
-        "MOTOR_PIN": "%s:A" % motor,
+        "SDA_PIN": f"{oled}:SDA",
+        "SCL_PIN": f"{oled}:SCL",
+        "BUTTON_PIN": f"{button}:1.l",
+        "BUZZER_PIN": f"{buzzer}:2",
+        "MOTOR_PIN": f"{motor}:A",
     }
     for name, endpoint in expected.items():
         assert pico_gpios_on_net(parts, nets, endpoint) == {gp_name(board[name])}, name
@@ -494,10 +487,10 @@ def test_wokwi_returns_go_to_ground_and_oled_is_powered(wokwi):
     button = _part_of_type(parts, "wokwi-pushbutton")
     buzzer = _part_of_type(parts, "wokwi-buzzer")
     motor = _part_of_type(parts, "wokwi-led")
-    for endpoint in ("%s:GND" % oled, "%s:2.l" % button, "%s:1" % buzzer, "%s:C" % motor):
+    for endpoint in (f"{oled}:GND", f"{button}:2.l", f"{buzzer}:1", f"{motor}:C"):
         pins = pico_pins_on_net(parts, nets, endpoint)
         assert pins and all(pin.startswith("GND.") for pin in pins), (endpoint, pins)
-    assert pico_pins_on_net(parts, nets, "%s:VCC" % oled) == {"3V3"}
+    assert pico_pins_on_net(parts, nets, f"{oled}:VCC") == {"3V3"}
 
 
 def test_wokwi_oled_address_matches_board_profile(board, wokwi):
@@ -593,7 +586,7 @@ def test_read_wokwi__moved_wire_is_seen(tmp_path):
     path.write_text(text)
     parts, nets = read_wokwi(path)
     button = _part_of_type(parts, "wokwi-pushbutton")
-    assert pico_gpios_on_net(parts, nets, "%s:1.l" % button) == {"GP13"}
+    assert pico_gpios_on_net(parts, nets, f"{button}:1.l") == {"GP13"}
 
 
 def test_i2c_role__function_table():
