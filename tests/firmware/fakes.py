@@ -3,6 +3,16 @@
 # Plain Python that runs under CPython and MicroPython alike. Every fake can be
 # given a Clock; what it records is then stamped with the clock's virtual ms.
 
+import sys
+
+try:
+    import framebuf
+except ImportError:
+    # CPython: the firmware imports framebuf too, so this one is registered for it.
+    import cpython_framebuf as framebuf
+
+    sys.modules["framebuf"] = framebuf
+
 _ENODEV = 19
 
 
@@ -363,3 +373,47 @@ class FakeMachine:
             if p.id == id:
                 found = p
         return found
+
+
+class Canvas(framebuf.FrameBuffer):
+    """A MONO_VLSB FrameBuffer that also keeps (text, x, y, color) for text drawn since fill()."""
+
+    def __init__(self, width=128, height=64):
+        self.width = width
+        self.height = height
+        self.buffer = bytearray(width * ((height + 7) // 8))
+        self.texts = []
+        super().__init__(self.buffer, width, height, framebuf.MONO_VLSB)
+
+    def fill(self, c):
+        self.texts = []
+        super().fill(c)
+
+    def text(self, s, x, y, c=1):
+        self.texts.append((s, x, y, c))
+        super().text(s, x, y, c)
+
+    def strings(self):
+        """The texts drawn, without positions."""
+        return [t[0] for t in self.texts]
+
+    def get(self, x, y):
+        """The pixel at (x, y), read from the buffer."""
+        return (self.buffer[(y >> 3) * self.width + x] >> (y & 7)) & 1
+
+    def count(self, x, y, w, h):
+        """How many pixels are lit in a rectangle."""
+        n = 0
+        for yy in range(y, y + h):
+            for xx in range(x, x + w):
+                n += self.get(xx, yy)
+        return n
+
+    def row(self, y, x0=0, x1=None):
+        """A string of '#' and '.' for row y from x0 to x1 (exclusive)."""
+        if x1 is None:
+            x1 = self.width
+        out = ""
+        for x in range(x0, x1):
+            out += "#" if self.get(x, y) else "."
+        return out

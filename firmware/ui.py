@@ -1,0 +1,318 @@
+# The screens, drawn on any 128x64 FrameBuffer: pure functions of the values passed in.
+#
+# Text uses the built-in 8x8 font, 16 columns by 8 lines; strings arrive already
+# wrapped ("\n" between lines). Big numbers use seven-segment glyphs drawn here
+# with filled rectangles. Button hints on screen: "1" is a short press, "2" a
+# double press, "hold" a long press.
+
+from micropython import const
+
+WIDTH = const(128)
+HEIGHT = const(64)
+COLUMNS = const(16)
+CHAR = const(8)
+
+# How often the session screen is redrawn while nothing else changes (the breath bar moves).
+REFRESH_MS = const(100)
+
+# Big glyphs: seven segments in a 16 x 24 cell, strokes 3 px wide.
+DIGIT_W = const(16)
+DIGIT_H = const(24)
+_GAP = const(4)
+_COLON = const(10)
+_PLUS = const(11)
+_COLON_W = const(5)
+_PLUS_W = const(11)
+
+# Segment bits: a top, b upper right, c lower right, d bottom, e lower left, f upper left, g middle.
+SEGMENTS = (0x3F, 0x06, 0x5B, 0x4F, 0x66, 0x6D, 0x7D, 0x07, 0x7F, 0x6F)
+# x, y, w, h of segments a to g inside the cell.
+_SEG_RECTS = (
+    (0, 0, 16, 3),
+    (13, 0, 3, 12),
+    (13, 12, 3, 12),
+    (0, 21, 16, 3),
+    (0, 12, 3, 12),
+    (0, 0, 3, 12),
+    (0, 10, 16, 3),
+)
+
+# Breath phases as the engine numbers them (0 none, 1 in, 2 hold after in, 3 out, 4 hold after out).
+PHASE_WORDS = ("", "IN", "HOLD", "OUT", "HOLD")
+# What a segment is, by .bbr kind code, when no breath phase is running.
+KIND_WORDS = ("", "READY", "HOLD", "HOLD", "BREATHE", "STRETCH", "PUSH", "RELAX", "COUNT",
+              "REST", "SWITCH")
+SIDE_WORDS = ("", "LEFT", "RIGHT")
+
+# Layout of the session screen (y of each part).
+_BIG_Y = const(11)
+_BIG_BOX_W = const(70)
+_PANEL_X = const(72)
+_BREATH_Y = const(39)
+_BAR_H = const(6)
+_HINT_Y = const(47)
+_PROGRESS_Y = const(58)
+
+_glyphs = bytearray(5)
+
+
+# ------------------------------------------------------------ text
+
+
+def line_of(s, n):
+    """Line n (from 0) of a pre-wrapped string, or '' when it has fewer lines."""
+    start = 0
+    while n > 0:
+        i = s.find("\n", start)
+        if i < 0:
+            return ""
+        start = i + 1
+        n -= 1
+    end = s.find("\n", start)
+    if end < 0:
+        return s[start:] if start else s
+    return s[start:end]
+
+
+def text_lines(fb, s, x, y, max_lines, c=1):
+    """Draw up to max_lines lines of s from (x, y), 8 px apart; returns how many were drawn."""
+    n = 0
+    start = 0
+    while n < max_lines:
+        end = s.find("\n", start)
+        if end < 0:
+            fb.text(s[start:], x, y + n * CHAR, c)
+            return n + 1
+        fb.text(s[start:end], x, y + n * CHAR, c)
+        n += 1
+        start = end + 1
+    return n
+
+
+def text_centered(fb, s, y, c=1):
+    fb.text(s, (WIDTH - CHAR * len(s)) // 2, y, c)
+
+
+def text_right(fb, s, y, c=1):
+    fb.text(s, WIDTH - CHAR * len(s), y, c)
+
+
+def mmss(seconds):
+    """'m:ss' for a number of seconds (at least 0)."""
+    if seconds < 0:
+        seconds = 0
+    return "%d:%02d" % (seconds // 60, seconds % 60)
+
+
+def ago(seconds):
+    """When a routine was last done, from the seconds since (negative: never)."""
+    if seconds < 0:
+        return "never done"
+    if seconds < 3600:
+        return "last %d min ago" % (seconds // 60)
+    if seconds < 86400:
+        return "last %d h ago" % (seconds // 3600)
+    days = seconds // 86400
+    if days == 1:
+        return "last 1 day ago"
+    if days > 99:
+        return "last 99+ days"
+    return "last %d days ago" % days
+
+
+def title_bar(fb, left, right=""):
+    """An inverted bar on the top line with a title on the left and a note on the right."""
+    fb.fill_rect(0, 0, WIDTH, 9, 1)
+    fb.text(left, 1, 1, 0)
+    if right:
+        fb.text(right, WIDTH - CHAR * len(right) - 1, 1, 0)
+
+
+def bar(fb, y, permille):
+    """A 128 x 6 outlined bar filled permille/1000 of the way."""
+    if permille < 0:
+        permille = 0
+    elif permille > 1000:
+        permille = 1000
+    fb.rect(0, y, WIDTH, _BAR_H, 1)
+    w = (WIDTH - 2) * permille // 1000
+    if w:
+        fb.fill_rect(1, y + 1, w, _BAR_H - 2, 1)
+
+
+# ------------------------------------------------------------ big glyphs
+
+
+def big_digit(fb, x, y, d, c=1):
+    """A 16 x 24 seven-segment digit 0 to 9 with its top left corner at (x, y)."""
+    bits = SEGMENTS[d]
+    for i in range(7):
+        if bits & (1 << i):
+            r = _SEG_RECTS[i]
+            fb.fill_rect(x + r[0], y + r[1], r[2], r[3], c)
+
+
+def _glyph_width(g):
+    if g == _COLON:
+        return _COLON_W
+    if g == _PLUS:
+        return _PLUS_W
+    return DIGIT_W
+
+
+def _big_glyph(fb, x, y, g, c):
+    if g == _COLON:
+        fb.fill_rect(x + 1, y + 6, 3, 3, c)
+        fb.fill_rect(x + 1, y + 15, 3, 3, c)
+    elif g == _PLUS:
+        fb.fill_rect(x, y + 10, 11, 3, c)
+        fb.fill_rect(x + 4, y + 6, 3, 11, c)
+    else:
+        big_digit(fb, x, y, g, c)
+
+
+def big_time(fb, x, y, box_w, seconds, plus=False, c=1):
+    """seconds in big glyphs centred in a box box_w wide: 'ss' below 100, 'm:ss' below 600,
+    whole minutes and a small 'min' from there on; plus puts a '+' in front (counting up).
+    Returns the width drawn."""
+    g = _glyphs
+    n = 0
+    if seconds < 0:
+        seconds = 0
+    if plus:
+        g[n] = _PLUS
+        n += 1
+    minutes = False
+    if seconds < 100:
+        if seconds >= 10:
+            g[n] = seconds // 10
+            n += 1
+        g[n] = seconds % 10
+        n += 1
+    elif seconds < 600:
+        g[n] = seconds // 60
+        g[n + 1] = _COLON
+        g[n + 2] = (seconds % 60) // 10
+        g[n + 3] = seconds % 10
+        n += 4
+    else:
+        m = seconds // 60
+        if m > 99:
+            m = 99
+        g[n] = m // 10
+        g[n + 1] = m % 10
+        n += 2
+        minutes = True
+    w = 0
+    for i in range(n):
+        w += _glyph_width(g[i])
+    w += _GAP * (n - 1)
+    if minutes:
+        w += 2 + 3 * CHAR
+    left = x + (box_w - w) // 2
+    if left < x:
+        left = x
+    px = left
+    for i in range(n):
+        _big_glyph(fb, px, y, g[i], c)
+        px += _glyph_width(g[i]) + _GAP
+    if minutes:
+        fb.text("min", px - _GAP + 2, y + DIGIT_H - CHAR, c)
+    return w
+
+
+# ------------------------------------------------------------ screens
+
+
+def menu(fb, name, total_s, last_s, index, count):
+    """The routine picker: name (up to 3 lines), planned time, when last done, position."""
+    fb.fill(0)
+    title_bar(fb, "ROUTINE", "%d/%d" % (index + 1, count))
+    text_lines(fb, name, 0, 12, 3)
+    fb.text("time " + mmss(total_s), 0, 38)
+    fb.text(ago(last_s), 0, 46)
+    fb.text("1=next hold=go", 0, 56)
+
+
+def session(fb, exercise, kind, seconds, up, phase, breath, side, rep, reps, progress):
+    """A segment running: exercise, big seconds (left, or held so far when up), the phase
+    or kind word, side, rep, the breath bar (0-1000, while a breath phase runs) and the
+    progress of the whole routine (0-1000)."""
+    fb.fill(0)
+    fb.text(line_of(exercise, 0), 0, 0)
+    big_time(fb, 0, _BIG_Y, _BIG_BOX_W, seconds, up)
+    word = PHASE_WORDS[phase] if phase else KIND_WORDS[kind]
+    fb.text(word, _PANEL_X, _BIG_Y)
+    if side:
+        fb.text(SIDE_WORDS[side], _PANEL_X, _BIG_Y + 10)
+    if reps:
+        fb.text("%d/%d" % (rep, reps), _PANEL_X, _BIG_Y + 20)
+    if phase:
+        bar(fb, _BREATH_Y, breath)
+    fb.text("1=done 2=skip" if up else "1=pause 2=skip", 0, _HINT_Y)
+    bar(fb, _PROGRESS_Y, progress)
+
+
+def paused(fb, exercise, left_s, paused_s):
+    """The session on hold: what was running, its time left, how long it has been paused."""
+    fb.fill(0)
+    title_bar(fb, "PAUSED", mmss(paused_s))
+    text_lines(fb, exercise, 0, 12, 3)
+    fb.text("left " + mmss(left_s), 0, 38)
+    fb.text("1=go on 2=skip", 0, 48)
+    fb.text("hold=stop", 0, 56)
+
+
+def done(fb, name, completed, elapsed_s, done_n, skipped_n, paused_s):
+    """The summary after a session, completed or stopped."""
+    fb.fill(0)
+    title_bar(fb, "DONE" if completed else "STOPPED", mmss(elapsed_s))
+    text_lines(fb, name, 0, 12, 3)
+    fb.text("done %d skip %d" % (done_n, skipped_n), 0, 38)
+    fb.text("paused " + mmss(paused_s), 0, 46)
+    fb.text("1=ok", 0, 56)
+
+
+def question(fb, text, no="no", yes="yes"):
+    """A yes/no question in a frame: a short press answers no, a long press yes."""
+    fb.fill(0)
+    fb.rect(0, 0, WIDTH, 48, 1)
+    lines = 1 + text.count("\n")
+    if lines > 5:
+        lines = 5
+    y = (48 - CHAR * lines) // 2
+    for i in range(lines):
+        text_centered(fb, line_of(text, i), y + CHAR * i)
+    fb.text("1=" + no + " hold=" + yes, 0, 56)
+
+
+def message(fb, title, text, hint="1=ok"):
+    """A title bar and up to 5 lines of text; the hint on the bottom line if any."""
+    fb.fill(0)
+    title_bar(fb, title)
+    text_lines(fb, text, 0, 14, 5)
+    if hint:
+        fb.text(hint, 0, 56)
+
+
+def error(fb, text, hint="1=ok"):
+    message(fb, "ERROR", text, hint)
+
+
+def settings(fb, labels, values, selected):
+    """A list of up to 4 switches: labels, values (True/False, or None for an action),
+    the selected row shown inverted."""
+    fb.fill(0)
+    title_bar(fb, "SETTINGS")
+    for i in range(len(labels)):
+        y = 12 + 10 * i
+        c = 1
+        if i == selected:
+            fb.fill_rect(0, y - 1, WIDTH, 10, 1)
+            c = 0
+        fb.text(labels[i], 1, y, c)
+        v = values[i]
+        if v is not None:
+            s = "on" if v else "off"
+            fb.text(s, WIDTH - CHAR * len(s) - 1, y, c)
+    fb.text("1=next hold=set", 0, 56)

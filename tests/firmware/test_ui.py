@@ -1,0 +1,258 @@
+# Tests for firmware/ui.py: exact pixels of the big glyphs and bars, exact text placement.
+
+import fakes
+import ui
+
+DIGIT_2 = (
+    ["################"] * 3
+    + [".............###"] * 7
+    + ["################"] * 3
+    + ["###............."] * 8
+    + ["################"] * 3
+)
+
+DIGIT_1 = [".............###"] * 24
+
+DIGIT_7 = ["################"] * 3 + [".............###"] * 21
+
+# Where each segment's middle is inside the 16 x 24 cell: a, b, c, d, e, f, g.
+SEGMENT_PROBES = ((8, 1), (14, 6), (14, 17), (8, 22), (1, 17), (1, 6), (8, 11))
+
+
+def glyph_rows(c, x, y):
+    return [c.row(y + r, x, x + 16) for r in range(24)]
+
+
+def test_big_digit_pixels():
+    c = fakes.Canvas()
+    ui.big_digit(c, 10, 20, 2)
+    assert glyph_rows(c, 10, 20) == DIGIT_2
+    assert c.count(0, 0, 128, 64) == c.count(10, 20, 16, 24)
+    c.fill(0)
+    ui.big_digit(c, 0, 0, 1)
+    assert glyph_rows(c, 0, 0) == DIGIT_1
+    c.fill(0)
+    ui.big_digit(c, 100, 40, 7)
+    assert glyph_rows(c, 100, 40) == DIGIT_7
+
+
+def test_each_digit_lights_its_segments():
+    lit_counts = []
+    for d in range(10):
+        c = fakes.Canvas()
+        ui.big_digit(c, 0, 0, d)
+        bits = 0
+        for i in range(7):
+            x, y = SEGMENT_PROBES[i]
+            bits |= c.get(x, y) << i
+        assert bits == ui.SEGMENTS[d]
+        lit_counts.append(c.count(0, 0, 16, 24))
+    assert lit_counts == [204, 72, 189, 189, 141, 189, 213, 111, 234, 210]
+
+
+def test_big_time_seconds_centred():
+    c = fakes.Canvas()
+    assert ui.big_time(c, 0, 0, 70, 7) == 16
+    assert glyph_rows(c, 27, 0) == DIGIT_7
+    assert c.count(0, 0, 128, 64) == 111
+    c.fill(0)
+    assert ui.big_time(c, 0, 0, 70, 21) == 36
+    assert glyph_rows(c, 17, 0) == DIGIT_2
+    assert glyph_rows(c, 37, 0) == DIGIT_1
+
+
+def test_big_time_minutes_and_seconds():
+    c = fakes.Canvas()
+    assert ui.big_time(c, 0, 11, 70, 125) == 65
+    assert glyph_rows(c, 2, 11) == DIGIT_2
+    # The colon: two 3 x 3 dots.
+    assert c.count(22, 11, 5, 24) == 18
+    assert c.get(23, 17) and c.get(25, 19) and c.get(23, 26) and not c.get(22, 17)
+    # 0:05 -> the last glyphs are 0 and 5.
+    assert c.count(31, 11, 16, 24) == 204
+    assert c.count(51, 11, 16, 24) == 189
+
+
+def test_big_time_counting_up_has_a_plus():
+    c = fakes.Canvas()
+    assert ui.big_time(c, 0, 0, 70, 12, plus=True) == 51
+    assert c.row(10, 9, 20) == "###########"
+    assert c.row(6, 9, 20) == "....###...."
+    assert c.count(9, 0, 11, 24) == 33 + 24
+    assert glyph_rows(c, 24, 0) == DIGIT_1
+    assert glyph_rows(c, 44, 0) == DIGIT_2
+
+
+def test_big_time_whole_minutes_from_ten():
+    c = fakes.Canvas()
+    assert ui.big_time(c, 0, 11, 70, 700) == 62
+    assert c.count(4, 11, 16, 24) == 72
+    assert c.texts == [("min", 42, 27, 1)]
+    c.fill(0)
+    ui.big_time(c, 0, 11, 70, 200 * 60)
+    assert c.count(4, 11, 16, 24) == 210
+    assert c.count(24, 11, 16, 24) == 210
+
+
+def test_text_helpers():
+    assert ui.line_of("Cat\ncow\nslow", 0) == "Cat"
+    assert ui.line_of("Cat\ncow\nslow", 1) == "cow"
+    assert ui.line_of("Cat\ncow\nslow", 2) == "slow"
+    assert ui.line_of("Cat\ncow\nslow", 3) == ""
+    assert ui.line_of("Cat", 0) == "Cat"
+    assert ui.mmss(0) == "0:00"
+    assert ui.mmss(65) == "1:05"
+    assert ui.mmss(3600) == "60:00"
+    assert ui.mmss(-5) == "0:00"
+    assert ui.ago(-1) == "never done"
+    assert ui.ago(59) == "last 0 min ago"
+    assert ui.ago(3599) == "last 59 min ago"
+    assert ui.ago(7200) == "last 2 h ago"
+    assert ui.ago(86400) == "last 1 day ago"
+    assert ui.ago(3 * 86400 + 5) == "last 3 days ago"
+    assert ui.ago(100 * 86400) == "last 99+ days"
+    for s in ("last 59 min ago", "last 23 h ago", "last 99 days ago", "never done"):
+        assert len(s) <= 16
+    c = fakes.Canvas()
+    assert ui.text_lines(c, "a\nb\nc\nd", 0, 10, 3) == 3
+    assert c.texts == [("a", 0, 10, 1), ("b", 0, 18, 1), ("c", 0, 26, 1)]
+
+
+def test_bar_fill():
+    c = fakes.Canvas()
+    ui.bar(c, 10, 400)
+    assert c.row(10) == "#" * 128
+    assert c.row(15) == "#" * 128
+    assert c.row(12) == "#" * 51 + "." * 76 + "#"
+    c.fill(0)
+    ui.bar(c, 0, 1500)
+    assert c.row(2) == "#" * 128
+    c.fill(0)
+    ui.bar(c, 0, -3)
+    assert c.row(2) == "#" + "." * 126 + "#"
+
+
+def test_session_screen():
+    c = fakes.Canvas()
+    ui.session(c, "Cat-cow\nslow", 4, 125, False, 1, 400, 1, 2, 5, 250)
+    assert c.texts == [
+        ("Cat-cow", 0, 0, 1),
+        ("IN", 72, 11, 1),
+        ("LEFT", 72, 21, 1),
+        ("2/5", 72, 31, 1),
+        ("1=pause 2=skip", 0, 47, 1),
+    ]
+    assert glyph_rows(c, 2, 11) == DIGIT_2
+    # Breath bar: 400/1000 of 126 px.
+    assert c.row(41) == "#" * 51 + "." * 76 + "#"
+    # Progress bar: 250/1000 of 126 px.
+    assert c.row(60) == "#" * 32 + "." * 95 + "#"
+    assert c.row(58) == "#" * 128
+
+
+def test_breath_bar_grows_on_in_and_shrinks_on_out():
+    widths = []
+    for phase, level in ((1, 0), (1, 500), (2, 1000), (3, 700), (3, 100), (4, 0)):
+        c = fakes.Canvas()
+        ui.session(c, "Breathe", 4, 30, False, phase, level, 0, 0, 0, 0)
+        widths.append(c.count(1, 41, 126, 1))
+        assert c.texts[1] == (ui.PHASE_WORDS[phase], 72, 11, 1)
+    assert widths == [0, 63, 126, 88, 12, 0]
+
+
+def test_session_without_breath_side_or_rep():
+    c = fakes.Canvas()
+    ui.session(c, "Rest", 9, 20, False, 0, 0, 0, 0, 0, 1000)
+    assert c.strings() == ["Rest", "REST", "1=pause 2=skip"]
+    assert c.count(0, 39, 128, 6) == 0
+    assert c.row(60) == "#" * 128
+
+
+def test_session_open_hold_counts_up():
+    c = fakes.Canvas()
+    ui.session(c, "Plank", 3, 12, True, 0, 0, 2, 1, 3, 500)
+    assert c.strings() == ["Plank", "HOLD", "RIGHT", "1/3", "1=done 2=skip"]
+    assert c.row(21, 9, 20) == "###########"
+    assert glyph_rows(c, 44, 11) == DIGIT_2
+
+
+def test_menu_screen():
+    c = fakes.Canvas()
+    ui.menu(c, "Lower back,\neasy", 994, 2 * 86400, 1, 8)
+    assert c.texts == [
+        ("ROUTINE", 1, 1, 0),
+        ("2/8", 103, 1, 0),
+        ("Lower back,", 0, 12, 1),
+        ("easy", 0, 20, 1),
+        ("time 16:34", 0, 38, 1),
+        ("last 2 days ago", 0, 46, 1),
+        ("1=next hold=go", 0, 56, 1),
+    ]
+    assert c.get(0, 0) and c.get(127, 8) and c.get(0, 8)
+    assert not c.get(0, 9)
+
+
+def test_paused_and_done_screens():
+    c = fakes.Canvas()
+    ui.paused(c, "Bird dog", 42, 65)
+    assert c.texts == [
+        ("PAUSED", 1, 1, 0),
+        ("1:05", 95, 1, 0),
+        ("Bird dog", 0, 12, 1),
+        ("left 0:42", 0, 38, 1),
+        ("1=go on 2=skip", 0, 48, 1),
+        ("hold=stop", 0, 56, 1),
+    ]
+    ui.done(c, "Lower back", True, 872, 12, 2, 45)
+    assert c.strings() == ["DONE", "14:32", "Lower back", "done 12 skip 2", "paused 0:45", "1=ok"]
+    ui.done(c, "Lower back", False, 60, 1, 0, 0)
+    assert c.strings()[0] == "STOPPED"
+
+
+def test_question_screen():
+    c = fakes.Canvas()
+    ui.question(c, "Pain?")
+    assert c.texts == [("Pain?", 44, 20, 1), ("1=no hold=yes", 0, 56, 1)]
+    assert c.row(0) == "#" * 128
+    assert c.row(47) == "#" * 128
+    assert c.row(30, 0, 2) == "#."
+    ui.question(c, "Any pain\nnow?")
+    assert c.texts[:2] == [("Any pain", 32, 16, 1), ("now?", 48, 24, 1)]
+
+
+def test_message_and_error_screens():
+    c = fakes.Canvas()
+    ui.message(c, "SYNC ME", "Log nearly full:\nconnect to the\nlaptop", "")
+    assert c.texts == [
+        ("SYNC ME", 1, 1, 0),
+        ("Log nearly full:", 0, 14, 1),
+        ("connect to the", 0, 22, 1),
+        ("laptop", 0, 30, 1),
+    ]
+    ui.error(c, "bad CRC\nneck.bbr")
+    assert c.strings() == ["ERROR", "bad CRC", "neck.bbr", "1=ok"]
+
+
+def test_settings_screen():
+    c = fakes.Canvas()
+    ui.settings(c, ("Sound", "Vibration", "Back"), (True, False, None), 1)
+    assert c.texts == [
+        ("SETTINGS", 1, 1, 0),
+        ("Sound", 1, 12, 1),
+        ("on", 111, 12, 1),
+        ("Vibration", 1, 22, 0),
+        ("off", 103, 22, 0),
+        ("Back", 1, 32, 1),
+        ("1=next hold=set", 0, 56, 1),
+    ]
+    # The selected row is inverted: lit from y 21 to 30 across the width.
+    assert c.get(127, 21) and c.get(127, 30) and c.get(0, 21)
+    assert not c.get(127, 20) and not c.get(127, 31)
+
+
+def test_every_hint_fits_one_line():
+    for s in ("1=next hold=go", "1=pause 2=skip", "1=done 2=skip", "1=go on 2=skip",
+              "hold=stop", "1=no hold=yes", "1=next hold=set"):
+        assert len(s) <= ui.COLUMNS
+    for w in ui.KIND_WORDS + ui.PHASE_WORDS + ui.SIDE_WORDS:
+        assert 72 + 8 * len(w) <= ui.WIDTH
