@@ -37,7 +37,6 @@ _SYNTAX_HINTS = (
         "expected <block end>",
         "check the indentation: items of one list or mapping start in the same column",
     ),
-    ("found character '\\t'", "indent and separate with spaces, never tabs"),
     ("found unexpected end of stream", "close the quote or bracket that was opened"),
     (
         "found unknown escape character",
@@ -97,12 +96,19 @@ def read_text(path: str | Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position(data[: exc.start].decode("utf-8", "replace"))
+        before = data[: exc.start].decode("utf-8")
+        _refuse_control_characters(before)
+        line, col = _position(before)
         raise Invalid(
             f"not UTF-8 text: byte 0x{data[exc.start]:02X} cannot be read",
             "a routine is YAML text; save it as UTF-8",
             _Where(line, col),
         ) from None
+    _refuse_control_characters(text)
+    return text
+
+
+def _refuse_control_characters(text: str) -> None:
     bad = _NOT_PRINTABLE.search(text)
     if bad:
         line, col = _position(text[: bad.start()])
@@ -111,7 +117,6 @@ def read_text(path: str | Path) -> str:
             "a routine is YAML text; this looks like a binary file",
             _Where(line, col),
         )
-    return text
 
 
 def _position(before: str) -> tuple[int, int]:
@@ -180,6 +185,12 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> Invalid:
         return Invalid(
             "more than one YAML document in the file",
             "a routine file holds one routine: remove the `---` line and what follows, or split the file",
+            _Where(mark.line + 1, mark.column + 1),
+        )
+    if "found character '\\t'" in problem:
+        return Invalid(
+            "tab character where YAML does not allow one",
+            "use spaces instead of tabs",
             _Where(mark.line + 1, mark.column + 1),
         )
     hint = next((h for key, h in _SYNTAX_HINTS if key in problem), _DEFAULT_SYNTAX_HINT)

@@ -114,7 +114,7 @@ def parse_duration(node: Node, what: str) -> int:
         raise Invalid(f"{what} must not be negative", DURATION_HINT, node)
     match = _DURATION.fullmatch(written)
     if not written or match is None or not any(match.groupdict().values()):
-        if re.fullmatch(_NUMBER, written) or re.fullmatch(rf"(.*[hms])?\s*{_NUMBER}", written):
+        if re.fullmatch(_NUMBER, written) or re.fullmatch(rf"(.*\d\s*[hms])?\s*{_NUMBER}", written):
             hint = "give every number its unit, e.g. 30s or 1m30s"
         else:
             hint = DURATION_HINT
