@@ -1,0 +1,469 @@
+# The session logbook: append-only, CRC-checked, sequence-numbered records in /logs
+# (docs/log-format.md). Records are built in a buffer allocated once and written to
+# flash only between segments and at a session's end.
+
+import binascii
+import os
+
+from micropython import const
+
+SYNC = const(0xB1)
+HEADER = const(8)
+TRAILER = const(4)
+MAX_PAYLOAD = const(240)
+MAX_RECORD = const(252)  # HEADER + MAX_PAYLOAD + TRAILER
+
+# Record types.
+SESSION_START = const(1)
+SEGMENT = const(2)
+SESSION_END = const(3)
+ERROR = const(4)
+CLOCK = const(5)
+_LAST_TYPE = const(5)
+
+SEGMENT_PAYLOAD = const(22)
+SESSION_END_PAYLOAD = const(14)
+START_FIXED = const(25)  # SESSION_START payload without the routine id
+MAX_ID = const(64)
+MAX_TEXT = const(200)
+
+# A new file is begun at a session start once the current one is this big.
+ROTATE_BYTES = const(16384)
+# Free space kept beyond what a session needs (file system metadata, the acked file).
+RESERVE_BYTES = const(8192)
+_BUFFER = const(1024)
+
+_ACKED = "acked"
+_ACKED_TMP = "acked.tmp"
+_SUFFIX = ".log"
+
+
+class Flash:
+    """The board's file system, as the logbook uses it (tests hand in their own)."""
+
+    def open(self, path, mode):
+        return open(path, mode)
+
+    def listdir(self, path):
+        return os.listdir(path)
+
+    def mkdir(self, path):
+        os.mkdir(path)
+
+    def remove(self, path):
+        os.remove(path)
+
+    def rename(self, a, b):
+        os.rename(a, b)
+
+    def statvfs(self, path):
+        return os.statvfs(path)
+
+
+def put_u16(b, o, v):
+    b[o] = v & 0xFF
+    b[o + 1] = (v >> 8) & 0xFF
+
+
+def put_u32(b, o, v):
+    b[o] = v & 0xFF
+    b[o + 1] = (v >> 8) & 0xFF
+    b[o + 2] = (v >> 16) & 0xFF
+    b[o + 3] = (v >> 24) & 0xFF
+
+
+def get_u16(b, o):
+    return b[o] | (b[o + 1] << 8)
+
+
+def get_u32(b, o):
+    return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)
+
+
+def file_name(first_seq):
+    """The name of the log file whose first record has sequence number first_seq."""
+    return "%08x%s" % (first_seq, _SUFFIX)
+
+
+def _first_seq(name):
+    # The sequence number in a log file's name, or -1 if it is not a log file.
+    if len(name) != 12 or not name.endswith(_SUFFIX):
+        return -1
+    try:
+        return int(name[:8], 16)
+    except ValueError:
+        return -1
+
+
+def scan_file(fs, path, first_seq, buf, on_record=None):
+    """Read the records of one log file in order.
+
+    Calls on_record(seq, rtype, buf, size) for each good record, with its raw bytes
+    (header, payload, CRC) in buf[0:size]. Stops at the first record that is torn
+    or damaged. Returns (records, good_bytes, torn): torn is True when bytes follow
+    the last good record.
+    """
+    f = fs.open(path, "rb")
+    mv = memoryview(buf)
+    count = 0
+    pos = 0
+    torn = False
+    seq_want = first_seq
+    try:
+        while True:
+            got = _read_full(f, mv[:HEADER])
+            if got == 0:
+                break
+            if got < HEADER or buf[0] != SYNC or buf[1] == 0 or buf[1] > _LAST_TYPE:
+                torn = True
+                break
+            n = get_u16(buf, 2)
+            if n > MAX_PAYLOAD or get_u32(buf, 4) != seq_want:
+                torn = True
+                break
+            size = HEADER + n + TRAILER
+            if _read_full(f, mv[HEADER:size]) < n + TRAILER:
+                torn = True
+                break
+            crc = binascii.crc32(mv[: HEADER + n]) & 0xFFFFFFFF
+            if crc != get_u32(buf, HEADER + n):
+                torn = True
+                break
+            if on_record is not None:
+                on_record(seq_want, buf[1], buf, size)
+            count += 1
+            seq_want += 1
+            pos += size
+    finally:
+        f.close()
+    return count, pos, torn
+
+
+def _read_full(f, mv):
+    want = len(mv)
+    got = 0
+    while got < want:
+        n = f.readinto(mv[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
+class Logbook:
+    """The records in `root` on `fs`: reading them back, appending, acknowledging."""
+
+    def __init__(self, fs=None, root="/logs"):
+        self.fs = fs if fs is not None else Flash()
+        self.root = root
+        self._buf = bytearray(_BUFFER)
+        self._mv = memoryview(self._buf)
+        self._n = 0
+        self._rec = bytearray(MAX_RECORD)
+        self._path = None
+        self._file_bytes = 0
+        self.write_failed = False
+        self.lost = 0
+        self.wall_offset_s = 0
+        try:
+            self.fs.mkdir(root)
+        except OSError:
+            pass
+        self._clean_tmp()
+        self.acked = self._read_acked()
+        # The sequence number after the last good record: the last file tells.
+        self.torn = False
+        self.next_seq = 1
+        firsts = self._files()
+        if firsts:
+            last = firsts[-1]
+            count, _pos, torn = scan_file(self.fs, self._file(last), last, self._rec)
+            self.torn = torn
+            self.next_seq = last + count
+            if count == 0:
+                # No good record in it (cut within the first): its name is free again.
+                self.fs.remove(self._file(last))
+        if self.next_seq <= self.acked:
+            self.next_seq = self.acked + 1
+        # Records written in this boot carry this number (the first sequence number).
+        self.boot = self.next_seq
+
+    # ------------------------------------------------------------ files
+
+    def _file(self, first_seq):
+        return self.root + "/" + file_name(first_seq)
+
+    def _files(self):
+        out = []
+        for name in self.fs.listdir(self.root):
+            s = _first_seq(name)
+            if s >= 0:
+                out.append(s)
+        out.sort()
+        return out
+
+    def _clean_tmp(self):
+        try:
+            self.fs.remove(self.root + "/" + _ACKED_TMP)
+        except OSError:
+            pass
+
+    def _read_acked(self):
+        b = self._rec
+        try:
+            f = self.fs.open(self.root + "/" + _ACKED, "rb")
+        except OSError:
+            return 0
+        try:
+            got = _read_full(f, memoryview(b)[:8])
+        finally:
+            f.close()
+        if got != 8 or binascii.crc32(memoryview(b)[:4]) & 0xFFFFFFFF != get_u32(b, 4):
+            return 0
+        return get_u32(b, 0)
+
+    # ------------------------------------------------------------ building records
+
+    def _start_record(self, rtype, n):
+        # Room for a record of payload n in the buffer; returns its offset or -1.
+        size = HEADER + n + TRAILER
+        if self._n + size > _BUFFER:
+            self.flush()
+            if self._n + size > _BUFFER:
+                self.lost += 1
+                return -1
+        o = self._n
+        b = self._buf
+        b[o] = SYNC
+        b[o + 1] = rtype
+        put_u16(b, o + 2, n)
+        put_u32(b, o + 4, self.next_seq)
+        return o + HEADER
+
+    def _end_record(self, p, n):
+        o = p - HEADER
+        crc = binascii.crc32(self._mv[o : p + n]) & 0xFFFFFFFF
+        put_u32(self._buf, p + n, crc)
+        self._n = p + n + TRAILER
+        self.next_seq += 1
+
+    def wall_s(self, mono_ms):
+        """Unix seconds at ticks value mono_ms, 0 when the clock was never set."""
+        if not self.wall_offset_s:
+            return 0
+        return self.wall_offset_s + mono_ms // 1000
+
+    def begin_session(self, routine_id, crc, level, segment_count, total_ms, mono_ms):
+        """Record a session start and write it to flash at once."""
+        self.flush()
+        if self._path is not None and self._file_bytes >= ROTATE_BYTES:
+            self._path = None
+        rid = routine_id.encode()
+        if len(rid) > MAX_ID:
+            rid = rid[:MAX_ID]
+        n = START_FIXED + len(rid)
+        p = self._start_record(SESSION_START, n)
+        if p < 0:
+            return
+        b = self._buf
+        put_u32(b, p, self.boot)
+        put_u32(b, p + 4, mono_ms)
+        put_u32(b, p + 8, self.wall_s(mono_ms))
+        put_u32(b, p + 12, crc)
+        put_u32(b, p + 16, total_ms)
+        put_u16(b, p + 20, level)
+        put_u16(b, p + 22, segment_count)
+        b[p + 24] = len(rid)
+        for i in range(len(rid)):
+            b[p + 25 + i] = rid[i]
+        self._end_record(p, n)
+        self.flush()
+
+    def add_segment(self, index, kind, outcome, pain, start_ms, end_ms, planned_ms, achieved_ms):
+        """Buffer one segment's outcome (flush() writes it, between segments)."""
+        p = self._start_record(SEGMENT, SEGMENT_PAYLOAD)
+        if p < 0:
+            return
+        b = self._buf
+        put_u16(b, p, index)
+        b[p + 2] = kind
+        b[p + 3] = outcome
+        b[p + 4] = pain
+        b[p + 5] = 0
+        put_u32(b, p + 6, start_ms)
+        put_u32(b, p + 10, end_ms)
+        put_u32(b, p + 14, planned_ms)
+        put_u32(b, p + 18, achieved_ms)
+        self._end_record(p, SEGMENT_PAYLOAD)
+
+    def add_result(self, e):
+        """Buffer the outcome of the segment an engine just finished (its res_* values)."""
+        self.add_segment(
+            e.res_index, e.res_kind, e.res_outcome, e.res_pain, e.res_start_ms, e.res_end_ms,
+            e.res_planned_ms, e.res_achieved_ms,
+        )
+
+    def end_session(self, end, done, skipped, elapsed_ms, paused_ms):
+        """Record a session's end and write everything buffered."""
+        p = self._start_record(SESSION_END, SESSION_END_PAYLOAD)
+        if p >= 0:
+            b = self._buf
+            b[p] = end
+            b[p + 1] = 0
+            put_u16(b, p + 2, done)
+            put_u16(b, p + 4, skipped)
+            put_u32(b, p + 6, elapsed_ms)
+            put_u32(b, p + 10, paused_ms)
+            self._end_record(p, SESSION_END_PAYLOAD)
+        self.flush()
+
+    def log_error(self, text, mono_ms):
+        """Record an error message (plain ASCII, cut to 200 bytes) and write it at once."""
+        raw = text.encode()
+        if len(raw) > MAX_TEXT:
+            raw = raw[:MAX_TEXT]
+        n = 8 + len(raw)
+        p = self._start_record(ERROR, n)
+        if p < 0:
+            return
+        b = self._buf
+        put_u32(b, p, self.boot)
+        put_u32(b, p + 4, mono_ms)
+        for i in range(len(raw)):
+            c = raw[i]
+            b[p + 8 + i] = c if 0x20 <= c <= 0x7E or c == 10 else 0x3F
+        self._end_record(p, n)
+        self.flush()
+
+    def set_clock(self, wall_s, mono_ms):
+        """The host told the time: remember the offset and record it."""
+        self.wall_offset_s = wall_s - mono_ms // 1000
+        p = self._start_record(CLOCK, 12)
+        if p < 0:
+            return
+        b = self._buf
+        put_u32(b, p, self.boot)
+        put_u32(b, p + 4, mono_ms)
+        put_u32(b, p + 8, wall_s)
+        self._end_record(p, 12)
+        self.flush()
+
+    def pending(self):
+        """Bytes built but not yet written."""
+        return self._n
+
+    def flush(self):
+        """Append the buffered records to the current log file; True when all were written."""
+        if self._n == 0:
+            return True
+        if self._path is None:
+            first = get_u32(self._buf, 4)
+            self._path = self._file(first)
+            self._file_bytes = 0
+        try:
+            f = self.fs.open(self._path, "ab")
+            try:
+                f.write(self._mv[: self._n])
+            finally:
+                f.close()
+        except OSError:
+            # Whatever reached the file may be torn: later records go to a new file.
+            self.write_failed = True
+            self._path = None
+            return False
+        self._file_bytes += self._n
+        self._n = 0
+        self.write_failed = False
+        return True
+
+    # ------------------------------------------------------------ reading back
+
+    def records(self, from_seq, on_record):
+        """Call on_record(seq, rtype, buf, size) for every good record from from_seq on."""
+        firsts = self._files()
+        count = 0
+
+        def pick(seq, rtype, buf, size):
+            if seq >= from_seq:
+                on_record(seq, rtype, buf, size)
+
+        for k in range(len(firsts)):
+            if k + 1 < len(firsts) and firsts[k + 1] <= from_seq:
+                continue
+            c, _pos, _torn = scan_file(self.fs, self._file(firsts[k]), firsts[k], self._rec, pick)
+            count += c
+        return count
+
+    # ------------------------------------------------------------ space and sync
+
+    def unsynced(self):
+        """How many records the host has not acknowledged."""
+        return self.next_seq - 1 - self.acked
+
+    def ack(self, seq):
+        """The host has stored every record up to seq: persist the watermark, free space."""
+        if seq <= self.acked:
+            return
+        if seq >= self.next_seq:
+            seq = self.next_seq - 1
+        b = self._rec
+        put_u32(b, 0, seq)
+        put_u32(b, 4, binascii.crc32(memoryview(b)[:4]) & 0xFFFFFFFF)
+        tmp = self.root + "/" + _ACKED_TMP
+        f = self.fs.open(tmp, "wb")
+        try:
+            f.write(memoryview(b)[:8])
+        finally:
+            f.close()
+        self.fs.rename(tmp, self.root + "/" + _ACKED)
+        self.acked = seq
+        self.reclaim()
+
+    def reclaim(self):
+        """Remove log files whose every record is acknowledged; returns how many."""
+        firsts = self._files()
+        removed = 0
+        for k in range(len(firsts) - 1):
+            last = firsts[k + 1] - 1
+            path = self._file(firsts[k])
+            if last <= self.acked and path != self._path:
+                self.fs.remove(path)
+                removed += 1
+        return removed
+
+    def free_bytes(self):
+        st = self.fs.statvfs(self.root)
+        return st[0] * st[3]
+
+    def bytes_for(self, segment_count):
+        """Flash a session of segment_count segments needs, reserve included."""
+        return (
+            (HEADER + START_FIXED + MAX_ID + TRAILER)
+            + segment_count * (HEADER + SEGMENT_PAYLOAD + TRAILER)
+            + (HEADER + SESSION_END_PAYLOAD + TRAILER)
+            + RESERVE_BYTES
+        )
+
+    def room_for(self, segment_count):
+        """True when a session fits; acknowledged files are removed first if needed.
+
+        False means "sync me": nothing unacknowledged is ever removed to make room.
+        """
+        need = self.bytes_for(segment_count)
+        if self.free_bytes() >= need:
+            return True
+        self.reclaim()
+        return self.free_bytes() >= need
+
+    def last_sessions(self, into):
+        """Fill the dict `into` with routine id -> (boot, mono_ms, wall_s) of its last start."""
+
+        def take(seq, rtype, buf, size):
+            if rtype == SESSION_START:
+                p = HEADER
+                n = buf[p + 24]
+                rid = str(bytes(buf[p + 25 : p + 25 + n]), "ascii")
+                into[rid] = (get_u32(buf, p), get_u32(buf, p + 4), get_u32(buf, p + 8))
+
+        self.records(0, take)
+        return into

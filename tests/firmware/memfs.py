@@ -1,0 +1,133 @@
+# An in-memory file system for the logbook tests, able to cut the power after any byte.
+
+
+class PowerCut(Exception):
+    """Raised by a write when the power budget runs out (the program stops there)."""
+
+
+class _File:
+    def __init__(self, fs, path, data, writable):
+        self.fs = fs
+        self.path = path
+        self.data = data
+        self.pos = 0
+        self.writable = writable
+
+    def readinto(self, buf):
+        n = len(buf)
+        avail = len(self.data) - self.pos
+        if n > avail:
+            n = avail
+        for i in range(n):
+            buf[i] = self.data[self.pos + i]
+        self.pos += n
+        return n
+
+    def read(self, n=-1):
+        if n < 0:
+            n = len(self.data) - self.pos
+        out = bytes(self.data[self.pos : self.pos + n])
+        self.pos += len(out)
+        return out
+
+    def seek(self, pos, whence=0):
+        if whence == 2:
+            pos += len(self.data)
+        elif whence == 1:
+            pos += self.pos
+        self.pos = pos
+        return pos
+
+    def write(self, b):
+        if not self.writable:
+            raise OSError(9)
+        n = len(b)
+        fs = self.fs
+        room = fs.free()
+        if n > room:
+            self.data.extend(bytes(b[:room]))
+            raise OSError(28)
+        if fs.budget is not None and n > fs.budget:
+            cut = fs.budget
+            self.data.extend(bytes(b[:cut]))
+            fs.written += cut
+            fs.budget = 0
+            raise PowerCut(self.path)
+        self.data.extend(bytes(b))
+        fs.written += n
+        if fs.budget is not None:
+            fs.budget -= n
+        return n
+
+    def close(self):
+        self.data = None
+
+
+class MemFs:
+    """Files in a dict; `budget` bytes may be written before a PowerCut (None: no limit)."""
+
+    def __init__(self, capacity=1 << 20, block=4096):
+        self.files = {}
+        self.dirs = ["/"]
+        self.capacity = capacity
+        self.block = block
+        self.budget = None
+        self.written = 0
+
+    def used(self):
+        total = 0
+        for k in self.files:
+            total += len(self.files[k])
+        return total
+
+    def free(self):
+        return self.capacity - self.used()
+
+    def open(self, path, mode):
+        if "r" in mode:
+            if path not in self.files:
+                raise OSError(2)
+            return _File(self, path, self.files[path], False)
+        if "w" in mode or path not in self.files:
+            self.files[path] = bytearray()
+        f = _File(self, path, self.files[path], True)
+        f.pos = len(f.data)
+        return f
+
+    def listdir(self, path):
+        if path not in self.dirs:
+            raise OSError(2)
+        prefix = path.rstrip("/") + "/"
+        out = []
+        for k in self.files:
+            if k.startswith(prefix) and "/" not in k[len(prefix) :]:
+                out.append(k[len(prefix) :])
+        return out
+
+    def mkdir(self, path):
+        if path in self.dirs:
+            raise OSError(17)
+        self.dirs.append(path)
+
+    def remove(self, path):
+        if path not in self.files:
+            raise OSError(2)
+        del self.files[path]
+
+    def rename(self, a, b):
+        if a not in self.files:
+            raise OSError(2)
+        self.files[b] = self.files.pop(a)
+
+    def statvfs(self, path):
+        blocks = self.capacity // self.block
+        free = self.free() // self.block
+        return (self.block, self.block, blocks, free, free, 0, 0, 0, 0, 255)
+
+    def copy(self):
+        """An independent copy of what is on this file system (the flash after a reboot)."""
+        other = MemFs(self.capacity, self.block)
+        for k in self.files:
+            other.files[k] = bytearray(self.files[k])
+        other.dirs = list(self.dirs)
+        return other

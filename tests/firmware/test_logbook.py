@@ -1,0 +1,378 @@
+# Tests for firmware/logbook.py: records, sequence numbers, power cuts at every byte, ack and space.
+
+import json
+import struct
+
+import logbook as L
+from memfs import MemFs, PowerCut
+
+_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+GOLDEN = _HERE + "/../golden/log"
+
+_KINDS = (None, "prepare", "hold", "hold_open", "breathe", "stretch", "contract", "relax",
+          "count", "rest", "switch")
+_OUTCOMES = (None, "done", "skipped", "stopped")
+_PAINS = (None, "no", "yes", "unanswered")
+_ENDS = (None, "completed", "stopped")
+
+
+def decode(buf, size):
+    """One raw record as the golden JSON spells it (docs/log-format.md), parsed with struct."""
+    sync, rtype, n, seq = struct.unpack_from("<BBHI", buf, 0)
+    assert sync == 0xB1 and size == 12 + n
+    p = 8
+    if rtype == 1:
+        boot, mono, wall, crc, total, level, count, idlen = struct.unpack_from("<IIIIIHHB", buf, p)
+        return {
+            "seq": seq, "type": "session_start", "boot": boot, "mono_ms": mono, "wall_s": wall,
+            "routine_crc": crc, "total_ms": total, "level": level, "segment_count": count,
+            "routine": bytes(buf[p + 25 : p + 25 + idlen]).decode(),
+        }
+    if rtype == 2:
+        index, kind, outcome, pain, _z, start, end, planned, achieved = struct.unpack_from(
+            "<HBBBBIIII", buf, p
+        )
+        return {
+            "seq": seq, "type": "segment", "index": index, "kind": _KINDS[kind],
+            "outcome": _OUTCOMES[outcome], "pain": _PAINS[pain], "start_ms": start,
+            "end_ms": end, "planned_ms": planned, "achieved_ms": achieved,
+        }
+    if rtype == 3:
+        end, _z, done, skipped, elapsed, paused = struct.unpack_from("<BBHHII", buf, p)
+        return {
+            "seq": seq, "type": "session_end", "end": _ENDS[end], "done": done,
+            "skipped": skipped, "elapsed_ms": elapsed, "paused_ms": paused,
+        }
+    if rtype == 4:
+        boot, mono = struct.unpack_from("<II", buf, p)
+        return {
+            "seq": seq, "type": "error", "boot": boot, "mono_ms": mono,
+            "text": bytes(buf[p + 8 : p + n]).decode(),
+        }
+    if rtype == 5:
+        boot, mono, wall = struct.unpack_from("<III", buf, p)
+        return {"seq": seq, "type": "clock", "boot": boot, "mono_ms": mono, "wall_s": wall}
+    raise AssertionError("unknown record type %d" % rtype)
+
+
+def read_all(fs, from_seq=0):
+    lb = L.Logbook(fs)
+    out = []
+
+    def take(seq, rtype, buf, size):
+        assert seq == struct.unpack_from("<I", buf, 4)[0]
+        out.append(decode(buf, size))
+
+    lb.records(from_seq, take)
+    return out
+
+
+def write_session(lb, segments=3, mono=1000, name="lower-back"):
+    """A session as the app writes it: start, one record per segment, end."""
+    lb.begin_session(name, 0x1234ABCD, 2, segments, 5000 * segments, mono)
+    for i in range(segments):
+        lb.add_segment(i, 2, 1, 0, 5000 * i, 5000 * i + 5000, 5000, 5000)
+        lb.flush()
+    lb.end_session(1, segments, 0, 5000 * segments, 0)
+
+
+# ---------------------------------------------------------------- the golden scenario
+
+
+def golden_scenario(lb):
+    """The session behind tests/golden/log/session.log: every record type and value kind."""
+    lb.set_clock(1790000000, 5000)
+    lb.begin_session("lower-back-easy", 0xDEADBEEF, 1, 4, 50000, 12345)
+    lb.add_segment(0, 1, 1, 0, 0, 5000, 5000, 5000)
+    lb.flush()
+    lb.add_segment(1, 3, 1, 2, 5000, 41200, 30000, 36200)
+    lb.flush()
+    lb.add_segment(2, 9, 2, 0, 44000, 46500, 10000, 2500)
+    lb.flush()
+    lb.add_segment(3, 2, 3, 3, 46500, 47000, 5000, 500)
+    lb.end_session(2, 2, 1, 47000, 3000)
+    lb.log_error("MemoryError: x", 99000)
+
+
+GOLDEN_RECORDS = [
+    {"seq": 1, "type": "clock", "boot": 1, "mono_ms": 5000, "wall_s": 1790000000},
+    {"seq": 2, "type": "session_start", "boot": 1, "mono_ms": 12345, "wall_s": 1790000007,
+     "routine_crc": 0xDEADBEEF, "total_ms": 50000, "level": 1, "segment_count": 4,
+     "routine": "lower-back-easy"},
+    {"seq": 3, "type": "segment", "index": 0, "kind": "prepare", "outcome": "done",
+     "pain": None, "start_ms": 0, "end_ms": 5000, "planned_ms": 5000, "achieved_ms": 5000},
+    {"seq": 4, "type": "segment", "index": 1, "kind": "hold_open", "outcome": "done",
+     "pain": "yes", "start_ms": 5000, "end_ms": 41200, "planned_ms": 30000,
+     "achieved_ms": 36200},
+    {"seq": 5, "type": "segment", "index": 2, "kind": "rest", "outcome": "skipped",
+     "pain": None, "start_ms": 44000, "end_ms": 46500, "planned_ms": 10000,
+     "achieved_ms": 2500},
+    {"seq": 6, "type": "segment", "index": 3, "kind": "hold", "outcome": "stopped",
+     "pain": "unanswered", "start_ms": 46500, "end_ms": 47000, "planned_ms": 5000,
+     "achieved_ms": 500},
+    {"seq": 7, "type": "session_end", "end": "stopped", "done": 2, "skipped": 1,
+     "elapsed_ms": 47000, "paused_ms": 3000},
+    {"seq": 8, "type": "error", "boot": 1, "mono_ms": 99000, "text": "MemoryError: x"},
+]
+
+
+def golden_bytes():
+    fs = MemFs()
+    golden_scenario(L.Logbook(fs))
+    return bytes(fs.files["/logs/00000001.log"])
+
+
+def _records_of(data):
+    fs = MemFs()
+    fs.dirs.append("/logs")
+    fs.files["/logs/00000001.log"] = bytearray(data)
+    out = []
+    count, good, torn = L.scan_file(
+        fs, "/logs/00000001.log", 1, bytearray(L.MAX_RECORD),
+        lambda seq, t, buf, size: out.append(decode(buf, size)),
+    )
+    assert count == len(out)
+    return out, good, torn
+
+
+def test_golden_session_bytes_and_decode():
+    with open(GOLDEN + "/session.log", "rb") as f:
+        data = f.read()
+    with open(GOLDEN + "/session.json") as f:
+        want = json.load(f)
+    assert data == golden_bytes()
+    assert want["records"] == GOLDEN_RECORDS
+    recs, good, torn = _records_of(data)
+    assert recs == want["records"]
+    assert (good, torn) == (want["good_bytes"], want["torn"]) == (len(data), False)
+
+
+def test_golden_torn_vector():
+    with open(GOLDEN + "/torn.log", "rb") as f:
+        data = f.read()
+    with open(GOLDEN + "/torn.json") as f:
+        want = json.load(f)
+    recs, good, torn = _records_of(data)
+    assert torn is True and want["torn"] is True
+    assert recs == want["records"] == GOLDEN_RECORDS[:4]
+    assert good == want["good_bytes"] < len(data)
+
+
+# ---------------------------------------------------------------- records
+
+
+def test_a_session_reads_back_record_by_record():
+    fs = MemFs()
+    write_session(L.Logbook(fs), segments=2)
+    recs = read_all(fs)
+    assert [r["type"] for r in recs] == ["session_start", "segment", "segment", "session_end"]
+    assert [r["seq"] for r in recs] == [1, 2, 3, 4]
+    assert recs[0]["routine"] == "lower-back" and recs[0]["wall_s"] == 0
+    assert recs[0]["routine_crc"] == 0x1234ABCD and recs[0]["boot"] == 1
+    assert recs[2] == {
+        "seq": 3, "type": "segment", "index": 1, "kind": "hold", "outcome": "done",
+        "pain": None, "start_ms": 5000, "end_ms": 10000, "planned_ms": 5000,
+        "achieved_ms": 5000,
+    }
+    assert list(fs.files) == ["/logs/00000001.log"]
+
+
+def test_segments_wait_in_the_buffer_until_flush():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    lb.begin_session("r", 1, 0, 2, 2000, 0)
+    after_start = fs.written
+    lb.add_segment(0, 2, 1, 0, 0, 1000, 1000, 1000)
+    assert fs.written == after_start and lb.pending() == 34
+    assert lb.flush() is True
+    assert fs.written == after_start + 34 and lb.pending() == 0
+
+
+def test_each_boot_writes_a_new_file_and_the_sequence_goes_on():
+    fs = MemFs()
+    write_session(L.Logbook(fs), segments=1)
+    lb = L.Logbook(fs)
+    assert lb.next_seq == 4 and lb.boot == 4 and lb.torn is False
+    write_session(lb, segments=1)
+    assert sorted(fs.files) == ["/logs/00000001.log", "/logs/00000004.log"]
+    recs = read_all(fs)
+    assert [r["seq"] for r in recs] == [1, 2, 3, 4, 5, 6]
+    assert recs[3]["boot"] == 4
+    assert [r["seq"] for r in read_all(fs, 5)] == [5, 6]
+
+
+def test_large_files_rotate_at_a_session_start():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    n = 0
+    while len(fs.files) < 2:
+        write_session(lb, segments=20)
+        n += 1
+    # 753-byte sessions: the 22nd takes the file past 16384 bytes, the 23rd begins a new one.
+    assert n == 23
+    assert [r["seq"] for r in read_all(fs)] == list(range(1, lb.next_seq))
+
+
+def test_a_flipped_bit_ends_the_readable_part():
+    fs = MemFs()
+    write_session(L.Logbook(fs), segments=3)
+    data = fs.files["/logs/00000001.log"]
+    data[47 + 34 + 20] ^= 4  # inside the second segment record
+    recs = read_all(fs)
+    assert [r["seq"] for r in recs] == [1, 2]
+    lb = L.Logbook(fs)
+    assert lb.torn is True and lb.next_seq == 3
+
+
+def test_power_cut_at_every_byte_of_a_session():
+    # A first session is on flash; the second is cut after k bytes, for every k.
+    base = MemFs()
+    write_session(L.Logbook(base), segments=2, name="first")
+    full = base.copy()
+    lb = L.Logbook(full)
+    write_session(lb, segments=4, name="second")
+    lb.log_error("boom", 777)
+    whole = read_all(full)
+    first = whole[:4]
+    second = whole[4:]
+    sizes = [12 + 25 + 6] + [34] * 4 + [26] + [12 + 8 + 4]
+    ends = []
+    total = 0
+    for s in sizes:
+        total += s
+        ends.append(total)
+    assert len(second) == len(sizes) and full.written == total
+    for k in range(total + 1):
+        fs = base.copy()
+        fs.budget = k
+        try:
+            lb = L.Logbook(fs)
+            write_session(lb, segments=4, name="second")
+            lb.log_error("boom", 777)
+            assert k == total
+        except PowerCut:
+            assert k < total
+        fs.budget = None
+        kept = 0
+        while kept < len(ends) and ends[kept] <= k:
+            kept += 1
+        after = L.Logbook(fs)
+        assert after.torn == (k not in ends and k != 0), k
+        assert read_all(fs) == first + second[:kept], k
+        assert after.next_seq == 5 + kept, k
+        # The next boot's session is readable after whatever was cut.
+        write_session(after, segments=1, name="third")
+        recs = read_all(fs)
+        assert recs[: 4 + kept] == first + second[:kept], k
+        assert [r["seq"] for r in recs] == list(range(1, 5 + kept + 3)), k
+        assert recs[-3]["routine"] == "third"
+
+
+# ---------------------------------------------------------------- clock and errors
+
+
+def test_clock_dates_later_sessions():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    lb.set_clock(1800000000, 60500)
+    assert lb.wall_s(60500) == 1800000000
+    lb.begin_session("r", 1, 0, 1, 1000, 120700)
+    recs = read_all(fs)
+    assert recs[0] == {"seq": 1, "type": "clock", "boot": 1, "mono_ms": 60500,
+                       "wall_s": 1800000000}
+    assert recs[1]["wall_s"] == 1800000060
+
+
+def test_error_text_is_cut_and_made_plain():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    lb.log_error("caf\u00e9\tx" + "y" * 300, 5)
+    rec = read_all(fs)[0]
+    assert rec["text"] == "caf??" + "?x" + "y" * 193
+    assert len(rec["text"]) == L.MAX_TEXT
+
+
+def test_last_sessions_per_routine():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1, mono=100, name="a")
+    write_session(lb, segments=1, mono=200, name="b")
+    write_session(lb, segments=1, mono=300, name="a")
+    got = L.Logbook(fs).last_sessions({})
+    assert got == {"a": (1, 300, 0), "b": (1, 200, 0)}
+
+
+# ---------------------------------------------------------------- sync watermark and space
+
+
+def test_ack_persists_and_reclaims_only_acknowledged_files():
+    fs = MemFs()
+    write_session(L.Logbook(fs), segments=1)  # seq 1..3, file 1
+    write_session(L.Logbook(fs), segments=1)  # seq 4..6, file 4
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1)  # seq 7..9, file 7
+    assert lb.unsynced() == 9
+    lb.ack(5)
+    assert lb.acked == 5 and lb.unsynced() == 4
+    assert sorted(fs.files) == ["/logs/00000004.log", "/logs/00000007.log", "/logs/acked"]
+    lb.ack(9)
+    assert sorted(fs.files) == ["/logs/00000007.log", "/logs/acked"]
+    again = L.Logbook(fs)
+    assert again.acked == 9 and again.unsynced() == 0 and again.next_seq == 10
+    lb.ack(3)
+    assert lb.acked == 9
+    lb.ack(50)
+    assert lb.acked == 9
+
+
+def test_power_cut_while_acknowledging():
+    base = MemFs()
+    lb = L.Logbook(base)
+    write_session(lb, segments=1)
+    lb.ack(2)
+    for k in range(9):
+        fs = base.copy()
+        fs.budget = k
+        try:
+            L.Logbook(fs).ack(3)
+        except PowerCut:
+            pass
+        fs.budget = None
+        assert L.Logbook(fs).acked == (3 if k == 8 else 2), k
+        assert "/logs/acked.tmp" not in fs.files
+
+
+def test_sync_me_when_flash_is_low_and_nothing_unsynced_is_removed():
+    fs = MemFs(capacity=48 * 1024, block=1024)
+    lb = L.Logbook(fs)
+    need = lb.bytes_for(100)
+    assert need == 12 + 25 + 64 + 100 * 34 + 26 + L.RESERVE_BYTES
+    sessions = 0
+    while lb.room_for(100):
+        write_session(lb, segments=100)
+        lb = L.Logbook(fs)  # one session per boot: one file each
+        sessions += 1
+    # 3473-byte sessions in 48 KB while 11719 bytes (3 KB of it reserve) stay free: 11.
+    assert sessions == 11
+    before = dict(fs.files)
+    assert lb.room_for(100) is False
+    assert sorted(fs.files) == sorted(before)
+    assert len(read_all(fs)) == sessions * 102
+    lb.ack(102 * 4)
+    assert lb.room_for(100) is True
+    assert len(read_all(fs)) == (sessions - 4) * 102
+
+
+def test_a_failed_write_keeps_earlier_records_and_moves_on():
+    fs = MemFs(capacity=120)
+    lb = L.Logbook(fs)
+    lb.begin_session("r", 1, 0, 9, 9000, 0)
+    for i in range(4):
+        lb.add_segment(i, 2, 1, 0, 0, 1000, 1000, 1000)
+        lb.flush()
+    assert lb.write_failed is True
+    fs.capacity = 10000
+    assert lb.flush() is True and lb.write_failed is False
+    recs = read_all(fs)
+    assert [r["seq"] for r in recs] == [1, 2, 3, 4, 5]
+    assert sorted(fs.files) == ["/logs/00000001.log", "/logs/00000004.log"]
