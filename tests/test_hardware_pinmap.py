@@ -594,3 +594,35 @@ def test_i2c_role__function_table():
     assert i2c_role(5) == (0, "SCL")
     assert i2c_role(6) == (1, "SDA")
     assert i2c_role(27) == (1, "SCL")
+
+
+# ================================================================ Wokwi project settings
+
+
+def read_wokwi_toml(path):
+    """The key = value settings of wokwi.toml's [wokwi] table (strings and integers)."""
+    settings = {}
+    section = None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            section = line.strip("[]").strip()
+            continue
+        key, _, value = (part.strip() for part in line.partition("="))
+        if section == "wokwi":
+            settings[key] = value[1:-1] if value[:1] in "\"'" else int(value)
+    return settings
+
+
+def test_wokwi_toml_matches_its_readme():
+    settings = read_wokwi_toml(HARDWARE / "wokwi" / "wokwi.toml")
+    readme = (HARDWARE / "wokwi" / "README.md").read_text(encoding="utf-8")
+    assert settings["version"] == 1
+    assert settings["firmware"].endswith(".uf2")
+    assert f"`{settings['firmware']}`" in readme
+    assert f"rfc2217://localhost:{settings['rfc2217ServerPort']}" in readme
+    assert "rfc2217://localhost:" not in readme.replace(
+        f"rfc2217://localhost:{settings['rfc2217ServerPort']}", ""
+    )
