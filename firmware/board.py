@@ -65,6 +65,7 @@ class Board:
         self.name = profile.name
         Pin = machine.Pin
         self.i2c = machine.I2C(I2C_ID, sda=Pin(SDA_PIN), scl=Pin(SCL_PIN), freq=I2C_FREQ)
+        self.oled_addr = OLED_ADDR
         self.button = Pin(BUTTON_PIN, Pin.IN, Pin.PULL_UP)
         self.buzzer = machine.PWM(Pin(BUZZER_PIN))
         self.buzzer.freq(BUZZER_IDLE_HZ)

@@ -17,14 +17,37 @@ _ENODEV = 19
 
 
 class Clock:
-    """Virtual milliseconds; tests move it forward by hand."""
+    """Virtual milliseconds; tests move it forward by hand, or code under test sleeps on it.
+
+    It also stands in for the time module's ticks_ms() and sleep_ms(); at(ms, fn)
+    runs fn when the clock reaches ms (a button press in the middle of a sleep).
+    """
 
     def __init__(self, now=0):
         self.now = now
+        self._actions = []
+
+    def at(self, ms, fn):
+        i = 0
+        while i < len(self._actions) and self._actions[i][0] <= ms:
+            i += 1
+        self._actions.insert(i, (ms, fn))
 
     def advance(self, ms):
-        self.now += ms
+        target = self.now + ms
+        while self._actions and self._actions[0][0] <= target:
+            when, fn = self._actions.pop(0)
+            if when > self.now:
+                self.now = when
+            fn()
+        self.now = target
         return self.now
+
+    def ticks_ms(self):
+        return self.now
+
+    def sleep_ms(self, ms):
+        self.advance(ms)
 
 
 def _stamp(clock):
