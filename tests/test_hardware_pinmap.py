@@ -626,3 +626,45 @@ def test_wokwi_toml_matches_its_readme():
     assert "rfc2217://localhost:" not in readme.replace(
         f"rfc2217://localhost:{settings['rfc2217ServerPort']}", ""
     )
+
+
+# ================================================================ bring-up commands in the docs
+
+SELFTEST_PY = ROOT / "firmware" / "selftest.py"
+_SELFTEST_CALL = re.compile(r"import selftest; selftest\.(\w+)\(\)")
+
+
+def selftest_calls(paths):
+    """Every `import selftest; selftest.NAME()` the docs tell a builder to type."""
+    calls = []
+    for path in paths:
+        calls.extend(_SELFTEST_CALL.findall(Path(path).read_text(encoding="utf-8")))
+    return calls
+
+
+def callable_without_arguments(path, name):
+    """Whether path defines a module-level function name that needs no arguments."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            args = node.args
+            positional = args.posonlyargs + args.args
+            kw_without_default = [d for d in args.kw_defaults if d is None]
+            return len(args.defaults) == len(positional) and not kw_without_default
+    return False
+
+
+def test_docs_selftest_command_calls_a_real_entry_point():
+    calls = selftest_calls([README_MD, HARDWARE / "wokwi" / "README.md"])
+    assert len(calls) >= 3
+    for name in set(calls):
+        assert callable_without_arguments(SELFTEST_PY, name), name
+
+
+def test_callable_without_arguments(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("def a():\n    pass\ndef b(x, y=1):\n    pass\ndef c(x=1, *, k=2):\n    pass\n")
+    assert callable_without_arguments(path, "a")
+    assert not callable_without_arguments(path, "b")
+    assert callable_without_arguments(path, "c")
+    assert not callable_without_arguments(path, "missing")
