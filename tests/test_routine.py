@@ -149,3 +149,22 @@ def test_check_files__all_errors_of_all_files_in_order(tmp_path):
 
 def test_routine_id__is_the_file_stem():
     assert routine_id("routines/lower-back.yaml") == "lower-back"
+
+
+@pytest.mark.parametrize("insert", ["", ":", "\t", "- ", "{", "'", "\n  x", "\xff"])
+def test_check_file__damaged_spec_example_never_raises(tmp_path, insert):
+    """Every damaged copy gives a list of located errors (or none), never an exception."""
+    text = SPEC_EXAMPLE.read_text()
+    path = tmp_path / "damaged.yaml"
+    damaged_ok = 0
+    for i in range(0, len(text), 23):
+        damaged = text[:i] + insert + text[i + (0 if insert else 1) :]
+        path.write_bytes(
+            damaged.encode("utf-8", "surrogateescape")
+            if insert != "\xff"
+            else damaged.encode("latin-1", "replace")
+        )
+        errors = check_file(path)
+        assert all(e.path == str(path) and e.line >= 1 and e.col >= 1 for e in errors)
+        damaged_ok += not errors
+    assert damaged_ok < len(range(0, len(text), 23))

@@ -261,3 +261,17 @@ def test_parse__tab_elsewhere(text, where):
     assert parse_problems(text) == [
         f"{where}: tab character where YAML does not allow one (hint: use spaces instead of tabs)"
     ]
+
+
+def test_parse__nesting_too_deep():
+    assert parse_problems("a: " + "[" * 45 + "]" * 45 + "\n") == [
+        "1:43: the file nests lists or mappings too deeply (more than 40 levels) "
+        "(hint: a routine needs only a few levels; check the brackets and the indentation)"
+    ]
+
+
+def test_parse__nesting_deeper_than_the_parser_can_follow():
+    assert parse_problems("a: " + "[" * 5000 + "]" * 5000 + "\n") == [
+        "-: the file nests lists or mappings too deeply (more than 40 levels) "
+        "(hint: a routine needs only a few levels; check the brackets and the indentation)"
+    ]

@@ -18,6 +18,7 @@ from backbeat.routine.errors import Invalid, MultipleInvalid
 from backbeat.routine.nodes import Mapping, Node, Scalar, Sequence
 
 MAX_BYTES = 1_000_000  # a routine is a page of text; anything this large is a mistake
+MAX_DEPTH = 40  # lists and mappings inside each other; a routine with nested repeats needs a dozen
 
 # Characters YAML does not allow in a stream (YAML 1.1, "printable characters").
 _NOT_PRINTABLE = re.compile(
@@ -160,12 +161,17 @@ def parse(text: str) -> Node:
             ) from None
         except yaml.MarkedYAMLError as exc:
             raise _syntax_error(exc) from None
+        except RecursionError:
+            raise Invalid(
+                f"the file nests lists or mappings too deeply (more than {MAX_DEPTH} levels)",
+                "a routine needs only a few levels; check the brackets and the indentation",
+            ) from None
         except yaml.YAMLError as exc:  # reader errors carry no mark
             raise Invalid(f"YAML cannot read this file: {exc}", _DEFAULT_SYNTAX_HINT) from None
         if root is None:
             raise Invalid("the file is empty", "a routine has at least `name:` and `steps:`")
         problems: list[Invalid] = []
-        value = _build(root, loader, problems)
+        value = _build(root, loader, problems, 1)
         if problems:
             raise MultipleInvalid(problems)
         return value
@@ -202,8 +208,14 @@ def _where(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(node: yaml.Node, loader: _Loader, problems: list[Invalid]) -> Node:
+def _build(node: yaml.Node, loader: _Loader, problems: list[Invalid], depth: int) -> Node:
     line, col = _where(node)
+    if depth > MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+        raise Invalid(
+            f"the file nests lists or mappings too deeply (more than {MAX_DEPTH} levels)",
+            "a routine needs only a few levels; check the brackets and the indentation",
+            _Where(line, col),
+        )
     if isinstance(node, yaml.MappingNode):
         entries: list[tuple[Scalar, Node]] = []
         seen: dict[str, Scalar] = {}
@@ -228,10 +240,12 @@ def _build(node: yaml.Node, loader: _Loader, problems: list[Invalid]) -> Node:
                 )
                 continue
             seen[key.text] = key
-            entries.append((key, _build(value_node, loader, problems)))
+            entries.append((key, _build(value_node, loader, problems, depth + 1)))
         return Mapping(entries, line, col)
     if isinstance(node, yaml.SequenceNode):
-        return Sequence([_build(item, loader, problems) for item in node.value], line, col)
+        return Sequence(
+            [_build(item, loader, problems, depth + 1) for item in node.value], line, col
+        )
     return _scalar(node, loader, problems)
 
 
