@@ -336,6 +336,28 @@ class Engine:
             return self._seg_end
         return time.ticks_diff(now_ms, self._t0)
 
+    def paused_for_ms(self, now_ms):
+        """How long the current pause has lasted (0 when not paused)."""
+        if self.state != PAUSED:
+            return 0
+        return time.ticks_diff(now_ms, self._paused_at)
+
+    def next_due_ms(self, now_ms):
+        """Milliseconds until the next event is due (0 if one is due; large when none can be)."""
+        if self.state != RUNNING:
+            return _NEVER
+        t = self._phase_at
+        if self._beat_at < t:
+            t = self._beat_at
+        if self._tick_at < t:
+            t = self._tick_at
+        if self._target_at < t:
+            t = self._target_at
+        if self._end_at < t:
+            t = self._end_at
+        d = t - time.ticks_diff(now_ms, self._t0)
+        return d if d > 0 else 0
+
     def open_hold(self):
         return self.state == RUNNING and self.kind == bbr.HOLD_OPEN
 

@@ -1,0 +1,504 @@
+# The device app: the routine menu, the session loop, the pain question, the summary,
+# settings and "sync me". It is handed its hardware and its clock, so tests drive it
+# in virtual time with fakes; main.py hands it the real board.
+
+import time
+
+import bbr
+import button
+import cues
+import engine as E
+import ui
+from micropython import const
+
+MENU = const(1)
+SESSION = const(2)
+DONE = const(3)
+SETTINGS = const(4)
+MESSAGE = const(5)
+SLEEP = const(6)
+
+# A turn of the loop sleeps at most this long.
+LOOP_MS = const(10)
+# The screen is not redrawn when an event is due sooner than this (cues first).
+_QUIET_MS = const(25)
+
+_SETTINGS_LABELS = ("sound", "vibration", "back")
+
+# Cues for the start of each segment kind (by .bbr kind code).
+_START_CUES = (
+    cues.START,
+    cues.GET_READY,  # prepare
+    cues.START,  # hold
+    cues.START,  # hold_open
+    cues.START,  # breathe
+    cues.START,  # stretch
+    cues.START,  # contract
+    cues.START,  # relax
+    cues.START,  # count
+    cues.REST,  # rest
+    cues.SWITCH,  # switch
+)
+_PHASE_CUES = (-1, cues.INHALE, cues.HOLD, cues.EXHALE, cues.HOLD)
+
+
+class Entry:
+    """One routine offered in the menu."""
+
+    def __init__(self, stem, path, name, total_ms, crc, level, segments):
+        self.stem = stem
+        self.path = path
+        self.name = name
+        self.total_ms = total_ms
+        self.crc = crc
+        self.level = level
+        self.segments = segments
+
+
+class App:
+    """Everything on the device after boot; step(now_ms) runs one turn of the loop."""
+
+    # Idle this long in the menu: screen off and light sleep until the button wakes it.
+    idle_ms = 180000
+    # Each light sleep lasts at most this long before the button is checked again.
+    sleep_chunk_ms = 60000
+
+    def __init__(self, board, display, logbook, now_ms, routines="/routines",
+                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms):
+        self.board = board
+        self.ticks_ms = ticks_ms
+        self.display = display
+        self.logbook = logbook
+        self.routines = routines
+        self.settings_path = settings_path
+        self.fs = fs if fs is not None else logbook.fs
+        self.button = button.Button(board.button, now_ms)
+        self.cues = cues.Cues(board.buzzer, board.motor)
+        self.entries = []
+        self.bad = []  # (file name, error) of the routines that cannot be run
+        self.last = {}
+        self.selected = 0
+        self.screen = MENU
+        self.engine = None
+        self.reader = None
+        self.entry = None
+        self.exercise = ""
+        self.link = None  # the serial link, polled every turn once it is set
+        self.message_title = ""
+        self.message_text = ""
+        self._last_input = now_ms
+        self._drawn_at = now_ms
+        self._dirty = True
+        self._row = 0
+        self._load_settings()
+        self.reload(now_ms)
+
+    # ------------------------------------------------------------ routines and settings
+
+    def reload(self, now_ms):
+        """List the routines again (after a change on flash) and show the menu or a problem."""
+        self.entries = []
+        self.bad = []
+        try:
+            names = self.fs.listdir(self.routines)
+        except OSError:
+            names = []
+        names.sort()
+        for fname in names:
+            if not fname.endswith(".bbr"):
+                continue
+            path = self.routines + "/" + fname
+            try:
+                r = self._open_routine(path)
+            except bbr.BbrError as e:
+                self.bad.append((fname, str(e)))
+                continue
+            except OSError:
+                self.bad.append((fname, "unreadable"))
+                continue
+            try:
+                self.entries.append(
+                    Entry(fname[:-4], path, r.string(r.name_offset), r.total_ms, r.crc32,
+                          r.level, r.segment_count)
+                )
+            finally:
+                r.close()
+        self.last = self.logbook.last_sessions({})
+        if self.selected > len(self.entries):
+            self.selected = 0
+        self._problems_or_menu()
+
+    def _open_routine(self, path):
+        f = self.fs.open(path, "rb")
+        try:
+            return bbr.Routine(f)
+        except Exception:
+            f.close()
+            raise
+
+    def _problems_or_menu(self):
+        if self.bad:
+            fname, err = self.bad[0]
+            self._show_message("SKIPPED", _clip(fname, 16) + "\n" + _clip(err, 16) + "\nnot offered")
+        elif not self.entries:
+            self._show_message("NO ROUTINES", "Flash routines\nfrom the laptop:\nbackbeat flash")
+        else:
+            self.screen = MENU
+            self._dirty = True
+
+    def _show_message(self, title, text):
+        self.screen = MESSAGE
+        self.message_title = title
+        self.message_text = text
+        self._dirty = True
+
+    def _load_settings(self):
+        self.cues.set_sound(True)
+        self.cues.set_vibration(True)
+        try:
+            f = self.fs.open(self.settings_path, "rb")
+            try:
+                raw = f.read(2)
+            finally:
+                f.close()
+        except OSError:
+            return
+        if len(raw) == 2:
+            self.cues.set_sound(raw[0] == 0x31)
+            self.cues.set_vibration(raw[1] == 0x31)
+
+    def _save_settings(self):
+        raw = b"1" if self.cues.sound else b"0"
+        raw += b"1" if self.cues.vibration else b"0"
+        try:
+            f = self.fs.open(self.settings_path, "wb")
+            try:
+                f.write(raw)
+            finally:
+                f.close()
+        except OSError:
+            pass
+
+    def busy(self):
+        """True while a session runs (the link refuses routine changes then)."""
+        return self.screen == SESSION
+
+    # ------------------------------------------------------------ the loop
+
+    def step(self, now_ms):
+        """One turn: the button, the engine, the cues, the link, the screen."""
+        ev = self.button.update(now_ms)
+        if ev != button.NONE:
+            self._last_input = now_ms
+        s = self.screen
+        if s == SESSION:
+            self._session_input(ev, now_ms)
+            self._run_engine(now_ms)
+        elif ev != button.NONE:
+            if s == MENU:
+                self._menu_input(ev, now_ms)
+            elif s == DONE:
+                self._done_input(ev, now_ms)
+            elif s == SETTINGS:
+                self._settings_input(ev)
+            elif s == MESSAGE:
+                self._message_input(ev)
+        self.cues.update(now_ms)
+        if self.link is not None:
+            self.link.poll(now_ms, self)
+        self._draw(now_ms)
+        if (
+            self.screen == MENU
+            and not self.cues.busy()
+            and time.ticks_diff(now_ms, self._last_input) >= self.idle_ms
+        ):
+            self.sleep()
+
+    def wait_ms(self, now_ms):
+        """How long the loop may sleep before its next turn (at most LOOP_MS)."""
+        if self.screen == SESSION and self.engine is not None:
+            d = self.engine.next_due_ms(now_ms)
+            if d < LOOP_MS:
+                return d
+        return LOOP_MS
+
+    def run(self, sleep_ms=time.sleep_ms):
+        """The board's main loop; returns only through an exception (Ctrl-C included)."""
+        ticks_ms = self.ticks_ms
+        while True:
+            now = ticks_ms()
+            self.step(now)
+            d = self.wait_ms(ticks_ms())
+            if d:
+                sleep_ms(d)
+
+    # ------------------------------------------------------------ menu
+
+    def _menu_input(self, ev, now_ms):
+        count = len(self.entries) + 1  # the last row is "Settings"
+        if ev == button.SHORT:
+            self.selected = (self.selected + 1) % count
+            self._dirty = True
+        elif ev == button.DOUBLE:
+            self.selected = (self.selected - 1) % count
+            self._dirty = True
+        elif ev == button.LONG:
+            if self.selected == len(self.entries):
+                self.screen = SETTINGS
+                self._row = 0
+                self._dirty = True
+            else:
+                self.start(self.entries[self.selected], now_ms)
+
+    def last_done_s(self, stem, now_ms):
+        """Seconds since the routine was last started; -1 never, -2 done but the date unknown."""
+        rec = self.last.get(stem)
+        if rec is None:
+            return -1
+        boot, mono, wall = rec
+        lb = self.logbook
+        if boot == lb.boot:
+            return time.ticks_diff(now_ms, mono) // 1000
+        if wall and lb.wall_offset_s:
+            return lb.wall_s(now_ms) - wall
+        return -2
+
+    # ------------------------------------------------------------ session
+
+    def start(self, entry, now_ms):
+        """Start a session of `entry`, or say "sync me" when the log has no room for it."""
+        lb = self.logbook
+        if not lb.room_for(entry.segments):
+            self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
+            self.cues.play(cues.ERROR, now_ms)
+            return False
+        try:
+            r = self._open_routine(entry.path)
+        except (bbr.BbrError, OSError) as e:
+            self._show_message("SKIPPED", _clip(entry.stem, 16) + "\n" + _clip(str(e), 16))
+            return False
+        self.reader = r
+        self.entry = entry
+        lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
+        self.engine = E.Engine(r, now_ms)
+        self.screen = SESSION
+        self.button.ignore_until_release()
+        self._dirty = True
+        self._run_engine(now_ms)
+        return True
+
+    def _session_input(self, ev, now_ms):
+        e = self.engine
+        if ev == button.NONE:
+            return
+        if e.state == E.ASKING:
+            if ev == button.SHORT:
+                e.answer(now_ms, False)
+            elif ev == button.LONG:
+                e.answer(now_ms, True)
+        elif ev == button.LONG:
+            e.stop(now_ms)
+        elif ev == button.DOUBLE:
+            e.skip(now_ms)
+        elif ev == button.SHORT:
+            if e.open_hold():
+                e.end_hold(now_ms)
+            elif e.state == E.PAUSED:
+                e.resume(now_ms)
+            else:
+                e.pause(now_ms)
+        self._dirty = True
+
+    def _run_engine(self, now_ms):
+        e = self.engine
+        guard = 0
+        while guard < 64:
+            n = e.advance(now_ms)
+            if n == 0:
+                break
+            for k in range(n):
+                self._on_event(e.ev_code[k], e.ev_arg[k], now_ms)
+            guard += 1
+            if self.screen != SESSION:
+                break
+
+    def _on_event(self, code, arg, now_ms):
+        e = self.engine
+        c = self.cues
+        if code == E.EV_SEG_START:
+            self.exercise = self.reader.string(self.reader.exercise) or ""
+            c.play(_START_CUES[e.kind], now_ms)
+        elif code == E.EV_PHASE:
+            c.play(_PHASE_CUES[arg], now_ms)
+        elif code == E.EV_TICK:
+            c.play(cues.TICK, now_ms)
+        elif code == E.EV_BEAT:
+            if arg > 1:
+                c.play(cues.BEAT, now_ms)
+        elif code == E.EV_TARGET:
+            c.play(cues.START, now_ms)
+        elif code == E.EV_ASK_PAIN:
+            c.play(cues.ASK, now_ms)
+        elif code == E.EV_RESULT:
+            self.logbook.add_result(e)
+            self.logbook.flush()
+        elif code == E.EV_DONE:
+            self._finish(arg, now_ms)
+            return
+        self._dirty = True
+
+    def _finish(self, how, now_ms):
+        e = self.engine
+        elapsed = time.ticks_diff(now_ms, e.start_ms)
+        self.logbook.end_session(how, e.done_count, e.skipped_count, elapsed, e.paused_ms)
+        self.cues.play(cues.DONE, now_ms)
+        self.summary = (how == E.END_COMPLETED, elapsed // 1000, e.done_count, e.skipped_count,
+                        e.paused_ms // 1000)
+        self.reader.close()
+        self.reader = None
+        self.last[self.entry.stem] = (self.logbook.boot, e.start_ms, self.logbook.wall_s(e.start_ms))
+        self.screen = DONE
+        self.button.ignore_until_release()
+        self._dirty = True
+
+    def _done_input(self, ev, now_ms):
+        if ev == button.SHORT or ev == button.LONG:
+            self.engine = None
+            self.screen = MENU
+            self._dirty = True
+
+    # ------------------------------------------------------------ settings, messages
+
+    def _settings_input(self, ev):
+        if ev == button.SHORT:
+            self._row = (self._row + 1) % len(_SETTINGS_LABELS)
+        elif ev == button.LONG:
+            if self._row == 0:
+                self.cues.set_sound(not self.cues.sound)
+            elif self._row == 1:
+                self.cues.set_vibration(not self.cues.vibration)
+            else:
+                self._save_settings()
+                self.screen = MENU
+        self._dirty = True
+
+    def _message_input(self, ev):
+        if self.bad:
+            self.bad.pop(0)
+        self._problems_or_menu()
+
+    def show_error(self, text, now_ms):
+        """An unexpected error: logged, shown, and the ERROR cue; a press goes back to the menu."""
+        try:
+            self.logbook.log_error(text, now_ms)
+        except Exception:
+            pass
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        self.engine = None
+        self.screen = MESSAGE
+        self.message_title = "ERROR"
+        self.message_text = wrap16(text, 5)
+        self.cues.play(cues.ERROR, now_ms)
+        self._dirty = True
+
+    # ------------------------------------------------------------ sleep
+
+    def sleep(self):
+        """Screen off and light sleep until the button is pressed."""
+        self.screen = SLEEP
+        self.cues.update(0)
+        self.display.poweroff()
+        pin = self.board.button
+        while pin.value() != 0:
+            self.board.lightsleep(self.sleep_chunk_ms)
+        self.display.poweron()
+        now = self.ticks_ms()
+        # The press that woke the board is not a command.
+        self.button = button.Button(pin, now)
+        self._last_input = now
+        self.screen = MENU
+        self._dirty = True
+
+    # ------------------------------------------------------------ screen
+
+    def _draw(self, now_ms):
+        s = self.screen
+        if s == SESSION:
+            e = self.engine
+            if e.next_due_ms(now_ms) < _QUIET_MS and e.state == E.RUNNING:
+                return
+            if not self._dirty and time.ticks_diff(now_ms, self._drawn_at) < ui.REFRESH_MS:
+                return
+            self._draw_session(now_ms)
+        else:
+            if not self._dirty:
+                return
+            fb = self.display
+            if s == MENU:
+                self._draw_menu(now_ms)
+            elif s == DONE:
+                sm = self.summary
+                ui.done(fb, self.entry.name, sm[0], sm[1], sm[2], sm[3], sm[4])
+            elif s == SETTINGS:
+                ui.settings(fb, _SETTINGS_LABELS, (self.cues.sound, self.cues.vibration, None),
+                            self._row)
+            elif s == MESSAGE:
+                ui.message(fb, self.message_title, self.message_text)
+            else:
+                return
+        self.display.show()
+        self._dirty = False
+        self._drawn_at = now_ms
+
+    def _draw_menu(self, now_ms):
+        fb = self.display
+        count = len(self.entries) + 1
+        if self.selected == len(self.entries):
+            ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
+            return
+        en = self.entries[self.selected]
+        last = self.last_done_s(en.stem, now_ms)
+        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last if last != -2 else -1,
+                self.selected, count)
+        if last == -2:
+            fb.fill_rect(0, 46, 128, 8, 0)
+            fb.text("done, undated", 0, 46)
+
+    def _draw_session(self, now_ms):
+        e = self.engine
+        fb = self.display
+        if e.state == E.ASKING:
+            ui.question(fb, "Any pain?")
+        elif e.state == E.PAUSED:
+            ui.paused(fb, self.exercise, (e.remaining_ms(now_ms) + 999) // 1000,
+                      e.paused_for_ms(now_ms) // 1000)
+        else:
+            up = e.open_hold()
+            if up:
+                secs = e.elapsed_ms(now_ms) // 1000
+            else:
+                secs = (e.remaining_ms(now_ms) + 999) // 1000
+            ui.session(fb, self.exercise, e.kind, secs, up, e.phase(), e.breath_level(now_ms),
+                       e.side, e.rep, e.reps, e.progress(now_ms))
+
+
+def wrap16(text, max_lines):
+    """text cut into lines of 16 characters (breaking at its own line ends too)."""
+    out = ""
+    lines = 0
+    for part in text.split("\n"):
+        while lines < max_lines:
+            if lines:
+                out += "\n"
+            out += part[:16]
+            lines += 1
+            part = part[16:]
+            if not part:
+                break
+    return out
+
+
+def _clip(s, n):
+    return s if len(s) <= n else s[:n]

@@ -1,0 +1,94 @@
+# Start-up: safe mode when the button is held, else the app, with every error shown and logged.
+
+import sys
+import time
+
+import board
+
+
+def _error_text(exc):
+    # "Type: message" and the innermost lines of the traceback, as much as the log keeps.
+    text = "%s: %s" % (type(exc).__name__, exc)
+    try:
+        import io
+
+        buf = io.StringIO()
+        sys.print_exception(exc, buf)
+        trace = buf.getvalue().strip()
+        lines = trace.split("\n")
+        if len(lines) > 1:
+            text = text + "\n" + lines[-2].strip()
+    except Exception:
+        pass
+    return text
+
+
+def _show(display, title, text):
+    import ui
+
+    ui.message(display, title, text, "1=retry")
+    display.show()
+
+
+def _wait_for_press(pin):
+    while pin.value() != 0:
+        time.sleep_ms(20)
+    while pin.value() == 0:
+        time.sleep_ms(20)
+
+
+def main():
+    b = board.open_board()
+    import ssd1306
+
+    try:
+        display = ssd1306.SSD1306(b.i2c)
+    except OSError:
+        display = None  # no screen answers: the app still runs on cues
+    if b.button.value() == 0:
+        # Held at power-up: safe mode, the REPL stays free for mpremote.
+        if display is not None:
+            _show(display, "SAFE MODE", "App not started.\nREPL is free.")
+        print("backbeat: safe mode, app not started")
+        return None
+    import app
+    import logbook
+
+    while True:
+        a = None
+        try:
+            lb = logbook.Logbook()
+            if display is None:
+                raise OSError("no display at 0x3C")
+            a = app.App(b, display, lb, time.ticks_ms())
+            last_error = None
+            while True:
+                try:
+                    a.run()
+                except KeyboardInterrupt:
+                    raise
+                except Exception as exc:
+                    now = time.ticks_ms()
+                    if last_error is not None and time.ticks_diff(now, last_error) < 2000:
+                        raise  # failing again at once: stop and wait for a press
+                    last_error = now
+                    text = _error_text(exc)
+                    print("backbeat: " + text)
+                    a.show_error(text, now)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            # The app could not even start: show why, keep a copy, retry on a press.
+            text = _error_text(exc)
+            print("backbeat: " + text)
+            try:
+                with open("/error.txt", "w") as f:
+                    f.write(text)
+            except OSError:
+                pass
+            if display is not None:
+                _show(display, "ERROR", text[:80])
+            _wait_for_press(b.button)
+
+
+main()

@@ -1,0 +1,336 @@
+# Tests for firmware/app.py: menu, sessions driven by the button, the log they leave,
+# settings, "sync me", errors and idle sleep, on the fake board in virtual time.
+
+import app
+import bbr
+import board
+import cues
+import fakes
+import logbook
+from bbrmake import build, seg
+from memfs import MemFs
+
+EASY = build(
+    [
+        seg(bbr.PREPARE, 5000, flags=9, exercise="Cat"),
+        seg(bbr.HOLD, 6000, breath=0, flags=14, exercise="Cat"),
+        seg(bbr.HOLD_OPEN, 3000, param=10000, exercise="Plank", flags=3),
+        seg(bbr.REST, 2000),
+    ],
+    breaths=((4000, 0, 2000, 0),),
+    name="Easy",
+)
+LONG = build([seg(bbr.HOLD, 30000, exercise="Wall sit", flags=11)], name="Long one")
+
+
+class Screen(fakes.Canvas):
+    """The display: a recording canvas that counts show() calls and power changes."""
+
+    def __init__(self):
+        super().__init__()
+        self.shows = 0
+        self.on = True
+
+    def show(self):
+        self.shows += 1
+
+    def poweroff(self):
+        self.on = False
+
+    def poweron(self):
+        self.on = True
+
+
+class Rig:
+    """The app on a fake board, its button pressed by the test, time moved 10 ms a turn."""
+
+    def __init__(self, fs=None, corrupt=True, settings=None):
+        self.m = fakes.FakeMachine()
+        self.clock = self.m.clock
+        self.board = board.open_board(self.m, "Raspberry Pi Pico with RP2040")
+        self.pin = self.board.button
+        if fs is None:
+            fs = MemFs()
+        self.fs = fs
+        if "/routines" not in fs.dirs:
+            fs.dirs.append("/routines")
+            fs.files["/routines/easy.bbr"] = bytearray(EASY)
+            fs.files["/routines/b-long.bbr"] = bytearray(LONG)
+            if corrupt:
+                fs.files["/routines/c.bbr"] = bytearray(b"XXXX" + LONG[4:])
+            fs.files["/routines/notes.txt"] = bytearray(b"not a routine file")
+        if settings is not None:
+            fs.files["/settings.txt"] = bytearray(settings)
+        self.screen = Screen()
+        self.lb = logbook.Logbook(fs)
+        self.app = app.App(self.board, self.screen, self.lb, self.clock.now, fs=fs,
+                           ticks_ms=self._now)
+
+    def _now(self):
+        return self.clock.now
+
+    def run(self, ms):
+        end = self.clock.now + ms
+        while self.clock.now < end:
+            self.app.step(self.clock.now)
+            self.clock.advance(10)
+
+    def hold(self, ms):
+        self.pin.drive(0)
+        self.run(ms)
+        self.pin.drive(1)
+
+    def short(self):
+        self.hold(100)
+        self.run(400)
+
+    def long(self):
+        self.hold(1000)
+        self.run(50)
+
+    def double(self):
+        self.hold(80)
+        self.run(100)
+        self.hold(80)
+        self.run(50)
+
+    def texts(self):
+        return self.screen.strings()
+
+    def records(self):
+        out = []
+
+        def take(seq, rtype, buf, size):
+            out.append((rtype, bytes(buf[8 : size - 4])))
+
+        logbook.Logbook(self.fs).records(0, take)
+        return out
+
+
+def _segment_fields(payload):
+    g2 = logbook.get_u16
+    g4 = logbook.get_u32
+    return (g2(payload, 0), payload[2], payload[3], payload[4], g4(payload, 6), g4(payload, 10),
+            g4(payload, 14), g4(payload, 18))
+
+
+def _to_menu(rig):
+    assert rig.app.screen == app.MESSAGE
+    rig.short()
+    assert rig.app.screen == app.MENU
+
+
+# ---------------------------------------------------------------- menu
+
+
+def test_a_corrupt_routine_is_named_and_skipped():
+    rig = Rig()
+    rig.run(20)
+    assert rig.texts() == ["SKIPPED", "c.bbr", "not a routine", "not offered", "1=ok"]
+    assert [e.stem for e in rig.app.entries] == ["b-long", "easy"]
+    assert rig.app.bad == [("c.bbr", "not a routine")]
+    _to_menu(rig)
+    assert "Long one" in rig.texts() and "time 0:30" in rig.texts()
+    assert "never done" in rig.texts() and "1/3" in rig.texts()
+
+
+def test_menu_moves_with_short_and_double_and_ends_with_settings():
+    rig = Rig(corrupt=False)
+    rig.run(20)
+    assert rig.app.screen == app.MENU
+    rig.short()
+    assert rig.app.selected == 1 and "Easy" in rig.texts() and "time 0:16" in rig.texts()
+    rig.short()
+    assert rig.app.selected == 2 and "SETTINGS" in rig.texts()
+    rig.short()
+    assert rig.app.selected == 0
+    rig.double()
+    assert rig.app.selected == 2
+
+
+def test_no_routines_says_how_to_get_some():
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    rig = Rig(fs=fs)
+    rig.run(20)
+    assert rig.texts()[:2] == ["NO ROUTINES", "Flash routines"]
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _start_easy(rig):
+    rig.run(20)
+    rig.short()  # menu -> easy
+    assert rig.app.selected == 1
+    rig.long()
+    assert rig.app.screen == app.SESSION
+
+
+def test_a_whole_session_with_pain_answer_and_open_hold():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    t0 = rig.app.engine.start_ms
+    rig.run(5000 + 6000 - 250)
+    assert rig.app.engine.index == 1
+    rig.run(300)
+    assert "Any pain?" in rig.texts()
+    rig.short()  # no
+    assert rig.app.engine.index == 2 and rig.app.engine.open_hold()
+    rig.run(3500)
+    assert "1=done 2=skip" in rig.texts()
+    rig.short()  # ends the open hold
+    assert rig.app.engine.index == 3
+    rig.run(2500)
+    assert rig.app.screen == app.DONE
+    assert rig.texts()[0] == "DONE"
+    assert "done 4 skip 0" in rig.texts()
+    recs = rig.records()
+    assert [r[0] for r in recs] == [1, 2, 2, 2, 2, 3]
+    start = recs[0][1]
+    assert start[25:] == b"easy" and logbook.get_u32(start, 4) == t0
+    assert logbook.get_u32(start, 12) == logbook.get_u32(EASY, len(EASY) - 4)
+    assert logbook.get_u32(start, 16) == 16000 and logbook.get_u16(start, 22) == 4
+    segs = [_segment_fields(r[1]) for r in recs[1:5]]
+    assert segs[0] == (0, bbr.PREPARE, 1, 0, 0, 5000, 5000, 5000)
+    assert segs[1][:4] == (1, bbr.HOLD, 1, 1) and segs[1][4:6] == (5000, 11000)
+    # The answer came 700 ms after the question (a short press reports 300 ms after its
+    # release); the hold was ended 4000 ms in, past its 3000 ms target.
+    assert segs[2] == (2, bbr.HOLD_OPEN, 1, 0, 11700, 15700, 3000, 4000)
+    assert segs[3][:4] == (3, bbr.REST, 1, 0) and segs[3][7] == 2000
+    end = recs[5][1]
+    assert end[0] == 1 and logbook.get_u16(end, 2) == 4 and logbook.get_u16(end, 4) == 0
+
+
+def test_pause_skip_and_stop_from_the_button():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    rig.run(1000)
+    rig.short()  # pause
+    assert rig.app.engine.state == 2 and rig.texts()[0] == "PAUSED"
+    rig.run(2000)
+    rig.short()  # resume
+    assert rig.app.engine.state == 1
+    rig.double()  # skip the prepare
+    assert rig.app.engine.index == 1
+    rig.long()  # stop
+    assert rig.app.screen == app.DONE and rig.texts()[0] == "STOPPED"
+    recs = rig.records()
+    assert [r[0] for r in recs] == [1, 2, 2, 3]
+    prep = _segment_fields(recs[1][1])
+    hold = _segment_fields(recs[2][1])
+    # Paused 1400 to 3900 ms in, skipped at 4530, stopped at 5360 (press times plus the
+    # button's reporting delays).
+    assert prep == (0, bbr.PREPARE, 2, 0, 0, 4530, 5000, 2030)  # skipped
+    assert hold == (1, bbr.HOLD, 3, 0, 4530, 5360, 6000, 830)  # stopped
+    end = recs[3][1]
+    assert end[0] == 2 and logbook.get_u16(end, 4) == 1
+    assert logbook.get_u32(end, 10) == 2500 and logbook.get_u32(end, 6) == 5360
+    rig.short()
+    assert rig.app.screen == app.MENU
+    assert "last 0 min ago" in rig.texts()
+
+
+def test_long_press_on_the_question_answers_yes():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    rig.run(11200)
+    assert rig.app.engine.state == 3
+    rig.long()
+    rig.long()  # stop during the open hold
+    recs = rig.records()
+    hold = _segment_fields(recs[2][1])
+    assert hold[3] == 2  # pain: yes
+
+
+def test_cues_follow_the_engine():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    pwm = rig.board.buzzer
+    pwm.changes = []
+    start = rig.clock.now
+    rig.run(5100)
+    heard = pwm.sounding()
+    # The last three seconds of the prepare tick, then the hold starts with an inhale.
+    tick_hz = cues.PATTERNS[cues.TICK][0]
+    ticks = [t - start for t, hz in heard if hz == tick_hz]
+    assert len(ticks) == 3
+    assert ticks[1] - ticks[0] == 1000 and ticks[2] - ticks[1] == 1000
+    inhale_hz = cues.PATTERNS[cues.INHALE][0]
+    assert any(hz == inhale_hz for t, hz in heard)
+
+
+# ---------------------------------------------------------------- space, settings, errors, sleep
+
+
+def test_sync_me_when_the_log_is_full():
+    fs = MemFs(capacity=8 * 1024, block=1024)
+    rig = Rig(fs=fs, corrupt=False)
+    rig.run(20)
+    rig.short()
+    rig.long()
+    assert rig.app.screen == app.MESSAGE and rig.texts()[0] == "SYNC ME"
+    assert rig.records() == []
+    rig.short()
+    assert rig.app.screen == app.MENU
+
+
+def test_settings_switch_sound_and_vibration_and_persist():
+    rig = Rig(corrupt=False)
+    rig.run(20)
+    rig.short()
+    rig.short()
+    rig.long()
+    assert rig.app.screen == app.SETTINGS
+    rig.long()  # sound off
+    assert rig.app.cues.sound is False
+    rig.short()
+    rig.long()  # vibration off
+    assert rig.app.cues.vibration is False
+    rig.short()
+    rig.long()  # back
+    assert rig.app.screen == app.MENU
+    assert bytes(rig.fs.files["/settings.txt"]) == b"00"
+    again = Rig(fs=rig.fs)
+    assert again.app.cues.sound is False and again.app.cues.vibration is False
+    on = Rig(corrupt=False, settings=b"10")
+    assert on.app.cues.sound is True and on.app.cues.vibration is False
+
+
+def test_an_error_is_logged_and_shown():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    rig.app.show_error("ZeroDivisionError: divide by zero\nfile app.py, line 3", rig.clock.now)
+    rig.run(20)
+    assert rig.app.screen == app.MESSAGE
+    assert rig.texts()[:4] == ["ERROR", "ZeroDivisionErro", "r: divide by zer", "o"]
+    recs = rig.records()
+    assert recs[-1][0] == logbook.ERROR
+    assert recs[-1][1][8:] == b"ZeroDivisionError: divide by zero\nfile app.py, line 3"
+    rig.short()
+    assert rig.app.screen == app.MENU
+
+
+def test_idle_menu_sleeps_until_the_button():
+    rig = Rig(corrupt=False)
+    m = rig.m
+    pin = rig.pin
+    calls = []
+    lit = []
+
+    def lightsleep(ms=0):
+        calls.append(ms)
+        lit.append(rig.screen.on)
+        rig.clock.advance(ms)
+        if len(calls) == 3:
+            pin.drive(0)
+
+    m.lightsleep = lightsleep
+    rig.run(app.App.idle_ms - 100)
+    assert calls == [] and rig.screen.on
+    rig.run(200)
+    assert calls == [60000, 60000, 60000] and lit == [False, False, False]
+    assert rig.screen.on and rig.app.screen == app.MENU
+    pin.drive(1)
+    rig.run(500)
+    assert rig.app.selected == 0  # the waking press moved nothing
