@@ -395,3 +395,21 @@ def test_compile_routine__invalid_cap_below_target_at_a_level():
     assert compile_problems(text, 4) == [
         "6:10: cap 40s is shorter than target 50s at level 4 (hint: the cap stops the hold; make it at least the target)"
     ]
+
+
+def test_compile_routine__rest_growing_from_zero():
+    text = "steps:\n  - exercise: A\n    hold: 2s\n    reps: 2\n    prepare: 0\n    rest: {from: 0, to: 3s, step: 2s}\n"
+    assert [(s.kind, s.duration_ms) for s in timeline(text, 0).segments] == [
+        ("hold", 2000),
+        ("hold", 2000),
+    ]
+    assert [(s.kind, s.duration_ms) for s in timeline(text, 1).segments] == [
+        ("hold", 2000),
+        ("rest", 2000),
+        ("hold", 2000),
+    ]
+    assert [(s.kind, s.duration_ms) for s in timeline(text, 2).segments] == [
+        ("hold", 2000),
+        ("rest", 3000),
+        ("hold", 2000),
+    ]

@@ -163,6 +163,14 @@ def test_build_routine__keys_as_yaml_booleans_are_words():
 
 BAD = [
     pytest.param(
+        "name: R\nsteps:\n  - exercise: A\n    hold: 2s\n    rest: {from: 0, to: 10s, step: 300ms}\n",
+        [
+            "5:36: rest.step is 300ms: from 0 the next level would be shorter than 1s "
+            "(hint: a progression from 0 steps by at least 1s)"
+        ],
+        id="gap_from_zero_small_step",
+    ),
+    pytest.param(
         "name: R\ncolour: red\nsteps:\n  - rest: 5s\n",
         [
             "2:1: unknown key 'colour' in the routine (hint: the keys here are name, about, source, defaults, steps)"

@@ -23,6 +23,7 @@ from backbeat.routine.model import (
     HoldMax,
     Item,
     Pnf,
+    Progression,
     Repeat,
     RestStep,
     Routine,
@@ -70,7 +71,16 @@ def segment_duration(node: Node, what: str) -> Amount:
 
 def gap_duration(node: Node, what: str) -> Amount:
     """prepare, rest, switch: 0 leaves the segment out."""
-    return v.progressive(node, what, lambda n, w: v.duration(n, w, zero_ok=True), v.duration_step)
+    amount = v.progressive(node, what, lambda n, w: v.duration(n, w, zero_ok=True), v.duration_step)
+    if isinstance(amount, Progression) and amount.start == 0 < amount.stop and amount.step < v.SEGMENT_MIN_MS:
+        # Level 1 would give min(to, step): more than 0 but less than a segment can last.
+        assert isinstance(node, Mapping)
+        raise Invalid(
+            f"{what}.step is {v.format_ms(amount.step)}: from 0 the next level would be shorter than 1s",
+            "a progression from 0 steps by at least 1s",
+            node.get("step"),
+        )
+    return amount
 
 
 def pace_duration(node: Node, what: str) -> Amount:
