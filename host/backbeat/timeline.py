@@ -54,7 +54,7 @@ class BreathPattern:
         out: list[tuple[str, int, int]] = []
         t = 0
         while t < duration_ms:
-            for name, length in zip(names, self.as_tuple()):
+            for name, length in zip(names, self.as_tuple(), strict=True):
                 if length == 0 or t >= duration_ms:
                     continue
                 cut = min(length, duration_ms - t)
