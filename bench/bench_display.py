@@ -1,0 +1,145 @@
+"""Display traffic: I2C bytes of whole-frame redraws against what the SSD1306 driver sends.
+
+One library routine runs through the firmware's engine in virtual time; the session
+screen is redrawn every ui.REFRESH_MS and shown on the driver, which sends only the
+columns that changed. The figure is (redraws x bytes of one whole frame) / bytes sent.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+import types
+from pathlib import Path
+
+from backbeat.codec.bbr import encode
+from backbeat.routine import load_routine
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTINE = ROOT / "routines" / "lower-back-easy.yaml"
+LOOP_MS = 10  # the firmware's main loop step
+_PERIOD = 1 << 30  # ticks_ms wraps here on MicroPython
+
+
+def _ticks_add(a: int, d: int) -> int:
+    return (a + d) % _PERIOD
+
+
+def _ticks_diff(a: int, b: int) -> int:
+    return ((a - b + _PERIOD // 2) % _PERIOD) - _PERIOD // 2
+
+
+def firmware_modules():
+    """Import the firmware under CPython: micropython.const, time.ticks_*, framebuf."""
+    if "micropython" not in sys.modules:
+        mp = types.ModuleType("micropython")
+        mp.const = lambda value: value
+        sys.modules["micropython"] = mp
+    if not hasattr(time, "ticks_diff"):
+        time.ticks_add = _ticks_add
+        time.ticks_diff = _ticks_diff
+    for folder in (ROOT / "tests" / "firmware", ROOT / "firmware"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+    if "framebuf" not in sys.modules:
+        import cpython_framebuf
+
+        sys.modules["framebuf"] = cpython_framebuf
+    import bbr
+    import engine
+    import fakes
+    import ssd1306
+    import ui
+
+    return bbr, engine, fakes, ssd1306, ui
+
+
+def session_traffic(data: bytes) -> dict:
+    """Run one compiled routine through the session screen; the driver's byte counts."""
+    bbr, engine, fakes, ssd1306, ui = firmware_modules()
+    reader = bbr.Routine(io.BytesIO(data))
+    bus = fakes.I2C(0, devices={0x3C: fakes.SSD1306Model()})
+    oled = ssd1306.SSD1306(bus)
+    init_bytes = oled.bytes_sent
+    e = engine.Engine(reader, 0)
+    index = -1
+    exercise = ""
+    redraws = 0
+    last_draw = -ui.REFRESH_MS
+    t = 0
+    while e.state != engine.FINISHED:
+        while True:
+            n = e.advance(t)
+            if n == 0:
+                break
+            for k in range(n):
+                code = e.ev_code[k]
+                if code == engine.EV_ASK_PAIN:
+                    e.answer(t, False)
+                elif code == engine.EV_TARGET:
+                    e.end_hold(t)
+        if e.state == engine.FINISHED:
+            break
+        if e.index != index:
+            index = e.index
+            seg = reader.read_segment(index)
+            exercise = reader.string(seg.exercise) or ""
+        if t - last_draw >= ui.REFRESH_MS:
+            last_draw = t
+            up = e.open_hold()
+            if up:
+                seconds = e.elapsed_ms(t) // 1000
+            else:
+                seconds = (e.remaining_ms(t) + 999) // 1000
+            ui.session(
+                oled, exercise, e.kind, seconds, up, e.phase(), e.breath_level(t),
+                e.side, e.rep, e.reps, e.progress(t),
+            )
+            oled.show()
+            redraws += 1
+            if bytes(bus.devices[0x3C].ram) != bytes(oled.buffer):
+                raise AssertionError(f"the panel does not show the frame at {t} ms")
+        t += LOOP_MS
+    sent = oled.bytes_sent - init_bytes
+    return {
+        "redraws": redraws,
+        "frame_bytes": oled.full_frame_bytes(),
+        "sent": sent,
+        "session_ms": t,
+        "segments": reader.segment_count,
+        "refresh_ms": ui.REFRESH_MS,
+    }
+
+
+def run() -> dict:
+    data = encode(load_routine(ROUTINE, 0))
+    r = session_traffic(data)
+    refresh_ms = r["refresh_ms"]
+    full = r["redraws"] * r["frame_bytes"]
+    ratio = full / r["sent"]
+    return {
+        "display.full_frame_to_actual_bytes_ratio": {
+            "value": round(ratio, 2),
+            "unit": "ratio",
+            "compared_with": (
+                f"whole-frame redraws: {r['redraws']} session-screen updates every "
+                f"{refresh_ms} ms over {ROUTINE.name} ({r['segments']} segments, "
+                f"{r['session_ms'] / 60000:.1f} min) x {r['frame_bytes']} bytes = {full} bytes, "
+                f"against {r['sent']} bytes the driver sent; target at least 8"
+            ),
+        },
+        "display.bytes_per_second": {
+            "value": round(r["sent"] * 1000 / r["session_ms"], 1),
+            "unit": "B/s",
+            "compared_with": (
+                f"I2C bytes the driver sent per second of session on {ROUTINE.name}; whole "
+                f"frames every {refresh_ms} ms would be {r['frame_bytes'] * 1000 // refresh_ms} B/s"
+            ),
+        },
+    }
+
+
+if __name__ == "__main__":
+    for name, figure in run().items():
+        print(name, figure["value"], figure["unit"], "-", figure["compared_with"])
