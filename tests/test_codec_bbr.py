@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from backbeat.codec.bbr import BbrError, decode, encode
 from backbeat.timeline import BreathPattern, Segment, Timeline
+
+GOLDEN = Path(__file__).parent / "golden" / "bbr"
 
 
 def hexbytes(text: str) -> bytes:
@@ -393,3 +398,75 @@ def test_decode__flag_bits_5_to_7_are_ignored():
 def test_decode__reseal_makes_a_patched_kind_a_segment_error():
     data = reseal(patch(TINY_BYTES, 40 + 24, "<B", 11))
     assert reader_error(data) == "bad segment 1"
+
+# ---------------------------------------------------------------- golden vectors
+
+
+def load_golden_module():
+    spec = importlib.util.spec_from_file_location("make_golden", GOLDEN.parent / "make_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def committed_golden() -> dict[str, bytes]:
+    return {
+        str(p.relative_to(GOLDEN)): p.read_bytes()
+        for p in sorted(GOLDEN.rglob("*"))
+        if p.is_file() and p.suffix in (".bbr", ".json")
+    }
+
+
+def test_golden__committed_files_are_what_the_code_produces():
+    produced = load_golden_module().golden_files()
+    assert sorted(produced) == sorted(committed_golden())
+    for name, data in produced.items():
+        assert data == (GOLDEN / name).read_bytes(), name
+
+
+def test_golden__every_vector_decodes_to_its_json():
+    vectors = sorted(GOLDEN.glob("*.bbr"))
+    assert 5 <= len(vectors) <= 8
+    for path in vectors:
+        expected = json.loads(path.with_suffix(".json").read_text())
+        assert decode(path.read_bytes()) == expected, path.name
+
+
+def test_golden__the_spec_example():
+    example = decode((GOLDEN / "example.bbr").read_bytes())
+    assert (example["total_ms"], len(example["segments"])) == (994000, 53)
+    assert example["breath"] == [[4000, 0, 6000, 0]]
+    progression = decode((GOLDEN / "progression.bbr").read_bytes())
+    assert progression["level"] == 3
+
+
+def test_golden__vectors_cover_the_format():
+    decoded = [json.loads(p.read_text()) for p in sorted(GOLDEN.glob("*.json"))
+               if p.name != "corrupt.json"]
+    segments = [s for d in decoded for s in d["segments"]]
+    assert {s["kind"] for s in segments} == {
+        "prepare", "hold", "hold_open", "breathe", "stretch", "contract", "relax", "count",
+        "rest", "switch"}
+    flags = 0
+    for s in segments:
+        flags |= s["flags"]
+    assert flags == 31
+    assert {s["side"] for s in segments} == {None, "left", "right"}
+    shapes = {sum(1 for p in b if p) for d in decoded for b in d["breath"]}
+    assert shapes == {2, 3, 4}
+    assert any(s["round"] == 3 and s["rounds"] == 3 for s in segments)
+    assert any(s["kind"] == "hold_open" and s["param"] > s["duration_ms"] for s in segments)
+    assert any(d["level"] > 0 for d in decoded)
+    assert any(s["say"] and "\n" in s["say"] for s in segments)
+    assert any("\n" in d["name"] for d in decoded)
+
+
+def test_golden__corrupt_vectors_fail_with_their_error():
+    listing = json.loads((GOLDEN / "corrupt.json").read_text())
+    names = {entry["error"] for entry in listing}
+    assert {"not a routine", "incompatible version 2", "truncated", "trailing bytes",
+            "bad CRC", "bad header"} <= names
+    assert any(n.startswith("bad segment ") for n in names)
+    for entry in listing:
+        data = (GOLDEN / entry["file"]).read_bytes()
+        assert reader_error(data) == entry["error"], entry["file"]
