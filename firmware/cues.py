@@ -105,7 +105,7 @@ class Cues:
         self.cue = cue
         self._i = 0
         self._end = time.ticks_add(now_ms, self._steps[1])
-        self._apply()
+        self._apply(self._steps)
 
     def stop(self):
         self._steps = None
@@ -124,11 +124,10 @@ class Cues:
                 self.stop()
                 return False
             self._end = time.ticks_add(self._end, steps[self._i + 1])
-        self._apply()
+        self._apply(steps)
         return True
 
-    def _apply(self):
-        steps = self._steps
+    def _apply(self, steps):
         i = self._i
         self._set_tone(steps[i] if self.sound else 0)
         self._set_motor(bool(steps[i + 2]) and self.vibration)

@@ -58,7 +58,10 @@ def run(board, clock=time, echo=print, presses=MAX_PRESSES):
     clock gives ticks_ms() and sleep_ms() (the time module on a board); echo
     prints a console line.
     """
-    result = {"display": False, "cues": 0, "motor": board.motor is not None, "presses": []}
+    display = False
+    sounds = 0
+    codes = bytearray(presses)
+    n = 0
     echo("selftest: %s %s id %s" % (board.name, board.profile.chip, board.unique_id()))
 
     oled = None
@@ -66,7 +69,7 @@ def run(board, clock=time, echo=print, presses=MAX_PRESSES):
     addr = board.oled_addr
     if addr in found:
         oled = ssd1306.SSD1306(board.i2c, addr=addr)
-        result["display"] = True
+        display = True
         echo("display: ok at 0x%02x" % addr)
         checkerboard(oled)
         oled.show()
@@ -90,7 +93,7 @@ def run(board, clock=time, echo=print, presses=MAX_PRESSES):
         while player.update(clock.ticks_ms()):
             clock.sleep_ms(_STEP_MS)
         _wait(clock, 200)
-        result["cues"] += 1
+        sounds += 1
 
     if board.motor is None:
         echo("motor: not fitted")
@@ -109,27 +112,28 @@ def run(board, clock=time, echo=print, presses=MAX_PRESSES):
     echo("button: press it (short, long, double); %d s without a press ends" % (BUTTON_IDLE_MS // 1000))
     last = clock.ticks_ms()
     shown = -1
-    got = result["presses"]
-    while len(got) < presses:
+    while n < presses:
         now = clock.ticks_ms()
         e = b.update(now)
         if e != button.NONE:
-            got.append(button.NAMES[e])
+            codes[n] = e
+            n += 1
             echo("button: " + button.NAMES[e])
             last = now
-        if oled is not None and shown != len(got):
-            shown = len(got)
-            ui.message(oled, "BUTTON", "presses: %d\nlast: %s" % (shown, got[-1] if got else "-"), "")
+        if oled is not None and shown != n:
+            shown = n
+            ui.message(oled, "BUTTON", "presses: %d\nlast: %s" % (n, button.NAMES[codes[n - 1]] if n else "-"), "")
             oled.show()
         if time.ticks_diff(now, last) >= BUTTON_IDLE_MS:
             break
         clock.sleep_ms(_STEP_MS)
 
     if oled is not None:
-        ui.message(oled, "SELFTEST DONE", "display ok\n%d sounds\npresses: %d" % (result["cues"], len(got)), "")
+        ui.message(oled, "SELFTEST DONE", "display ok\n%d sounds\npresses: %d" % (sounds, n), "")
         oled.show()
-    echo("selftest: done, %d presses" % len(got))
-    return result
+    echo("selftest: done, %d presses" % n)
+    names = [button.NAMES[c] for c in codes[:n]]
+    return {"display": display, "cues": sounds, "motor": board.motor is not None, "presses": names}
 
 
 def main():

@@ -61,9 +61,10 @@ class SSD1306(framebuf.FrameBuffer):
         self._window[4] = _PAGE_ADDR
         self._cmd = bytearray(3)
         self._cmd_mv = memoryview(self._cmd)
-        self._prefix = bytearray(1)
-        self._prefix[0] = _CTRL_DATA
-        self._vector = [self._prefix, None]
+        prefix = bytearray(1)
+        prefix[0] = _CTRL_DATA
+        self._prefix = memoryview(prefix)
+        self._vector = [self._prefix, self._buf_mv]
         # Bytes handed to the I2C bus since the driver was made.
         self.bytes_sent = 0
         # Whether the panel's RAM is unknown (after power-up): the next show() sends all.
@@ -187,7 +188,7 @@ class SSD1306(framebuf.FrameBuffer):
             vec = self._vector
             vec[1] = buf[a:b]
             self.i2c.writevto(self.addr, vec)
-            vec[1] = None
+            vec[1] = buf
             self.bytes_sent += 1 + b - a
             sh[a:b] = buf[a:b]
             return
