@@ -54,6 +54,34 @@ def show(file: str, as_json: bool, level: int) -> None:
     click.echo(dry_run_json(timeline) if as_json else dry_run_table(timeline))
 
 
+@main.command("compile")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "out_dir", required=True, metavar="DIR",
+              type=click.Path(file_okay=False), help="Directory for the .bbr files (made if missing).")
+@click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
+              help="Progression level.")
+def compile_(files: tuple[str, ...], out_dir: str, level: int) -> None:
+    """Compile routine FILEs to DIR/NAME.bbr, NAME being each file's name without .yaml.
+
+    Errors are reported as by check, and then nothing is written.
+    """
+    from backbeat.compiling import compile_files, write_compiled
+
+    compiled, errors = compile_files(files, level)
+    for message in errors:
+        click.echo(message, err=True)
+    if errors:
+        click.echo(f"{len(errors)} error{'s' if len(errors) > 1 else ''}, nothing written", err=True)
+        raise SystemExit(2)
+    try:
+        written = write_compiled(compiled, out_dir)
+    except OSError as e:
+        click.echo(f"{e.filename or out_dir}: error: cannot write ({e.strerror})", err=True)
+        raise SystemExit(2) from None
+    for item, path in zip(compiled, written, strict=True):
+        click.echo(f"{path}  {item.summary()}")
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the routine language (for yaml-language-server)."""

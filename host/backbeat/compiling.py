@@ -1,0 +1,87 @@
+"""Compiling routine files to .bbr files: one NAME.bbr per NAME.yaml, all or nothing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from backbeat.codec.bbr import encode
+from backbeat.routine import RoutineErrors, load_routine, routine_id
+from backbeat.routine.values import format_ms
+from backbeat.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One routine file compiled: where it came from, its timeline and its .bbr bytes."""
+
+    source: Path
+    timeline: Timeline
+    data: bytes
+
+    @property
+    def file_name(self) -> str:
+        return f"{routine_id(self.source)}.bbr"
+
+    def summary(self) -> str:
+        """One line: id, segments, planned total, size."""
+        t = self.timeline
+        n = len(t.segments)
+        return (
+            f"{routine_id(self.source)}: {n} segment{'' if n == 1 else 's'}, "
+            f"{format_ms(t.total_ms)} total, {len(self.data)} bytes"
+        )
+
+
+def compile_files(paths, level: int = 0) -> tuple[list[Compiled], list[str]]:
+    """Every file of ``paths`` compiled at ``level``, and every error message of all of them.
+
+    Messages read ``FILE:LINE:COL: error: WHAT (hint: FIX)``, as ``backbeat check``
+    prints them.
+    """
+    compiled: list[Compiled] = []
+    errors: list[str] = []
+    first_of: dict[str, str] = {}
+    for path in map(str, paths):
+        rid = routine_id(path)
+        if rid in first_of:
+            errors.append(
+                f"{path}:1:1: error: {path} and {first_of[rid]} would both compile to {rid}.bbr "
+                f"(hint: rename one of them; the file name is the routine's id)"
+            )
+            continue
+        first_of[rid] = path
+        try:
+            timeline = load_routine(path, level)
+        except RoutineErrors as found:
+            errors.extend(str(e) for e in found.errors)
+            continue
+        try:
+            data = encode(timeline)
+        except ValueError as e:
+            errors.append(
+                f"{path}:1:1: error: the routine does not fit the .bbr format: {e} "
+                f"(hint: make the routine shorter or simpler)"
+            )
+            continue
+        compiled.append(Compiled(Path(path), timeline, data))
+    return compiled, errors
+
+
+def write_compiled(compiled: list[Compiled], out_dir: str | Path) -> list[Path]:
+    """Write each routine to ``out_dir/NAME.bbr`` (made if missing); the paths written.
+
+    Each file is written under a temporary name and then renamed, so a reader
+    never sees half a file.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for item in compiled:
+        target = out / item.file_name
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(item.data)
+        os.replace(partial, target)
+        written.append(target)
+    return written

@@ -1,0 +1,74 @@
+"""Tests of `backbeat compile`: one NAME.bbr per routine, errors as check prints them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backbeat.cli import main
+from click.testing import CliRunner
+
+GOLDEN = Path(__file__).parent / "golden" / "bbr"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["compile", *args], catch_exceptions=False)
+
+
+def test_compile__writes_one_file_per_routine(tmp_path):
+    out = tmp_path / "out"
+    result = run(str(GOLDEN / "example.yaml"), str(GOLDEN / "tiny.yaml"), "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout == (
+        f"{out / 'example.bbr'}  example: 53 segments, 16m34s total, 1446 bytes\n"
+        f"{out / 'tiny.bbr'}  tiny: 1 segment, 1m total, 73 bytes\n"
+    )
+    assert (out / "example.bbr").read_bytes() == (GOLDEN / "example.bbr").read_bytes()
+    assert (out / "tiny.bbr").read_bytes() == (GOLDEN / "tiny.bbr").read_bytes()
+
+
+def test_compile__level(tmp_path):
+    result = run(str(GOLDEN / "progression.yaml"), "--level", "3", "--output", str(tmp_path))
+    assert result.exit_code == 0
+    assert (tmp_path / "progression.bbr").read_bytes() == (
+        GOLDEN / "progression.bbr").read_bytes()
+
+
+def test_compile__errors_and_nothing_written(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsteps:\n  - exercise: a\n    hold: 0.5s\n")
+    out = tmp_path / "out"
+    result = run(str(GOLDEN / "tiny.yaml"), str(bad), str(tmp_path / "none.yaml"), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"{bad}:4:11: error: hold is 500ms, shorter than 1s (hint: make it at least 1s)\n"
+        f"{tmp_path / 'none.yaml'}:1:1: error: no such file (hint: check the path and the file name)\n"
+        "2 errors, nothing written\n"
+    )
+    assert not out.exists()
+
+
+def test_compile__output_is_a_file(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("")
+    result = CliRunner().invoke(main, ["compile", str(GOLDEN / "tiny.yaml"), "-o", str(target)])
+    assert result.exit_code == 2
+    assert "is a file" in result.stderr
+
+
+def test_compile__output_cannot_be_made(tmp_path):
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "sub"
+    result = run(str(GOLDEN / "tiny.yaml"), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == f"{out}: error: cannot write (Not a directory)\n"
+
+
+def test_compile__needs_files_and_an_output():
+    result = CliRunner().invoke(main, ["compile", "-o", "x"])
+    assert result.exit_code == 2
+    assert "Missing argument 'FILES...'" in result.stderr
+    result = CliRunner().invoke(main, ["compile", str(GOLDEN / "tiny.yaml")])
+    assert result.exit_code == 2
+    assert "Missing option '-o' / '--output'" in result.stderr
