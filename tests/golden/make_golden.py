@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 from backbeat.codec.bbr import decode, encode
-from backbeat.routine import load_routine
+from backbeat.routine import RoutineErrors, load_routine
 
 HERE = Path(__file__).resolve().parent / "bbr"
 
@@ -100,7 +100,12 @@ def golden_files() -> dict[str, bytes]:
 
 
 def main(argv: list[str]) -> int:
-    produced = golden_files()
+    try:
+        produced = golden_files()
+    except RoutineErrors as found:
+        for error in found.errors:
+            print(error, file=sys.stderr)
+        return 2
     committed = {
         str(p.relative_to(HERE)): p.read_bytes()
         for p in HERE.rglob("*")
