@@ -27,7 +27,8 @@ DISPLAY_LINES = 3  # at most, for the name, an exercise name and a say text
 KNOWN_FLAGS = 0x1F  # bits 5 to 7 are ignored by readers
 
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS, start=1)}
-SIDE_CODES = {None: 0, **{side: code for code, side in enumerate(SIDES, start=1)}}
+SIDE_CODES: dict[str | None, int] = {None: 0, "left": 1, "right": 2}
+assert tuple(SIDE_CODES)[1:] == SIDES
 
 # magic, version, header_size, segment_size, breath_count, segment_count, name,
 # total_ms, segments_offset, strings_offset, strings_size, level, reserved
