@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from backbeat.codec.bbr import BbrError, decode, encode
+from backbeat.routine import load_routine
+from backbeat.text import display_text
 from backbeat.timeline import BreathPattern, Segment, Timeline
 
 GOLDEN = Path(__file__).parent / "golden" / "bbr"
@@ -470,3 +472,35 @@ def test_golden__corrupt_vectors_fail_with_their_error():
     for entry in listing:
         data = (GOLDEN / entry["file"]).read_bytes()
         assert reader_error(data) == entry["error"], entry["file"]
+
+
+def routine_sources() -> list[Path]:
+    library = Path(__file__).parent.parent / "routines"
+    return sorted(GOLDEN.glob("*.yaml")) + sorted(library.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("source", routine_sources(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("level", [0, 3])
+def test_round_trip__every_field_of_every_segment(source, level):
+    timeline = load_routine(source, level)
+    data = encode(timeline)
+    decoded = decode(data)
+    assert decoded["name"] == display_text(timeline.name)
+    assert decoded["level"] == level
+    assert decoded["total_ms"] == timeline.total_ms
+    assert decoded["crc32"] == zlib.crc32(data[:-4])
+    assert len(decoded["segments"]) == len(timeline.segments)
+    for seg, got in zip(timeline.segments, decoded["segments"], strict=True):
+        breath = decoded["breath"][got["breath"]] if got["breath"] is not None else None
+        assert got == {
+            "kind": seg.kind, "flags": seg.flags, "side": seg.side,
+            "breath": got["breath"], "rep": seg.rep, "reps": seg.reps, "round": seg.round,
+            "rounds": seg.rounds, "step": seg.step,
+            "exercise": display_text(seg.exercise) if seg.exercise is not None else None,
+            "say": display_text(seg.say) if seg.say is not None else None,
+            "start_ms": seg.start_ms, "duration_ms": seg.duration_ms,
+            "param": seg.cap_ms or seg.pace_ms or 0,
+        }
+        assert breath == (list(seg.breath.as_tuple()) if seg.breath else None)
+    # encoding is deterministic
+    assert encode(timeline) == data
