@@ -1,0 +1,1 @@
+"""Device access: finding devices, the serial link, syncing logs and flashing."""

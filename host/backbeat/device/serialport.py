@@ -1,0 +1,83 @@
+"""Serial ports: finding Picos by USB id and opening a port for the link (pyserial lives here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import serial
+from serial.tools import list_ports
+
+from backbeat.device.link import LinkError
+
+RASPBERRY_PI_VID = 0x2E8A
+
+
+@dataclass(frozen=True)
+class UsbPort:
+    path: str
+    serial_number: str
+    description: str
+
+
+def pico_ports() -> list[UsbPort]:
+    """Every serial port whose USB vendor id is Raspberry Pi's (a Pico running MicroPython)."""
+    out = []
+    for info in list_ports.comports():
+        if info.vid == RASPBERRY_PI_VID:
+            out.append(UsbPort(info.device, info.serial_number or "", info.description or ""))
+    out.sort(key=lambda p: p.path)
+    return out
+
+
+class PortError(LinkError):
+    """The port could not be opened or went away."""
+
+
+class SerialPort:
+    """An open serial port with the read_some/write the link client uses."""
+
+    def __init__(self, path: str, exclusive: bool = True) -> None:
+        self.name = path
+        try:
+            self._s = serial.Serial(path, 115200, timeout=0.05, write_timeout=5,
+                                    exclusive=exclusive)
+        except serial.SerialException as e:
+            text = str(e)
+            if "lock" in text.lower() or "busy" in text.lower() or "Errno 16" in text:
+                raise PortError(f"{path} is held by another program (mpremote, Thonny, screen?): "
+                                "close it and try again") from None
+            if "No such file" in text or "Errno 2" in text:
+                raise PortError(f"there is no port {path} (is the device plugged in?)") from None
+            raise PortError(f"cannot open {path}: {text}") from None
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._s.write(data)
+            self._s.flush()
+        except (serial.SerialException, OSError) as e:
+            raise PortError(f"{self.name} went away while writing ({e}): "
+                            "nothing was lost, run the command again") from None
+
+    def read_some(self, wait_s: float) -> bytes:
+        try:
+            self._s.timeout = max(wait_s, 0.001)
+            first = self._s.read(1)
+            if not first:
+                return b""
+            waiting = self._s.in_waiting
+            return first + (self._s.read(waiting) if waiting else b"")
+        except (serial.SerialException, OSError, TypeError) as e:
+            raise PortError(f"{self.name} went away while reading ({e}): "
+                            "nothing was lost, run the command again") from None
+
+    def close(self) -> None:
+        try:
+            self._s.close()
+        except (serial.SerialException, OSError):
+            pass
+
+    def __enter__(self) -> SerialPort:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,143 @@
+"""A device for host-side link tests: the firmware's app, logbook and link under CPython.
+
+The firmware modules run unchanged on a fake board and an in-memory flash; the link
+answers on the master side of a pseudo-terminal, from a thread, while the host opens
+the slave side with the real serial layer.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import tty
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for _p in (ROOT / "firmware", ROOT / "tests" / "firmware"):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+if "micropython" not in sys.modules:
+    try:
+        import micropython  # noqa: F401
+    except ImportError:
+        _shim = types.ModuleType("micropython")
+        _shim.const = lambda v: v  # type: ignore[attr-defined]
+        sys.modules["micropython"] = _shim
+
+# The firmware reads MicroPython's tick clock (it wraps at 2**30 ms).
+_PERIOD = 1 << 30
+
+
+def _ticks_ms() -> int:
+    return int(time.monotonic() * 1000) & (_PERIOD - 1)
+
+
+def _ticks_diff(a: int, b: int) -> int:
+    return ((a - b + (_PERIOD >> 1)) & (_PERIOD - 1)) - (_PERIOD >> 1)
+
+
+def _ticks_add(a: int, d: int) -> int:
+    return (a + d) & (_PERIOD - 1)
+
+
+def _sleep_ms(ms: int) -> None:
+    time.sleep(ms / 1000)
+
+
+for _name, _fn in (("ticks_ms", _ticks_ms), ("ticks_diff", _ticks_diff),
+                   ("ticks_add", _ticks_add), ("sleep_ms", _sleep_ms)):
+    if not hasattr(time, _name):
+        setattr(time, _name, _fn)
+
+import app  # noqa: E402
+import board  # noqa: E402
+import fakes  # noqa: E402
+import link  # noqa: E402
+import logbook  # noqa: E402
+from bbrmake import build, seg  # noqa: E402
+from memfs import MemFs  # noqa: E402
+
+EASY = build([seg(1, 5000, flags=9, exercise="Cat"), seg(9, 2000)], name="Easy")
+OTHER = build([seg(2, 6000, exercise="Wall sit", flags=11)], name="Other")
+
+
+class Screen(fakes.Canvas):
+    def show(self):
+        pass
+
+    def poweroff(self):
+        pass
+
+    def poweron(self):
+        pass
+
+
+class Device:
+    """The firmware's App with a Link, on a fake board and a MemFs."""
+
+    def __init__(self, fs: MemFs | None = None) -> None:
+        if fs is None:
+            fs = MemFs()
+            fs.dirs.append("/routines")
+            fs.files["/routines/easy.bbr"] = bytearray(EASY)
+        self.fs = fs
+        self.machine = fakes.FakeMachine()
+        self.board = board.open_board(self.machine, "Raspberry Pi Pico with RP2040")
+        self.logbook = logbook.Logbook(fs)
+        self.app = app.App(self.board, Screen(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
+        self.lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        return time.ticks_ms()  # type: ignore[attr-defined]
+
+    def session(self, segments: int = 2, name: str = "easy") -> None:
+        """A finished session in the log, as the app writes one."""
+        lb = self.logbook
+        lb.begin_session(name, 0x1234ABCD, 0, segments, 7000, 1000)
+        for i in range(segments):
+            lb.add_segment(i, 2, 1, 0, 3000 * i, 3000 * i + 3000, 3000, 3000)
+            lb.flush()
+        lb.end_session(1, segments, 0, 3000 * segments, 0)
+
+
+class PtyDevice(Device):
+    """A Device whose link answers on a pseudo-terminal; `path` is the port to open."""
+
+    def __init__(self, fs: MemFs | None = None) -> None:
+        super().__init__(fs)
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.inp = os.fdopen(self.master, "rb", buffering=0)
+        self.out = os.fdopen(os.dup(self.master), "wb", buffering=0)
+        self.link = link.Link(self.inp, self.out, self.inp)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self.lock:
+                self.link.poll(self.now_ms(), self.app)
+            time.sleep(0.001)
+
+    def write_raw(self, data: bytes) -> None:
+        """Bytes from the device that the link did not send (console output)."""
+        with self.lock:
+            self.out.write(data)
+
+    def stop(self) -> None:
+        """The link stops answering (the port stays open)."""
+        self._stop.set()
+        self._thread.join(2)
+
+    def close(self) -> None:
+        if self.out.closed:
+            return
+        self.stop()
+        self.out.close()
+        self.inp.close()
+        os.close(self.slave)
