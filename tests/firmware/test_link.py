@@ -1,0 +1,268 @@
+# Tests for firmware/link.py: request lines, CRC and size checks, the read budget, stale
+# lines, pushes with retried chunks, and finishing an interrupted flash.
+
+import binascii
+import struct
+
+import app
+import board
+import fakes
+import link as K
+import logbook
+from bbrmake import build, seg
+from memfs import MemFs
+
+EASY = build([seg(1, 5000, flags=9, exercise="Cat"), seg(9, 2000)], name="Easy")
+
+
+class Stream:
+    """Bytes waiting on the port (readinto gives 0 when none) and what was written back."""
+
+    def __init__(self):
+        self.waiting = bytearray()
+        self.written = bytearray()
+
+    def readinto(self, buf):
+        if not self.waiting:
+            return 0
+        buf[0] = self.waiting[0]
+        self.waiting = self.waiting[1:]
+        return 1
+
+    def write(self, data):
+        self.written.extend(data)
+        return len(data)
+
+
+class Screen(fakes.Canvas):
+    def show(self):
+        pass
+
+
+class Rig:
+    def __init__(self):
+        fs = MemFs()
+        fs.dirs.append("/routines")
+        fs.files["/routines/easy.bbr"] = bytearray(EASY)
+        self.fs = fs
+        self.m = fakes.FakeMachine()
+        self.board = board.open_board(self.m, "Raspberry Pi Pico with RP2040")
+        self.lb = logbook.Logbook(fs)
+        self.app = app.App(self.board, Screen(), self.lb, 0, fs=fs, ticks_ms=self.now)
+        self.s = Stream()
+        self.link = K.Link(self.s, self.s)
+        self.t = 0
+
+    def now(self):
+        return self.t
+
+    def send(self, line):
+        self.s.waiting.extend(line)
+
+    def poll(self, turns=1):
+        for _ in range(turns):
+            self.link.poll(self.t, self.app)
+            self.t += 10
+
+    def responses(self):
+        """The response frames written so far, decoded: (status, flags, seq, payload)."""
+        out = []
+        for line in bytes(self.s.written).split(b"\n"):
+            if not line:
+                continue
+            assert line[:1] == b"!"
+            body = binascii.a2b_base64(line[1:])
+            status, flags, seq, n = struct.unpack("<BBHH", body[:6])
+            assert len(body) == 10 + n
+            assert binascii.crc32(body[: 6 + n]) & 0xFFFFFFFF == struct.unpack("<I", body[6 + n :])[0]
+            out.append((status, flags, seq, bytes(body[6 : 6 + n])))
+        self.s.written = bytearray()
+        return out
+
+    def ask(self, code, seq, payload=b""):
+        self.send(request(code, seq, payload))
+        self.poll(20)
+        return self.responses()
+
+
+def request(code, seq, payload=b""):
+    body = struct.pack("<BBHH", code, 0, seq, len(payload)) + payload
+    body += struct.pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
+    return b"#" + binascii.b2a_base64(body).strip() + b"\n"
+
+
+def test_hello__fields():
+    r = Rig()
+    (status, flags, seq, p), = r.ask(K.HELLO, 41, struct.pack("<I", 0))
+    assert (status, flags, seq) == (K.OK, 0, 41)
+    assert p[:4] == b"\x01\x00\x00\x00"
+    assert struct.unpack("<III", p[4:16])[:2] == (1, 0)
+    n = p[16]
+    assert p[17 : 17 + n] == b"e6613852832a4f2c"
+
+
+def test_hello__sets_the_clock_once():
+    r = Rig()
+    r.ask(K.HELLO, 1, struct.pack("<I", 1800000000))
+    assert r.lb.next_seq == 2 and r.lb.wall_offset_s == 1800000000
+    r.t += 1000
+    r.ask(K.HELLO, 2, struct.pack("<I", 1800000001))
+    assert r.lb.next_seq == 2
+    r.ask(K.HELLO, 3, struct.pack("<I", 1800000100))
+    assert r.lb.next_seq == 3
+
+
+def test_request_in_pieces__one_answer():
+    r = Rig()
+    line = request(K.HELLO, 5, b"\x00\x00\x00\x00")
+    for i in range(len(line)):
+        r.send(line[i : i + 1])
+        r.poll()
+    got = r.responses()
+    assert len(got) == 1 and got[0][2] == 5
+
+
+def test_read_budget__bytes_per_turn():
+    r = Rig()
+    r.send(b"x" * 3000)
+    r.poll()
+    assert len(r.s.waiting) == 3000 - 1024
+    r.app.screen = app.SESSION
+    r.poll()
+    assert len(r.s.waiting) == 3000 - 1024 - 64
+
+
+def test_stale_partial_line__dropped_after_a_second():
+    r = Rig()
+    line = request(K.HELLO, 6, b"\x00\x00\x00\x00")
+    r.send(line[:10])
+    r.poll()
+    r.t += 1001
+    r.send(line[10:])
+    r.poll(5)
+    assert r.responses() == []  # the rest does not start with '#': not a request
+    (status, _f, seq, _p), = r.ask(K.HELLO, 7, b"\x00\x00\x00\x00")
+    assert (status, seq) == (K.OK, 7)
+
+
+def test_bad_lines__bad_frame_and_nothing_else():
+    r = Rig()
+    good = request(K.HELLO, 8, b"\x00\x00\x00\x00")
+    r.send(good[:6] + (b"B" if good[6:7] == b"A" else b"A") + good[7:])  # CRC mismatch
+    r.send(good[:6] + b"\x03" + good[6:])  # a control byte
+    r.send(b"#" + b"Q" * 800 + b"\n")  # longer than the line buffer
+    r.send(b"#!!!!\n")  # not base64
+    r.send(b"hello there\r\n")  # console text: not for the link
+    r.poll(50)
+    got = r.responses()
+    assert got == [(K.BAD_FRAME, 0, 0, b"")] * 4
+    assert r.link.bad_frames == 4 and r.link.requests == 0
+    assert len(r.link._line) == 704
+
+
+def test_declared_payload_over_the_cap__bad_frame():
+    r = Rig()
+    body = struct.pack("<BBHH", K.HELLO, 0, 9, 513) + b"\x00" * 4
+    body += struct.pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
+    r.send(b"#" + binascii.b2a_base64(body).strip() + b"\n")
+    r.poll(5)
+    assert r.responses() == [(K.BAD_FRAME, 0, 0, b"")]
+
+
+def test_unknown_command():
+    r = Rig()
+    assert r.ask(77, 3) == [(K.UNKNOWN, 0, 3, b"")]
+
+
+def test_busy__only_hello_and_info():
+    r = Rig()
+    r.app.screen = app.SESSION
+    assert r.ask(K.READ, 4, struct.pack("<II", 1, 100)) == [(K.BUSY, 0, 4, b"")]
+    assert r.ask(K.SET_CLOCK, 5, struct.pack("<I", 5)) == [(K.BUSY, 0, 5, b"")]
+    assert r.ask(K.INFO, 6)[0][0] == K.OK
+
+
+def test_push__retried_chunk_and_gap():
+    r = Rig()
+    data = bytes(EASY)
+    crc = binascii.crc32(data) & 0xFFFFFFFF
+    assert r.ask(K.PUSH_BEGIN, 1, struct.pack("<II", len(data), crc) + b"two")[0][0] == K.OK
+    half = len(data) // 2
+    chunk = struct.pack("<I", 0) + data[:half]
+    assert r.ask(K.PUSH_DATA, 2, chunk) == [(K.OK, 0, 2, struct.pack("<I", half))]
+    assert r.ask(K.PUSH_DATA, 3, chunk) == [(K.OK, 0, 3, struct.pack("<I", half))]  # a retry
+    gap = struct.pack("<I", half + 1) + data[half + 1 :]
+    assert r.ask(K.PUSH_DATA, 4, gap) == [(K.BAD_OFFSET, 0, 4, struct.pack("<I", half))]
+    rest = struct.pack("<I", half) + data[half:]
+    assert r.ask(K.PUSH_DATA, 5, rest)[0][0] == K.OK
+    assert r.ask(K.PUSH_END, 6) == [(K.OK, 0, 6, b"")]
+    assert r.ask(K.PUSH_END, 7) == [(K.OK, 0, 7, b"")]  # the answer was lost: asked again
+    assert bytes(r.fs.files["/routines/two.bbr"]) == data
+    assert [e.stem for e in r.app.entries] == ["easy", "two"]
+
+
+def test_push__size_mismatch_fails_verification():
+    r = Rig()
+    data = bytes(EASY)
+    r.ask(K.PUSH_BEGIN, 1, struct.pack("<II", len(data) + 1, 0) + b"three")
+    r.ask(K.PUSH_DATA, 2, struct.pack("<I", 0) + data)
+    (status, _f, _s, why), = r.ask(K.PUSH_END, 3)
+    assert status == K.VERIFY_FAILED
+    assert why == b"size %d, expected %d" % (len(data), len(data) + 1)
+    assert "/routines/three.tmp" not in r.fs.files
+    assert r.ask(K.PUSH_END, 4) == [(K.NO_PUSH, 0, 4, b"")]
+
+
+def test_push__no_space():
+    r = Rig()
+    r.fs.capacity = len(EASY) + 8192 + 4096
+    p = struct.pack("<II", 9000, 0) + b"big"
+    assert r.ask(K.PUSH_BEGIN, 1, p) == [(K.NO_SPACE, 0, 1, b"")]
+
+
+def test_stale_tmp_files_removed_when_the_link_starts():
+    r = Rig()
+    r.fs.files["/routines/old.tmp"] = bytearray(b"half")
+    r.poll()
+    assert "/routines/old.tmp" not in r.fs.files
+    assert "/routines/easy.bbr" in r.fs.files
+
+
+def test_valid_name():
+    for ok in (b"a", b"lower-back", b"x_1", b"9" * 64):
+        assert K.valid_name(ok)
+    for bad in (b"", b"../a", b"a/b", b"a.bbr", b"A", b"-a", b"_a", b"a b", b"a" * 65, b"\xc3\xa9"):
+        assert not K.valid_name(bad)
+
+
+def _staged(fs):
+    fs.dirs.append("/.flash")
+    fs.files["/.flash/aa"] = bytearray(b"new app")
+    fs.files["/.flash/bb"] = bytearray(b"new routine")
+    fs.files["/app.mpy"] = bytearray(b"old app")
+    fs.files["/app.py"] = bytearray(b"shadow")
+    fs.files["/routines/gone.bbr"] = bytearray(b"old routine")
+    fs.files[K.JOURNAL] = bytearray(
+        b"R /.flash/aa /app.mpy\nR /.flash/bb /routines/new.bbr\nD /app.py\nD /routines/gone.bbr\n"
+    )
+
+
+def test_finish_flash__carries_out_the_journal_once():
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    _staged(fs)
+    assert K.finish_flash(fs) is True
+    assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
+    assert fs.files["/app.mpy"] == bytearray(b"new app")
+    assert K.finish_flash(fs) is False
+
+
+def test_finish_flash__after_a_cut_inside_it():
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    _staged(fs)
+    # A first run moved the app and was cut: running the journal again finishes it.
+    fs.files["/app.mpy"] = fs.files.pop("/.flash/aa")
+    assert K.finish_flash(fs) is True
+    assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
+    assert fs.files["/app.mpy"] == bytearray(b"new app")
