@@ -1,0 +1,135 @@
+"""The device's session log records (docs/log-format.md): checked and decoded as data.
+
+decode_record() turns one raw record into the dict the golden JSON spells;
+read_log() reads a whole log file the way the firmware does, stopping at the torn tail.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from backbeat.timeline import KINDS
+
+SYNC = 0xB1
+HEADER = 8
+TRAILER = 4
+MAX_PAYLOAD = 240
+
+SESSION_START, SEGMENT, SESSION_END, ERROR, CLOCK = 1, 2, 3, 4, 5
+TYPE_NAMES = {SESSION_START: "session_start", SEGMENT: "segment", SESSION_END: "session_end",
+              ERROR: "error", CLOCK: "clock"}
+OUTCOMES = {1: "done", 2: "skipped", 3: "stopped"}
+PAINS = {0: None, 1: "no", 2: "yes", 3: "unanswered"}
+ENDS = {1: "completed", 2: "stopped"}
+
+# Ticks (time.ticks_ms) wrap after this many ms on the device.
+TICKS_PERIOD = 1 << 30
+
+
+class RecordError(ValueError):
+    """A record that is damaged or not in the format; str() says what is wrong."""
+
+
+@dataclass(frozen=True)
+class LogFile:
+    records: list[dict[str, Any]]
+    good_bytes: int
+    torn: bool
+
+
+def _code(table: dict[int, Any], value: int, what: str) -> Any:
+    if value not in table:
+        raise RecordError(f"unknown {what} code {value}")
+    return table[value]
+
+
+def check_record(raw: bytes) -> tuple[int, int, bytes]:
+    """(type, seq, payload) of a whole raw record, or RecordError when it is not one."""
+    if len(raw) < HEADER + TRAILER:
+        raise RecordError(f"a record is at least 12 bytes, this is {len(raw)}")
+    sync, rtype, n, seq = struct.unpack_from("<BBHI", raw)
+    if sync != SYNC:
+        raise RecordError(f"sync byte 0x{sync:02x}, expected 0xb1")
+    if rtype not in TYPE_NAMES:
+        raise RecordError(f"unknown record type {rtype}")
+    if n > MAX_PAYLOAD:
+        raise RecordError(f"payload of {n} bytes (at most {MAX_PAYLOAD})")
+    if len(raw) != HEADER + n + TRAILER:
+        raise RecordError(f"record of {len(raw)} bytes, its header says {HEADER + n + TRAILER}")
+    crc = struct.unpack_from("<I", raw, HEADER + n)[0]
+    if zlib.crc32(raw[: HEADER + n]) != crc:
+        raise RecordError(f"record {seq}: CRC mismatch")
+    return rtype, seq, raw[HEADER : HEADER + n]
+
+
+def _need(p: bytes, size: int, what: str) -> None:
+    if len(p) < size:
+        raise RecordError(f"{what} payload of {len(p)} bytes, expected {size}")
+
+
+def decode_record(raw: bytes) -> dict[str, Any]:
+    """One raw record (header, payload, CRC) as a dict named as in docs/log-format.md."""
+    rtype, seq, p = check_record(raw)
+    if rtype == SESSION_START:
+        _need(p, 25, "session start")
+        boot, mono, wall, crc, total, level, count, k = struct.unpack_from("<IIIIIHHB", p)
+        if len(p) != 25 + k:
+            raise RecordError(f"session start payload of {len(p)} bytes, expected {25 + k}")
+        return {"seq": seq, "type": "session_start", "boot": boot, "mono_ms": mono,
+                "wall_s": wall, "routine_crc": crc, "total_ms": total, "level": level,
+                "segment_count": count, "routine": p[25:].decode("ascii", "replace")}
+    if rtype == SEGMENT:
+        _need(p, 22, "segment")
+        index, kind, outcome, pain, _z, start, end, planned, achieved = struct.unpack_from(
+            "<HBBBBIIII", p)
+        if not 1 <= kind <= len(KINDS):
+            raise RecordError(f"unknown kind code {kind}")
+        return {"seq": seq, "type": "segment", "index": index, "kind": KINDS[kind - 1],
+                "outcome": _code(OUTCOMES, outcome, "outcome"), "pain": _code(PAINS, pain, "pain"),
+                "start_ms": start, "end_ms": end, "planned_ms": planned, "achieved_ms": achieved}
+    if rtype == SESSION_END:
+        _need(p, 14, "session end")
+        end, _z, done, skipped, elapsed, paused = struct.unpack_from("<BBHHII", p)
+        return {"seq": seq, "type": "session_end", "end": _code(ENDS, end, "end"), "done": done,
+                "skipped": skipped, "elapsed_ms": elapsed, "paused_ms": paused}
+    if rtype == ERROR:
+        _need(p, 8, "error")
+        boot, mono = struct.unpack_from("<II", p)
+        return {"seq": seq, "type": "error", "boot": boot, "mono_ms": mono,
+                "text": p[8:].decode("ascii", "replace")}
+    _need(p, 12, "clock")
+    boot, mono, wall = struct.unpack_from("<III", p)
+    return {"seq": seq, "type": "clock", "boot": boot, "mono_ms": mono, "wall_s": wall}
+
+
+def read_log(data: bytes, first_seq: int) -> LogFile:
+    """The good records of a log file whose first record is first_seq, as the device reads it."""
+    records = []
+    at = 0
+    want = first_seq
+    while at < len(data):
+        if at + HEADER > len(data):
+            break
+        n = struct.unpack_from("<H", data, at + 2)[0]
+        size = HEADER + n + TRAILER
+        try:
+            if n > MAX_PAYLOAD or at + size > len(data):
+                raise RecordError("cut short")
+            rec = decode_record(data[at : at + size])
+        except RecordError:
+            break
+        if rec["seq"] != want:
+            break
+        records.append(rec)
+        want += 1
+        at += size
+    return LogFile(records, at, at < len(data))
+
+
+def ticks_diff(a: int, b: int) -> int:
+    """a - b for device tick values, as time.ticks_diff computes it (they wrap at 2**30)."""
+    half = TICKS_PERIOD >> 1
+    return ((a - b + half) % TICKS_PERIOD) - half
