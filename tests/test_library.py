@@ -374,3 +374,59 @@ def test_readme_carries_the_safety_note():
 def test_clock_writes_minutes_and_hours():
     assert clock(130_000) == "2:10"
     assert clock(3_740_000) == "1:02:20"
+
+
+# The README's examples are real: each `$ backbeat ...` block is what the command prints for
+# the files written out above it (lines of `...` stand for output left out).
+
+EXAMPLE_FILE = re.compile(
+    r"<!-- file: (?P<name>[\w-]+\.yaml) -->\n```yaml\n(?P<text>.*?)```", re.DOTALL
+)
+COMMAND_BLOCK = re.compile(r"```\n\$ (?P<command>backbeat [^\n]*)\n(?P<output>.*?)```", re.DOTALL)
+
+
+def readme_examples() -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
+    text = README.read_text(encoding="utf-8")
+    files = {m["name"]: m["text"] for m in EXAMPLE_FILE.finditer(text)}
+    commands = [(m["command"], m["output"].splitlines()) for m in COMMAND_BLOCK.finditer(text)]
+    return files, commands
+
+
+def test_readme_shows_examples_of_show_and_check():
+    files, commands = readme_examples()
+    assert sorted(files) == [
+        "breath.yaml",
+        "colon.yaml",
+        "long.yaml",
+        "more.yaml",
+        "morning-back.yaml",
+        "my-back.yaml",
+        "twice.yaml",
+        "work-kinds.yaml",
+    ]
+    shown = [c.split()[1] for c, _ in commands]
+    assert shown.count("show") == 5 and shown.count("check") == 2
+
+
+@pytest.mark.parametrize("command", [c for c, _ in readme_examples()[1]])
+def test_readme_example_prints_what_the_readme_says(command, tmp_path, monkeypatch):
+    from backbeat.cli import main
+    from click.testing import CliRunner
+
+    files, commands = readme_examples()
+    expected = dict(commands)[command]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
+    (tmp_path / "routines").mkdir()
+    for path in FILES:
+        (tmp_path / "routines" / path.name).write_bytes(path.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    got = CliRunner().invoke(main, command.split()[1:]).output.splitlines()
+    if any(line.strip() == "..." for line in expected):
+        kept = [line for line in expected if line.strip() != "..."]
+        it = iter(got)
+        missing = [line for line in kept if not any(line == g for g in it)]
+        assert missing == [], f"not in the output of {command!r}, in this order"
+    else:
+        assert got == expected
