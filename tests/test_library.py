@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from backbeat.routine import load_routine
+from backbeat.routine import check_files, load_routine
 from backbeat.text import display_lines
 from backbeat.timeline import CHECK_PAIN, Timeline
 
@@ -109,6 +109,10 @@ def test_library_has_at_least_eight_routines_named_by_short_slugs():
     for name in NAMES:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*\.yaml", name), name
         assert len(name) <= 28, name
+
+
+def test_backbeat_check_finds_no_error_in_the_library():
+    assert check_files(FILES) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
