@@ -8,7 +8,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from backbeat.routine import check_files, load_routine
+from backbeat.routine import check_files, load_routine, read_routine
+from backbeat.routine.model import top_level as last_progression_level
 from backbeat.text import display_lines
 from backbeat.timeline import CHECK_PAIN, Timeline
 
@@ -119,6 +120,11 @@ def test_backbeat_check_finds_no_error_in_the_library():
 def test_routine_checks_clean_at_level_zero_and_at_its_top_level(name):
     assert timeline(name, 0).segments
     assert timeline(name, top_level(name)).segments
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_top_level_is_where_the_routines_last_progression_ends(name):
+    assert top_level(name) == last_progression_level(read_routine(LIBRARY / name))
 
 
 @pytest.mark.parametrize("name", NAMES)
