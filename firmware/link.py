@@ -179,6 +179,9 @@ class Link:
             return
         if c == 13:
             return
+        if c == _HASH:
+            # '#' is not in base64: it always begins a request, whatever came before.
+            self._reset_line()
         if self._n == 0:
             self._line_ms = now_ms
         if c < 0x20 or c > 0x7E:

@@ -227,10 +227,13 @@ class LinkClient:
                 line = self._line(deadline)
                 if line is None:
                     break
-                if not line.startswith(b"!"):
+                k = line.rfind(b"!")
+                if k < 0:
                     self._keep_console(line)
                     continue
-                frame = decode_body(line[1:])
+                if k:
+                    self._keep_console(line[:k])  # '!' is not in base64: a frame starts there
+                frame = decode_body(line[k + 1 :])
                 if frame is None or frame.code == BAD_FRAME and frame.seq == 0:
                     break  # damaged on the way, or our request was: send it again now
                 if frame.seq != seq:

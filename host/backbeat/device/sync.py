@@ -1,0 +1,104 @@
+"""Sync: every new log record from a device into the store, acknowledged after the commit.
+
+Idempotent (records are keyed by device, epoch and sequence number) and resumable (the
+read starts from what the database holds; the device keeps everything not acknowledged).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backbeat.codec.logrec import RecordError
+from backbeat.device.link import LinkClient, NoAnswer
+from backbeat.store import Store
+
+READ_BYTES = 64 * 1024
+
+
+class SyncError(Exception):
+    """A sync that could not be done; str() says why and what to do."""
+
+
+@dataclass
+class SyncResult:
+    uid: str
+    epoch: int
+    new_records: int
+    new_sessions: int
+    acked: int
+    round_trips: int
+
+
+def _seq(raw: bytes) -> int:
+    return struct.unpack_from("<I", raw, 4)[0]
+
+
+def sync_device(client: LinkClient, store: Store, now_s: int, read_bytes: int = READ_BYTES,
+                progress: Callable[[int, int], None] | None = None,
+                restarts: int = 2) -> SyncResult:
+    """Pull new records from the device behind `client` into `store`.
+
+    When the app stops under way (a stray Ctrl-C byte gives the REPL), it is restarted
+    and the sync goes on from what is committed, at most `restarts` times.
+    """
+    result = SyncResult("", 0, 0, 0, 0, 0)
+    for attempt in range(restarts + 1):
+        try:
+            _sync_once(client, store, now_s, read_bytes, progress, result)
+            result.round_trips = client.round_trips
+            return result
+        except NoAnswer as e:
+            if not e.repl or attempt == restarts:
+                raise
+            client.wake()
+    raise AssertionError("unreachable")
+
+
+def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
+               progress: Callable[[int, int], None] | None, result: SyncResult) -> None:
+    hello = client.connect(now_s)
+    if hello.busy:
+        raise SyncError("a session is running on the device: sync again once it has ended")
+    uid = hello.uid
+    result.uid = uid
+    store.note_device(uid, hello.board, hello.firmware, now_s)
+    epoch = store.epoch(uid)
+    last = store.last_record(uid, epoch)
+    if last is not None and hello.next_seq - 1 < last[0]:
+        epoch = store.new_epoch(uid)  # the device's log is shorter than what we hold: wiped
+        last = None
+    acked = hello.acked
+    start = last[0] if last is not None else 1
+    check = last
+    while True:
+        records, last_sent, next_seq = client.read(start, read_bytes)
+        if check is not None:
+            if records and _seq(records[0]) == check[0]:
+                if records[0] != check[1]:
+                    # Same sequence number, other bytes: the log was wiped and written again.
+                    epoch = store.new_epoch(uid)
+                    check = None
+                    start = 1
+                    continue
+                records = records[1:]
+            check = None
+        if records:
+            before = store.session_count(uid)
+            try:
+                added = store.add_records(uid, epoch, records)
+            except RecordError as e:
+                raise SyncError(f"the device sent a damaged record ({e}); nothing of this read "
+                                "was stored: run the sync again") from None
+            result.new_records += added
+            result.new_sessions += store.session_count(uid) - before
+        if last_sent > acked:
+            acked = client.ack(last_sent)  # only now: the records are committed
+        if progress is not None:
+            progress(last_sent, next_seq - 1)
+        if last_sent + 1 >= next_seq or last_sent < start:
+            break
+        start = last_sent + 1
+    result.epoch = epoch
+    result.acked = acked

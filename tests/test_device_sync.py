@@ -1,0 +1,171 @@
+"""Sync from the firmware (under CPython, over a pseudo-terminal) into the store: idempotent,
+resumable after a cut at any point, acknowledged only after the commit."""
+
+from __future__ import annotations
+
+import pytest
+from backbeat.device.link import LinkClient
+from backbeat.device.serialport import PortError, SerialPort
+from backbeat.device.sync import SyncError, sync_device
+from backbeat.store import Store
+from linkrig import PtyDevice
+
+NOW = 1_800_000_000
+
+
+class CutPort:
+    """A serial port that goes away once `budget` bytes have come from the device."""
+
+    def __init__(self, port: SerialPort, budget: int | None = None) -> None:
+        self.port = port
+        self.name = port.name
+        self.budget = budget
+        self.seen = 0
+        self.lines: list[int] = []  # byte counts at which a line ended
+
+    def write(self, data: bytes) -> None:
+        if self.budget is not None and self.seen >= self.budget:
+            raise PortError(f"{self.name} went away while writing")
+        self.port.write(data)
+
+    def read_some(self, wait_s: float) -> bytes:
+        if self.budget is not None and self.seen >= self.budget:
+            raise PortError(f"{self.name} went away while reading")
+        data = self.port.read_some(wait_s)
+        if self.budget is not None:
+            data = data[: self.budget - self.seen]
+        for i, b in enumerate(data):
+            if b == 10:
+                self.lines.append(self.seen + i + 1)
+        self.seen += len(data)
+        return data
+
+
+def _sync(dev: PtyDevice, db: Store, budget: int | None = None, read_bytes: int = 300):
+    port = SerialPort(dev.path)
+    cut = CutPort(port, budget)
+    try:
+        client = LinkClient(cut, timeout=0.5)
+        return sync_device(client, db, NOW, read_bytes=read_bytes), cut
+    finally:
+        port.close()
+
+
+@pytest.fixture
+def dev():
+    d = PtyDevice()
+    yield d
+    d.close()
+
+
+def _raw_records(dev: PtyDevice) -> list[bytes]:
+    out: list[bytes] = []
+    dev.logbook.records(0, lambda seq, rtype, buf, size: out.append(bytes(buf[:size])))
+    return out
+
+
+def _stored(db: Store, uid: str) -> list[bytes]:
+    rows = db.db.execute("SELECT raw FROM records WHERE uid = ? ORDER BY epoch, seq", (uid,))
+    return [bytes(r[0]) for r in rows]
+
+
+def test_sync__everything_once_then_nothing(dev, tmp_path):
+    dev.session(segments=2)
+    dev.session(segments=3, name="other")
+    with Store(tmp_path / "b.db") as db:
+        first, _ = _sync(dev, db)
+        assert (first.new_records, first.new_sessions) == (10, 2)  # clock + 4 + 5 records
+        assert first.acked == 10 and dev.logbook.acked == 10
+        assert _stored(db, first.uid) == _raw_records(dev)
+        again, _ = _sync(dev, db)
+        assert (again.new_records, again.new_sessions, again.round_trips) == (0, 0, 2)
+        sessions = db.sessions()
+        assert [(s.routine, s.ending, len(s.segments), s.done) for s in sessions] == [
+            ("easy", "completed", 2, 2), ("other", "completed", 3, 3)]
+
+
+def test_sync__sessions_dated_from_the_clock_record(dev, tmp_path):
+    dev.session(segments=1)  # before the clock is set: wall_s 0 on the device
+    with Store(tmp_path / "b.db") as db:
+        res, _ = _sync(dev, db)
+        clock_mono = db.db.execute("SELECT mono_ms FROM clocks").fetchone()[0]
+        (s,) = db.sessions()
+        # The session started at ticks 1000; the clock record says ticks clock_mono is NOW.
+        assert s.wall_s == NOW + round((1000 - clock_mono) / 1000)
+        assert res.new_sessions == 1
+
+
+def test_sync__a_session_running_is_not_interrupted(dev, tmp_path):
+    with dev.lock:
+        assert dev.app.start(dev.app.entries[0], dev.now_ms())
+    with Store(tmp_path / "b.db") as db, pytest.raises(SyncError) as e:
+        _sync(dev, db)
+    assert str(e.value) == "a session is running on the device: sync again once it has ended"
+
+
+def test_sync__a_wiped_device_log_starts_a_new_epoch(dev, tmp_path):
+    dev.session(segments=2)
+    with Store(tmp_path / "b.db") as db:
+        first, _ = _sync(dev, db)
+        # The same device with its /logs wiped and one shorter session since.
+        for k in [k for k in dev.fs.files if k.startswith("/logs/")]:
+            del dev.fs.files[k]
+        with dev.lock:
+            dev.logbook.__init__(dev.fs)
+            dev.logbook.wall_offset_s = 0
+        dev.session(segments=1, name="after")
+        res, _ = _sync(dev, db)
+        assert res.epoch == 1 and res.new_records == 4
+        assert [s.routine for s in db.sessions()] == ["easy", "after"]
+        assert db.record_count() == first.new_records + 4
+
+
+def test_sync__same_numbers_other_bytes_is_a_new_epoch(dev, tmp_path):
+    dev.session(segments=2)
+    with Store(tmp_path / "b.db") as db:
+        _sync(dev, db)
+        for k in [k for k in dev.fs.files if k.startswith("/logs/")]:
+            del dev.fs.files[k]
+        with dev.lock:
+            dev.logbook.__init__(dev.fs)
+            dev.logbook.wall_offset_s = 0
+        dev.session(segments=3, name="longer")  # seq 1..5, past the 5 the database holds
+        res, _ = _sync(dev, db)
+        assert res.epoch == 1
+        assert [s.routine for s in db.sessions()] == ["easy", "longer"]
+
+
+def test_sync__cut_at_every_line_and_mid_line_loses_and_doubles_nothing(tmp_path):
+    setup = PtyDevice()
+    try:
+        for i in range(3):
+            setup.session(segments=6, name=f"r{i}")
+        fs = setup.fs.copy()
+        orig = _raw_records(setup)
+        with Store(tmp_path / "probe.db") as db:
+            _res, probe = _sync(setup, db)
+        ends = probe.lines
+    finally:
+        setup.close()
+    # Cut right after each line the device sent, and in the middle of each, but the last line.
+    cuts = sorted(set(ends[:-1]) | {(a + b) // 2 for a, b in zip([0] + ends, ends, strict=False)})
+    assert len(cuts) >= 12
+    for n, cut in enumerate(cuts):
+        dev = PtyDevice(fs.copy())
+        try:
+            with Store(tmp_path / f"cut{n}.db") as db:
+                with pytest.raises(PortError):
+                    _sync(dev, db, budget=cut)
+                stored = db.db.execute("SELECT MAX(seq) FROM records").fetchone()[0] or 0
+                assert dev.logbook.acked <= stored  # never acknowledged before the commit
+                res, _ = _sync(dev, db)
+                # The records of the sessions, then the clock record this start of the device
+                # wrote (acknowledged files were removed from the device).
+                clock = [r for r in _raw_records(dev) if int.from_bytes(r[4:8], "little") > 24]
+                assert len(orig) == 24 and len(clock) == 1
+                assert _stored(db, res.uid) == orig + clock
+                assert dev.logbook.acked == 25
+                assert [s.routine for s in db.sessions()] == ["r0", "r1", "r2"]
+                assert all(len(s.segments) == 6 for s in db.sessions())
+        finally:
+            dev.close()
