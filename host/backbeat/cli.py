@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from backbeat import __version__
+from backbeat.device.cli import register as register_device_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,6 +90,8 @@ def schema() -> None:
 
     click.echo(schema_json())
 
+
+register_device_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

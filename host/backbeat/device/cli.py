@@ -1,0 +1,209 @@
+"""The device commands of the CLI: devices, flash, sync, sessions."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _fail(message: str, status: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(status)
+
+
+def _port_option(f):  # type: ignore[no-untyped-def]
+    return click.option("--port", default="auto", show_default=True,
+                        help="Serial port of the device, or auto for the one connected.")(f)
+
+
+def _db_option(f):  # type: ignore[no-untyped-def]
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+                        help="SQLite database [default: $XDG_DATA_HOME/backbeat/backbeat.db].")(f)
+
+
+def _open_store(db_path: str | None):  # type: ignore[no-untyped-def]
+    from backbeat.store import Store, StoreError, default_db_path
+
+    try:
+        return Store(db_path or default_db_path())
+    except StoreError as e:
+        _fail(str(e))
+        raise
+
+
+def _resolve(port: str) -> str:
+    from backbeat.device.ports import NoDevice, resolve_port
+
+    try:
+        return resolve_port(port)
+    except NoDevice as e:
+        _fail(str(e))
+        raise
+
+
+def describe(port: str, timeout: float = 0.5) -> dict[str, object]:
+    """What `backbeat devices` says about the device on `port`, asked over the link."""
+    from backbeat.device.link import LinkClient, LinkError
+    from backbeat.device.serialport import SerialPort
+
+    out: dict[str, object] = {"port": port}
+    try:
+        with SerialPort(port) as sp:
+            c = LinkClient(sp, timeout=timeout, tries=2)
+            h = c.hello(0)
+            routines = c.info()
+            waiting = [] if h.busy else c.list_sessions(h.acked + 1)
+    except LinkError as e:
+        out["error"] = str(e)
+        return out
+    out.update({
+        "uid": h.uid, "board": h.board, "micropython": h.micropython, "firmware": h.firmware,
+        "busy": h.busy, "routines": [r.name for r in routines if r.ok],
+        "bad_routines": [f"{r.name}: {r.error}" for r in routines if not r.ok],
+        "sessions_waiting": None if h.busy else len(waiting),
+    })
+    return out
+
+
+def register(main: click.Group) -> None:
+    """Add the device commands to the CLI group."""
+
+    @main.command()
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def devices(as_json: bool) -> None:
+        """List connected Picos (USB vendor 0x2E8A) and running virtual devices."""
+        from backbeat.device.ports import find_devices
+
+        found = find_devices()
+        rows = []
+        for f in found:
+            d = describe(f.port)
+            d["kind"] = f.kind
+            d["serial_number"] = f.serial_number
+            rows.append(d)
+        if as_json:
+            click.echo(json.dumps(rows, indent=1))
+            return
+        if not rows:
+            click.echo("no device found (plug in a Pico with MicroPython, or run backbeat emulate)")
+            return
+        for d in rows:
+            click.echo(f"{d['port']}  {d['kind']}  {d['serial_number']}")
+            if "error" in d:
+                click.echo(f"  not answering: {d['error']}")
+                continue
+            click.echo(f"  {d['board']}, MicroPython {d['micropython']}, firmware {d['firmware']}, "
+                       f"id {d['uid']}")
+            names = d["routines"]
+            assert isinstance(names, list)
+            click.echo(f"  routines ({len(names)}): {', '.join(names) or 'none'}")
+            for bad in d["bad_routines"]:  # type: ignore[attr-defined]
+                click.echo(f"  cannot run: {bad}")
+            if d["busy"]:
+                click.echo("  a session is running")
+            else:
+                click.echo(f"  sessions waiting to be synced: {d['sessions_waiting']}")
+
+    @main.command()
+    @_port_option
+    @click.option("--firmware", "firmware_dir", type=click.Path(file_okay=False, exists=True),
+                  default=str(ROOT / "firmware"), show_default=True, help="Firmware folder.")
+    @click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
+                  help="Progression level the routines are compiled at.")
+    @click.argument("routines", nargs=-1, type=click.Path())
+    def flash(port: str, firmware_dir: str, level: int, routines: tuple[str, ...]) -> None:
+        """Install the firmware and ROUTINES (YAML files; the library when none) on the device.
+
+        Only files that changed are sent; the device switches to the new set at once,
+        so a cut leaves the old set or the new one, never a mix.
+        """
+        from backbeat.compiling import compile_files
+        from backbeat.device.flasher import FlashError
+        from backbeat.device.flasher import flash as do_flash
+
+        paths = list(routines) or [str(p) for p in sorted((ROOT / "routines").glob("*.yaml"))]
+        compiled, errors = compile_files(paths, level)
+        for message in errors:
+            click.echo(message, err=True)
+        if errors:
+            _fail(f"{len(errors)} routine error{'s' if len(errors) > 1 else ''}, nothing flashed", 2)
+        bbrs = {c.file_name[:-4]: c.data for c in compiled}
+        target = _resolve(port)
+        with click.progressbar(length=1, label=f"flashing {target}", file=click.get_text_stream("stderr")) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            try:
+                res = do_flash(target, Path(firmware_dir), bbrs, progress)
+            except FlashError as e:
+                _fail(str(e))
+                raise
+        if res.switched or res.removed:
+            click.echo(f"flashed {target}: firmware {res.version}, {len(bbrs)} routines; "
+                       f"{res.switched} files replaced ({res.staged_bytes} bytes sent), "
+                       f"{res.removed} removed")
+        else:
+            click.echo(f"{target} already has firmware {res.version} and these {len(bbrs)} "
+                       "routines: nothing sent")
+
+    @main.command()
+    @_port_option
+    @_db_option
+    def sync(port: str, db_path: str | None) -> None:
+        """Pull new sessions from the device into the database, then let the device free them."""
+        from backbeat.device.link import LinkClient, LinkError
+        from backbeat.device.serialport import SerialPort
+        from backbeat.device.sync import SyncError, sync_device
+
+        target = _resolve(port)
+        store = _open_store(db_path)
+        try:
+            with SerialPort(target) as sp:
+                res = sync_device(LinkClient(sp), store, int(time.time()))
+        except (LinkError, SyncError) as e:
+            _fail(str(e))
+            raise
+        finally:
+            store.close()
+        n = res.new_sessions
+        click.echo(f"synced {target} (device {res.uid}): {n} new session{'' if n == 1 else 's'}, "
+                   f"{res.new_records} new records; acknowledged up to record {res.acked}")
+
+    @main.command()
+    @_db_option
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def sessions(db_path: str | None, as_json: bool) -> None:
+        """List synced sessions with their segments."""
+        store = _open_store(db_path)
+        try:
+            found = store.sessions()
+        finally:
+            store.close()
+        if as_json:
+            click.echo(json.dumps([s.as_json() for s in found], indent=1))
+            return
+        if not found:
+            click.echo("no sessions yet (run backbeat sync)")
+            return
+        for s in found:
+            when = ("date unknown" if s.wall_s is None else
+                    datetime.fromtimestamp(s.wall_s, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+            took = "-" if s.elapsed_ms is None else _mmss(s.elapsed_ms)
+            click.echo(f"{s.id:4d}  {when}  {s.routine}  {took}  {s.ending}  "
+                       f"{s.done} done, {s.skipped} skipped")
+            for g in s.segments:
+                pain = f"  pain: {g.pain}" if g.pain else ""
+                click.echo(f"        {g.index:3d} {g.kind:<9} {g.outcome:<8} "
+                           f"{g.achieved_ms / 1000:.1f}s of {g.planned_ms / 1000:.1f}s{pain}")
+
+
+def _mmss(ms: int) -> str:
+    s = round(ms / 1000)
+    return f"{s // 60}:{s % 60:02d}"

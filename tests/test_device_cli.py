@@ -1,0 +1,76 @@
+"""The device commands through the CLI: a device advertised like a virtual one, answering
+from the firmware's link over a pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from backbeat.cli import main
+from backbeat.device import ports
+from backbeat.device.serialport import pico_ports
+from click.testing import CliRunner
+from linkrig import PtyDevice
+
+
+@pytest.fixture
+def dev(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    d = PtyDevice()
+    advert = ports.advertise(d.path, "unused")
+    yield d
+    ports.withdraw(advert)
+    d.close()
+
+
+def test_sync_then_sessions(dev, tmp_path):
+    if pico_ports():
+        pytest.skip("a real Pico is attached: --port auto would find it too")
+    dev.session(segments=2)
+    r = CliRunner().invoke(main, ["sync"])
+    assert r.exit_code == 0, r.output
+    assert r.output == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session, "
+                        "5 new records; acknowledged up to record 5\n")
+    assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
+    again = CliRunner().invoke(main, ["sync", "--port", dev.path])
+    assert again.output.endswith(": 0 new sessions, 0 new records; acknowledged up to record 5\n")
+    r = CliRunner().invoke(main, ["sessions", "--json"])
+    (s,) = json.loads(r.output)
+    assert (s["routine"], s["ending"], s["done"], s["elapsed_ms"]) == ("easy", "completed", 2, 6000)
+    assert [g["outcome"] for g in s["segments"]] == ["done", "done"]
+    text = CliRunner().invoke(main, ["sessions"]).output.splitlines()
+    assert text[0].endswith("  easy  0:06  completed  2 done, 0 skipped")
+    assert text[1:] == ["          0 hold      done     3.0s of 3.0s",
+                        "          1 hold      done     3.0s of 3.0s"]
+
+
+def test_devices(dev):
+    dev.session(segments=1)
+    r = CliRunner().invoke(main, ["devices", "--json"])
+    rows = [d for d in json.loads(r.output) if d["port"] == dev.path]
+    assert rows == [{
+        "port": dev.path, "uid": "e6613852832a4f2c", "board": dev.board.name,
+        "micropython": rows[0]["micropython"], "firmware": "dev", "busy": False,
+        "routines": ["easy"], "bad_routines": [], "sessions_waiting": 1, "kind": "virtual",
+        "serial_number": f"virtual-{os.getpid()}",
+    }]
+    text = CliRunner().invoke(main, ["devices"]).output
+    assert f"{dev.path}  virtual  virtual-{os.getpid()}\n" in text
+    assert "  routines (1): easy\n  sessions waiting to be synced: 1\n" in text
+
+
+def test_sync__no_answer_is_a_clear_error(dev):
+    dev.stop()
+    r = CliRunner().invoke(main, ["sync", "--port", dev.path])
+    assert r.exit_code == 1
+    assert r.output.startswith(f"error: no answer from {dev.path} after 4 tries")
+
+
+def test_sync__unusable_database(dev, tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"x" * 4096)
+    r = CliRunner().invoke(main, ["sync", "--port", dev.path, "--db", str(bad)])
+    assert r.exit_code == 1
+    assert r.output.startswith(f"error: {bad}: cannot use this database (")
