@@ -19,7 +19,6 @@ import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results.json"
 
 
 class BadFigures(Exception):
@@ -33,13 +32,13 @@ def load_module(path: Path):
     return module
 
 
-def check_figures(area: str, figures) -> dict:
-    """``figures`` if it is a dict of well-formed figures named ``AREA.something``."""
+def check_figures(figures) -> dict:
+    """``figures`` if it is a dict of well-formed figures named ``area.metric``."""
     if not isinstance(figures, dict) or not figures:
         raise BadFigures(f"run() returned {figures!r}, not a non-empty dict")
     for name, figure in figures.items():
-        if not isinstance(name, str) or not name.startswith(area + "."):
-            raise BadFigures(f"metric {name!r} is not named {area}.<metric>")
+        if not isinstance(name, str) or "." not in name.strip("."):
+            raise BadFigures(f"metric {name!r} is not named <area>.<metric>")
         if not isinstance(figure, dict) or set(figure) != {"value", "unit", "compared_with"}:
             raise BadFigures(f"{name}: {figure!r} is not {{value, unit, compared_with}}")
         value = figure["value"]
@@ -56,8 +55,9 @@ def shown(value: float) -> str:
     return f"{value:.4g}"
 
 
-def main(argv: list[str]) -> int:
-    paths = sorted(HERE.glob("bench_*.py"))
+def main(argv: list[str], directory: Path = HERE) -> int:
+    results_path = directory / "results.json"
+    paths = sorted(directory.glob("bench_*.py"))
     areas = [p.stem[len("bench_") :] for p in paths]
     wanted = argv or areas
     unknown = sorted(set(wanted) - set(areas))
@@ -65,28 +65,34 @@ def main(argv: list[str]) -> int:
         print(f"bench: no bench_{unknown[0]}.py (areas: {', '.join(areas)})", file=sys.stderr)
         return 2
     results: dict = {}
-    if argv and RESULTS.exists():
-        results = json.loads(RESULTS.read_text())
+    if argv and results_path.exists():
+        results = json.loads(results_path.read_text())
     failed = []
+    source: dict[str, str] = {}
     for path, area in zip(paths, areas, strict=True):
         if area not in wanted:
             continue
         print(f"== {area} ({path.name})", flush=True)
         began = time.perf_counter()
         try:
-            figures = check_figures(area, load_module(path).run())
+            figures = check_figures(load_module(path).run())
         except Exception:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed.append(area)
             continue
+        clash = sorted(name for name in figures if source.get(name, path.name) != path.name)
+        if clash:
+            print(f"bench: {path.name} and {source[clash[0]]} both give {clash[0]}", file=sys.stderr)
+            failed.append(area)
+            continue
         for name, figure in figures.items():
+            source[name] = path.name
             print(f"{name} = {shown(figure['value'])} {figure['unit']}"
                   f"  (compared with: {figure['compared_with']})")
             results[name] = figure
         print(f"   ({time.perf_counter() - began:.1f} s)")
-    RESULTS.write_text(json.dumps(dict(sorted(results.items())), indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
-          f" ({len(results)} figures)")
+    results_path.write_text(json.dumps(dict(sorted(results.items())), indent=2) + "\n")
+    print(f"wrote {results_path} ({len(results)} figures)")
     if failed:
         print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
         return 1
