@@ -38,6 +38,12 @@ def _wait_for_press(pin):
 
 
 def main():
+    import link
+
+    if link.finish_flash():
+        import machine
+
+        machine.soft_reset()  # a flash was cut in its switch: start again on the new files
     b = board.open_board()
     import ssd1306
 
@@ -61,6 +67,7 @@ def main():
             if display is None:
                 raise OSError("no display at 0x3C")
             a = app.App(b, display, lb, time.ticks_ms())
+            a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
             while True:
                 try:
