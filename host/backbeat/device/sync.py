@@ -15,6 +15,7 @@ from backbeat.device.link import LinkClient, NoAnswer
 from backbeat.store import Store
 
 READ_BYTES = 64 * 1024
+MIN_READ_BYTES = 64
 
 
 class SyncError(Exception):
@@ -72,8 +73,17 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
     acked = hello.acked
     start = last[0] if last is not None else 1
     check = last
+    size = read_bytes
     while True:
-        records, last_sent, next_seq = client.read(start, read_bytes)
+        try:
+            records, last_sent, next_seq = client.read(start, size)
+        except NoAnswer as e:
+            # A noisy line spoils long answers: ask for fewer records at a time.
+            if e.repl or size <= MIN_READ_BYTES:
+                raise
+            size = max(MIN_READ_BYTES, size // 4)
+            continue
+        size = min(read_bytes, size * 2)
         if check is not None:
             if records and _seq(records[0]) == check[0]:
                 if records[0] != check[1]:
