@@ -1,0 +1,52 @@
+# Paths to test data for firmware tests, the same call under CPython and MicroPython.
+#
+#   data_path("golden/bbr/x.bbr")  -> tests/golden/bbr/x.bbr (under MicroPython the
+#                                     runner copies tests/golden and tests/data there)
+#   scratch_dir("logbook")         -> an empty directory of its own for the test to write in
+
+import os
+import sys
+
+# tests/, from this file's place in tests/firmware/ (the same under both interpreters).
+TESTS_DIR = __file__.replace("\\", "/").rsplit("/", 2)[0]
+MICROPYTHON = sys.implementation.name == "micropython"
+
+
+def data_path(rel):
+    """The path of tests/<rel>, e.g. data_path("golden/bbr/x.bbr")."""
+    return TESTS_DIR + "/" + rel.lstrip("/")
+
+
+def _rmtree(path):
+    for entry in os.listdir(path):
+        full = path + "/" + entry
+        if os.stat(full)[0] & 0x4000:
+            _rmtree(full)
+        else:
+            os.remove(full)
+    os.rmdir(path)
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def scratch_dir(name):
+    """A fresh, empty directory named after `name`; whatever it held before is removed."""
+    if MICROPYTHON:
+        base = "/tmp/bbtest"
+    else:
+        import tempfile
+
+        base = tempfile.gettempdir().replace("\\", "/") + "/bbtest-%d" % os.getpid()
+    if not _exists(base):
+        os.mkdir(base)
+    path = base + "/" + name
+    if _exists(path):
+        _rmtree(path)
+    os.mkdir(path)
+    return path

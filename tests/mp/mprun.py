@@ -1,0 +1,214 @@
+"""Run Python under the real MicroPython (the pinned WebAssembly port) from CPython.
+
+Used by tests/test_firmware_micropython.py and by the benchmarks (bench/ puts this
+directory on sys.path and imports mprun):
+
+    out = run_micropython("import engine\\nprint(engine.X)")
+
+Inside, the firmware modules sit at the root of the port's filesystem, as on a Pico's
+flash, and "/" is on sys.path. The GC heap is bounded to `heap` bytes (192 KB by
+default, like a Pico): an allocation that does not fit raises MemoryError.
+
+This port collects garbage only when control returns to JavaScript, between calls.
+Code that allocates more than the heap over its whole run must give it that chance:
+bind a generator to `mp_steps` and the runner resumes it until it ends, each `yield`
+being a point where garbage is collected (one turn of a main loop, say). `gc.collect()`
+asks for a collection at the next such point. gc.mem_alloc() is exact; gc.mem_free()
+also counts room for heap areas the port would add, so use heap_total() - mem_alloc().
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+RUNNER = HERE / "runner.mjs"
+FIRMWARE = ROOT / "firmware"
+TESTS = ROOT / "tests"
+PICO_HEAP = 192 * 1024
+
+# Where things go in the port's filesystem (documented in tests/firmware/README.md).
+DEVICE_FIRMWARE = "/"
+DEVICE_TESTS = "/tests/firmware"
+DEVICE_DATA_DIRS = ("golden", "data")
+
+
+class MicroPythonError(Exception):
+    """The code raised under MicroPython, or the runner itself failed."""
+
+    def __init__(self, message: str, output: str = "", traceback: str = ""):
+        super().__init__(message)
+        self.output = output
+        self.traceback = traceback
+
+
+def node() -> str:
+    found = shutil.which("node")
+    if found is None:
+        raise MicroPythonError("node (Node.js 20) is needed to run MicroPython: not on PATH")
+    return found
+
+
+def firmware_files() -> list[tuple[str, str]]:
+    """[(host path, device path)] for every firmware module, placed at the root."""
+    return [(str(p), DEVICE_FIRMWARE + p.name) for p in sorted(FIRMWARE.glob("*.py"))]
+
+
+def test_files() -> list[tuple[str, str]]:
+    """The firmware tests and their helper modules, and the test data directories."""
+    pairs = []
+    for p in sorted((TESTS / "firmware").glob("*.py")):
+        if p.name in ("conftest.py", "__init__.py"):
+            continue
+        pairs.append((str(p), DEVICE_TESTS + "/" + p.name))
+    for name in DEVICE_DATA_DIRS:
+        top = TESTS / name
+        if not top.is_dir():
+            continue
+        for p in sorted(top.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                rel = p.relative_to(TESTS).as_posix()
+                pairs.append((str(p), "/tests/" + rel))
+    return pairs
+
+
+def _expand(files) -> list[tuple[str, str]]:
+    """files: {device path: host path (file or directory) or bytes} -> [(host, device)]."""
+    pairs = []
+    if not files:
+        return pairs
+    scratch = None
+    for dev, src in files.items():
+        if isinstance(src, (bytes, bytearray)):
+            if scratch is None:
+                import tempfile
+
+                scratch = Path(tempfile.mkdtemp(prefix="mprun-"))
+            host = scratch / str(len(pairs))
+            host.write_bytes(bytes(src))
+            pairs.append((str(host), dev))
+            continue
+        src = Path(src)
+        if src.is_dir():
+            for p in sorted(src.rglob("*")):
+                if p.is_file() and "__pycache__" not in p.parts:
+                    pairs.append((str(p), dev.rstrip("/") + "/" + p.relative_to(src).as_posix()))
+        else:
+            pairs.append((str(src), dev))
+    return pairs
+
+
+def run_job(job: dict, timeout: float = 300.0) -> tuple[list[dict], str]:
+    """Run one runner job; returns (the JSON events, stderr). A timeout keeps the events so far."""
+    proc = subprocess.Popen(
+        [node(), str(RUNNER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(ROOT),
+    )
+    try:
+        out, err = proc.communicate(json.dumps(job), timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        timed_out = True
+    events = []
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+    if timed_out:
+        events.append({"event": "timeout", "seconds": timeout})
+    return events, err
+
+
+def run_micropython(
+    code: str,
+    files: dict | None = None,
+    heap: int = PICO_HEAP,
+    firmware: bool = True,
+    test_data: bool = False,
+    timeout: float = 300.0,
+) -> str:
+    """Run `code` under MicroPython and return what it printed.
+
+    files: extra {device path: host path (file or directory) or bytes}.
+    firmware: put firmware/*.py at the root of the filesystem (on sys.path).
+    test_data: also copy the firmware tests' helpers and tests/golden, tests/data.
+    Raises MicroPythonError (with .output and .traceback) if the code raises.
+    """
+    pairs = firmware_files() if firmware else []
+    if test_data:
+        pairs += test_files()
+    pairs += _expand(files)
+    job = {
+        "heap": heap,
+        "files": pairs,
+        "path": ["/", DEVICE_TESTS] if test_data else ["/"],
+        "cwd": "/",
+        "code": code,
+    }
+    events, err = run_job(job, timeout=timeout)
+    for ev in events:
+        if ev["event"] == "code":
+            if ev["ok"]:
+                return ev["output"]
+            raise MicroPythonError(
+                ev["error"].strip().splitlines()[-1], ev["output"], ev["error"]
+            )
+    raise MicroPythonError(_runner_failure(events, err))
+
+
+def run_test_module(module: str, names: list[str], heap: int = PICO_HEAP,
+                    timeout: float = 300.0) -> tuple[list[dict], str]:
+    """Import tests/firmware/<module>.py under MicroPython and run the named functions."""
+    job = {
+        "heap": heap,
+        "files": firmware_files() + test_files(),
+        "path": [DEVICE_FIRMWARE, DEVICE_TESTS],
+        "cwd": "/",
+        "module": module,
+        "tests": names,
+    }
+    return run_job(job, timeout=timeout)
+
+
+def _runner_failure(events: list[dict], err: str) -> str:
+    for ev in events:
+        if ev["event"] == "error":
+            return "the MicroPython runner failed: " + ev["error"]
+        if ev["event"] == "timeout":
+            return f"MicroPython did not finish within {ev['seconds']:g} s"
+    tail = err.strip()[-2000:]
+    return "the MicroPython runner ended without a result" + (": " + tail if tail else "")
+
+
+def heap_total(heap: int = PICO_HEAP) -> int:
+    """Bytes of GC heap the runner's MicroPython has (allocated plus free)."""
+    events, err = run_job({"heap": heap, "files": [], "code": ""})
+    for ev in events:
+        if ev["event"] == "ready":
+            return ev["heap"]
+    raise MicroPythonError(_runner_failure(events, err))
+
+
+if __name__ == "__main__":
+    import sys
+
+    src = sys.stdin.read() if len(sys.argv) < 2 else Path(sys.argv[1]).read_text()
+    try:
+        sys.stdout.write(run_micropython(src, test_data=True))
+    except MicroPythonError as exc:
+        sys.stdout.write(exc.output)
+        sys.stderr.write(exc.traceback or str(exc) + "\n")
+        sys.exit(1)
