@@ -62,6 +62,7 @@ def _bb_begin(result):
     global _bb_gen
     if type(result) is _bb_gentype:
         _bb_gen = result
+        gc.collect()
         return 1
     return 0
 
@@ -93,6 +94,8 @@ def _bb_step():
         _bb_gen = None
         _bb_exc = e
         return 2
+    # Only a request here: the port collects once this call has returned to the runner.
+    gc.collect()
     return 1
 
 

