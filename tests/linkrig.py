@@ -12,45 +12,18 @@ import sys
 import threading
 import time
 import tty
-import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for _p in (ROOT / "firmware", ROOT / "tests" / "firmware"):
+# The firmware's world under CPython, as tests/firmware/conftest.py sets it up: the firmware
+# and its test helpers importable, `micropython`, and MicroPython's time.ticks_* functions.
+for _p in (ROOT / "tests" / "firmware", ROOT / "firmware", ROOT / "tests" / "firmware" / "cpython"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
-if "micropython" not in sys.modules:
-    try:
-        import micropython  # noqa: F401
-    except ImportError:
-        _shim = types.ModuleType("micropython")
-        _shim.const = lambda v: v  # type: ignore[attr-defined]
-        sys.modules["micropython"] = _shim
 
-# The firmware reads MicroPython's tick clock (it wraps at 2**30 ms).
-_PERIOD = 1 << 30
+import mpcompat  # noqa: E402
 
-
-def _ticks_ms() -> int:
-    return int(time.monotonic() * 1000) & (_PERIOD - 1)
-
-
-def _ticks_diff(a: int, b: int) -> int:
-    return ((a - b + (_PERIOD >> 1)) & (_PERIOD - 1)) - (_PERIOD >> 1)
-
-
-def _ticks_add(a: int, d: int) -> int:
-    return (a + d) & (_PERIOD - 1)
-
-
-def _sleep_ms(ms: int) -> None:
-    time.sleep(ms / 1000)
-
-
-for _name, _fn in (("ticks_ms", _ticks_ms), ("ticks_diff", _ticks_diff),
-                   ("ticks_add", _ticks_add), ("sleep_ms", _sleep_ms)):
-    if not hasattr(time, _name):
-        setattr(time, _name, _fn)
+mpcompat.install()
 
 import app  # noqa: E402
 import board  # noqa: E402

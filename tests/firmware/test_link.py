@@ -19,14 +19,18 @@ class Stream:
     """Bytes waiting on the port (readinto gives 0 when none) and what was written back."""
 
     def __init__(self):
-        self.waiting = bytearray()
+        self.data = bytearray()
+        self.pos = 0
         self.written = bytearray()
 
+    def left(self):
+        return len(self.data) - self.pos
+
     def readinto(self, buf):
-        if not self.waiting:
+        if self.pos >= len(self.data):
             return 0
-        buf[0] = self.waiting[0]
-        self.waiting = self.waiting[1:]
+        buf[0] = self.data[self.pos]
+        self.pos += 1
         return 1
 
     def write(self, data):
@@ -57,7 +61,7 @@ class Rig:
         return self.t
 
     def send(self, line):
-        self.s.waiting.extend(line)
+        self.s.data.extend(line)
 
     def poll(self, turns=1):
         for _ in range(turns):
@@ -126,10 +130,10 @@ def test_read_budget__bytes_per_turn():
     r = Rig()
     r.send(b"x" * 3000)
     r.poll()
-    assert len(r.s.waiting) == 3000 - 1024
+    assert r.s.left() == 3000 - 1024
     r.app.screen = app.SESSION
     r.poll()
-    assert len(r.s.waiting) == 3000 - 1024 - 64
+    assert r.s.left() == 3000 - 1024 - 64
 
 
 def test_stale_partial_line__dropped_after_a_second():
@@ -190,12 +194,17 @@ def test_push__retried_chunk_and_gap():
     half = len(data) // 2
     chunk = struct.pack("<I", 0) + data[:half]
     assert r.ask(K.PUSH_DATA, 2, chunk) == [(K.OK, 0, 2, struct.pack("<I", half))]
+    yield
     assert r.ask(K.PUSH_DATA, 3, chunk) == [(K.OK, 0, 3, struct.pack("<I", half))]  # a retry
+    yield
     gap = struct.pack("<I", half + 1) + data[half + 1 :]
     assert r.ask(K.PUSH_DATA, 4, gap) == [(K.BAD_OFFSET, 0, 4, struct.pack("<I", half))]
+    yield
     rest = struct.pack("<I", half) + data[half:]
     assert r.ask(K.PUSH_DATA, 5, rest)[0][0] == K.OK
+    yield
     assert r.ask(K.PUSH_END, 6) == [(K.OK, 0, 6, b"")]
+    yield
     assert r.ask(K.PUSH_END, 7) == [(K.OK, 0, 7, b"")]  # the answer was lost: asked again
     assert bytes(r.fs.files["/routines/two.bbr"]) == data
     assert [e.stem for e in r.app.entries] == ["easy", "two"]
