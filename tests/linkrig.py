@@ -91,6 +91,32 @@ class PtyDevice(Device):
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def start(self) -> None:
+        """The app runs again (after a soft reset): a new link answers."""
+        self.link = link.Link(self.inp, self.out, self.inp)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def at_repl(self, banner: bytes) -> None:
+        """The app stopped and MicroPython's REPL has the port: it prints `banner`, echoes
+        what it is sent, and on Ctrl-D (a soft reset) starts the app again."""
+        self.stop()
+        self.out.write(banner)
+
+        def repl() -> None:
+            while True:
+                data = self.inp.read(256)
+                if not data:
+                    return
+                if b"\x04" in data:
+                    self.out.write(b"MPY: soft reboot\r\n")
+                    self.start()
+                    return
+                self.out.write(data.replace(b"\x03", b"\r\n>>> "))
+
+        threading.Thread(target=repl, daemon=True).start()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             with self.lock:

@@ -187,6 +187,16 @@ def test_repl_answering__named_as_the_app_not_running(dev, client):
     assert "REPL" in str(e.value)
 
 
+def test_connect__restarts_an_app_stopped_at_the_repl(dev, client):
+    dev.at_repl(b"Traceback (most recent call last):\r\nKeyboardInterrupt: \r\n"
+                b"MicroPython v1.27.0 on 2026-01-01; Raspberry Pi Pico with RP2040\r\n>>> ")
+    h = client.connect(0)
+    assert h.protocol == 1 and h.busy is False
+    # The request echoed by the REPL was never taken for an answer; the restart took one
+    # HELLO that went unanswered 4 times, then the HELLO after the soft reset.
+    assert client.round_trips >= 5
+
+
 def test_port_vanishing__a_clear_message(dev, client):
     dev.close()
     with pytest.raises(PortError) as e:
