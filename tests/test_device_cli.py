@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from backbeat.cli import main
@@ -74,3 +75,22 @@ def test_sync__unusable_database(dev, tmp_path):
     r = CliRunner().invoke(main, ["sync", "--port", dev.path, "--db", str(bad)])
     assert r.exit_code == 1
     assert r.output.startswith(f"error: {bad}: cannot use this database (")
+
+
+def test_flash__refused_while_a_session_runs(dev):
+    with dev.lock:
+        assert dev.app.start(dev.app.entries[0], dev.now_ms())
+    routine = Path(__file__).resolve().parent.parent / "routines" / "desk-job.yaml"
+    r = CliRunner().invoke(main, ["flash", "--port", dev.path, str(routine)])
+    assert r.exit_code == 1
+    assert r.output == (f"error: a session is running on {dev.path}: flash once it has ended "
+                        "(a flash would stop it)\n")
+
+
+def test_flash__routine_errors_stop_it_before_the_device(dev, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n")
+    r = CliRunner().invoke(main, ["flash", "--port", dev.path, str(bad)])
+    assert r.exit_code == 2
+    assert r.output.startswith(f"{bad}:")
+    assert r.output.endswith("error: 1 routine error, nothing flashed\n")

@@ -71,6 +71,19 @@ def describe(port: str, timeout: float = 0.5) -> dict[str, object]:
     return out
 
 
+def session_running(port: str) -> bool:
+    """True when the app on `port` answers that a session runs (False when it does not
+    answer at all: no app to disturb)."""
+    from backbeat.device.link import LinkClient, LinkError
+    from backbeat.device.serialport import SerialPort
+
+    try:
+        with SerialPort(port) as sp:
+            return LinkClient(sp, timeout=0.5, tries=1).hello(0).busy
+    except LinkError:
+        return False
+
+
 def register(main: click.Group) -> None:
     """Add the device commands to the CLI group."""
 
@@ -135,6 +148,9 @@ def register(main: click.Group) -> None:
             _fail(f"{len(errors)} routine error{'s' if len(errors) > 1 else ''}, nothing flashed", 2)
         bbrs = {c.file_name[:-4]: c.data for c in compiled}
         target = _resolve(port)
+        if session_running(target):
+            _fail(f"a session is running on {target}: flash once it has ended (a flash would "
+                  "stop it)")
         with click.progressbar(length=1, label=f"flashing {target}", file=click.get_text_stream("stderr")) as bar:
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
