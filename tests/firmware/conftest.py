@@ -7,11 +7,14 @@
   MicroPython's arithmetic (period 2**30, as on the rp2 port), and sys gains
   print_exception;
 - a test written as a generator is run to its end (under MicroPython each `yield` lets
-  the garbage collector run: see tests/firmware/README.md).
+  the garbage collector run: see tests/firmware/README.md);
+- a test module that cannot be imported (a syntax error in it or in the firmware module
+  it imports) is one failed test, `<module>.py::<import>`, and the run goes on.
 """
 
 import inspect
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,53 @@ def pytest_pyfunc_call(pyfuncitem):
     for _ in fn(**args):
         pass
     return True
+
+
+class ImportFailure(pytest.Item):
+    """Stands for a firmware test module that could not be imported."""
+
+    def __init__(self, *, error: str, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self):
+        pytest.fail(self.error, pytrace=False)
+
+    def reportinfo(self):
+        return self.path, None, "<import>"
+
+
+class FirmwareTestModule(pytest.Module):
+    def collect(self):
+        try:
+            return super().collect()
+        except self.CollectError as exc:
+            message = "%s could not be imported:\n%s" % (self.path.name, _explain(exc))
+            return [ImportFailure.from_parent(self, name="<import>", error=message)]
+
+
+def _explain(exc) -> str:
+    """The cause of a failed import, as FILE:LINE:COL for a syntax error, else the frames
+    of the test and firmware code (not importlib's or pytest's) and the error."""
+    cause = exc.__cause__
+    if isinstance(cause, SyntaxError):
+        where = cause.filename or "?"
+        try:
+            where = str(Path(where).resolve().relative_to(_ROOT))
+        except ValueError:
+            pass
+        return "%s:%s:%s: %s: %s" % (where, cause.lineno, cause.offset,
+                                     type(cause).__name__, cause.msg)
+    if cause is None:
+        return str(exc)
+    frames = [
+        f for f in traceback.extract_tb(cause.__traceback__)
+        if "importlib" not in f.filename and "_pytest" not in f.filename
+    ]
+    return "".join(traceback.format_list(frames) + traceback.format_exception_only(cause))
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    if Path(module_path).resolve().parent == _HERE and module_path.name.startswith("test_"):
+        return FirmwareTestModule.from_parent(parent, path=module_path)
+    return None
