@@ -66,7 +66,8 @@ def test_sync__no_answer_is_a_clear_error(dev):
     dev.stop()
     r = CliRunner().invoke(main, ["sync", "--port", dev.path])
     assert r.exit_code == 1
-    assert r.output.startswith(f"error: no answer from {dev.path} after 4 tries")
+    assert r.output == (f"error: no answer from {dev.path}, even after restarting its app "
+                        "(is it a backbeat device? hint: flash it with backbeat flash)\n")
 
 
 def test_sync__unusable_database(dev, tmp_path):

@@ -251,8 +251,9 @@ class LinkClient:
         raise NoAnswer(f"no answer from {self.port.name} after {self.tries} tries "
                        "(is it a backbeat device with its app running?)", False)
 
-    def wake(self, wait_s: float = 8.0) -> Hello:
-        """Restart the app from the REPL (leave raw REPL, soft reset) and say hello."""
+    def wake(self, wall_s: int = 0, wait_s: float = 5.0) -> Hello:
+        """Restart the app from the REPL (clear the line, leave raw REPL, soft reset) and
+        say hello once it answers."""
         self.port.write(b"\r\x03\x03")
         self.port.read_some(0.2)
         self.port.write(b"\x02")
@@ -261,20 +262,26 @@ class LinkClient:
         self.console.clear()
         self._buf.clear()
         deadline = self.monotonic() + wait_s
-        while True:
-            try:
-                return self.hello(0)
-            except NoAnswer:
-                if self.monotonic() >= deadline:
-                    raise
+        tries = self.tries
+        self.tries = 1
+        try:
+            while True:
+                try:
+                    return self.hello(wall_s)
+                except NoAnswer:
+                    if self.monotonic() >= deadline:
+                        raise NoAnswer(f"no answer from {self.port.name}, even after restarting "
+                                       "its app (is it a backbeat device? hint: flash it with "
+                                       "backbeat flash)", self.repl_showing()) from None
+        finally:
+            self.tries = tries
 
     def connect(self, wall_s: int) -> Hello:
-        """HELLO, restarting the app once when it is not running."""
+        """HELLO, restarting the app once when it does not answer."""
         try:
             return self.hello(wall_s)
         except NoAnswer:
-            self.wake()
-            return self.hello(wall_s)
+            return self.wake(wall_s)
 
     # ------------------------------------------------------------ commands
 

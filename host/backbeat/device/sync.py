@@ -53,7 +53,7 @@ def sync_device(client: LinkClient, store: Store, now_s: int, read_bytes: int = 
         except NoAnswer as e:
             if not e.repl or attempt == restarts:
                 raise
-            client.wake()
+            client.wake(now_s)
     raise AssertionError("unreachable")
 
 
