@@ -21,29 +21,15 @@
 // JavaScript (the C stack cannot be scanned), so every test function is its own call
 // from here, and a test written as a generator is resumed one step per call: each
 // `yield` is a point where garbage can be collected, like one turn of the main loop.
-// Memory bound: the port adds GC heap areas with malloc when an allocation fails.
-// Once started, the WebAssembly memory is not allowed to grow and the malloc arena is
-// used up (keeping `reserve` bytes free), so no area can be added: Python then gets
-// MemoryError where a Pico would, with the same `heap`.
+// Memory: port.mjs bounds the GC heap to `heap` bytes, as on a Pico.
 
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "..", "..");
-const PORT = path.join(
-    ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript", "micropython.mjs");
+import { loadPicoMicroPython, PICO_HEAP } from "./port.mjs";
 
-// Emscripten reports every refused memory growth on stderr; refusals are expected here.
-const consoleError = console.error;
-console.error = (...args) => {
-    const first = String(args[0]);
-    if (first.startsWith("growMemory:") || first.startsWith("Failed to grow the heap")) {
-        return;
-    }
-    consoleError(...args);
-};
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function emit(obj) {
     fs.writeSync(1, JSON.stringify(obj) + "\n");
@@ -71,37 +57,19 @@ function mkdirs(FS, dir) {
     }
 }
 
-function boundHeap(module, reserveBytes) {
-    WebAssembly.Memory.prototype.grow = function () {
-        throw new RangeError("the memory of this MicroPython is fixed");
-    };
-    const reserve = module._malloc(reserveBytes);
-    if (!reserve) {
-        throw new Error("cannot reserve " + reserveBytes + " bytes for the port");
-    }
-    let size = 1 << 30;
-    while (size >= 8) {
-        if (!module._malloc(size)) {
-            size >>= 1;
-        }
-    }
-    module._free(reserve);
-}
-
 async function main() {
     const job = JSON.parse(fs.readFileSync(0, "utf8"));
-    const heap = job.heap ?? 192 * 1024;
-    const { loadMicroPython } = await import(PORT);
+    const heap = job.heap ?? PICO_HEAP;
     const sink = (bytes) => {
         for (const b of bytes) captured.push(b);
     };
-    const mp = await loadMicroPython({
-        heapsize: heap,
+    const mp = await loadPicoMicroPython({
+        heap,
+        reserve: job.reserve ?? 64 * 1024,
         stdout: sink,
         stderr: sink,
         linebuffer: false,
     });
-    boundHeap(mp._module, job.reserve ?? 64 * 1024);
 
     for (const [hostPath, devPath] of job.files ?? []) {
         mkdirs(mp.FS, path.posix.dirname(devPath));
