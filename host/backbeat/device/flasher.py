@@ -283,7 +283,7 @@ class Flasher:
                    f"_f=open({path!r},'wb')\n_w=_f.write\n_a=binascii.a2b_base64")
         for at in range(0, len(data), CHUNK):
             chunk = base64.b64encode(data[at : at + CHUNK]).decode()
-            self._exec(f"_w(_a('{chunk}'))")
+            self._exec(f"_w(_a(b'{chunk}'))")
             if progress is not None:
                 progress(min(len(data), at + CHUNK))
         self._exec("_f.close()")
