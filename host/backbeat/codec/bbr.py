@@ -117,13 +117,13 @@ def _counter(value: int | None, what: str, where: str) -> int:
 
 def _segment_param(seg: Segment, where: str) -> int:
     if seg.kind == "hold_open":
-        if seg.cap_ms is None or seg.cap_ms < seg.duration_ms:
+        if seg.cap_ms is None or not seg.duration_ms <= seg.cap_ms <= 0xFFFFFFFF:
             raise ValueError(f"{where}: hold_open needs a cap of at least its target, not {seg.cap_ms}")
         return seg.cap_ms
     if seg.cap_ms is not None:
         raise ValueError(f"{where}: only hold_open has a cap, this is {seg.kind}")
     if seg.kind == "count":
-        if not seg.pace_ms:
+        if not seg.pace_ms or not 0 < seg.pace_ms <= 0xFFFFFFFF:
             raise ValueError(f"{where}: count needs a pace, not {seg.pace_ms}")
         return seg.pace_ms
     if seg.pace_ms is not None:
