@@ -6,6 +6,7 @@ import click
 
 from backbeat import __version__
 from backbeat.device.cli import register as register_device_commands
+from backbeat.emulator.cli import register as register_emulator_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,6 +93,7 @@ def schema() -> None:
 
 
 register_device_commands(main)
+register_emulator_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,64 @@
+"""The `backbeat emulate` command: a virtual Pico running the firmware in DIR."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+
+def default_flash_dir() -> Path:
+    """$XDG_DATA_HOME/backbeat/virtual-flash (~/.local/share when XDG_DATA_HOME is not set)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "backbeat" / "virtual-flash"
+
+
+@click.command()
+@click.option("--flash", "flash_dir", type=click.Path(file_okay=False), default=None,
+              help="The emulated flash: its files survive restarts "
+                   "[default: $XDG_DATA_HOME/backbeat/virtual-flash].")
+@click.option("--speed", type=click.FloatRange(min=0.001, max=1000), default=1.0,
+              show_default=True, help="Run the device's clock this many times faster.")
+@click.option("--snapshot", type=click.Path(dir_okay=False), default=None,
+              help="Write the screen to this PNG file when the device stops.")
+def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
+    """Run the firmware stored in the flash DIR on a virtual Pico.
+
+    The first line printed is `port: /dev/pts/N`, a serial port that behaves like
+    the Pico's USB serial (mpremote and backbeat flash/sync work against it). On a
+    terminal the screen is drawn live (space = short press, enter = long press,
+    d = double press, q = quit); otherwise commands are read one per line: press,
+    long, double, hold, release, wait 1.5s, until TEXT, screen, picture,
+    snapshot FILE.png, reset, quit.
+    """
+    from backbeat.device.ports import advertise, withdraw
+    from backbeat.emulator import console
+    from backbeat.emulator.device import EmulatorError, VirtualDevice
+
+    flash = Path(flash_dir) if flash_dir else default_flash_dir()
+    dev = VirtualDevice(flash, speed)
+    try:
+        port = dev.start()
+    except (EmulatorError, OSError) as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"port: {port}")
+    sys.stdout.flush()
+    ad = advertise(port, str(flash.resolve()))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        console.run(dev)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        withdraw(ad)
+        if snapshot:
+            console.write_snapshot(dev.state.frame, Path(snapshot))
+        dev.close()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(emulate)

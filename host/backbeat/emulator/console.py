@@ -1,0 +1,196 @@
+"""Driving the virtual device from `backbeat emulate`: keys and a live OLED when stdin
+is a terminal, line commands when it is not.
+
+Line commands (one per line; times are device time, so `--speed` shortens them):
+  press | long | double     a gesture on the button
+  hold | release            keep the button down, let it go
+  wait 1.5s | wait 200ms    let the device run
+  until TEXT                wait (up to 60 s of wall time) until TEXT is on the screen
+  screen                    the text on the screen: `screen: N lines`, then the lines
+  picture                   the screen in half blocks: `picture: 32 lines`, then the lines
+  snapshot FILE.png         write the screen as a PNG
+  reset                     power-cycle the board
+  quit                      stop
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import sys
+import termios
+import time
+import tty
+from pathlib import Path
+from typing import TextIO
+
+from backbeat.emulator.device import VirtualDevice
+from backbeat.emulator.display import Frame, blank, half_blocks, png, read_text
+
+UNTIL_TIMEOUT_S = 60.0
+_WAIT = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s)?$")
+
+
+class CommandError(Exception):
+    """A line command that cannot be done; str() is the message."""
+
+
+def parse_wait(arg: str) -> float:
+    """Device seconds from `1.5s`, `200ms` or `2` (seconds)."""
+    m = _WAIT.match(arg.strip())
+    if not m:
+        raise CommandError(f"wait: cannot read {arg!r} (hint: wait 1.5s or wait 200ms)")
+    value = float(m.group(1))
+    return value / 1000 if m.group(2) == "ms" else value
+
+
+def screen_text(dev: VirtualDevice) -> list[str]:
+    return read_text(dev.state.frame or blank(), dev.state.glyphs)
+
+
+def write_snapshot(frame: Frame | None, path: Path) -> None:
+    path.write_bytes(png(frame or blank()))
+
+
+class LineCommands:
+    """Runs the line commands read from a stream while the device runs."""
+
+    def __init__(self, dev: VirtualDevice, out: TextIO, err: TextIO):
+        self.dev = dev
+        self.out = out
+        self.err = err
+        self.quit = False
+
+    def run_line(self, line: str) -> None:
+        words = line.strip().split(None, 1)
+        if not words or words[0].startswith("#"):
+            return
+        cmd, arg = words[0], (words[1] if len(words) > 1 else "")
+        dev = self.dev
+        if cmd in ("press", "long", "double", "hold", "release"):
+            dev.press({"press": "short"}.get(cmd, cmd))
+        elif cmd == "wait":
+            dev.run_for(parse_wait(arg) / dev.speed)
+        elif cmd == "until":
+            if not arg:
+                raise CommandError("until: say which text to wait for (hint: until Done)")
+            end = time.monotonic() + UNTIL_TIMEOUT_S
+            while arg not in "\n".join(screen_text(dev)):
+                if time.monotonic() > end or not dev.alive:
+                    raise CommandError(f"until: {arg!r} not on the screen after "
+                                       f"{UNTIL_TIMEOUT_S:.0f} s")
+                dev.run_for(0.02)
+        elif cmd == "screen":
+            frame = dev.state.frame
+            if frame is None or not frame.lit:
+                self.out.write("screen: off\n")
+            else:
+                lines = screen_text(dev)
+                self.out.write(f"screen: {len(lines)} lines\n")
+                for s in lines:
+                    self.out.write(s + "\n")
+        elif cmd == "picture":
+            lines = half_blocks(dev.state.frame or blank())
+            self.out.write(f"picture: {len(lines)} lines\n")
+            for s in lines:
+                self.out.write(s.rstrip() + "\n")
+        elif cmd == "snapshot":
+            if not arg:
+                raise CommandError("snapshot: name a file (hint: snapshot screen.png)")
+            write_snapshot(dev.state.frame, Path(arg))
+            self.out.write(f"snapshot: {arg}\n")
+        elif cmd == "reset":
+            dev.power_cycle()
+        elif cmd == "quit":
+            self.quit = True
+        else:
+            raise CommandError(f"unknown command {cmd!r} (hint: press, long, double, wait 1s, "
+                               "until TEXT, screen, picture, snapshot FILE.png, reset, quit)")
+        self.out.flush()
+
+    def run(self, fd: int) -> None:
+        """Read commands from fd until `quit` (end of input leaves the device running)."""
+        buf = b""
+        eof = False
+        while not self.quit and self.dev.alive:
+            if not eof and select.select([fd], [], [], 0)[0]:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    eof = True
+                buf += chunk
+                while b"\n" in buf and not self.quit:
+                    line, buf = buf.split(b"\n", 1)
+                    try:
+                        self.run_line(line.decode("utf-8", "replace"))
+                    except CommandError as e:
+                        self.err.write(f"error: {e}\n")
+                        self.err.flush()
+            self.dev.step(0.02)
+
+
+class LiveScreen:
+    """The OLED drawn in the terminal and redrawn in place, with a status line; keys
+    press the button (space short, enter long, d double) and q quits."""
+
+    ROWS = 32 + 3
+
+    def __init__(self, dev: VirtualDevice, out: TextIO):
+        self.dev = dev
+        self.out = out
+        self.drawn = False
+        self.last = 0.0
+        self.flash_note = ""
+
+    def draw(self) -> None:
+        st = self.dev.state
+        frame = st.frame or blank()
+        lines = ["\u250c" + "\u2500" * 128 + "\u2510"]
+        lines += ["\u2502" + s + "\u2502" for s in half_blocks(frame)]
+        lines.append("\u2514" + "\u2500" * 128 + "\u2518")
+        tone = f"tone {st.tone_hz} Hz" if st.tone_hz else "quiet"
+        motor = "motor on" if st.pins.get(16) else "motor off"
+        screen = "screen off" if not frame.lit else f"contrast {frame.contrast}"
+        status = (f" t={st.device_ms / 1000:9.1f}s  x{self.dev.speed:g}  {tone:13}  {motor:9}  "
+                  f"{screen:13} {'sleeping' if st.sleeping else '':8}  space=press enter=long "
+                  f"d=double q=quit {self.flash_note}")
+        lines.append(status[:130].ljust(130))
+        if self.drawn:
+            self.out.write(f"\x1b[{self.ROWS}F")
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+        self.drawn = True
+
+    def run(self, fd: int) -> None:
+        saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        try:
+            while self.dev.alive:
+                if select.select([fd], [], [], 0)[0]:
+                    key = os.read(fd, 16)
+                    if key in (b"q", b"\x03", b"\x04") or not key:
+                        return
+                    if key == b" ":
+                        self.dev.press("short")
+                    elif key in (b"\r", b"\n"):
+                        self.dev.press("long")
+                    elif key == b"d":
+                        self.dev.press("double")
+                now = time.monotonic()
+                if now - self.last > 0.05:
+                    self.last = now
+                    self.draw()
+                self.dev.step(0.02)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def run(dev: VirtualDevice, stdin_fd: int | None = None, out: TextIO | None = None,
+        err: TextIO | None = None) -> None:
+    fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if os.isatty(fd):
+        LiveScreen(dev, out).run(fd)
+    else:
+        LineCommands(dev, out, err).run(fd)

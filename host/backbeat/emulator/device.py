@@ -1,0 +1,260 @@
+"""The virtual device's host side: a pseudo-terminal as its USB serial port, and Node
+running the firmware in MicroPython (vm/device.mjs), bridged byte for byte.
+
+VirtualDevice owns the pty and the Node process; step() moves bytes between them and
+hands display frames and events (tones, pins, boots) to whoever drives it (console.py).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import selectors
+import shutil
+import struct
+import subprocess
+import time
+import tty
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backbeat.emulator.display import Frame
+
+VM_DIR = Path(__file__).resolve().parent / "vm"
+MICROPYTHON_MJS = Path("node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs")
+# Output the port holds while nobody reads the serial port, as a board's USB buffer would.
+MAX_PENDING = 1 << 20
+
+
+class EmulatorError(Exception):
+    """The virtual device cannot start; str() says why and what to do."""
+
+
+def find_micropython(start: Path | None = None) -> Path:
+    """The MicroPython WebAssembly port: $BACKBEAT_MICROPYTHON, or node_modules found
+    upwards from the current directory or from this package."""
+    env = os.environ.get("BACKBEAT_MICROPYTHON")
+    if env:
+        return Path(env)
+    for base in (start or Path.cwd(), Path(__file__).resolve()):
+        for d in (base, *base.parents):
+            p = d / MICROPYTHON_MJS
+            if p.is_file():
+                return p
+    raise EmulatorError(
+        "the MicroPython WebAssembly port is not installed "
+        "(hint: run `npm ci` in the backbeat checkout, or set BACKBEAT_MICROPYTHON)"
+    )
+
+
+def unique_id_for(flash_dir: Path) -> str:
+    """A stable 8-byte board id per flash directory, as a Pico's flash chip has one."""
+    return hashlib.sha256(str(flash_dir.resolve()).encode()).hexdigest()[:16]
+
+
+@dataclass
+class DeviceState:
+    """What the host knows of the device: the latest frame, tone, pins and boots."""
+
+    frame: Frame | None = None
+    tone_hz: int = 0
+    pins: dict[int, int] = field(default_factory=dict)
+    sleeping: bool = False
+    boots: int = 0
+    last_boot: str = ""
+    glyphs: dict[bytes, str] = field(default_factory=dict)
+    device_ms: float = 0.0
+
+
+class VirtualDevice:
+    """One virtual Pico: start() gives its port; step() runs it for a while."""
+
+    def __init__(self, flash_dir: Path, speed: float = 1.0, node: str | None = None):
+        self.flash_dir = Path(flash_dir)
+        self.speed = speed
+        self.node = node or shutil.which("node") or "node"
+        self.state = DeviceState()
+        self.on_frame: Callable[[Frame], None] | None = None
+        self.on_event: Callable[[dict], None] | None = None
+        self.port = ""
+        self._proc: subprocess.Popen | None = None
+        self._sel = selectors.DefaultSelector()
+        self._master = -1
+        self._slave = -1
+        self._to_port = bytearray()
+        self._from_node = bytearray()
+        self._dead = False
+
+    # ------------------------------------------------------------ life
+
+    def start(self) -> str:
+        mp = find_micropython()
+        if shutil.which(self.node) is None and not Path(self.node).is_file():
+            raise EmulatorError("node is not installed (hint: install Node.js 20 or newer)")
+        self.flash_dir.mkdir(parents=True, exist_ok=True)
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.port = os.ttyname(self._slave)
+        os.set_blocking(self._master, False)
+        self._proc = subprocess.Popen(
+            [self.node, str(VM_DIR / "device.mjs"), "--mp", str(mp), "--flash",
+             str(self.flash_dir), "--speed", repr(float(self.speed)),
+             "--unique-id", unique_id_for(self.flash_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        assert self._proc.stdout is not None
+        os.set_blocking(self._proc.stdout.fileno(), False)
+        self._sel.register(self._master, selectors.EVENT_READ, "port")
+        self._sel.register(self._proc.stdout.fileno(), selectors.EVENT_READ, "node")
+        return self.port
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and not self._dead and self._proc.poll() is None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                if self._proc.stdin:
+                    self._proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            if self._proc.stdout:
+                self._proc.stdout.close()
+            self._proc = None
+        self._sel.close()
+        for fd in (self._master, self._slave):
+            if fd >= 0:
+                os.close(fd)
+        self._master = self._slave = -1
+
+    # ------------------------------------------------------------ commands
+
+    def _send(self, kind: bytes, payload: bytes) -> None:
+        if self._proc is None or self._proc.stdin is None or self._dead:
+            return
+        try:
+            self._proc.stdin.write(kind + struct.pack("<I", len(payload)) + payload)
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            self._dead = True
+
+    def press(self, kind: str = "short") -> None:
+        """A gesture on the button: short, long, double, hold or release."""
+        code = {"short": b"p", "long": b"l", "double": b"d", "hold": b"h", "release": b"u"}
+        self._send(b"C", code[kind])
+
+    def power_cycle(self) -> None:
+        self._send(b"P", b"")
+
+    # ------------------------------------------------------------ running
+
+    def step(self, timeout: float) -> None:
+        """Move bytes for up to timeout seconds (returns sooner when something happened)."""
+        if self._to_port:
+            self._sel.modify(self._master, selectors.EVENT_READ | selectors.EVENT_WRITE, "port")
+        else:
+            self._sel.modify(self._master, selectors.EVENT_READ, "port")
+        for key, events in self._sel.select(timeout):
+            if key.data == "port":
+                if events & selectors.EVENT_READ:
+                    self._read_port()
+                if events & selectors.EVENT_WRITE:
+                    self._write_port()
+            else:
+                self._read_node()
+
+    def _read_port(self) -> None:
+        try:
+            data = os.read(self._master, 65536)
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EIO):
+                return
+            raise
+        if data:
+            self._send(b"S", data)
+
+    def _write_port(self) -> None:
+        try:
+            n = os.write(self._master, self._to_port)
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EIO):
+                return
+            raise
+        del self._to_port[:n]
+
+    def _read_node(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        try:
+            data = os.read(self._proc.stdout.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        if not data:
+            self._dead = True
+            self._sel.unregister(self._proc.stdout.fileno())
+            return
+        buf = self._from_node
+        buf += data
+        while len(buf) >= 5:
+            (n,) = struct.unpack_from("<I", buf, 1)
+            if len(buf) < 5 + n:
+                break
+            kind = buf[0:1]
+            payload = bytes(buf[5:5 + n])
+            del buf[:5 + n]
+            self._message(kind, payload)
+
+    def _message(self, kind: bytes, payload: bytes) -> None:
+        st = self.state
+        if kind == b"S":
+            self._to_port += payload
+            if len(self._to_port) > MAX_PENDING:
+                del self._to_port[:len(self._to_port) - MAX_PENDING]
+            self._write_port()
+        elif kind == b"F":
+            lit, contrast = payload[0], payload[1]
+            (at,) = struct.unpack_from("<d", payload, 2)
+            st.frame = Frame(bytes(payload[10:]), bool(lit), contrast)
+            st.device_ms = max(st.device_ms, at)
+            if self.on_frame:
+                self.on_frame(st.frame)
+        elif kind == b"E":
+            ev = json.loads(payload)
+            st.device_ms = max(st.device_ms, ev.get("at", 0.0))
+            if ev["kind"] == "pwm" and ev["pin"] == 15:
+                st.tone_hz = ev["freq"] if ev["duty"] else 0
+            elif ev["kind"] == "pin":
+                st.pins[ev["pin"]] = ev["value"]
+            elif ev["kind"] == "sleep":
+                st.sleeping = ev["on"]
+            if self.on_event:
+                self.on_event(ev)
+        elif kind == b"G":
+            for i, h in enumerate(payload.decode().split()):
+                g = bytes.fromhex(h)
+                if any(g):
+                    st.glyphs.setdefault(g, chr(32 + i))
+        elif kind == b"B":
+            st.boots += 1
+            st.last_boot = json.loads(payload)["mode"]
+            st.tone_hz = 0
+            st.sleeping = False
+            if self.on_event:
+                self.on_event({"kind": "boot", "mode": st.last_boot})
+
+    def run_for(self, seconds: float) -> None:
+        """Run the bridge for this many wall seconds."""
+        end = time.monotonic() + seconds
+        while self.alive:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self.step(min(left, 0.05))

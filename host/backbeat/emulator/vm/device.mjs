@@ -1,0 +1,142 @@
+// The virtual Pico's main thread, started by backbeat.emulator (Python) as
+//   node device.mjs --mp MICROPYTHON.mjs --flash DIR --speed N --unique-id HEX
+// It talks to Python over stdin/stdout in frames (a type byte, a uint32 LE length, the
+// payload) and runs the interpreter in a worker (worker.mjs), starting a new worker at
+// every reset.
+//   from Python: S serial bytes for the device, C button gestures (p short, l long,
+//                d double, h hold, u release), P power cycle
+//   to Python:   S serial bytes from the device, F display frame, E event (JSON),
+//                G the font's glyphs (hex), B boot (JSON)
+
+import { Worker } from "node:worker_threads";
+import { Ring } from "./ring.mjs";
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const mpModule = option("--mp");
+const flashDir = option("--flash");
+const speed = Number(option("--speed", "1"));
+const uniqueId = option("--unique-id", "e66038b713000000");
+if (!mpModule || !flashDir || !(speed > 0)) {
+  process.stderr.write("usage: node device.mjs --mp FILE --flash DIR [--speed N] [--unique-id HEX]\n");
+  process.exit(2);
+}
+
+// Button gestures, in device milliseconds: a short press, a long press, the gap between
+// the two presses of a double press, and the least time between two gestures (longer
+// than a double press window, so two separate presses stay two).
+const gesture = { shortMs: 120, longMs: 1500, doubleGapMs: 120, gapMs: 600 };
+
+const serialSab = Ring.create(1 << 18);
+const controlSab = Ring.create(1 << 10);
+const serial = new Ring(serialSab);
+const control = new Ring(controlSab);
+const doorbellSab = new SharedArrayBuffer(4);
+const doorbell = new Int32Array(doorbellSab);
+
+function send(type, payload) {
+  const head = Buffer.alloc(5);
+  head[0] = type.charCodeAt(0);
+  head.writeUInt32LE(payload.length, 1);
+  process.stdout.write(Buffer.concat([head, Buffer.from(payload)]));
+}
+
+let bootRealMs = performance.timeOrigin + performance.now();
+let worker = null;
+let glyphsSent = false;
+
+function start(mode) {
+  if (mode === "power") bootRealMs = performance.timeOrigin + performance.now();
+  const w = new Worker(new URL("./worker.mjs", import.meta.url), {
+    workerData: {
+      mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
+      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent,
+      serial: serialSab, control: controlSab, doorbell: doorbellSab,
+    },
+  });
+  worker = w;
+  w.on("message", (m) => {
+    if (w !== worker) return;
+    if (m.t === "out") send("S", m.data);
+    else if (m.t === "frame") {
+      const b = Buffer.alloc(10 + m.pixels.length);
+      b[0] = m.lit ? 1 : 0;
+      b[1] = m.contrast;
+      b.writeDoubleLE(m.at, 2);
+      Buffer.from(m.pixels).copy(b, 10);
+      send("F", b);
+    } else if (m.t === "event") send("E", Buffer.from(JSON.stringify(m.e)));
+    else if (m.t === "glyphs") {
+      glyphsSent = true;
+      send("G", Buffer.from(m.hex));
+    } else if (m.t === "boot") send("B", Buffer.from(JSON.stringify({ mode: m.mode })));
+    else if (m.t === "reset") restart(m.mode);
+  });
+  w.on("error", (e) => {
+    if (w !== worker) return;
+    process.stderr.write(`virtual device: the interpreter stopped: ${e?.stack ?? e}\n`);
+    restart("power");
+  });
+}
+
+function restart(mode) {
+  const old = worker;
+  worker = null;
+  old?.terminate();
+  start(mode);
+}
+
+function ring() {
+  Atomics.add(doorbell, 0, 1);
+  Atomics.notify(doorbell, 0);
+}
+
+// Serial bytes that did not fit in the ring yet.
+const waiting = [];
+let retry = null;
+
+function pushSerial(bytes) {
+  waiting.push(bytes);
+  drain();
+}
+
+function drain() {
+  while (waiting.length) {
+    const n = serial.write(waiting[0]);
+    if (n) ring();
+    if (n === waiting[0].length) waiting.shift();
+    else {
+      waiting[0] = waiting[0].subarray(n);
+      break;
+    }
+  }
+  if (waiting.length && retry === null) {
+    retry = setTimeout(() => {
+      retry = null;
+      drain();
+    }, 2);
+  }
+}
+
+let inbox = Buffer.alloc(0);
+process.stdin.on("data", (chunk) => {
+  inbox = inbox.length ? Buffer.concat([inbox, chunk]) : chunk;
+  while (inbox.length >= 5) {
+    const len = inbox.readUInt32LE(1);
+    if (inbox.length < 5 + len) break;
+    const type = String.fromCharCode(inbox[0]);
+    const payload = inbox.subarray(5, 5 + len);
+    inbox = inbox.subarray(5 + len);
+    if (type === "S") pushSerial(Uint8Array.from(payload));
+    else if (type === "C") {
+      control.write(payload);
+      ring();
+    } else if (type === "P") restart("power");
+  }
+});
+process.stdin.on("end", () => process.exit(0));
+
+start("power");

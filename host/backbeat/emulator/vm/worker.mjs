@@ -1,0 +1,439 @@
+// The virtual Pico's CPU: MicroPython's WebAssembly port running the firmware, in a
+// worker thread so the firmware's blocking main loop can block. The main thread
+// (device.mjs) fills two shared rings, serial input and control (button gestures);
+// this thread reads them whenever the firmware sleeps, reads the clock, reads
+// stdin or sits at the REPL. One worker is one run of the interpreter: a soft or
+// hard reset ends it and the main thread starts the next one.
+
+import { parentPort, workerData } from "node:worker_threads";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Ring } from "./ring.mjs";
+import { Ssd1306 } from "./ssd1306.mjs";
+import { Flash, BLOCKS } from "./flash.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
+  gesture } = workerData;
+const serial = new Ring(workerData.serial);
+const control = new Ring(workerData.control);
+const doorbell = new Int32Array(workerData.doorbell);
+const never = new Int32Array(new SharedArrayBuffer(4));
+
+// The board's wiring (hardware/ and firmware/board.py): what the virtual Pico has on its pins.
+const BUTTON_PIN = 14;
+const I2C0_SDA = 4;
+const I2C0_SCL = 5;
+const OLED_ADDR = 0x3c;
+
+// Malloc room kept for the port's own C and JavaScript glue once the heap is bounded;
+// smaller than the 192 KB the GC would ask for to grow its heap, so it cannot.
+const MALLOC_RESERVE = 96 * 1024;
+
+// The Pico's clock starts at 2021-01-01 00:00:00 when nobody has set it.
+const PICO_EPOCH_MS = Date.UTC(2021, 0, 1);
+
+const realNow = () => performance.timeOrigin + performance.now();
+const deviceNow = () => (realNow() - bootRealMs) * speed;
+
+// ---------------------------------------------------------------- output to the serial port
+
+let out = [];
+let lastFlush = realNow();
+let muted = false;
+let heard = null; // what the REPL said while one byte was fed to it
+
+function emit(byte) {
+  if (muted) return;
+  if (heard !== null) heard.push(byte);
+  out.push(byte);
+  if (out.length >= 4096) flushOut();
+}
+
+function emitText(s) {
+  for (const c of Buffer.from(s, "latin1")) emit(c);
+}
+
+function flushOut() {
+  lastFlush = realNow();
+  if (!out.length) return;
+  parentPort.postMessage({ t: "out", data: Uint8Array.from(out) });
+  out = [];
+}
+
+// ---------------------------------------------------------------- display and cues
+
+const oled = new Ssd1306();
+let postedChanges = -1;
+let lastFrame = 0;
+
+function postFrame(force) {
+  if (oled.changes === postedChanges) return;
+  const now = realNow();
+  if (!force && now - lastFrame < 20) return;
+  lastFrame = now;
+  postedChanges = oled.changes;
+  parentPort.postMessage({
+    t: "frame", at: deviceNow(), lit: oled.lit(), contrast: oled.contrast,
+    pixels: oled.visible(),
+  });
+}
+
+function event(e) {
+  e.at = deviceNow();
+  parentPort.postMessage({ t: "event", e });
+}
+
+// ---------------------------------------------------------------- pins and the button
+
+const pins = new Map(); // n -> {mode, pull, out, irq}
+let buttonLevel = 1;
+const transitions = []; // the button's future edges: {at, level}, in device ms
+let lastGestureEnd = -1e12;
+let pendingIrq = [];
+let irqPins = 0;
+
+function pin(n) {
+  let p = pins.get(n);
+  if (!p) {
+    p = { mode: 0, pull: 0, out: 0, irq: 0 };
+    pins.set(n, p);
+  }
+  return p;
+}
+
+function inputLevel(n) {
+  if (n === BUTTON_PIN) {
+    // Pressed, the button pulls the pin to ground; released, only a pull-up lifts it.
+    if (buttonLevel === 0) return 0;
+    return pin(n).pull === 1 ? 1 : 0;
+  }
+  const p = pin(n);
+  return p.pull === 1 ? 1 : 0;
+}
+
+function advanceButton(now) {
+  while (transitions.length && transitions[0].at <= now) {
+    const t = transitions.shift();
+    if (t.level === buttonLevel) continue;
+    const p = pin(BUTTON_PIN);
+    const before = inputLevel(BUTTON_PIN);
+    buttonLevel = t.level;
+    const after = inputLevel(BUTTON_PIN);
+    event({ kind: "button", level: t.level });
+    if (before !== after && p.irq) {
+      const edge = after ? 8 : 4; // IRQ_RISING : IRQ_FALLING
+      if (p.irq & edge) pendingIrq.push(BUTTON_PIN);
+    }
+  }
+}
+
+// A gesture on the button, as presses of fixed device durations (gesture from device.mjs).
+function schedule(kind) {
+  const now = deviceNow();
+  let at = Math.max(now, lastGestureEnd + gesture.gapMs);
+  const press = (ms) => {
+    transitions.push({ at, level: 0 });
+    at += ms;
+    transitions.push({ at, level: 1 });
+  };
+  if (kind === "p") press(gesture.shortMs);
+  else if (kind === "l") press(gesture.longMs);
+  else if (kind === "d") {
+    press(gesture.shortMs);
+    at += gesture.doubleGapMs;
+    press(gesture.shortMs);
+  } else if (kind === "h") {
+    transitions.push({ at, level: 0 });
+  } else if (kind === "u") {
+    transitions.push({ at, level: 1 });
+  }
+  lastGestureEnd = at;
+}
+
+// ---------------------------------------------------------------- input
+
+const stdinBuf = [];
+let kbdPending = false;
+let M = null; // the Emscripten module
+
+function service() {
+  let c;
+  while ((c = control.readByte()) >= 0) schedule(String.fromCharCode(c));
+  // Serial bytes that arrive while Python runs go to stdin, except the interrupt
+  // character, which raises KeyboardInterrupt and clears what was waiting (as on rp2).
+  while ((c = serial.readByte()) >= 0) {
+    if (M !== null && c === M._mp_hal_get_interrupt_char()) {
+      stdinBuf.length = 0;
+      M._mp_sched_keyboard_interrupt();
+      kbdPending = true;
+    } else stdinBuf.push(c);
+  }
+  advanceButton(deviceNow());
+}
+
+// Wait up to ms real milliseconds for the main thread to put something in a ring.
+function waitReal(ms) {
+  const seen = Atomics.load(doorbell, 0);
+  if (serial.available() || control.available()) return;
+  if (ms > 0) Atomics.wait(doorbell, 0, seen, ms);
+}
+
+function nextTransitionIn(now) {
+  return transitions.length ? transitions[0].at - now : Infinity;
+}
+
+// The firmware sleeps ms device milliseconds. Returns 0 when the time is up, 1 when a
+// pin IRQ is waiting (machine.py dispatches it), -1 when Ctrl-C interrupted.
+function sleepDevice(ms, wake) {
+  const end = deviceNow() + Math.max(0, ms);
+  for (;;) {
+    service();
+    if (kbdPending) {
+      kbdPending = false;
+      return -1;
+    }
+    if (pendingIrq.length && (wake || irqPins)) return 1;
+    const now = deviceNow();
+    let left = end - now;
+    if (left <= 0) return 0;
+    left = Math.min(left, nextTransitionIn(now));
+    postFrame(false);
+    if (out.length) flushOut();
+    waitReal(Math.min(Math.max(left, 0) / speed, 20));
+  }
+}
+
+function patchStdin(FS) {
+  const ops = FS.getStream(0).stream_ops;
+  ops.read = (stream, buffer, offset, length) => {
+    for (;;) {
+      service();
+      if (stdinBuf.length) {
+        const n = Math.min(length, stdinBuf.length);
+        for (let i = 0; i < n; i++) buffer[offset + i] = stdinBuf[i];
+        stdinBuf.splice(0, n);
+        return n;
+      }
+      if (kbdPending) {
+        kbdPending = false;
+        throw new FS.ErrnoError(27); // EINTR: MicroPython then raises KeyboardInterrupt
+      }
+      postFrame(true);
+      flushOut();
+      waitReal(20);
+    }
+  };
+  ops.poll = () => {
+    service();
+    return stdinBuf.length ? 1 : 0; // POLLIN
+  };
+}
+
+// ---------------------------------------------------------------- the _vd module
+
+let flash = null;
+const buses = [];
+
+const vd = {
+  sleep: (ms, wake) => sleepDevice(ms, !!wake),
+  sleeping: (on) => event({ kind: "sleep", on: !!on }),
+  reset: () => {
+    flushOut();
+    postFrame(true);
+    parentPort.postMessage({ t: "reset", mode: "power" });
+    for (;;) Atomics.wait(never, 0, 0);
+  },
+  unique_id: () => uniqueId,
+  pin_mode: (n, mode, pull) => {
+    const p = pin(n);
+    if (mode >= 0) p.mode = mode;
+    if (pull >= 0) p.pull = pull;
+  },
+  pin_get: (n) => {
+    advanceButton(deviceNow());
+    const p = pin(n);
+    return p.mode === 1 ? p.out : inputLevel(n);
+  },
+  pin_set: (n, v) => {
+    const p = pin(n);
+    if (p.out !== v) {
+      p.out = v;
+      if (p.mode === 1) event({ kind: "pin", pin: n, value: v });
+    }
+  },
+  pin_irq: (n, trigger) => {
+    pin(n).irq = trigger;
+    irqPins = 0;
+    for (const p of pins.values()) if (p.irq) irqPins++;
+  },
+  irq_next: () => (pendingIrq.length ? pendingIrq.shift() : -1),
+  pwm: (n, freq, duty) => event({ kind: "pwm", pin: n, freq, duty }),
+  i2c_bus: (id, sda, scl) => {
+    buses.push({ oled: id === 0 && sda === I2C0_SDA && scl === I2C0_SCL });
+    return buses.length - 1;
+  },
+  i2c_present: (bus, addr) => buses[bus].oled && addr === OLED_ADDR,
+  i2c_write: (bus, addr, ptr, len, first, last) => {
+    if (first) oled.begin();
+    oled.bytes(new Uint8Array(memory().buffer, ptr, len));
+    if (last) oled.end();
+  },
+  // The status byte a read returns: bit 6 set while the display is off.
+  i2c_status: () => (oled.displayOn ? 0 : 0x40),
+  fs_blocks: () => [BLOCKS, flash.freeBlocks()],
+};
+
+// ---------------------------------------------------------------- the interpreter
+
+let wasmMemory = null;
+const memory = () => wasmMemory;
+
+// The port reads its clocks and grows its memory through these imports; the virtual
+// device puts its own clock in and stops growth once the heap is set up.
+let bounded = false;
+const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = async (binary, imports) => {
+  const env = imports.env;
+  env.mp_js_ticks_ms = () => {
+    if (serial.available() || control.available()) service();
+    if (out.length && realNow() - lastFlush > 5) flushOut();
+    return Math.floor(deviceNow()) | 0;
+  };
+  env.mp_js_time_ms = () => PICO_EPOCH_MS + Math.floor(deviceNow());
+  const grow = env.emscripten_resize_heap;
+  env.emscripten_resize_heap = (size) => (bounded ? 0 : grow(size));
+  const result = await instantiate(binary, imports);
+  wasmMemory = (result.instance ?? result).exports.memory;
+  return result;
+};
+
+// Leave the C heap only MALLOC_RESERVE bytes: the GC heap cannot grow past its 192 KB.
+function boundHeap() {
+  bounded = true;
+  const reserve = M._malloc(MALLOC_RESERVE);
+  for (let size = 1 << 24; size >= 256; size >>= 1) {
+    while (M._malloc(size)) { /* held for the life of this interpreter */ }
+  }
+  M._free(reserve);
+}
+
+const { loadMicroPython } = await import(pathToFileURL(mpModule).href);
+const mp = await loadMicroPython({
+  heapsize: heapBytes,
+  stdout: (b) => { for (const c of b) emit(c); },
+  stderr: (b) => { for (const c of b) emit(c); },
+  stdin: () => undefined,
+  linebuffer: false,
+});
+M = mp._module;
+flash = new Flash(mp.FS, flashDir);
+patchStdin(mp.FS);
+mp.registerJsModule("_vd", vd);
+mp.FS.mkdir("/vd");
+for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdgc.py"]) {
+  mp.FS.writeFile("/vd/" + name, fs.readFileSync(path.join(HERE, name)));
+}
+if (wantGlyphs) {
+  mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot");
+  parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdboot").glyphs() });
+}
+boundHeap();
+mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot\nvdboot.setup()\ndel vdboot, sys");
+const vdboot = mp.pyimport("vdboot");
+
+function runFile(name) {
+  try {
+    return vdboot.run_file(name);
+  } catch (e) {
+    if (e.name !== "PythonError") throw e;
+    emitText(e.message.replace(/\n/g, "\r\n"));
+    return 0;
+  }
+}
+
+if (mode !== "power") emitText("MPY: soft reboot\r\n");
+parentPort.postMessage({ t: "boot", mode });
+let wantReset = runFile("boot.py");
+if (!wantReset && mode !== "soft-raw") wantReset = runFile("main.py");
+postFrame(true);
+if (wantReset) softReset(false);
+
+// ---------------------------------------------------------------- the REPL
+
+let raw = false;
+let rawLineEmpty = true;
+
+function softReset(rawMode) {
+  flushOut();
+  parentPort.postMessage({ t: "reset", mode: rawMode ? "soft-raw" : "soft" });
+  for (;;) Atomics.wait(never, 0, 0);
+}
+
+function nextByte() {
+  for (;;) {
+    if (stdinBuf.length) return stdinBuf.shift();
+    let c;
+    while ((c = control.readByte()) >= 0) schedule(String.fromCharCode(c));
+    advanceButton(deviceNow());
+    const b = serial.readByte();
+    if (b >= 0) return b;
+    postFrame(true);
+    flushOut();
+    waitReal(transitions.length ? Math.max(1, nextTransitionIn(deviceNow()) / speed) : 100);
+  }
+}
+
+function feed(b) {
+  heard = [];
+  const r = mp.replProcessChar(b);
+  const said = Buffer.from(heard).toString("latin1");
+  heard = null;
+  if (raw) {
+    if (b === 0x02 && rawLineEmpty) raw = false;
+    rawLineEmpty = b === 0x01 || b === 0x03 || b === 0x04;
+  } else if (b === 0x01) {
+    if (said.includes("raw REPL; CTRL-B to exit")) {
+      raw = true;
+      rawLineEmpty = true;
+    }
+  }
+  if (r) softReset(raw);
+}
+
+if (mode === "soft-raw") {
+  muted = true;
+  mp.replInit();
+  mp.replProcessChar(0x01);
+  muted = false;
+  raw = true;
+  emitText("raw REPL; CTRL-B to exit\r\n>");
+} else {
+  mp.replInit();
+}
+
+for (;;) {
+  const b = nextByte();
+  if (raw && rawLineEmpty && b === 0x05) {
+    // mpremote asks for raw-paste mode with 0x05 'A' 0x01; this device answers that it
+    // understands the request but has no raw-paste mode, so mpremote uses the raw REPL.
+    const b2 = nextByte();
+    if (b2 === 0x41) {
+      const b3 = nextByte();
+      if (b3 === 0x01) {
+        emitText("R\x00");
+        flushOut();
+        continue;
+      }
+      feed(b);
+      feed(b2);
+      feed(b3);
+      continue;
+    }
+    feed(b);
+    feed(b2);
+    continue;
+  }
+  feed(b);
+}
