@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import sys
-import time
-import types
 from pathlib import Path
 
 from backbeat.codec.bbr import encode
@@ -19,33 +17,18 @@ from backbeat.routine import load_routine
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINE = ROOT / "routines" / "lower-back-easy.yaml"
 LOOP_MS = 10  # the firmware's main loop step
-_PERIOD = 1 << 30  # ticks_ms wraps here on MicroPython
-
-
-def _ticks_add(a: int, d: int) -> int:
-    return (a + d) % _PERIOD
-
-
-def _ticks_diff(a: int, b: int) -> int:
-    return ((a - b + _PERIOD // 2) % _PERIOD) - _PERIOD // 2
 
 
 def firmware_modules():
-    """Import the firmware under CPython: micropython.const, time.ticks_*, framebuf."""
-    if "micropython" not in sys.modules:
-        mp = types.ModuleType("micropython")
-        mp.const = lambda value: value
-        sys.modules["micropython"] = mp
-    if not hasattr(time, "ticks_diff"):
-        time.ticks_add = _ticks_add
-        time.ticks_diff = _ticks_diff
-    for folder in (ROOT / "tests" / "firmware", ROOT / "firmware"):
+    """Import the firmware under CPython with the firmware tests' shims (tests/firmware/cpython:
+    micropython.const, time.ticks_*, framebuf)."""
+    for folder in (ROOT / "tests" / "firmware", ROOT / "tests" / "firmware" / "cpython",
+                   ROOT / "firmware"):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-    if "framebuf" not in sys.modules:
-        import cpython_framebuf
+    import mpcompat
 
-        sys.modules["framebuf"] = cpython_framebuf
+    mpcompat.install()
     import bbr
     import engine
     import fakes

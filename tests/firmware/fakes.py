@@ -3,15 +3,7 @@
 # Plain Python that runs under CPython and MicroPython alike. Every fake can be
 # given a Clock; what it records is then stamped with the clock's virtual ms.
 
-import sys
-
-try:
-    import framebuf
-except ImportError:
-    # CPython: the firmware imports framebuf too, so this one is registered for it.
-    import cpython_framebuf as framebuf
-
-    sys.modules["framebuf"] = framebuf
+import framebuf
 
 _ENODEV = 19
 

@@ -156,6 +156,8 @@ def test_model_ram_follows_the_frame():
             oled.fill_rect(x, y, w, h, c)
         oled.show()
         assert bytes(model.ram) == bytes(oled.buffer)
+        bus.clear()
+        yield
 
 
 def test_panel_commands():

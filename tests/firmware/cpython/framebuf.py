@@ -1,4 +1,4 @@
-# framebuf for CPython, so firmware tests run there too: the MONO_VLSB format and the
+# The framebuf module for firmware tests under CPython (MicroPython has it built in): the MONO_VLSB format and the
 # drawing methods the firmware uses. pixel, fill, fill_rect, hline, vline and rect set
 # the same pixels as MicroPython's; text() draws this file's own 5x7 font in the same
 # 8x8 cells (MicroPython's built-in font has other glyphs), so tests check text through
