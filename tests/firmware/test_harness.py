@@ -17,6 +17,19 @@ def test_const_gives_the_value():
     assert const(-7) == -7
 
 
+def test_kbd_intr_takes_a_character_code():
+    import micropython
+
+    micropython.kbd_intr(-1)
+    micropython.kbd_intr(3)
+    try:
+        micropython.kbd_intr("x")
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("kbd_intr accepted a str")
+
+
 def test_ticks_add_wraps_at_2_pow_30():
     assert time.ticks_add(PERIOD - 5, 10) == 5
     assert time.ticks_add(3, -10) == PERIOD - 7
