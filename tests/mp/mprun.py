@@ -58,7 +58,7 @@ def firmware_files() -> list[tuple[str, str]]:
     return [(str(p), DEVICE_FIRMWARE + p.name) for p in sorted(FIRMWARE.glob("*.py"))]
 
 
-def test_files() -> list[tuple[str, str]]:
+def firmware_test_files() -> list[tuple[str, str]]:
     """The firmware tests and their helper modules, and the test data directories."""
     pairs = []
     for p in sorted((TESTS / "firmware").glob("*.py")):
@@ -149,7 +149,7 @@ def run_micropython(
     """
     pairs = firmware_files() if firmware else []
     if test_data:
-        pairs += test_files()
+        pairs += firmware_test_files()
     pairs += _expand(files)
     job = {
         "heap": heap,
@@ -174,7 +174,7 @@ def run_test_module(module: str, names: list[str], heap: int = PICO_HEAP,
     """Import tests/firmware/<module>.py under MicroPython and run the named functions."""
     job = {
         "heap": heap,
-        "files": firmware_files() + test_files(),
+        "files": firmware_files() + firmware_test_files(),
         "path": [DEVICE_FIRMWARE, DEVICE_TESTS],
         "cwd": "/",
         "module": module,
