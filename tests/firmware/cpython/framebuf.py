@@ -1,8 +1,9 @@
-# The framebuf module for firmware tests under CPython (MicroPython has it built in): the MONO_VLSB format and the
-# drawing methods the firmware uses. pixel, fill, fill_rect, hline, vline and rect set
-# the same pixels as MicroPython's; text() draws this file's own 5x7 font in the same
-# 8x8 cells (MicroPython's built-in font has other glyphs), so tests check text through
-# what was drawn where (fakes.Canvas), never through font pixels.
+# The framebuf module for firmware tests under CPython (MicroPython has it built in):
+# the MONO_VLSB format and the drawing methods the firmware uses. pixel, fill, fill_rect,
+# hline, vline, rect and line set the same pixels as MicroPython's (tests/test_framebuf.py
+# compares them); text() draws this file's own 5x7 font in the same 8x8 cells
+# (MicroPython's built-in font has other glyphs), so tests check text through what was
+# drawn where (fakes.Canvas), never through font pixels.
 
 MONO_VLSB = 0
 MONO_HLSB = 3
