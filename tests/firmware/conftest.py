@@ -2,7 +2,8 @@
 
 - firmware/ and tests/firmware/ are put on sys.path, so tests `import engine` and
   their helpers (`import fakes`) as they do under MicroPython;
-- tests/firmware/cpython/ provides the `micropython` module (const, kbd_intr);
+- tests/firmware/cpython/ provides the `micropython` module (const, kbd_intr) and
+  `framebuf`;
 - time gains ticks_ms/ticks_us/ticks_cpu/ticks_add/ticks_diff/sleep_ms/sleep_us with
   MicroPython's arithmetic (period 2**30, as on the rp2 port), and sys gains
   print_exception;
