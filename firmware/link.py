@@ -46,10 +46,26 @@ IO_ERROR = const(10)
 MORE = const(1)
 
 _HASH = const(0x23)  # '#', a request line
-_BANG = b"!"  # a response line
 
 _SESSION_START = const(1)
 _REC_HEADER = const(8)
+
+# base64 (RFC 4648), coded here into buffers allocated once: no allocation per frame.
+_ENC = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_PAD = const(0x3D)  # '='
+_BAD = const(0xFF)
+
+
+def _decoder():
+    t = bytearray(b"\xff" * 256)
+    for i in range(64):
+        t[_ENC[i]] = i
+    return bytes(t)
+
+
+_DEC = _decoder()
+_BODY = const(528)  # the most a full line of base64 decodes to
+_OUT = const(1382)  # '!' + base64 of the largest response + '\n'
 
 JOURNAL = "/.flash/journal"
 MANIFEST = "/manifest.txt"
@@ -112,6 +128,10 @@ class Link:
         self._one = bytearray(1)
         self._resp = bytearray(6 + MAX_RESPONSE + 4)
         self._rmv = memoryview(self._resp)
+        self._body = bytearray(_BODY)
+        self._bmv = memoryview(self._body)
+        self._out = bytearray(_OUT)
+        self._omv = memoryview(self._out)
         self._o = 0
         self._seq = 0
         self._poll = None
@@ -193,24 +213,65 @@ class Link:
             self._overflow = True
 
     def _request(self, now_ms, app):
-        try:
-            body = binascii.a2b_base64(memoryview(self._line)[1 : self._n])
-        except ValueError:
-            body = b""
-        size = len(body)
+        size = self._decode()
         if size < _BODY_MIN:
             self._bad()
             return
+        body = self._body
         n = _u16(body, 4)
         if n > MAX_REQUEST or size != _BODY_MIN + n:
             self._bad()
             return
-        if binascii.crc32(memoryview(body)[: 6 + n]) & 0xFFFFFFFF != _u32(body, 6 + n):
+        if binascii.crc32(self._bmv[: 6 + n]) & 0xFFFFFFFF != _u32(body, 6 + n):
             self._bad()
             return
         self.requests += 1
         self._seq = _u16(body, 2)
-        self._dispatch(body[0], memoryview(body)[6 : 6 + n], now_ms, app)
+        self._dispatch(body[0], self._bmv[6 : 6 + n], now_ms, app)
+
+    def _decode(self):
+        # The base64 text of the request line into self._body: its length, or -1.
+        src = self._line
+        end = self._n
+        if (end - 1) & 3:
+            return -1
+        dst = self._body
+        dec = _DEC
+        o = 0
+        i = 1
+        while i < end:
+            a = dec[src[i]]
+            b = dec[src[i + 1]]
+            c = src[i + 2]
+            d = src[i + 3]
+            if a == _BAD or b == _BAD:
+                return -1
+            v = (a << 18) | (b << 12)
+            if c == _PAD:
+                if d != _PAD or i + 4 != end:
+                    return -1
+                dst[o] = v >> 16
+                return o + 1
+            c = dec[c]
+            if c == _BAD:
+                return -1
+            v |= c << 6
+            if d == _PAD:
+                if i + 4 != end:
+                    return -1
+                dst[o] = v >> 16
+                dst[o + 1] = (v >> 8) & 0xFF
+                return o + 2
+            d = dec[d]
+            if d == _BAD:
+                return -1
+            v |= d
+            dst[o] = v >> 16
+            dst[o + 1] = (v >> 8) & 0xFF
+            dst[o + 2] = v & 0xFF
+            o += 3
+            i += 4
+        return o
 
     def _bad(self):
         self.bad_frames += 1
@@ -234,8 +295,36 @@ class Link:
         _put16(b, 2, seq)
         _put16(b, 4, n)
         _put32(b, 6 + n, binascii.crc32(self._rmv[: 6 + n]) & 0xFFFFFFFF)
-        self._write(_BANG)
-        self._write(binascii.b2a_base64(self._rmv[: _BODY_MIN + n]))
+        self._write(self._omv[: self._encode(_BODY_MIN + n)])
+
+    def _encode(self, size):
+        # '!', the base64 of self._resp[0:size] and '\n' into self._out; returns the length.
+        src = self._resp
+        dst = self._out
+        enc = _ENC
+        dst[0] = 0x21
+        o = 1
+        i = 0
+        full = size - size % 3
+        while i < full:
+            v = (src[i] << 16) | (src[i + 1] << 8) | src[i + 2]
+            dst[o] = enc[v >> 18]
+            dst[o + 1] = enc[(v >> 12) & 63]
+            dst[o + 2] = enc[(v >> 6) & 63]
+            dst[o + 3] = enc[v & 63]
+            o += 4
+            i += 3
+        if i < size:
+            v = src[i] << 16
+            if i + 1 < size:
+                v |= src[i + 1] << 8
+            dst[o] = enc[v >> 18]
+            dst[o + 1] = enc[(v >> 12) & 63]
+            dst[o + 2] = enc[(v >> 6) & 63] if i + 1 < size else _PAD
+            dst[o + 3] = _PAD
+            o += 4
+        dst[o] = 10
+        return o + 1
 
     def _reply(self, status, text=None):
         n = 0
@@ -375,7 +464,7 @@ class Link:
             _put32(b, q + 4, _u32(buf, h))
             _put32(b, q + 8, _u32(buf, h + 8))
             b[q + 12] = k
-            self._rmv[q + 13 : q + 13 + k] = buf[h + 25 : h + 25 + k]
+            self._rmv[q + 13 : q + 13 + k] = memoryview(buf)[h + 25 : h + 25 + k]
             self._o += 13 + k
 
         app.logbook.records(_u32(p, 0), take)
@@ -395,7 +484,7 @@ class Link:
             if self._sent and (self._sent >= self._limit or seq != self._last + 1):
                 return
             q = self._room(size)
-            self._rmv[q : q + size] = buf[:size]
+            self._rmv[q : q + size] = memoryview(buf)[:size]
             self._o += size
             self._sent += size
             self._last = seq
