@@ -275,3 +275,35 @@ def test_finish_flash__after_a_cut_inside_it():
     assert K.finish_flash(fs) is True
     assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
     assert fs.files["/app.mpy"] == bytearray(b"new app")
+
+
+def test_base64__every_padding_and_damage():
+    r = Rig()
+    for n in range(7):
+        # Bodies of 10 to 16 bytes: base64 with "==", "=" and no padding.
+        assert r.ask(99, 100 + n, b"\x07" * n) == [(K.UNKNOWN, 0, 100 + n, b"")]
+        yield
+    good = request(K.HELLO, 9, b"\x00\x00\x00\x00")
+    assert good.endswith(b"=\n")
+    for bad in (good[:5] + b"=" + good[6:], good[:5] + b"*" + good[6:], good[:-3] + b"\n",
+                good[:-2] + b"A=\n"):
+        r.send(bad)
+        r.poll(20)
+        assert r.responses() == [(K.BAD_FRAME, 0, 0, b"")]
+        yield
+
+
+def test_responses__every_length_codes_back():
+    r = Rig()
+    # Error texts of every length mod 3 come back intact (the reference decoder reads them).
+    r.ask(K.PUSH_BEGIN, 1, struct.pack("<II", 3, 0) + b"abc")
+    for k in range(1, 4):
+        r.ask(K.PUSH_DATA, 1 + k, struct.pack("<I", k - 1) + b"x")
+        yield
+    (status, _f, _s, why), = r.ask(K.PUSH_END, 9)
+    assert status == K.VERIFY_FAILED and why.startswith(b"crc ")
+    for n in (1, 2, 3, 4, 5, 6):
+        r.link._seq = 7
+        r.link._reply(K.IO_ERROR, "e" * n)
+        assert r.responses() == [(K.IO_ERROR, 0, 7, b"e" * n)]
+        yield
