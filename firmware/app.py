@@ -2,6 +2,7 @@
 # settings and "sync me". It is handed its hardware and its clock, so tests drive it
 # in virtual time with fakes; main.py hands it the real board.
 
+import gc
 import time
 
 import bbr
@@ -20,6 +21,10 @@ SLEEP = const(6)
 
 # A turn of the loop sleeps at most this long.
 LOOP_MS = const(10)
+# The loop stops sleeping this long before a cue is due.
+_SPIN_MS = const(8)
+# A collection is done between segments only when the next cue is at least this far.
+_GC_GAP_MS = const(100)
 # The screen is not redrawn when an event is due sooner than this (cues first).
 _QUIET_MS = const(25)
 
@@ -90,6 +95,7 @@ class App:
         self._drawn_at = now_ms
         self._dirty = True
         self._row = 0
+        self._unsaved = False
         self._load_settings()
         self.reload(now_ms)
 
@@ -215,11 +221,15 @@ class App:
             self.sleep()
 
     def wait_ms(self, now_ms):
-        """How long the loop may sleep before its next turn (at most LOOP_MS)."""
+        """How long the loop may sleep before its next turn (at most LOOP_MS).
+
+        Close to a cue it wakes _SPIN_MS early and then turns without sleeping, so a
+        late wake-up from sleep_ms does not make the cue late.
+        """
         if self.screen == SESSION and self.engine is not None:
-            d = self.engine.next_due_ms(now_ms)
+            d = self.engine.next_due_ms(now_ms) - _SPIN_MS
             if d < LOOP_MS:
-                return d
+                return d if d > 0 else 0
         return LOOP_MS
 
     def run(self, sleep_ms=time.sleep_ms):
@@ -280,6 +290,8 @@ class App:
         self.reader = r
         self.entry = entry
         lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
+        # The schedule starts once the file work is done, so the first cue is not late.
+        now_ms = self.ticks_ms()
         self.engine = E.Engine(r, now_ms)
         self.screen = SESSION
         self.button.ignore_until_release()
@@ -321,6 +333,13 @@ class App:
             guard += 1
             if self.screen != SESSION:
                 break
+        if self._unsaved and self.engine is not None:
+            # Between segments, once every due cue has started: now the flash write, and
+            # a garbage collection while no cue is near (so none runs in the middle of one).
+            self._unsaved = False
+            self.logbook.flush()
+            if e.next_due_ms(self.ticks_ms()) >= _GC_GAP_MS:
+                gc.collect()
 
     def _on_event(self, code, arg, now_ms):
         e = self.engine
@@ -341,7 +360,7 @@ class App:
             c.play(cues.ASK, now_ms)
         elif code == E.EV_RESULT:
             self.logbook.add_result(e)
-            self.logbook.flush()
+            self._unsaved = True
         elif code == E.EV_DONE:
             self._finish(arg, now_ms)
             return
