@@ -201,6 +201,18 @@ def test_each_boot_writes_a_new_file_and_the_sequence_goes_on():
     assert [r["seq"] for r in read_all(fs, 5)] == [5, 6]
 
 
+def count_records(fs):
+    """How many good records there are; asserts their sequence numbers run 1, 2, 3..."""
+    seen = [0]
+
+    def take(seq, rtype, buf, size):
+        seen[0] += 1
+        assert seq == seen[0]
+
+    L.Logbook(fs).records(0, take)
+    return seen[0]
+
+
 def test_large_files_rotate_at_a_session_start():
     fs = MemFs()
     lb = L.Logbook(fs)
@@ -208,9 +220,11 @@ def test_large_files_rotate_at_a_session_start():
     while len(fs.files) < 2:
         write_session(lb, segments=20)
         n += 1
+        yield
     # 753-byte sessions: the 22nd takes the file past 16384 bytes, the 23rd begins a new one.
     assert n == 23
-    assert [r["seq"] for r in read_all(fs)] == list(range(1, lb.next_seq))
+    assert sorted(fs.files) == ["/logs/00000001.log", "/logs/%08x.log" % (22 * 22 + 1)]
+    assert count_records(fs) == lb.next_seq - 1 == 23 * 22
 
 
 def test_a_flipped_bit_ends_the_readable_part():
@@ -266,6 +280,7 @@ def test_power_cut_at_every_byte_of_a_session():
         assert recs[: 4 + kept] == first + second[:kept], k
         assert [r["seq"] for r in recs] == list(range(1, 5 + kept + 3)), k
         assert recs[-3]["routine"] == "third"
+        yield
 
 
 # ---------------------------------------------------------------- clock and errors
@@ -343,24 +358,30 @@ def test_power_cut_while_acknowledging():
 
 
 def test_sync_me_when_flash_is_low_and_nothing_unsynced_is_removed():
-    fs = MemFs(capacity=48 * 1024, block=1024)
+    fs = MemFs(capacity=24 * 1024, block=1024)
     lb = L.Logbook(fs)
-    need = lb.bytes_for(100)
-    assert need == 12 + 25 + 64 + 100 * 34 + 26 + L.RESERVE_BYTES
+    need = lb.bytes_for(50)
+    assert need == 12 + 25 + 64 + 50 * 34 + 26 + L.RESERVE_BYTES
     sessions = 0
-    while lb.room_for(100):
-        write_session(lb, segments=100)
+    while lb.room_for(50):
+        write_session(lb, segments=50)
         lb = L.Logbook(fs)  # one session per boot: one file each
         sessions += 1
-    # 3473-byte sessions in 48 KB while 11719 bytes (3 KB of it reserve) stay free: 11.
-    assert sessions == 11
-    before = dict(fs.files)
-    assert lb.room_for(100) is False
-    assert sorted(fs.files) == sorted(before)
-    assert len(read_all(fs)) == sessions * 102
-    lb.ack(102 * 4)
-    assert lb.room_for(100) is True
-    assert len(read_all(fs)) == (sessions - 4) * 102
+        yield
+    # 1773-byte sessions in 24 KB, free space counted in whole 1 KB blocks, while 10019
+    # bytes (8 KB of it reserve) stay free: after 8 sessions 10240 bytes are free, after 9
+    # only 8192.
+    assert sessions == 9
+    before = sorted(fs.files)
+    assert lb.room_for(50) is False
+    assert sorted(fs.files) == before
+    assert count_records(fs) == sessions * 52
+    yield
+    lb.ack(52 * 4)
+    assert lb.room_for(50) is True
+    assert lb.unsynced() == (sessions - 4) * 52
+    assert len(fs.files) == sessions - 4 + 1  # and the acked file
+    assert "/logs/%08x.log" % (52 * 4 + 1) in fs.files
 
 
 def test_a_failed_write_keeps_earlier_records_and_moves_on():
