@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -151,7 +152,7 @@ def register(main: click.Group) -> None:
         if session_running(target):
             _fail(f"a session is running on {target}: flash once it has ended (a flash would "
                   "stop it)")
-        with click.progressbar(length=1, label=f"flashing {target}", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=1, label=f"flashing {target}", file=sys.stderr) as bar:
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
