@@ -126,6 +126,17 @@ def test_plan__staged_already_not_sent_again():
     assert F.plan(files, {"/main.py": F.sha256(b"m2")}).nothing_to_do
 
 
+def test_plan__a_staged_file_cut_short_is_sent_again():
+    files = {"/main.py": b"m2", "/app.mpy": b"a2"}
+    s_main, s_app = F.staged_name("/main.py", b"m2"), F.staged_name("/app.mpy", b"a2")
+    # A flash cut while writing the second file: the first is staged whole, the second not.
+    dev = {"/main.py": F.sha256(b"m1"), "/app.mpy": F.sha256(b"a1"), s_main: F.sha256(b"m2"),
+           s_app: F.sha256(b"a")}
+    p = F.plan(files, dev)
+    assert p.upload == {s_app: b"a2"}
+    assert p.journal == [f"R {s_app} /app.mpy", f"R {s_main} /main.py"]
+
+
 def test_staged_name__same_bytes_other_targets_differ():
     assert F.staged_name("/routines/a.bbr", b"x") != F.staged_name("/routines/b.bbr", b"x")
     assert F.staged_name("/a", b"x").startswith("/.flash/") and len(F.staged_name("/a", b"x")) == 24

@@ -307,3 +307,31 @@ def test_responses__every_length_codes_back():
         r.link._reply(K.IO_ERROR, "e" * n)
         assert r.responses() == [(K.IO_ERROR, 0, 7, b"e" * n)]
         yield
+
+
+def _journal_ops(fs):
+    ops = []
+    for line in str(bytes(fs.files[K.JOURNAL]), "ascii").split("\n"):
+        if line:
+            ops.append(line.split(" "))
+    return ops
+
+
+def test_finish_flash__power_cut_after_every_step_of_the_switch():
+    base = MemFs()
+    base.dirs.append("/routines")
+    _staged(base)
+    ops = _journal_ops(base)
+    for cut in range(len(ops) + 1):
+        fs = base.copy()
+        # The switch ran `cut` steps (as the host's commit does them), then the power went.
+        for op in ops[:cut]:
+            if op[0] == "R":
+                fs.files[op[2]] = fs.files.pop(op[1])
+            else:
+                fs.files.pop(op[1], None)
+        assert K.finish_flash(fs) is True
+        assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
+        assert fs.files["/app.mpy"] == bytearray(b"new app")
+        assert fs.files["/routines/new.bbr"] == bytearray(b"new routine")
+        yield
