@@ -4,6 +4,7 @@ import sys
 import time
 
 import board
+import framebuf
 
 
 def _error_text(exc):
@@ -30,6 +31,32 @@ def _show(display, title, text):
     display.show()
 
 
+class _Dark(framebuf.FrameBuffer):
+    """Stands in for a display that does not answer: drawing goes nowhere."""
+
+    def __init__(self):
+        self.buffer = bytearray(1024)
+        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
+
+    def show(self):
+        return 0
+
+    def poweroff(self):
+        pass
+
+    def poweron(self):
+        pass
+
+
+def _open_display(i2c):
+    import ssd1306
+
+    try:
+        return ssd1306.SSD1306(i2c)
+    except OSError:
+        return _Dark()  # no screen answers: the app still runs on its cues
+
+
 def _wait_for_press(pin):
     while pin.value() != 0:
         time.sleep_ms(20)
@@ -45,16 +72,10 @@ def main():
 
         machine.soft_reset()  # a flash was cut in its switch: start again on the new files
     b = board.open_board()
-    import ssd1306
-
-    try:
-        display = ssd1306.SSD1306(b.i2c)
-    except OSError:
-        display = None  # no screen answers: the app still runs on cues
+    display = _open_display(b.i2c)
     if b.button.value() == 0:
         # Held at power-up: safe mode, the REPL stays free for mpremote.
-        if display is not None:
-            _show(display, "SAFE MODE", "App not started.\nREPL is free.")
+        _show(display, "SAFE MODE", "App not started.\nREPL is free.")
         print("backbeat: safe mode, app not started")
         return None
     import app
@@ -64,8 +85,6 @@ def main():
         a = None
         try:
             lb = logbook.Logbook()
-            if display is None:
-                raise OSError("no display at 0x3C")
             a = app.App(b, display, lb, time.ticks_ms())
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
@@ -93,8 +112,7 @@ def main():
                     f.write(text)
             except OSError:
                 pass
-            if display is not None:
-                _show(display, "ERROR", text[:80])
+            _show(display, "ERROR", text[:80])
             _wait_for_press(b.button)
 
 
