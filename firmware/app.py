@@ -210,8 +210,12 @@ class App:
             elif s == MESSAGE:
                 self._message_input(ev)
         self.cues.update(now_ms)
-        if self.link is not None:
-            self.link.poll(now_ms, self)
+        link = self.link
+        if link is not None:
+            before = link.requests
+            link.poll(now_ms, self)
+            if link.requests != before:
+                self._last_input = now_ms  # a host talking to it keeps the device awake
         self._draw(now_ms)
         if (
             self.screen == MENU

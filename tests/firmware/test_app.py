@@ -334,3 +334,36 @@ def test_idle_menu_sleeps_until_the_button():
     pin.drive(1)
     rig.run(500)
     assert rig.app.selected == 0  # the waking press moved nothing
+
+
+class TalkingLink:
+    """A serial link that answers one request every `every` turns."""
+
+    def __init__(self, every):
+        self.every = every
+        self.turns = 0
+        self.requests = 0
+        self.busy_turns = 0
+        self.busy_now = False
+
+    def poll(self, now_ms, a):
+        self.turns += 1
+        self.busy_now = a.busy()
+        if self.busy_now:
+            self.busy_turns += 1
+        if self.turns % self.every == 0:
+            self.requests += 1
+
+
+def test_a_host_talking_over_the_link_keeps_the_device_awake():
+    rig = Rig(corrupt=False)
+    slept = []
+    rig.m.lightsleep = lambda ms=0: slept.append(ms) or rig.pin.drive(0)
+    link = TalkingLink(1000)  # a request every 10 s
+    rig.app.link = link
+    rig.run(app.App.idle_ms + 60000)
+    assert slept == [] and link.requests == (app.App.idle_ms + 60000) // 10000
+    assert link.busy_turns == 0
+    rig.long()
+    rig.run(100)
+    assert link.busy_now is True  # a session runs: the link refuses routine changes
