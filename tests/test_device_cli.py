@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from backbeat.cli import main
 from backbeat.device import ports
-from backbeat.device.serialport import pico_ports
+from backbeat.device.link import LinkClient
+from backbeat.device.serialport import SerialPort, pico_ports
+from backbeat.device.sync import sync_device
+from backbeat.store import Store
 from click.testing import CliRunner
 from linkrig import PtyDevice
 
@@ -95,3 +98,25 @@ def test_flash__routine_errors_stop_it_before_the_device(dev, tmp_path):
     assert r.exit_code == 2
     assert r.output.startswith(f"{bad}:")
     assert r.output.endswith("error: 1 routine error, nothing flashed\n")
+
+
+def test_devices__a_session_running(dev):
+    with dev.lock:
+        assert dev.app.start(dev.app.entries[0], dev.now_ms())
+    text = CliRunner().invoke(main, ["devices"]).output
+    assert "  routines (1): easy\n  a session is running\n" in text
+
+
+def test_sessions__undated_and_unfinished(dev, tmp_path):
+    lb = dev.logbook
+    lb.begin_session("easy", 1, 0, 3, 9000, 500)  # the clock never set, the power lost
+    lb.add_segment(0, 2, 1, 2, 0, 3000, 3000, 3000)
+    lb.flush()
+    db = str(tmp_path / "u.db")
+    with dev.lock:
+        lb.wall_offset_s = 0
+    with Store(db) as store, SerialPort(dev.path) as port:
+        sync_device(LinkClient(port), store, 0)  # no time to give: nothing dates it
+    out = CliRunner().invoke(main, ["sessions", "--db", db]).output.splitlines()
+    assert out[0] == "   1  date unknown  easy  -  unfinished  1 done, 0 skipped"
+    assert out[1] == "          0 hold      done     3.0s of 3.0s  pain: yes"
