@@ -269,12 +269,34 @@ def test_duration_zero_is_a_bad_segment():
     assert _error_of(seal(d)) == "bad segment 1"
 
 
-def test_reading_allocates_no_buffers_per_segment():
+def test_reading_a_segment_allocates_nothing():
+    # Under MicroPython the heap is locked: any allocation would raise MemoryError.
+    import micropython
+
     r = _open_bytes(SAMPLE)
     buf = r._seg
-    for i in range(r.segment_count):
-        r.read_segment(i)
-        assert r._seg is buf
+    phases = [0, 0, 0, 0]
+    kinds = bytearray(r.segment_count)
+
+    def reads():
+        for i in range(r.segment_count):
+            r.read_segment(i)
+            kinds[i] = r.kind
+            if r.breath != bbr.NO_BREATH:
+                r.read_breath(r.breath, phases)
+
+    lock = getattr(micropython, "heap_lock", None)
+    if lock is not None:
+        lock()
+        try:
+            reads()
+        finally:
+            micropython.heap_unlock()
+    else:
+        reads()
+    assert r._seg is buf
+    assert list(kinds) == [bbr.PREPARE, bbr.HOLD, bbr.REST, bbr.BREATHE, bbr.HOLD_OPEN, bbr.COUNT]
+    assert phases == [4000, 2000, 4000, 0]
 
 
 # ---------------------------------------------------------------- golden vectors
