@@ -140,7 +140,6 @@ class LiveScreen:
         self.out = out
         self.drawn = False
         self.last = 0.0
-        self.flash_note = ""
 
     def draw(self) -> None:
         st = self.dev.state

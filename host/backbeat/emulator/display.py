@@ -53,7 +53,8 @@ def read_text(frame: Frame, glyphs: dict[bytes, str], max_scale: int = 4) -> lis
 
     glyphs maps a character's 8 column bytes (bit 0 the top row) to the character.
     A glyph is found where its 8x8 cells match exactly, drawn lit on dark (the column
-    left of it dark) or dark on lit (that column lit), at scales 1 to max_scale. Text
+    left of it dark, unless a glyph ends there) or dark on lit (that column lit), at
+    scales 1 to max_scale. Text
     at one height forms one line; a gap of a character or more becomes a space.
     """
     if not frame.lit or not glyphs:
@@ -105,6 +106,8 @@ def _glyph_at(cols, x, y, scale, mask, full, glyphs, taken):
         return None
     block = [(cols[x + i] >> y) & mask for i in range(size)]
     left = (cols[x - 1] >> y) & mask if x > 0 else None
+    if left is not None and (taken[x - 1] >> y) & mask == mask:
+        left = None  # right after a glyph of the same line: its last column may be lit
     for inverted in (False, True):
         if inverted:
             block = [b ^ mask for b in block]
@@ -132,9 +135,21 @@ def _glyph_at(cols, x, y, scale, mask, full, glyphs, taken):
             key[c] = v
         if ok and any(key):
             ch = glyphs.get(bytes(key))
+            if ch == "_" and not _underscore(cols, x, y, scale, inverted):
+                ch = None  # the top edge of a bar or a digit, not an underscore
             if ch is not None:
                 return ch
     return None
+
+
+def _underscore(cols, x, y, scale, inverted):
+    # A real underscore is small text: scale 1, dark under it and right after it.
+    if scale != 1:
+        return False
+    dark = 0 if not inverted else 1
+    if y + 8 < HEIGHT and any((cols[i] >> (y + 8)) & 1 != dark for i in range(x, x + 8)):
+        return False
+    return x + 8 >= WIDTH or (cols[x + 8] >> (y + 7)) & 1 == dark
 
 
 def png(frame: Frame, scale: int = 4) -> bytes:

@@ -339,7 +339,53 @@ if (wantGlyphs) {
   mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot");
   parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdboot").glyphs() });
 }
-boundHeap();
+// This port collects garbage only when the outermost call from JavaScript into MicroPython
+// returns (its external_call_depth drops to 0): the C stack holds no roots then. The
+// firmware's main loop never returns, so the device finds that counter and, while the
+// firmware sleeps (every live object is then reachable from the Python stack, the
+// globals or the modules), drops it to 0 around a cheap call in, letting the collector
+// run as it would at the top level.
+let depthIndex = -1;
+
+function findCallDepth() {
+  const words = () => new Int32Array(wasmMemory.buffer, 0, Math.min(1 << 20, wasmMemory.buffer.byteLength >> 2));
+  const at0 = words().slice();
+  let at1 = null;
+  let at2 = null;
+  mp.registerJsModule("_vdprobe", {
+    outer: (inner) => {
+      at1 = words().slice();
+      inner();
+    },
+    inner: () => {
+      at2 = words().slice();
+    },
+  });
+  mp.runPython("import _vdprobe\ndef _vdin():\n    _vdprobe.inner()\n_vdprobe.outer(_vdin)\ndel _vdin, _vdprobe");
+  const after = words();
+  const found = [];
+  for (let i = 0; i < at0.length; i++) {
+    if (at0[i] === 0 && at1[i] === 1 && at2[i] === 2 && after[i] === 0) found.push(i);
+  }
+  return found.length === 1 ? found[0] : -1;
+}
+
+function collectGarbage() {
+  if (depthIndex < 0) return;
+  const w = new Int32Array(wasmMemory.buffer);
+  const depth = w[depthIndex];
+  w[depthIndex] = 0;
+  try {
+    mp.pyimport("gc");
+  } finally {
+    w[depthIndex] = depth;
+  }
+}
+vd.collect = collectGarbage;
+
+depthIndex = findCallDepth();
+if (depthIndex >= 0) boundHeap();
+else process.stderr.write("virtual device: the heap is not bounded (this port's call depth was not found)\n");
 mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot\nvdboot.setup()\ndel vdboot, sys");
 const vdboot = mp.pyimport("vdboot");
 
