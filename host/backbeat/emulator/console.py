@@ -152,7 +152,7 @@ class LiveScreen:
         screen = "screen off" if not frame.lit else f"contrast {frame.contrast}"
         status = (f" t={st.device_ms / 1000:9.1f}s  x{self.dev.speed:g}  {tone:13}  {motor:9}  "
                   f"{screen:13} {'sleeping' if st.sleeping else '':8}  space=press enter=long "
-                  f"d=double q=quit {self.flash_note}")
+                  f"d=double q=quit")
         lines.append(status[:130].ljust(130))
         if self.drawn:
             self.out.write(f"\x1b[{self.ROWS}F")

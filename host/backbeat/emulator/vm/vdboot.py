@@ -49,7 +49,10 @@ class FlashVfs:
     """The flash as a Pico's root filesystem, kept in /flash of the port's memory FS."""
 
     def __init__(self, root):
-        self._v = vfs.VfsPosix(root)
+        # Paths are joined here: VfsPosix(root).rename() would join both paths in one
+        # buffer and rename the new path onto itself.
+        self._v = vfs.VfsPosix()
+        self._root = root
         self._cwd = "/"
 
     def mount(self, readonly, mkfs):
@@ -59,7 +62,7 @@ class FlashVfs:
         pass
 
     def _p(self, path):
-        return _join(self._cwd, path)
+        return self._root + _join(self._cwd, path).rstrip("/")
 
     def open(self, path, mode):
         try:
@@ -70,7 +73,7 @@ class FlashVfs:
     def ilistdir(self, path):
         p = self._p(path)
         try:
-            entries = list(self._v.ilistdir(p))
+            entries = sorted(self._v.ilistdir(p))  # littlefs lists names in order
         except OSError as e:
             raise _mp_error(e) from None
         out = []
@@ -78,7 +81,7 @@ class FlashVfs:
             size = 0
             if kind == 0x8000:
                 try:
-                    size = self._v.stat(p.rstrip("/") + "/" + name)[6]
+                    size = self._v.stat(p + "/" + name)[6]
                 except OSError:
                     pass
             out.append((name, kind, 0, size))
@@ -119,14 +122,13 @@ class FlashVfs:
             raise _mp_error(e) from None
 
     def chdir(self, path):
-        p = self._p(path)
         try:
-            st = self._v.stat(p)
+            st = self._v.stat(self._p(path))
         except OSError as e:
             raise _mp_error(e) from None
         if not st[0] & 0x4000:
             raise OSError(20)
-        self._cwd = p
+        self._cwd = _join(self._cwd, path)
 
     def getcwd(self):
         return self._cwd
