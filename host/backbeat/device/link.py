@@ -217,6 +217,8 @@ class LinkClient:
         """Send a request and return its response payloads joined; raises on failure."""
         for attempt in range(self.tries):
             if attempt:
+                if self.repl_showing():
+                    break  # MicroPython's REPL has the port: asking again will not help
                 self.retries += 1
             seq = self._next_seq()
             self.port.write(encode_request(code, seq, payload))
