@@ -437,7 +437,7 @@ function feed(b) {
   const said = Buffer.from(heard).toString("latin1");
   heard = null;
   if (raw) {
-    if (b === 0x02 && rawLineEmpty) raw = false;
+    if (b === 0x02) raw = false; // Ctrl-B: back to the friendly REPL, whatever the line
     rawLineEmpty = b === 0x01 || b === 0x03 || b === 0x04;
   } else if (b === 0x01) {
     if (said.includes("raw REPL; CTRL-B to exit")) {

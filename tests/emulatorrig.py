@@ -1,0 +1,150 @@
+"""A virtual device for tests: `backbeat emulate` as a subprocess, driven by its line
+commands, with mpremote and a raw pty connection to its serial port."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import tty
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MPREMOTE = str(Path(sys.executable).parent / "mpremote")
+# Generous: two cores are shared by many test runs.
+TIMEOUT = 60.0
+
+
+class Emulator:
+    def __init__(self, flash: Path, speed: float = 1.0):
+        self.flash = flash
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backbeat.cli", "emulate", "--flash", str(flash),
+             "--speed", str(speed)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.errors: list[str] = []
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put),
+                         daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.errors.append),
+                         daemon=True).start()
+        first = self.line()
+        assert first.startswith("port: /dev/pts/"), first
+        self.port = first[len("port: "):]
+
+    @staticmethod
+    def _pump(stream, put) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            put(line.rstrip("\n"))
+
+    def line(self, timeout: float = TIMEOUT) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def command(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def block(self, command: str) -> list[str]:
+        """Run `screen` or `picture` and return the lines it printed."""
+        self.command(command)
+        head = self.line()
+        name, _, count = head.partition(": ")
+        assert name == command, head
+        if count == "off":
+            return ["off"]
+        return [self.line() for _ in range(int(count.split()[0]))]
+
+    def screen(self) -> list[str]:
+        return self.block("screen")
+
+    def until(self, text: str) -> list[str]:
+        self.command("until " + text)
+        return self.screen()
+
+    def mpremote(self, *args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+        return subprocess.run([MPREMOTE, "connect", self.port, *args], capture_output=True,
+                              text=True, timeout=timeout)
+
+    def mp_ok(self, *args: str, timeout: float = TIMEOUT) -> str:
+        r = self.mpremote(*args, timeout=timeout)
+        assert r.returncode == 0, (r.stdout, r.stderr, self.errors)
+        return r.stdout
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.command("quit")
+            except (BrokenPipeError, ValueError):
+                pass
+            try:
+                self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for s in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if s:
+                try:
+                    s.close()
+                except (BrokenPipeError, ValueError, OSError):
+                    pass
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Serial:
+    """The emulator's port opened raw, for byte-exact exchanges."""
+
+    def __init__(self, port: str):
+        self.fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        os.set_blocking(self.fd, False)
+        self.seen = b""
+
+    def write(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def read_until(self, marker: bytes, timeout: float = TIMEOUT) -> bytes:
+        """Everything up to and including marker (the rest stays for the next read)."""
+        end = time.monotonic() + timeout
+        while marker not in self.seen:
+            if time.monotonic() > end:
+                raise TimeoutError(f"{marker!r} not seen; got {self.seen[-300:]!r}")
+            try:
+                self.seen += os.read(self.fd, 4096)
+            except BlockingIOError:
+                time.sleep(0.01)
+        i = self.seen.index(marker) + len(marker)
+        out, self.seen = self.seen[:i], self.seen[i:]
+        return out
+
+    def raw_exec(self, code: str, timeout: float = TIMEOUT) -> bytes:
+        """Interrupt what runs, enter the raw REPL, run code; returns its output."""
+        self.write(b"\r\x03\x03")
+        time.sleep(0.2)
+        self.write(b"\r\x01")
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout)
+        self.write(code.encode() + b"\x04")
+        self.read_until(b"OK", timeout)
+        out = self.read_until(b"\x04", timeout)[:-1]
+        err = self.read_until(b"\x04", timeout)[:-1]
+        assert err == b"", err
+        return out
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __enter__(self) -> Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
