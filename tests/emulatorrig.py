@@ -64,8 +64,11 @@ class Emulator:
         return self.block("screen")
 
     def until(self, text: str) -> list[str]:
+        """Wait until text is on the screen; the screen that had it."""
         self.command("until " + text)
-        return self.screen()
+        head = self.line()
+        assert head.startswith("screen: "), head
+        return [self.line() for _ in range(int(head.split()[1]))]
 
     def mpremote(self, *args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
         return subprocess.run([MPREMOTE, "connect", self.port, *args], capture_output=True,

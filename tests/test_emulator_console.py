@@ -109,8 +109,7 @@ def test_screen_reads_back_text_drawn_with_the_devices_font(emu):
             "cmd(0x20, 0, 0x21, 0, 127, 0x22, 0, 7)\ni2c.writeto(0x3C, b'\\x40' + b)\n")
     show(emu, code)
     assert emu.screen() == ["Hello 42", "NEXT", "x=1 y=2"]
-    emu.command("until y=2")
-    assert emu.screen() == ["Hello 42", "NEXT", "x=1 y=2"]
+    assert emu.until("y=2") == ["Hello 42", "NEXT", "x=1 y=2"]
 
 
 def test_wait_runs_the_device_and_bad_commands_say_why(emu):

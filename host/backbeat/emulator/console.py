@@ -5,7 +5,8 @@ Line commands (one per line; times are device time, so `--speed` shortens them):
   press | long | double     a gesture on the button
   hold | release            keep the button down, let it go
   wait 1.5s | wait 200ms    let the device run
-  until TEXT                wait (up to 60 s of wall time) until TEXT is on the screen
+  until TEXT                wait (up to 60 s of wall time) until TEXT is on the screen,
+                            then print that screen as `screen` does
   screen                    the text on the screen: `screen: N lines`, then the lines
   picture                   the screen in half blocks: `picture: 32 lines`, then the lines
   snapshot FILE.png         write the screen as a PNG
@@ -76,20 +77,18 @@ class LineCommands:
             if not arg:
                 raise CommandError("until: say which text to wait for (hint: until Done)")
             end = time.monotonic() + UNTIL_TIMEOUT_S
-            while arg not in "\n".join(screen_text(dev)):
+            while True:
+                lines = screen_text(dev)
+                if arg in "\n".join(lines):
+                    break
                 if time.monotonic() > end or not dev.alive:
                     raise CommandError(f"until: {arg!r} not on the screen after "
                                        f"{UNTIL_TIMEOUT_S:.0f} s")
                 dev.run_for(0.02)
+            self.print_screen(lines)
         elif cmd == "screen":
             frame = dev.state.frame
-            if frame is None or not frame.lit:
-                self.out.write("screen: off\n")
-            else:
-                lines = screen_text(dev)
-                self.out.write(f"screen: {len(lines)} lines\n")
-                for s in lines:
-                    self.out.write(s + "\n")
+            self.print_screen(screen_text(dev) if frame is not None and frame.lit else None)
         elif cmd == "picture":
             lines = half_blocks(dev.state.frame or blank())
             self.out.write(f"picture: {len(lines)} lines\n")
@@ -108,6 +107,14 @@ class LineCommands:
             raise CommandError(f"unknown command {cmd!r} (hint: press, long, double, wait 1s, "
                                "until TEXT, screen, picture, snapshot FILE.png, reset, quit)")
         self.out.flush()
+
+    def print_screen(self, lines: list[str] | None) -> None:
+        if lines is None:
+            self.out.write("screen: off\n")
+            return
+        self.out.write(f"screen: {len(lines)} lines\n")
+        for s in lines:
+            self.out.write(s + "\n")
 
     def run(self, fd: int) -> None:
         """Read commands from fd until `quit` (end of input leaves the device running)."""

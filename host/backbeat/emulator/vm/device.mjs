@@ -28,7 +28,7 @@ if (!mpModule || !flashDir || !(speed > 0)) {
 // Button gestures, in device milliseconds: a short press, a long press, the gap between
 // the two presses of a double press, and the least time between two gestures (longer
 // than a double press window, so two separate presses stay two).
-const gesture = { shortMs: 120, longMs: 1500, doubleGapMs: 120, gapMs: 600 };
+const gesture = { shortMs: 150, longMs: 1500, doubleGapMs: 150, gapMs: 600 };
 
 const serialSab = Ring.create(1 << 18);
 const controlSab = Ring.create(1 << 10);

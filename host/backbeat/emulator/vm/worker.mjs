@@ -89,8 +89,13 @@ function event(e) {
 
 const pins = new Map(); // n -> {mode, pull, out, irq}
 let buttonLevel = 1;
-const transitions = []; // the button's future edges: {at, level}, in device ms
-let lastGestureEnd = -1e12;
+// The button's gestures as phases {level, ms} still to come, and the phase under way.
+// A phase ends once it has lasted its time and the firmware has read the pin at least
+// twice during it (or, if it does not poll the pin, after PHASE_GIVE_UP_MS of real
+// time), so a fast clock never lets a press slip between two turns of its loop.
+const phases = [];
+let phase = null;
+const PHASE_GIVE_UP_MS = 500;
 let pendingIrq = [];
 let irqPins = 0;
 
@@ -113,15 +118,21 @@ function inputLevel(n) {
   return p.pull === 1 ? 1 : 0;
 }
 
+function phaseOver(now) {
+  if (now - phase.at < phase.ms) return false;
+  return phase.reads >= 2 || realNow() - phase.real > PHASE_GIVE_UP_MS;
+}
+
 function advanceButton(now) {
-  while (transitions.length && transitions[0].at <= now) {
-    const t = transitions.shift();
-    if (t.level === buttonLevel) continue;
+  while (phases.length && (phase === null || phaseOver(now))) {
+    const next = phases.shift();
+    phase = { level: next.level, ms: next.ms, at: now, real: realNow(), reads: 0 };
+    if (next.level === buttonLevel) continue;
     const p = pin(BUTTON_PIN);
     const before = inputLevel(BUTTON_PIN);
-    buttonLevel = t.level;
+    buttonLevel = next.level;
     const after = inputLevel(BUTTON_PIN);
-    event({ kind: "button", level: t.level });
+    event({ kind: "button", level: next.level });
     if (before !== after && p.irq) {
       const edge = after ? 8 : 4; // IRQ_RISING : IRQ_FALLING
       if (p.irq & edge) pendingIrq.push(BUTTON_PIN);
@@ -130,26 +141,17 @@ function advanceButton(now) {
 }
 
 // A gesture on the button, as presses of fixed device durations (gesture from device.mjs).
+// Each ends with the button released for gapMs, so two gestures stay two.
 function schedule(kind) {
-  const now = deviceNow();
-  let at = Math.max(now, lastGestureEnd + gesture.gapMs);
-  const press = (ms) => {
-    transitions.push({ at, level: 0 });
-    at += ms;
-    transitions.push({ at, level: 1 });
-  };
+  const press = (ms) => phases.push({ level: 0, ms }, { level: 1, ms: gesture.gapMs });
   if (kind === "p") press(gesture.shortMs);
   else if (kind === "l") press(gesture.longMs);
   else if (kind === "d") {
+    phases.push({ level: 0, ms: gesture.shortMs }, { level: 1, ms: gesture.doubleGapMs });
     press(gesture.shortMs);
-    at += gesture.doubleGapMs;
-    press(gesture.shortMs);
-  } else if (kind === "h") {
-    transitions.push({ at, level: 0 });
-  } else if (kind === "u") {
-    transitions.push({ at, level: 1 });
-  }
-  lastGestureEnd = at;
+  } else if (kind === "h") phases.push({ level: 0, ms: 0 });
+  else if (kind === "u") phases.push({ level: 1, ms: gesture.gapMs });
+  advanceButton(deviceNow());
 }
 
 // ---------------------------------------------------------------- input
@@ -180,8 +182,10 @@ function waitReal(ms) {
   if (ms > 0) Atomics.wait(doorbell, 0, seen, ms);
 }
 
+// Device ms until the button may change, for sleeps to wake then.
 function nextTransitionIn(now) {
-  return transitions.length ? transitions[0].at - now : Infinity;
+  if (!phases.length) return Infinity;
+  return phase === null ? 0 : Math.max(phase.at + phase.ms - now, 1);
 }
 
 // The firmware sleeps ms device milliseconds. Returns 0 when the time is up, 1 when a
@@ -253,6 +257,7 @@ const vd = {
   },
   pin_get: (n) => {
     advanceButton(deviceNow());
+    if (n === BUTTON_PIN && phase !== null) phase.reads++;
     const p = pin(n);
     return p.mode === 1 ? p.out : inputLevel(n);
   },
@@ -427,7 +432,7 @@ function nextByte() {
     if (b >= 0) return b;
     postFrame(true);
     flushOut();
-    waitReal(transitions.length ? Math.max(1, nextTransitionIn(deviceNow()) / speed) : 100);
+    waitReal(phases.length ? Math.max(1, nextTransitionIn(deviceNow()) / speed) : 100);
   }
 }
 
