@@ -26,7 +26,7 @@ import tty
 from pathlib import Path
 from typing import TextIO
 
-from backbeat.emulator.device import VirtualDevice
+from backbeat.emulator.device import MOTOR_PIN, VirtualDevice
 from backbeat.emulator.display import Frame, blank, half_blocks, png, read_text
 
 UNTIL_TIMEOUT_S = 60.0
@@ -140,30 +140,38 @@ class LiveScreen:
     """The OLED drawn in the terminal and redrawn in place, with a status line; keys
     press the button (space short, enter long, d double) and q quits."""
 
-    ROWS = 32 + 3
+    ROWS = 32 + 4
+    KEYS = " keys: space = short press, enter = long press, d = double press, q = quit"
 
     def __init__(self, dev: VirtualDevice, out: TextIO):
         self.dev = dev
         self.out = out
         self.drawn = False
         self.last = 0.0
+        self.last_text = ""
 
     def draw(self) -> None:
         st = self.dev.state
         frame = st.frame or blank()
-        lines = ["\u250c" + "\u2500" * 128 + "\u2510"]
+        lines = [self.KEYS.ljust(130), "\u250c" + "\u2500" * 128 + "\u2510"]
         lines += ["\u2502" + s + "\u2502" for s in half_blocks(frame)]
         lines.append("\u2514" + "\u2500" * 128 + "\u2518")
         tone = f"tone {st.tone_hz} Hz" if st.tone_hz else "quiet"
-        motor = "motor on" if st.pins.get(16) else "motor off"
+        if st.last_tone_hz:
+            tone += f" (last {st.last_tone_hz} Hz at {st.last_tone_ms / 1000:.1f}s)"
+        motor = "motor on" if st.pins.get(MOTOR_PIN) else "motor off"
         screen = "screen off" if not frame.lit else f"contrast {frame.contrast}"
-        status = (f" t={st.device_ms / 1000:9.1f}s  x{self.dev.speed:g}  {tone:13}  {motor:9}  "
-                  f"{screen:13} {'sleeping' if st.sleeping else '':8}  space=press enter=long "
-                  f"d=double q=quit")
+        status = (f" t={st.device_ms / 1000:9.1f}s  x{self.dev.speed:g}  {tone:40} {motor:9} "
+                  f"{screen:13} {'sleeping' if st.sleeping else '':8}")
         lines.append(status[:130].ljust(130))
+        lines[-1] = lines[-1][:130]
+        text = "\n".join(lines)
+        if text == self.last_text:
+            return
+        self.last_text = text
         if self.drawn:
             self.out.write(f"\x1b[{self.ROWS}F")
-        self.out.write("\n".join(lines) + "\n")
+        self.out.write(text + "\n")
         self.out.flush()
         self.drawn = True
 

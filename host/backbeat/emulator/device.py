@@ -25,6 +25,9 @@ from backbeat.emulator.display import Frame
 
 VM_DIR = Path(__file__).resolve().parent / "vm"
 MICROPYTHON_MJS = Path("node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs")
+# The virtual board's buzzer and motor pins (firmware/board.py, hardware/).
+BUZZER_PIN = 15
+MOTOR_PIN = 16
 # Output the port holds while nobody reads the serial port, as a board's USB buffer would.
 MAX_PENDING = 1 << 20
 
@@ -61,6 +64,8 @@ class DeviceState:
 
     frame: Frame | None = None
     tone_hz: int = 0
+    last_tone_hz: int = 0
+    last_tone_ms: float = 0.0
     pins: dict[int, int] = field(default_factory=dict)
     sleeping: bool = False
     boots: int = 0
@@ -229,8 +234,10 @@ class VirtualDevice:
         elif kind == b"E":
             ev = json.loads(payload)
             st.device_ms = max(st.device_ms, ev.get("at", 0.0))
-            if ev["kind"] == "pwm" and ev["pin"] == 15:
+            if ev["kind"] == "pwm" and ev["pin"] == BUZZER_PIN:
                 st.tone_hz = ev["freq"] if ev["duty"] else 0
+                if st.tone_hz:
+                    st.last_tone_hz, st.last_tone_ms = st.tone_hz, ev["at"]
             elif ev["kind"] == "pin":
                 st.pins[ev["pin"]] = ev["value"]
             elif ev["kind"] == "sleep":
