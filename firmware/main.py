@@ -24,10 +24,10 @@ def _error_text(exc):
     return text
 
 
-def _show(display, title, text):
+def _show(display, title, text, hint):
     import ui
 
-    ui.message(display, title, text, "1=retry")
+    ui.message(display, title, text, hint)
     display.show()
 
 
@@ -75,7 +75,7 @@ def main():
     display = _open_display(b.i2c)
     if b.button.value() == 0:
         # Held at power-up: safe mode, the REPL stays free for mpremote.
-        _show(display, "SAFE MODE", "App not started.\nREPL is free.")
+        _show(display, "SAFE MODE", "App not started.\nREPL is free.", "")
         print("backbeat: safe mode, app not started")
         return None
     import app
@@ -112,7 +112,7 @@ def main():
                     f.write(text)
             except OSError:
                 pass
-            _show(display, "ERROR", text[:80])
+            _show(display, "ERROR", text[:80], "1=retry")
             _wait_for_press(b.button)
 
 
