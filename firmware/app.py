@@ -63,7 +63,8 @@ class Entry:
 class App:
     """Everything on the device after boot; step(now_ms) runs one turn of the loop."""
 
-    # Idle this long in the menu: screen off and light sleep until the button wakes it.
+    # Idle this long outside a session: screen off and light sleep until the button wakes
+    # it (then the menu shows).
     idle_ms = 180000
     # Each light sleep lasts at most this long before the button is checked again.
     sleep_chunk_ms = 60000
@@ -87,6 +88,7 @@ class App:
         self.engine = None
         self.reader = None
         self.entry = None
+        self.summary = None
         self.exercise = ""
         self.link = None  # the serial link, polled every turn once it is set
         self.message_title = ""
@@ -218,7 +220,7 @@ class App:
                 self._last_input = now_ms  # a host talking to it keeps the device awake
         self._draw(now_ms)
         if (
-            self.screen == MENU
+            self.screen != SESSION
             and not self.cues.busy()
             and time.ticks_diff(now_ms, self._last_input) >= self.idle_ms
         ):

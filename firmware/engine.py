@@ -74,7 +74,6 @@ class Engine:
         self._pattern = [0, 0, 0, 0]
         self.start_ms = start_ms
         self._t0 = start_ms
-        self._rel = 0
         self.state = RUNNING
         self.paused_ms = 0
         self._paused_at = 0
@@ -122,7 +121,6 @@ class Engine:
             self._result = False
         while self.state == RUNNING and not self._result and self.n + _PER_STEP <= CAPACITY:
             rel = time.ticks_diff(now_ms, self._t0)
-            self._rel = rel
             t = self._phase_at
             which = 0
             if self._beat_at < t:

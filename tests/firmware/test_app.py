@@ -367,3 +367,21 @@ def test_a_host_talking_over_the_link_keeps_the_device_awake():
     rig.long()
     rig.run(100)
     assert link.busy_now is True  # a session runs: the link refuses routine changes
+
+
+def test_the_summary_left_alone_also_sleeps_and_wakes_to_the_menu():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    rig.long()  # stop at once
+    assert rig.app.screen == app.DONE
+    slept = []
+
+    def lightsleep(ms=0):
+        slept.append(rig.screen.on)
+        rig.clock.advance(ms)
+        rig.pin.drive(0)
+
+    rig.m.lightsleep = lightsleep
+    rig.run(app.App.idle_ms + 100)
+    assert slept == [False]
+    assert rig.app.screen == app.MENU and rig.screen.on
