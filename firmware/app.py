@@ -88,7 +88,7 @@ class App:
         self.engine = None
         self.reader = None
         self.entry = None
-        self.summary = None
+        self.summary = (False, 0, 0, 0, 0)  # the last session: completed, s, done, skipped, paused s
         self.exercise = ""
         self.link = None  # the serial link, polled every turn once it is set
         self.message_title = ""
