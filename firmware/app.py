@@ -410,7 +410,11 @@ class App:
     def _message_input(self, ev):
         if self.bad:
             self.bad.pop(0)
-        self._problems_or_menu()
+        if self.bad or (not self.entries and self.message_title != "NO ROUTINES"):
+            self._problems_or_menu()
+        else:
+            self.screen = MENU  # with no routines it offers Settings alone
+            self._dirty = True
 
     def show_error(self, text, now_ms):
         """An unexpected error: logged, shown, and the ERROR cue; a press goes back to the menu."""

@@ -154,6 +154,10 @@ def test_no_routines_says_how_to_get_some():
     rig = Rig(fs=fs)
     rig.run(20)
     assert rig.texts()[:2] == ["NO ROUTINES", "Flash routines"]
+    rig.short()
+    assert rig.app.screen == app.MENU and rig.texts()[0] == "SETTINGS"
+    rig.long()
+    assert rig.app.screen == app.SETTINGS
 
 
 # ---------------------------------------------------------------- sessions
