@@ -67,3 +67,18 @@ def test_a_routine_with_pause_and_skip_is_shown_and_logged(tmp_path):
     assert (end["type"], end["end"], end["done"], end["skipped"]) == ("session_end",
                                                                       "completed", 7, 1)
     assert end["paused_ms"] > 0
+
+
+def test_the_button_held_at_power_up_starts_safe_mode(tmp_path):
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    for f in sorted((ROOT / "firmware").glob("*.py")):
+        shutil.copy(f, flash / f.name)
+    with Emulator(flash, speed=5) as emu:
+        emu.command("hold")
+        emu.command("reset")
+        assert emu.until("REPL is free")[:3] == ["SAFE MODE", "App not started.",
+                                                 "REPL is free."]
+        emu.command("release")
+        out = emu.mp_ok("resume", "exec", "print('free')")
+        assert out.strip() == "free"

@@ -47,13 +47,15 @@ function send(type, payload) {
 let bootRealMs = performance.timeOrigin + performance.now();
 let worker = null;
 let glyphsSent = false;
+// Whether the button is held down (h) and not yet released (u): a reset keeps it held.
+let held = false;
 
 function start(mode) {
   if (mode === "power") bootRealMs = performance.timeOrigin + performance.now();
   const w = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: {
       mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
-      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent,
+      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held,
       serial: serialSab, control: controlSab, doorbell: doorbellSab,
     },
   });
@@ -132,6 +134,10 @@ process.stdin.on("data", (chunk) => {
     inbox = inbox.subarray(5 + len);
     if (type === "S") pushSerial(Uint8Array.from(payload));
     else if (type === "C") {
+      for (const c of payload) {
+        if (c === 0x68) held = true;
+        else held = false;
+      }
       control.write(payload);
       ring();
     } else if (type === "P") restart("power");

@@ -15,7 +15,7 @@ import { Flash, BLOCKS } from "./flash.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
-  gesture } = workerData;
+  gesture, held } = workerData;
 const serial = new Ring(workerData.serial);
 const control = new Ring(workerData.control);
 const doorbell = new Int32Array(workerData.doorbell);
@@ -88,7 +88,7 @@ function event(e) {
 // ---------------------------------------------------------------- pins and the button
 
 const pins = new Map(); // n -> {mode, pull, out, irq}
-let buttonLevel = 1;
+let buttonLevel = held ? 0 : 1;
 // The button's gestures as phases {level, ms} still to come, and the phase under way.
 // A phase ends once it has lasted its time and the firmware has read the pin at least
 // twice during it (or, if it does not poll the pin, after PHASE_GIVE_UP_MS of real
@@ -160,9 +160,14 @@ const stdinBuf = [];
 let kbdPending = false;
 let M = null; // the Emscripten module
 
-function service() {
+function takeGestures() {
   let c;
   while ((c = control.readByte()) >= 0) schedule(String.fromCharCode(c));
+}
+
+function service() {
+  let c;
+  takeGestures();
   // Serial bytes that arrive while Python runs go to stdin, except the interrupt
   // character, which raises KeyboardInterrupt and clears what was waiting (as on rp2).
   while ((c = serial.readByte()) >= 0) {
@@ -256,6 +261,7 @@ const vd = {
     if (pull >= 0) p.pull = pull;
   },
   pin_get: (n) => {
+    takeGestures();
     advanceButton(deviceNow());
     if (n === BUTTON_PIN && phase !== null) phase.reads++;
     const p = pin(n);
