@@ -1,0 +1,141 @@
+"""A session on a fresh virtual device, for `make demo`: the firmware and the library
+flashed with `backbeat flash`, the shortest routine run at speed with the screen shown at
+each step, then the session pulled with `backbeat sync` and listed.
+
+Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from backbeat.emulator.display import HEIGHT
+
+ROOT = Path(__file__).resolve().parents[3]
+TIMEOUT = 120.0
+
+
+class _Emulator:
+    def __init__(self, flash: Path, speed: float):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backbeat.cli", "emulate", "--flash", str(flash), "--speed",
+             str(speed)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        first = self.line()
+        if not first.startswith("port: "):
+            raise RuntimeError(f"backbeat emulate said {first!r}")
+        self.port = first[len("port: "):]
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def line(self) -> str:
+        return self.lines.get(timeout=TIMEOUT)
+
+    def send(self, command: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def block(self) -> list[str]:
+        head = self.line()
+        n = head.split(": ", 1)[1].split()[0]
+        return [] if n == "off" else [self.line() for _ in range(int(n))]
+
+    def until(self, text: str) -> list[str]:
+        self.send("until " + text)
+        return self.block()
+
+    def picture(self) -> list[str]:
+        self.send("picture")
+        return self.block()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.send("quit")
+            self.proc.wait(TIMEOUT)
+
+
+def _show(title: str, emu: _Emulator, out) -> None:  # type: ignore[no-untyped-def]
+    rows = emu.picture()
+    out.write(f"\n{title}\n")
+    out.write("\u250c" + "\u2500" * 128 + "\u2510\n")
+    for r in rows[: HEIGHT // 2]:
+        out.write("\u2502" + r.ljust(128) + "\u2502\n")
+    out.write("\u2514" + "\u2500" * 128 + "\u2518\n")
+    out.flush()
+
+
+def _run(args: list[str], out) -> None:  # type: ignore[no-untyped-def]
+    r = subprocess.run([sys.executable, "-m", "backbeat.cli", *args], capture_output=True,
+                       text=True, cwd=ROOT, timeout=TIMEOUT)
+    out.write(r.stdout)
+    if r.returncode != 0:
+        raise RuntimeError(f"backbeat {args[0]} failed: {r.stderr.strip()}")
+
+
+def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    """Flash a fresh virtual device in work/flash, run routine on it, sync it into
+    work/backbeat.db and list the sessions."""
+    flash = work / "flash"
+    flash.mkdir(parents=True, exist_ok=True)
+    emu = _Emulator(flash, speed)
+    try:
+        out.write(f"virtual device on {emu.port} (flash {flash}, speed x{speed:g})\n")
+        _run(["flash", "--port", emu.port, str(routine)], out)
+        menu = emu.until("hold=go")
+        _show("menu: " + " / ".join(menu[1:3]), emu, out)
+        emu.send("long")
+        emu.until("1=pause")
+        _show("session started (long press)", emu, out)
+        emu.send("wait 20s")
+        emu.send("press")
+        emu.until("PAUSED")
+        _show("paused (short press)", emu, out)
+        emu.send("press")
+        emu.until("1=pause")
+        emu.send("double")
+        emu.send("wait 1s")
+        _show("segment skipped (double press)", emu, out)
+        emu.until("1=ok")
+        _show("done", emu, out)
+        emu.send("press")
+        emu.until("hold=go")
+        db = work / "backbeat.db"
+        _run(["sync", "--port", emu.port, "--db", str(db)], out)
+        _run(["sessions", "--db", str(db)], out)
+    finally:
+        emu.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--speed", type=float, default=20.0)
+    p.add_argument("--routine", type=Path, default=ROOT / "routines" / "strength-four.yaml")
+    p.add_argument("--keep", type=Path, default=None,
+                   help="Keep the flash and the database in this directory.")
+    a = p.parse_args(argv)
+    work = a.keep or Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
+    try:
+        demo_session(a.routine, a.speed, work)
+    except (RuntimeError, OSError, queue.Empty) as e:
+        print(f"error: the virtual device demo stopped: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if a.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
