@@ -27,6 +27,7 @@ test: setup lint
 
 demo: setup
 	$(PY) -m backbeat.demo
+	$(PY) -m backbeat.emulator.demo
 
 bench: setup
 	$(PY) bench/run.py
