@@ -1,0 +1,23 @@
+"""The virtual device demo of `make demo`: flash, a session with the screen shown, sync."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from backbeat.emulator.demo import ROOT, demo_session
+
+
+def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path):
+    out = io.StringIO()
+    demo_session(ROOT / "routines" / "strength-four.yaml", 20.0, tmp_path, out)
+    text = out.getvalue()
+    for title in ("menu: Four strength / moves", "session started (long press)",
+                  "paused (short press)", "segment skipped (double press)", "done"):
+        assert "\n" + title + "\n\u250c" in text
+    assert re.search(r"flashed /dev/pts/\d+: firmware \w+, 1 routines", text)
+    assert re.search(r"synced /dev/pts/\d+ \(device [0-9a-f]{16}\): 1 new session", text)
+    assert re.search(r"^ +1 .* strength-four +\d+:\d\d +completed +7 done, 1 skipped$", text,
+                     re.MULTILINE)
+    assert (tmp_path / "flash" / "main.py").is_file()
+    assert (tmp_path / "backbeat.db").is_file()
