@@ -222,7 +222,10 @@ def run_file(name):
     except SystemExit:
         return 1
     except BaseException as e:  # noqa: B036 - the board prints every uncaught exception
-        _print_exception(e, name)
+        try:
+            _print_exception(e, name)
+        except MemoryError:
+            _sys.print_exception(e)  # the heap is full: print as it comes, no copy
     finally:
         micropython.kbd_intr(-1)
     return 0
