@@ -40,6 +40,7 @@ def steps():
     e = engine.Engine(reader, 0)
     index = -1
     exercise = ""
+    say = ()
     redraws = 0
     last_draw = -ui.REFRESH_MS
     t = 0
@@ -60,6 +61,8 @@ def steps():
             index = e.index
             seg = reader.read_segment(index)
             exercise = reader.string(seg.exercise) or ""
+            text = reader.string(seg.say)
+            say = text.split("\\n") if text else ()
         if t - last_draw >= ui.REFRESH_MS:
             last_draw = t
             up = e.open_hold()
@@ -67,7 +70,7 @@ def steps():
                 seconds = e.elapsed_ms(t) // 1000
             else:
                 seconds = (e.remaining_ms(t) + 999) // 1000
-            ui.session(oled, exercise, e.kind, seconds, up, e.phase(), e.breath_level(t),
+            ui.session(oled, exercise, say, e.kind, seconds, up, e.phase(), e.breath_level(t),
                        e.side, e.rep, e.reps, e.progress(t))
             oled.show()
             redraws += 1

@@ -90,6 +90,7 @@ class App:
         self.entry = None
         self.summary = (False, 0, 0, 0, 0)  # the last session: completed, s, done, skipped, paused s
         self.exercise = ""
+        self.say = ()  # the current step's `say` text, its lines (read once per segment)
         self.link = None  # the serial link, polled every turn once it is set
         self.message_title = ""
         self.message_text = ""
@@ -267,17 +268,19 @@ class App:
                 self.start(self.entries[self.selected], now_ms)
 
     def last_done_s(self, stem, now_ms):
-        """Seconds since the routine was last started; -1 never, -2 done but the date unknown."""
+        """Seconds since the routine was last started; ui.NEVER, or ui.UNDATED when it was
+        done but the date is unknown."""
         rec = self.last.get(stem)
         if rec is None:
-            return -1
+            return ui.NEVER
         boot, mono, wall = rec
         lb = self.logbook
         if boot == lb.boot:
             return time.ticks_diff(now_ms, mono) // 1000
         if wall and lb.wall_offset_s:
-            return lb.wall_s(now_ms) - wall
-        return -2
+            s = lb.wall_s(now_ms) - wall
+            return s if s > 0 else 0  # the clock set back since: not "never"
+        return ui.UNDATED
 
     # ------------------------------------------------------------ session
 
@@ -353,6 +356,8 @@ class App:
         if code == E.EV_SEG_START:
             self.exercise = self.reader.string(self.reader.exercise) or ""
             c.play(_START_CUES[e.kind], now_ms)
+            say = self.reader.string(self.reader.say)
+            self.say = say.split("\n") if say else ()
         elif code == E.EV_PHASE:
             c.play(_PHASE_CUES[arg], now_ms)
         elif code == E.EV_TICK:
@@ -489,11 +494,7 @@ class App:
             return
         en = self.entries[self.selected]
         last = self.last_done_s(en.stem, now_ms)
-        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last if last != -2 else -1,
-                self.selected, count)
-        if last == -2:
-            fb.fill_rect(0, 46, 128, 8, 0)
-            fb.text("done, undated", 0, 46)
+        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count)
 
     def _draw_session(self, now_ms):
         e = self.engine
@@ -501,7 +502,7 @@ class App:
         if e.state == E.ASKING:
             ui.question(fb, "Any pain?")
         elif e.state == E.PAUSED:
-            ui.paused(fb, self.exercise, (e.remaining_ms(now_ms) + 999) // 1000,
+            ui.paused(fb, self.exercise, self.say, (e.remaining_ms(now_ms) + 999) // 1000,
                       e.paused_for_ms(now_ms) // 1000)
         else:
             up = e.open_hold()
@@ -509,8 +510,8 @@ class App:
                 secs = e.elapsed_ms(now_ms) // 1000
             else:
                 secs = (e.remaining_ms(now_ms) + 999) // 1000
-            ui.session(fb, self.exercise, e.kind, secs, up, e.phase(), e.breath_level(now_ms),
-                       e.side, e.rep, e.reps, e.progress(now_ms))
+            ui.session(fb, self.exercise, self.say, e.kind, secs, up, e.phase(),
+                       e.breath_level(now_ms), e.side, e.rep, e.reps, e.progress(now_ms))
 
 
 def wrap16(text, max_lines):

@@ -44,14 +44,29 @@ KIND_WORDS = ("", "READY", "HOLD", "HOLD", "BREATHE", "STRETCH", "PUSH", "RELAX"
               "REST", "SWITCH")
 SIDE_WORDS = ("", "LEFT", "RIGHT")
 
-# Layout of the session screen (y of each part).
-_BIG_Y = const(11)
+# What ago() is given for a routine never done, and for one done before the clock was set.
+NEVER = const(-1)
+UNDATED = const(-2)
+
+# The segment kinds whose screen shows the step's `say` text: get ready, rest, switch sides
+# (the person reads what to do next while the seconds run).
+_PREPARE = const(1)
+_REST = const(9)
+_SWITCH = const(10)
+SAY_LINES = const(3)
+
+# Layout of the session screen (y of each part): the exercise on the top line; the big
+# seconds with a panel of up to three words on their right; three text rows for the `say`
+# text, or for the breath bar and the hints; the progress bar at the bottom.
+_BIG_Y = const(9)
 _BIG_BOX_W = const(70)
 _PANEL_X = const(72)
+_ROWS_Y = const(34)
 _BREATH_Y = const(39)
 _BAR_H = const(6)
-_HINT_Y = const(47)
-_PROGRESS_Y = const(58)
+_HINT_Y = const(50)
+_PROGRESS_Y = const(59)
+_PROGRESS_H = const(5)
 
 _glyphs = bytearray(5)
 
@@ -105,7 +120,10 @@ def mmss(seconds):
 
 
 def ago(seconds):
-    """When a routine was last done, from the seconds since (negative: never)."""
+    """When a routine was last done, from the seconds since; UNDATED when it was done while
+    the clock was not set, any other negative value (NEVER) when it never was."""
+    if seconds == UNDATED:
+        return "done, undated"
     if seconds < 0:
         return "never done"
     if seconds < 3600:
@@ -128,16 +146,16 @@ def title_bar(fb, left, right=""):
         fb.text(right, WIDTH - CHAR * len(right) - 1, 1, 0)
 
 
-def bar(fb, y, permille):
-    """A 128 x 6 outlined bar filled permille/1000 of the way."""
+def bar(fb, y, permille, h=_BAR_H):
+    """A 128 x h outlined bar filled permille/1000 of the way."""
     if permille < 0:
         permille = 0
     elif permille > 1000:
         permille = 1000
-    fb.rect(0, y, WIDTH, _BAR_H, 1)
+    fb.rect(0, y, WIDTH, h, 1)
     w = (WIDTH - 2) * permille // 1000
     if w:
-        fb.fill_rect(1, y + 1, w, _BAR_H - 2, 1)
+        fb.fill_rect(1, y + 1, w, h - 2, 1)
 
 
 # ------------------------------------------------------------ big glyphs
@@ -234,33 +252,59 @@ def menu(fb, name, total_s, last_s, index, count):
     fb.text("1=next hold=go", 0, 56)
 
 
-def session(fb, exercise, kind, seconds, up, phase, breath, side, rep, reps, progress):
+def session(fb, exercise, say, kind, seconds, up, phase, breath, side, rep, reps, progress):
     """A segment running: exercise, big seconds (left, or held so far when up), the phase
     or kind word, side, rep, the breath bar (0-1000, while a breath phase runs) and the
-    progress of the whole routine (0-1000)."""
+    progress of the whole routine (0-1000). say is the step's `say` text as a sequence of
+    lines (split once per segment, so drawing a frame allocates nothing for it); it is
+    shown while getting ready, resting or switching sides, over the hint row when it has
+    three lines."""
     fb.fill(0)
     fb.text(line_of(exercise, 0), 0, 0)
     big_time(fb, 0, _BIG_Y, _BIG_BOX_W, seconds, up)
     word = PHASE_WORDS[phase] if phase else KIND_WORDS[kind]
     fb.text(word, _PANEL_X, _BIG_Y)
     if side:
-        fb.text(SIDE_WORDS[side], _PANEL_X, _BIG_Y + 10)
+        fb.text(SIDE_WORDS[side], _PANEL_X, _BIG_Y + CHAR)
     if reps:
-        fb.text("%d/%d" % (rep, reps), _PANEL_X, _BIG_Y + 20)
+        fb.text("%d/%d" % (rep, reps), _PANEL_X, _BIG_Y + 2 * CHAR)
+    n = 0
     if phase:
         bar(fb, _BREATH_Y, breath)
-    fb.text("1=done 2=skip" if up else "1=pause 2=skip", 0, _HINT_Y)
-    bar(fb, _PROGRESS_Y, progress)
+    elif kind == _PREPARE or kind == _REST or kind == _SWITCH:
+        n = len(say)
+        if n > SAY_LINES:
+            n = SAY_LINES
+        for i in range(n):
+            fb.text(say[i], 0, _ROWS_Y + CHAR * i)
+    if n < SAY_LINES:
+        fb.text("1=done 2=skip" if up else "1=pause 2=skip", 0, _HINT_Y)
+    bar(fb, _PROGRESS_Y, progress, _PROGRESS_H)
 
 
-def paused(fb, exercise, left_s, paused_s):
-    """The session on hold: what was running, its time left, how long it has been paused."""
+def paused(fb, exercise, say, left_s, paused_s):
+    """The session on hold: what was running (its exercise, then the step's `say` lines,
+    three rows together: the exercise gives up its later lines to the say), its time
+    left, how long it has been paused. A say of three lines takes a fourth row, and the
+    stop hint gives way for it."""
     fb.fill(0)
     title_bar(fb, "PAUSED", mmss(paused_s))
-    text_lines(fb, exercise, 0, 12, 3)
-    fb.text("left " + mmss(left_s), 0, 38)
-    fb.text("1=go on 2=skip", 0, 48)
-    fb.text("hold=stop", 0, 56)
+    n = len(say)
+    if n > SAY_LINES:
+        n = SAY_LINES
+    full = n == SAY_LINES
+    y = 11 if full else 12
+    y += CHAR * text_lines(fb, exercise, 0, y, 1 if full else 3 - n)
+    for i in range(n):
+        fb.text(say[i], 0, y + CHAR * i)
+    left = "left " + mmss(left_s)
+    if full:
+        fb.text(left, 0, 46)
+        fb.text("1=go on 2=skip", 0, 56)
+    else:
+        fb.text(left, 0, 38)
+        fb.text("1=go on 2=skip", 0, 48)
+        fb.text("hold=stop", 0, 56)
 
 
 def done(fb, name, completed, elapsed_s, done_n, skipped_n, paused_s):

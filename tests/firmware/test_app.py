@@ -10,12 +10,13 @@ import logbook
 from bbrmake import build, seg
 from memfs import MemFs
 
+CAT_SAY = "Round your back,\ntuck your hips"
 EASY = build(
     [
-        seg(bbr.PREPARE, 5000, flags=9, exercise="Cat"),
-        seg(bbr.HOLD, 6000, breath=0, flags=14, exercise="Cat"),
+        seg(bbr.PREPARE, 5000, flags=9, exercise="Cat", say=CAT_SAY),
+        seg(bbr.HOLD, 6000, breath=0, flags=14, exercise="Cat", say=CAT_SAY),
         seg(bbr.HOLD_OPEN, 3000, param=10000, exercise="Plank", flags=3),
-        seg(bbr.REST, 2000),
+        seg(bbr.REST, 2000, say="Breathe out"),
     ],
     breaths=((4000, 0, 2000, 0),),
     name="Easy",
@@ -132,6 +133,38 @@ def test_a_corrupt_routine_is_named_and_skipped():
     _to_menu(rig)
     assert "Long one" in rig.texts() and "time 0:30" in rig.texts()
     assert "never done" in rig.texts() and "1/3" in rig.texts()
+
+
+def test_when_last_done_before_and_after_the_clock_was_set():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    rig.long()  # stop
+    rig.short()
+    assert rig.app.screen == app.MENU and rig.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
+    # A restart: the session was in another boot and the clock was never set.
+    again = Rig(fs=rig.fs)
+    again.run(20)
+    assert "never done" in again.texts()
+    again.short()
+    assert again.texts() == ["ROUTINE", "2/3", "Easy", "time 0:16", "done, undated",
+                             "1=next hold=go"]
+    assert again.screen.texts[4] == ("done, undated", 0, 46, 1)
+    # Done with the clock set, seen after a restart once the host has set it again.
+    again.lb.set_clock(1800000000, again.clock.now)
+    again.long()
+    again.long()  # stop
+    again.short()
+    later = Rig(fs=rig.fs)
+    later.lb.set_clock(1800000000 + 7300, later.clock.now)
+    later.run(20)
+    later.short()
+    assert later.screen.texts[4] == ("last 2 h ago", 0, 46, 1)
+    # The clock set back since: done moments ago, not never.
+    back = Rig(fs=rig.fs)
+    back.lb.set_clock(1800000000 - 600, back.clock.now)
+    back.run(20)
+    back.short()
+    assert back.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
 
 
 def test_menu_moves_with_short_and_double_and_ends_with_settings():
@@ -262,6 +295,57 @@ def test_cues_follow_the_engine():
     assert ticks[1] - ticks[0] == 1000 and ticks[2] - ticks[1] == 1000
     inhale_hz = cues.PATTERNS[cues.INHALE][0]
     assert any(hz == inhale_hz for t, hz in heard)
+
+
+def test_the_say_text_while_getting_ready_resting_and_paused():
+    rig = Rig(corrupt=False)
+    read = []
+    string = bbr.Routine.string
+
+    def counted(self, offset):
+        read.append(offset)
+        return string(self, offset)
+
+    bbr.Routine.string = counted
+    try:
+        _start_easy(rig)
+        rig.run(100)
+        assert rig.screen.texts == [
+            ("Cat", 0, 0, 1),
+            ("READY", 72, 9, 1),
+            ("Round your back,", 0, 34, 1),
+            ("tuck your hips", 0, 42, 1),
+            ("1=pause 2=skip", 0, 50, 1),
+        ]
+        rig.short()  # pause
+        assert rig.screen.texts[2:] == [
+            ("Cat", 0, 12, 1),
+            ("Round your back,", 0, 20, 1),
+            ("tuck your hips", 0, 28, 1),
+            ("left 0:05", 0, 38, 1),
+            ("1=go on 2=skip", 0, 48, 1),
+            ("hold=stop", 0, 56, 1),
+        ]
+        rig.short()  # resume
+        rig.run(5000)
+        # The hold itself: the breath bar and the hint, not the say text.
+        assert rig.app.engine.index == 1
+        assert rig.screen.texts == [("Cat", 0, 0, 1), ("IN", 72, 9, 1),
+                                    ("1=pause 2=skip", 0, 50, 1)]
+        rig.run(6000)
+        assert rig.texts() == ["Any pain?", "1=no hold=yes"]
+        rig.short()
+        assert rig.texts() == ["Plank", "HOLD", "1=done 2=skip"]
+        rig.short()  # the hold is done: the rest says what to do
+        assert rig.app.engine.index == 3
+        assert rig.screen.texts == [("", 0, 0, 1), ("REST", 72, 9, 1), ("Breathe out", 0, 34, 1),
+                                    ("1=pause 2=skip", 0, 50, 1)]
+        rig.run(2500)
+        assert rig.app.screen == app.DONE
+    finally:
+        bbr.Routine.string = string
+    # Strings come from the file once per segment (its exercise and its say), not per frame.
+    assert len(read) == 8 and rig.screen.shows > 150
 
 
 # ---------------------------------------------------------------- space, settings, errors, sleep

@@ -104,14 +104,18 @@ def test_text_helpers():
     assert ui.mmss(65) == "1:05"
     assert ui.mmss(3600) == "60:00"
     assert ui.mmss(-5) == "0:00"
+    assert ui.ago(ui.NEVER) == "never done"
+    assert ui.ago(ui.UNDATED) == "done, undated"
     assert ui.ago(-1) == "never done"
+    assert ui.ago(0) == "last 0 min ago"
     assert ui.ago(59) == "last 0 min ago"
     assert ui.ago(3599) == "last 59 min ago"
     assert ui.ago(7200) == "last 2 h ago"
     assert ui.ago(86400) == "last 1 day ago"
     assert ui.ago(3 * 86400 + 5) == "last 3 days ago"
     assert ui.ago(100 * 86400) == "last 99+ days"
-    for s in ("last 59 min ago", "last 23 h ago", "last 99 days ago", "never done"):
+    for s in ("last 59 min ago", "last 23 h ago", "last 99 days ago", "never done",
+              "done, undated"):
         assert len(s) <= 16
     c = fakes.Canvas()
     assert ui.text_lines(c, "a\nb\nc\nd", 0, 10, 3) == 3
@@ -130,50 +134,122 @@ def test_bar_fill():
     c.fill(0)
     ui.bar(c, 0, -3)
     assert c.row(2) == "#" + "." * 126 + "#"
+    c.fill(0)
+    ui.bar(c, 59, 500, 5)
+    assert c.row(59) == "#" * 128 and c.row(63) == "#" * 128
+    assert c.row(60) == c.row(62) == "#" * 64 + "." * 63 + "#"
+    assert c.count(0, 0, 128, 59) == 0
 
 
 def test_session_screen():
     c = fakes.Canvas()
-    ui.session(c, "Cat-cow\nslow", 4, 125, False, 1, 400, 1, 2, 5, 250)
+    ui.session(c, "Cat-cow\nslow", ("Breathe slowly",), 4, 125, False, 1, 400, 1, 2, 5, 250)
+    # A breath phase runs: the breath bar and the hint, not the say text.
     assert c.texts == [
         ("Cat-cow", 0, 0, 1),
-        ("IN", 72, 11, 1),
-        ("LEFT", 72, 21, 1),
-        ("2/5", 72, 31, 1),
-        ("1=pause 2=skip", 0, 47, 1),
+        ("IN", 72, 9, 1),
+        ("LEFT", 72, 17, 1),
+        ("2/5", 72, 25, 1),
+        ("1=pause 2=skip", 0, 50, 1),
     ]
-    assert glyph_rows(c, 2, 11) == DIGIT_2
-    # Breath bar: 400/1000 of 126 px.
+    assert glyph_rows(c, 2, 9) == DIGIT_2
+    assert c.count(0, 8, 128, 1) == 0 and c.count(0, 33, 128, 1) == 0
+    # Breath bar: 400/1000 of 126 px, rows 39 to 44.
+    assert c.row(39) == c.row(44) == "#" * 128
     assert c.row(41) == "#" * 51 + "." * 76 + "#"
-    # Progress bar: 250/1000 of 126 px.
-    assert c.row(60) == "#" * 32 + "." * 95 + "#"
-    assert c.row(58) == "#" * 128
+    assert c.count(0, 45, 128, 5) == 0
+    # Progress bar: 250/1000 of 126 px, rows 59 to 63, a dark row above it.
+    assert c.row(58) == "." * 128
+    assert c.row(59) == c.row(63) == "#" * 128
+    assert c.row(60) == c.row(62) == "#" * 32 + "." * 95 + "#"
 
 
 def test_breath_bar_grows_on_in_and_shrinks_on_out():
     widths = []
     for phase, level in ((1, 0), (1, 500), (2, 1000), (3, 700), (3, 100), (4, 0)):
         c = fakes.Canvas()
-        ui.session(c, "Breathe", 4, 30, False, phase, level, 0, 0, 0, 0)
+        ui.session(c, "Breathe", (), 4, 30, False, phase, level, 0, 0, 0, 0)
         widths.append(c.count(1, 41, 126, 1))
-        assert c.texts[1] == (ui.PHASE_WORDS[phase], 72, 11, 1)
+        assert c.texts[1] == (ui.PHASE_WORDS[phase], 72, 9, 1)
     assert widths == [0, 63, 126, 88, 12, 0]
 
 
 def test_session_without_breath_side_or_rep():
     c = fakes.Canvas()
-    ui.session(c, "Rest", 9, 20, False, 0, 0, 0, 0, 0, 1000)
+    ui.session(c, "Rest", (), 9, 20, False, 0, 0, 0, 0, 0, 1000)
     assert c.strings() == ["Rest", "REST", "1=pause 2=skip"]
-    assert c.count(0, 39, 128, 6) == 0
-    assert c.row(60) == "#" * 128
+    assert c.count(0, 33, 128, 17) == 0
+    assert c.row(61) == "#" * 128
 
 
 def test_session_open_hold_counts_up():
     c = fakes.Canvas()
-    ui.session(c, "Plank", 3, 12, True, 0, 0, 2, 1, 3, 500)
+    ui.session(c, "Plank", ("Straight line,", "head to heels"), 3, 12, True, 0, 0, 2, 1, 3,
+               500)
     assert c.strings() == ["Plank", "HOLD", "RIGHT", "1/3", "1=done 2=skip"]
-    assert c.row(21, 9, 20) == "###########"
-    assert glyph_rows(c, 44, 11) == DIGIT_2
+    assert c.row(19, 9, 20) == "###########"
+    assert glyph_rows(c, 44, 9) == DIGIT_2
+
+
+SAY = ("Round your back,", "tuck your hips", "and go slowly")
+
+
+def test_getting_ready_shows_the_say_text_over_the_hint():
+    c = fakes.Canvas()
+    ui.session(c, "Cat\nstretch", SAY, 1, 5, False, 0, 0, 0, 0, 0, 0)
+    assert c.texts == [
+        ("Cat", 0, 0, 1),
+        ("READY", 72, 9, 1),
+        ("Round your back,", 0, 34, 1),
+        ("tuck your hips", 0, 42, 1),
+        ("and go slowly", 0, 50, 1),
+    ]
+    # The big 5 stays where it always is; a dark row above the text and the progress bar.
+    assert c.count(27, 9, 16, 24) == 189
+    assert c.count(0, 33, 128, 1) == 0
+    assert c.row(58) == "." * 128
+    assert c.row(59) == "#" * 128 and c.row(61) == "#" + "." * 126 + "#"
+
+
+def test_descenders_of_the_say_text_stay_off_the_bars():
+    # MicroPython's font draws g, j, p, q, y on the last row of their 8 x 8 cell.
+    c = fakes.Canvas()
+    ui.session(c, "jumping", ("gjpqy", "gjpqy", "gjpqy"), 1, 5, False, 0, 0, 0, 0, 0, 0)
+    assert c.count(0, 8, 128, 1) == 0
+    assert c.count(0, 33, 128, 1) == 0
+    assert c.count(0, 58, 128, 1) == 0
+
+
+def test_resting_and_switching_show_the_say_text_and_the_hint_when_it_fits():
+    c = fakes.Canvas()
+    ui.session(c, "Bird dog", SAY[:2], 9, 10, False, 0, 0, 1, 0, 0, 400)
+    assert c.texts == [
+        ("Bird dog", 0, 0, 1),
+        ("REST", 72, 9, 1),
+        ("LEFT", 72, 17, 1),
+        ("Round your back,", 0, 34, 1),
+        ("tuck your hips", 0, 42, 1),
+        ("1=pause 2=skip", 0, 50, 1),
+    ]
+    ui.session(c, "Bird dog", ["Other side now"], 10, 5, False, 0, 0, 2, 0, 0, 500)
+    assert c.texts == [
+        ("Bird dog", 0, 0, 1),
+        ("SWITCH", 72, 9, 1),
+        ("RIGHT", 72, 17, 1),
+        ("Other side now", 0, 34, 1),
+        ("1=pause 2=skip", 0, 50, 1),
+    ]
+    # Three lines at most, as the .bbr allows.
+    ui.session(c, "", SAY + ("more",), 9, 5, False, 0, 0, 0, 0, 0, 500)
+    assert c.strings() == ["", "REST"] + list(SAY)
+
+
+def test_working_segments_leave_the_say_text_out():
+    for kind in (2, 3, 5, 6, 7, 8):
+        c = fakes.Canvas()
+        ui.session(c, "Plank", SAY, kind, 20, kind == 3, 0, 0, 0, 0, 0, 500)
+        assert c.strings() == ["Plank", ui.KIND_WORDS[kind],
+                               "1=done 2=skip" if kind == 3 else "1=pause 2=skip"]
 
 
 def test_menu_screen():
@@ -190,11 +266,16 @@ def test_menu_screen():
     ]
     assert c.get(0, 0) and c.get(127, 8) and c.get(0, 8)
     assert not c.get(0, 9)
+    ui.menu(c, "Neck", 300, ui.UNDATED, 0, 3)
+    assert c.texts[3:] == [("time 5:00", 0, 38, 1), ("done, undated", 0, 46, 1),
+                           ("1=next hold=go", 0, 56, 1)]
+    ui.menu(c, "Neck", 300, ui.NEVER, 0, 3)
+    assert c.texts[4] == ("never done", 0, 46, 1)
 
 
 def test_paused_and_done_screens():
     c = fakes.Canvas()
-    ui.paused(c, "Bird dog", 42, 65)
+    ui.paused(c, "Bird dog", (), 42, 65)
     assert c.texts == [
         ("PAUSED", 1, 1, 0),
         ("1:05", 95, 1, 0),
@@ -203,6 +284,31 @@ def test_paused_and_done_screens():
         ("1=go on 2=skip", 0, 48, 1),
         ("hold=stop", 0, 56, 1),
     ]
+    ui.paused(c, "Hip flexor\nstretch\nleft", (), 42, 65)
+    assert c.strings()[2:5] == ["Hip flexor", "stretch", "left"]
+    # The exercise and the say share three rows, the exercise giving up its later lines.
+    ui.paused(c, "Hip flexor\nstretch", ["Lean forward"], 30, 5)
+    assert c.texts[2:] == [
+        ("Hip flexor", 0, 12, 1),
+        ("stretch", 0, 20, 1),
+        ("Lean forward", 0, 28, 1),
+        ("left 0:30", 0, 38, 1),
+        ("1=go on 2=skip", 0, 48, 1),
+        ("hold=stop", 0, 56, 1),
+    ]
+    ui.paused(c, "Hip flexor\nstretch", SAY[:2], 30, 5)
+    assert c.strings()[2:6] == ["Hip flexor", "Round your back,", "tuck your hips", "left 0:30"]
+    # A say of three lines takes a fourth row; the stop hint gives way.
+    ui.paused(c, "Hip flexor\nstretch", SAY, 30, 5)
+    assert c.texts[2:] == [
+        ("Hip flexor", 0, 11, 1),
+        ("Round your back,", 0, 19, 1),
+        ("tuck your hips", 0, 27, 1),
+        ("and go slowly", 0, 35, 1),
+        ("left 0:30", 0, 46, 1),
+        ("1=go on 2=skip", 0, 56, 1),
+    ]
+    assert c.count(0, 9, 128, 2) == 0 and c.count(0, 43, 128, 3) == 0
     ui.done(c, "Lower back", True, 872, 12, 2, 45)
     assert c.strings() == ["DONE", "14:32", "Lower back", "done 12 skip 2", "paused 0:45", "1=ok"]
     ui.done(c, "Lower back", False, 60, 1, 0, 0)
