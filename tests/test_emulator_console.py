@@ -151,3 +151,20 @@ def test_snapshot_on_exit_and_quit(tmp_path):
     assert lines[0].startswith("port: /dev/pts/")
     assert lines[1:] == ["screen: off"]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_oled_keeps_its_picture_through_pico_resets_not_a_power_cycle(tmp_path):
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    (flash / "main.py").write_text(MAIN)
+    with Emulator(flash) as emu:
+        emu.mp_ok("exec", OLED + INIT + "cmd(0x20, 0x02, 0xB0, 0x00, 0x10)\ndata(0x01)\n")
+        assert lit(emu) == {(0, 0)}
+        emu.mp_ok("resume", "soft-reset")
+        assert lit(emu) == {(0, 0)}
+        emu.mp_ok("resume", "reset")
+        emu.mp_ok("resume", "exec", "print(1)")
+        assert lit(emu) == {(0, 0)}
+        emu.command("reset")
+        emu.command("wait 500ms")
+        assert emu.screen() == ["off"]

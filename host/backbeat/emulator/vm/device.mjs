@@ -6,7 +6,8 @@
 //   from Python: S serial bytes for the device, C button gestures (p short, l long,
 //                d double, h hold, u release), P power cycle
 //   to Python:   S serial bytes from the device, F display frame, E event (JSON),
-//                G the font's glyphs (hex), B boot (JSON)
+//                G the font's glyphs (hex), B boot (JSON: mode power, hard, soft or
+//                soft-raw)
 
 import { Worker } from "node:worker_threads";
 import { Ring } from "./ring.mjs";
@@ -50,12 +51,20 @@ let glyphsSent = false;
 // Whether the button is held down (h) and not yet released (u): a reset keeps it held.
 let held = false;
 
+// What the OLED showed when the Pico last reset; a power cycle clears it.
+let oledState = null;
+
+// Modes: power (power-up, the OLED too), hard (machine.reset: the Pico restarts, its
+// clock too), soft and soft-raw (a soft reset from the friendly or the raw REPL).
 function start(mode) {
-  if (mode === "power") bootRealMs = performance.timeOrigin + performance.now();
+  if (mode === "power") oledState = null;
+  if (mode === "power" || mode === "hard") {
+    bootRealMs = performance.timeOrigin + performance.now();
+  }
   const w = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: {
       mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
-      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held,
+      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState,
       serial: serialSab, control: controlSab, doorbell: doorbellSab,
     },
   });
@@ -75,12 +84,15 @@ function start(mode) {
       glyphsSent = true;
       send("G", Buffer.from(m.hex));
     } else if (m.t === "boot") send("B", Buffer.from(JSON.stringify({ mode: m.mode })));
-    else if (m.t === "reset") restart(m.mode);
+    else if (m.t === "reset") {
+      oledState = m.oled;
+      restart(m.mode);
+    }
   });
   w.on("error", (e) => {
     if (w !== worker) return;
     process.stderr.write(`virtual device: the interpreter stopped: ${e?.stack ?? e}\n`);
-    restart("power");
+    restart("hard");
   });
 }
 

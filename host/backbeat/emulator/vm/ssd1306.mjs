@@ -47,6 +47,17 @@ export class Ssd1306 {
     this.transaction = null;
   }
 
+  // The controller's whole state, to carry it over a reset of the Pico (the OLED keeps
+  // its RAM and settings while it stays powered).
+  snapshot() {
+    const { cmd, transaction, ...state } = this;
+    return { ...state, ram: Uint8Array.from(this.ram) };
+  }
+
+  restore(state) {
+    Object.assign(this, state, { ram: Uint8Array.from(state.ram), cmd: [], transaction: null });
+  }
+
   // One I2C transaction is begin(), bytes(...) one or more times, end().
   begin() {
     this.transaction = { control: -1, single: false };

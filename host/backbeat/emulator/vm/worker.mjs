@@ -15,7 +15,7 @@ import { Flash, BLOCKS } from "./flash.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
-  gesture, held } = workerData;
+  gesture, held, oledState } = workerData;
 const serial = new Ring(workerData.serial);
 const control = new Ring(workerData.control);
 const doorbell = new Int32Array(workerData.doorbell);
@@ -65,6 +65,7 @@ function flushOut() {
 // ---------------------------------------------------------------- display and cues
 
 const oled = new Ssd1306();
+if (oledState) oled.restore(oledState);
 let postedChanges = -1;
 let lastFrame = 0;
 
@@ -251,7 +252,7 @@ const vd = {
   reset: () => {
     flushOut();
     postFrame(true);
-    parentPort.postMessage({ t: "reset", mode: "power" });
+    parentPort.postMessage({ t: "reset", mode: "hard", oled: oled.snapshot() });
     for (;;) Atomics.wait(never, 0, 0);
   },
   unique_id: () => uniqueId,
@@ -410,7 +411,7 @@ function runFile(name) {
   }
 }
 
-if (mode !== "power") emitText("MPY: soft reboot\r\n");
+if (mode === "soft" || mode === "soft-raw") emitText("MPY: soft reboot\r\n");
 parentPort.postMessage({ t: "boot", mode });
 let wantReset = runFile("boot.py");
 if (!wantReset && mode !== "soft-raw") wantReset = runFile("main.py");
@@ -424,7 +425,8 @@ let rawLineEmpty = true;
 
 function softReset(rawMode) {
   flushOut();
-  parentPort.postMessage({ t: "reset", mode: rawMode ? "soft-raw" : "soft" });
+  parentPort.postMessage({ t: "reset", mode: rawMode ? "soft-raw" : "soft",
+    oled: oled.snapshot() });
   for (;;) Atomics.wait(never, 0, 0);
 }
 
