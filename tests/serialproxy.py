@@ -34,6 +34,8 @@ class SerialProxy:
         tty.setraw(self.slave)
         self.path = os.ttyname(self.slave)
         self.injected = {"drop": 0, "corrupt": 0, "duplicate": 0}
+        self.host_bytes = 0  # bytes from the host forwarded so far
+        self.cut_after_host_bytes: int | None = None  # pull the cable there
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -65,12 +67,25 @@ class SerialProxy:
                     continue
                 if self.faults.delay_s:
                     time.sleep(self.rng.random() * self.faults.delay_s)
+                if fd == self.master:
+                    limit = self.cut_after_host_bytes
+                    if limit is not None and self.host_bytes + len(data) >= limit:
+                        data = data[: max(0, limit - self.host_bytes)]
+                        os.write(self.dev, self._mangle(data))
+                        self._pull()
+                        return
+                    self.host_bytes += len(data)
                 data = self._mangle(data)
                 to = self.dev if fd == self.master else self.master
                 try:
                     os.write(to, data)
                 except OSError:
                     pass
+
+    def _pull(self) -> None:
+        self._stop.set()
+        os.close(self.master)
+        os.close(self.dev)
 
     def cut(self) -> None:
         """The cable is pulled: the host's port goes away."""
@@ -83,4 +98,6 @@ class SerialProxy:
 
     def close(self) -> None:
         self.cut()
-        os.close(self.slave)
+        if self.slave >= 0:
+            os.close(self.slave)
+            self.slave = -1

@@ -247,20 +247,20 @@ class Flasher:
         self.port = port
         try:
             self.t = SerialTransport(port, baudrate=115200)
-        except TransportError as e:
+        except (TransportError, OSError) as e:
             raise FlashError(f"cannot open {port}: {e} (hint: is another program holding it?)") \
                 from None
         try:
             self.t.enter_raw_repl(soft_reset=True)
-        except TransportError as e:
-            self.t.close()
+        except (TransportError, OSError) as e:
+            self.close()
             raise FlashError(f"{port} did not give MicroPython's raw REPL ({e}) "
                              "(hint: unplug and replug it, then try again)") from None
 
     def close(self) -> None:
         try:
             self.t.close()
-        except OSError:
+        except (OSError, TransportError):
             pass
 
     def _exec(self, code: str) -> str:
@@ -269,6 +269,10 @@ class Flasher:
         except TransportError as e:
             raise FlashError(f"{self.port}: the device failed while flashing ({e}); "
                              "run the flash again: it resumes") from None
+        except OSError as e:
+            # The port went away (a cable pulled): mpremote's serial port raised.
+            raise FlashError(f"{self.port} went away while flashing ({e}); the device keeps "
+                             "its old files or the new ones: run the flash again") from None
 
     def listing(self) -> tuple[dict[str, str], int, str]:
         return parse_listing(self._exec(_LIST))

@@ -1,0 +1,203 @@
+"""Fault injection against the virtual device (the firmware in real MicroPython): a serial
+proxy that damages bytes, and cuts at every phase of flash and sync. Afterwards the
+database and the device agree, nothing lost, nothing doubled; the device always boots an
+app with one complete routine set, the old or the new."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from backbeat.compiling import compile_files
+from backbeat.device import flasher as F
+from backbeat.device.link import LinkClient, LinkError
+from backbeat.device.serialport import SerialPort
+from backbeat.device.sync import SyncError, sync_device
+from backbeat.store import Store
+from emulated import Emulator
+from linkrig import Device
+from serialproxy import Faults, SerialProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = 1_800_000_000
+
+
+def _routines(*names: str) -> dict[str, bytes]:
+    compiled, errors = compile_files([ROOT / "routines" / f"{n}.yaml" for n in names])
+    assert not errors
+    return {c.file_name[:-4]: c.data for c in compiled}
+
+
+SET_A = _routines("hollow-back")
+SET_B = _routines("strength-four", "chinese-neck")
+
+
+def _install(flash: Path, routines: dict[str, bytes]) -> None:
+    """Files on the emulated flash as a finished flash leaves them."""
+    for path, data in F.image(F.firmware_files(ROOT / "firmware"), routines).items():
+        target = flash / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _logs_from_cpython(flash: Path, sessions: int) -> list[bytes]:
+    """Log files written by the firmware's logbook (under CPython), put on the flash."""
+    dev = Device()
+    for i in range(sessions):
+        dev.session(segments=10, name=f"r{i}")
+    (flash / "logs").mkdir(exist_ok=True)
+    raw: list[bytes] = []
+    for name in sorted(k for k in dev.fs.files if k.startswith("/logs/") and k.endswith(".log")):
+        (flash / name.lstrip("/")).write_bytes(bytes(dev.fs.files[name]))
+    dev.logbook.records(0, lambda seq, rtype, buf, size: raw.append(bytes(buf[:size])))
+    return raw
+
+
+def _hello(port: str, wall: int = 0):
+    with SerialPort(port) as sp:
+        return LinkClient(sp).connect(wall)
+
+
+@pytest.fixture
+def runtime(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    return tmp_path
+
+
+def test_sync_through_a_damaging_proxy(runtime):
+    flash = runtime / "flash"
+    flash.mkdir()
+    _install(flash, SET_A)
+    written = _logs_from_cpython(flash, sessions=4)
+    emu = Emulator(flash, speed=1)
+    proxy = SerialProxy(emu.port, Faults(drop=0.0005, corrupt=0.0005, duplicate=0.0005,
+                                         delay_s=0.002), seed=11)
+    try:
+        with Store(runtime / "f.db") as db:
+            for attempt in range(6):
+                try:
+                    with SerialPort(proxy.path) as sp:
+                        sync_device(LinkClient(sp, timeout=1.0, tries=6), db, NOW)
+                    break
+                except (LinkError, SyncError):
+                    assert attempt < 5
+            stored = [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+            # The sessions' records once each, then the clock record(s) of the device's starts
+            # (a damaged byte may have been a Ctrl-C: the app was restarted then).
+            assert stored[: len(written)] == written
+            assert all(r[1] == 5 for r in stored[len(written):]) and len(stored) > len(written)
+            assert [len(s.segments) for s in db.sessions()] == [10] * 4
+        assert sum(proxy.injected.values()) > 0
+        proxy.close()  # the port has one user at a time
+        assert _hello(emu.port).acked == struct.unpack_from("<I", stored[-1], 4)[0]
+    finally:
+        proxy.close()
+        emu.close()
+
+
+def test_sync_cut_at_every_phase(runtime):
+    flash = runtime / "flash"
+    flash.mkdir()
+    _install(flash, SET_A)
+    written = _logs_from_cpython(flash, sessions=3)
+    emu = Emulator(flash, speed=1)
+    try:
+        with Store(runtime / "c.db") as db:
+            # Cut the cable after so many bytes from the host: in HELLO, in the READs (2 KB
+            # each), in and after the ACKs.
+            for cut in (10, 60, 90, 130, 170, 220, 300):
+                proxy = SerialProxy(emu.port, Faults(), seed=0)
+                proxy.cut_after_host_bytes = cut
+                try:
+                    with SerialPort(proxy.path) as sp:
+                        sync_device(LinkClient(sp, timeout=1.0), db, NOW, read_bytes=2048)
+                except (LinkError, SyncError):
+                    pass
+                finally:
+                    proxy.close()
+                h = _hello(emu.port)
+                top = db.db.execute("SELECT MAX(seq) FROM records").fetchone()[0] or 0
+                assert h.acked <= top  # never acknowledged what the database lacks
+            with SerialPort(emu.port) as sp:
+                sync_device(LinkClient(sp), db, NOW)
+            stored = [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+            assert stored[: len(written)] == written
+            assert all(r[1] == 5 for r in stored[len(written):])
+            assert [len(s.segments) for s in db.sessions()] == [10] * 3
+            assert _hello(emu.port).acked == len(stored)
+    finally:
+        emu.close()
+
+
+def _variant(tmp: Path) -> Path:
+    """The firmware with every module's lines moved down one: other .mpy bytes, same app."""
+    out = tmp / "firmware-b"
+    out.mkdir()
+    for src in (ROOT / "firmware").glob("*.py"):
+        (out / src.name).write_text("# variant b\n" + src.read_text())
+    return out
+
+
+def _files_on(port: str) -> dict[str, str]:
+    f = F.Flasher(port)
+    try:
+        hashes, _mpy, _v = f.listing()
+    finally:
+        f.close()
+    return {p: h for p, h in hashes.items() if not p.startswith("/.flash/")}
+
+
+def _which(on: dict[str, str], wanted: list[dict[str, str]]) -> int:
+    """Which image the device's files are: every file of it, and its routines only."""
+    routines = {p for p in on if p.startswith("/routines/")}
+    for k, w in enumerate(wanted):
+        if all(on.get(p) == h for p, h in w.items()) and routines == {
+                p for p in w if p.startswith("/routines/")}:
+            return k
+    raise AssertionError(f"the device holds a mix: {sorted(on.items())}")
+
+
+def test_flash_cut_at_every_phase_leaves_old_or_new(runtime):
+    flash = runtime / "flash"
+    flash.mkdir()
+    _install(flash, SET_A)
+    fw = (ROOT / "firmware", _variant(runtime))
+    images = [F.image(F.firmware_files(fw[0]), SET_A), F.image(F.firmware_files(fw[1]), SET_B)]
+    wanted = [{p: F.sha256(d) for p, d in img.items()} for img in images]
+    emu = Emulator(flash, speed=1)
+    try:
+        # A whole flash from A to B, through the proxy, counts the bytes the host sends.
+        proxy = SerialProxy(emu.port, Faults(), seed=0)
+        try:
+            F.flash(proxy.path, fw[1], SET_B)
+            total = proxy.host_bytes
+        finally:
+            proxy.close()
+        assert total > 40000
+        at = 1
+        outcomes = []
+        # Cut in entering the raw REPL, the listing, the uploads, the journal, the switch.
+        for cut in (40, 1500, total // 3, (2 * total) // 3, total - 2500, total - 900,
+                    total - 200):
+            target = 1 - at
+            proxy = SerialProxy(emu.port, Faults(), seed=0)
+            proxy.cut_after_host_bytes = cut
+            try:
+                F.flash(proxy.path, fw[target], SET_B if target else SET_A)
+            except F.FlashError:
+                pass
+            finally:
+                proxy.close()
+            emu.command("reset")  # and the power goes too
+            h = _hello(emu.port)  # the app runs
+            on = _files_on(emu.port)
+            at = _which(on, wanted)
+            outcomes.append((cut, target, at))
+            assert h.firmware == F.firmware_version(images[at])
+        # Early cuts leave the old files, late ones (once the journal is written) the new:
+        # both happened, and nothing else.
+        assert [t == a for _c, t, a in outcomes][:4] == [False] * 4
+        assert {t == a for _c, t, a in outcomes} == {False, True}
+    finally:
+        emu.close()
