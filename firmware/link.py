@@ -464,7 +464,8 @@ class Link:
             _put32(b, q + 4, _u32(buf, h))
             _put32(b, q + 8, _u32(buf, h + 8))
             b[q + 12] = k
-            self._rmv[q + 13 : q + 13 + k] = memoryview(buf)[h + 25 : h + 25 + k]
+            for j in range(k):
+                b[q + 13 + j] = buf[h + 25 + j]
             self._o += 13 + k
 
         app.logbook.records(_u32(p, 0), take)
@@ -484,7 +485,9 @@ class Link:
             if self._sent and (self._sent >= self._limit or seq != self._last + 1):
                 return
             q = self._room(size)
-            self._rmv[q : q + size] = memoryview(buf)[:size]
+            r = self._resp
+            for j in range(size):  # a copy that allocates nothing (a slice would)
+                r[q + j] = buf[j]
             self._o += size
             self._sent += size
             self._last = seq
