@@ -193,8 +193,9 @@ def test_connect__restarts_an_app_stopped_at_the_repl(dev, client):
     h = client.connect(0)
     assert h.protocol == 1 and h.busy is False
     # The request echoed by the REPL was never taken for an answer. Once the REPL showed,
-    # one unanswered HELLO was enough: the restart, then the HELLO after the soft reset.
-    assert client.round_trips == 2 and client.retries == 0
+    # one unanswered HELLO was enough: the restart, then a HELLO after the soft reset (a
+    # second one when the first went out while the device was still restarting).
+    assert client.retries == 0 and client.round_trips in (2, 3)
 
 
 def test_port_vanishing__a_clear_message(dev, client):

@@ -11,6 +11,16 @@ from backbeat.device.link import LinkError
 
 RASPBERRY_PI_VID = 0x2E8A
 
+# What pyserial raises when a port vanishes under it: its own errors, OSError, and on POSIX
+# termios.error from tcdrain (seen when a pseudo-terminal's other end closes mid-write).
+try:
+    import termios
+
+    _GONE: tuple[type[BaseException], ...] = (serial.SerialException, OSError, TypeError,
+                                              termios.error)
+except ImportError:  # Windows
+    _GONE = (serial.SerialException, OSError, TypeError)
+
 
 @dataclass(frozen=True)
 class UsbPort:
@@ -54,7 +64,7 @@ class SerialPort:
         try:
             self._s.write(data)
             self._s.flush()
-        except (serial.SerialException, OSError) as e:
+        except _GONE as e:
             raise PortError(f"{self.name} went away while writing ({e}): "
                             "nothing was lost, run the command again") from None
 
@@ -66,14 +76,14 @@ class SerialPort:
                 return b""
             waiting = self._s.in_waiting
             return first + (self._s.read(waiting) if waiting else b"")
-        except (serial.SerialException, OSError, TypeError) as e:
+        except _GONE as e:
             raise PortError(f"{self.name} went away while reading ({e}): "
                             "nothing was lost, run the command again") from None
 
     def close(self) -> None:
         try:
             self._s.close()
-        except (serial.SerialException, OSError):
+        except _GONE:
             pass
 
     def __enter__(self) -> SerialPort:
