@@ -159,6 +159,12 @@ def test_check_mpy():
         "https://micropython.org/download/RPI_PICO/ , or RPI_PICO2 for a Pico 2)")
 
 
+def test_flash__a_name_the_device_would_refuse_stops_it_first():
+    with pytest.raises(F.FlashError) as e:
+        F.flash("/dev/backbeat-no-such-port", ROOT / "firmware", {"Desk Job": b"BBRT"})
+    assert str(e.value).startswith("Desk Job: not a routine name the device accepts")
+
+
 def test_routine_names():
     F.routine_names(["lower-back", "x_1"])
     with pytest.raises(F.FlashError) as e:

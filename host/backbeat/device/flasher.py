@@ -314,6 +314,7 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
           progress: Callable[[int, int], None] | None = None,
           mpy_version: int | None = None) -> FlashResult:
     """Put the firmware in firmware_dir and exactly these routines (name -> .bbr) on the device."""
+    routine_names(list(routines))
     wanted = mpy_version if mpy_version is not None else mpy_cross_version()
     fw = firmware_files(firmware_dir)
     files = image(fw, routines)
