@@ -206,3 +206,18 @@ def test_listing_and_switch_in_micropython(tmp_path):
 def _order(item: tuple[str, bytes]) -> tuple[int, str]:
     path = item[0]
     return (1 if path.startswith("/routines/") else 0, path)
+
+
+def test_flasher__port_held_by_another_program():
+    from backbeat.device.serialport import SerialPort
+    from linkrig import PtyDevice
+
+    dev = PtyDevice()
+    try:
+        with SerialPort(dev.path):
+            with pytest.raises(F.FlashError) as e:
+                F.Flasher(dev.path)
+        assert str(e.value) == (f"cannot open {dev.path}: failed to access {dev.path} "
+                                "(hint: is another program holding it?)")
+    finally:
+        dev.close()
