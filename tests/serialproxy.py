@@ -36,6 +36,7 @@ class SerialProxy:
         self.injected = {"drop": 0, "corrupt": 0, "duplicate": 0}
         self.host_bytes = 0  # bytes from the host forwarded so far
         self.cut_after_host_bytes: int | None = None  # pull the cable there
+        self.stray: tuple[int, bytes] | None = None  # (after so many host bytes, these bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -67,6 +68,13 @@ class SerialProxy:
                     continue
                 if self.faults.delay_s:
                     time.sleep(self.rng.random() * self.faults.delay_s)
+                if fd == self.master and self.stray is not None:
+                    at, extra = self.stray
+                    if self.host_bytes + len(data) >= at:
+                        k = max(0, at - self.host_bytes)
+                        data = data[:k] + extra + data[k:]
+                        self.host_bytes -= len(extra)
+                        self.stray = None
                 if fd == self.master:
                     limit = self.cut_after_host_bytes
                     if limit is not None and self.host_bytes + len(data) >= limit:

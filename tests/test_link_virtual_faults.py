@@ -96,6 +96,33 @@ def test_sync_through_a_damaging_proxy(runtime):
         emu.close()
 
 
+def test_sync_survives_a_stray_ctrl_c(runtime):
+    flash = runtime / "flash"
+    flash.mkdir()
+    _install(flash, SET_A)
+    written = _logs_from_cpython(flash, sessions=3)
+    emu = Emulator(flash, speed=1)
+    proxy = SerialProxy(emu.port, Faults(), seed=0)
+    proxy.stray = (60, b"\x03")  # inside the first READ: the app stops, the REPL answers
+    try:
+        with Store(runtime / "s.db") as db:
+            with SerialPort(proxy.path) as sp:
+                client = LinkClient(sp, timeout=1.0)
+                res = sync_device(client, db, NOW, read_bytes=1024)
+            assert proxy.stray is None
+            stored = [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+            assert stored[: len(written)] == written and res.new_sessions == 3
+            # Two starts of the app, each clock set once: the Ctrl-C stopped it, the host
+            # restarted it and went on.
+            assert [r[1] for r in stored[len(written):]] == [5, 5]
+            assert [len(s.segments) for s in db.sessions()] == [10] * 3
+        proxy.close()
+        assert _hello(emu.port).acked == len(stored)
+    finally:
+        proxy.close()
+        emu.close()
+
+
 def test_sync_cut_at_every_phase(runtime):
     flash = runtime / "flash"
     flash.mkdir()
