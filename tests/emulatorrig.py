@@ -7,6 +7,7 @@ import os
 import queue
 import subprocess
 import sys
+import termios
 import threading
 import time
 import tty
@@ -107,9 +108,10 @@ class Emulator:
 class Serial:
     """The emulator's port opened raw, for byte-exact exchanges."""
 
-    def __init__(self, port: str):
+    def __init__(self, port: str, keep: bool = False):
+        """keep: read what the device said before the port was opened, too."""
         self.fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
-        tty.setraw(self.fd)
+        tty.setraw(self.fd, termios.TCSANOW if keep else termios.TCSAFLUSH)
         os.set_blocking(self.fd, False)
         self.seen = b""
 

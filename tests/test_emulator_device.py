@@ -169,7 +169,10 @@ def test_soft_reset_runs_boot_py_and_reset_runs_both(emu):
     emu.mp_ok("soft-reset")
     # mpremote soft-resets in the raw REPL: boot.py runs, main.py does not (as on a Pico).
     assert counts(emu) == (b0 + 1, m0)
-    emu.mp_ok("resume", "reset")
+    with Serial(emu.port, keep=True) as s:
+        emu.mp_ok("resume", "reset")
+        # Wait until the board is back (a Pico's USB port would be gone until then).
+        s.read_until(b"main running\n")
     # A hard reset starts the board as at power-up: boot.py, then main.py.
     assert counts(emu) == (b0 + 2, m0 + 1)
 
