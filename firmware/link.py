@@ -284,8 +284,8 @@ class Link:
         mv = memoryview(data)
         while len(mv):
             w = out.write(mv)
-            if w is None:
-                break
+            if not w:
+                break  # no progress: the rest is dropped and the host asks again
             mv = mv[w:]
 
     def _send(self, status, flags, seq, n):
