@@ -49,8 +49,9 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
     sys.stdout.flush()
     ad = advertise(port, str(flash.resolve()))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    stopped = False
     try:
-        console.run(dev)
+        stopped = not console.run(dev)
     except KeyboardInterrupt:
         pass
     finally:
@@ -58,6 +59,10 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
         if snapshot:
             console.write_snapshot(dev.state.frame, Path(snapshot))
         dev.close()
+    if stopped:
+        click.echo("error: the virtual device stopped (hint: see the messages above; "
+                   "is Node.js 20 installed?)", err=True)
+        raise SystemExit(1)
 
 
 def register(group: click.Group) -> None:

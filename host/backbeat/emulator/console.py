@@ -200,7 +200,8 @@ class LiveScreen:
 
 
 def run(dev: VirtualDevice, stdin_fd: int | None = None, out: TextIO | None = None,
-        err: TextIO | None = None) -> None:
+        err: TextIO | None = None) -> bool:
+    """Drive the device until the user quits (True) or the device stops (False)."""
     fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
     out = out or sys.stdout
     err = err or sys.stderr
@@ -208,3 +209,4 @@ def run(dev: VirtualDevice, stdin_fd: int | None = None, out: TextIO | None = No
         LiveScreen(dev, out).run(fd)
     else:
         LineCommands(dev, out, err).run(fd)
+    return dev.alive

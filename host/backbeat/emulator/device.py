@@ -41,6 +41,9 @@ def find_micropython(start: Path | None = None) -> Path:
     upwards from the current directory or from this package."""
     env = os.environ.get("BACKBEAT_MICROPYTHON")
     if env:
+        if not Path(env).is_file():
+            raise EmulatorError(f"BACKBEAT_MICROPYTHON names {env}, which is not a file "
+                                "(hint: point it at the port's micropython.mjs)")
         return Path(env)
     for base in (start or Path.cwd(), Path(__file__).resolve()):
         for d in (base, *base.parents):
