@@ -29,7 +29,7 @@ MICROPYTHON_MJS = Path("node_modules/@micropython/micropython-webassembly-pyscri
 BUZZER_PIN = 15
 MOTOR_PIN = 16
 # Output the port holds while nobody reads the serial port, as a board's USB buffer would.
-MAX_PENDING = 1 << 20
+MAX_PENDING = 1 << 16
 
 
 class EmulatorError(Exception):
