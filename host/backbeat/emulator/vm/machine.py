@@ -346,14 +346,15 @@ class Timer:
             _timers.append(self)
 
     def _fire(self, now):
-        if self._mode == Timer.PERIODIC:
-            self._due = time.ticks_add(self._due, self._period)
-            if time.ticks_diff(now, self._due) > 0:
-                self._due = time.ticks_add(now, self._period)
-        else:
-            self.deinit()
-        if self._callback is not None:
-            self._callback(self)
+        # A periodic timer fires once for every period that has passed (none is lost when
+        # the host was slow to wake the device).
+        while self._due is not None and time.ticks_diff(now, self._due) >= 0:
+            if self._mode == Timer.PERIODIC:
+                self._due = time.ticks_add(self._due, self._period)
+            else:
+                self.deinit()
+            if self._callback is not None:
+                self._callback(self)
 
     def deinit(self):
         self._due = None
