@@ -1,0 +1,39 @@
+"""The `backbeat emulate` command: options, defaults, errors for people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backbeat.cli import main
+from backbeat.emulator.cli import default_flash_dir
+from backbeat.emulator.device import unique_id_for
+from click.testing import CliRunner
+
+
+def test_the_default_flash_is_in_the_users_data_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_flash_dir() == tmp_path / "backbeat" / "virtual-flash"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert default_flash_dir() == Path.home() / ".local" / "share" / "backbeat" / "virtual-flash"
+
+
+def test_a_missing_port_is_an_error_with_a_hint(monkeypatch, tmp_path):
+    monkeypatch.setenv("BACKBEAT_MICROPYTHON", str(tmp_path / "none.mjs"))
+    r = CliRunner().invoke(main, ["emulate", "--flash", str(tmp_path / "f")], input="quit\n")
+    assert r.exit_code == 1
+    assert r.output == (f"error: BACKBEAT_MICROPYTHON names {tmp_path / 'none.mjs'}, which is "
+                        "not a file (hint: point it at the port's micropython.mjs)\n")
+
+
+def test_speed_must_be_positive(tmp_path):
+    r = CliRunner().invoke(main, ["emulate", "--flash", str(tmp_path), "--speed", "0"])
+    assert r.exit_code == 2
+    assert r.output.splitlines()[-1] == (
+        "Error: Invalid value for '--speed': 0.0 is not in the range 0.001<=x<=1000.")
+
+
+def test_the_board_id_is_fixed_per_flash_directory(tmp_path):
+    a = unique_id_for(tmp_path / "a")
+    assert len(a) == 16 and int(a, 16) >= 0
+    assert a == unique_id_for(tmp_path / "a")
+    assert a != unique_id_for(tmp_path / "b")
