@@ -44,8 +44,16 @@ let lastFlush = realNow();
 let muted = false;
 let heard = null; // what the REPL said while one byte was fed to it
 
+// While a line typed at the friendly REPL runs, text goes out as a Pico's USB serial
+// sends it, each \n as \r\n (main.py's output is left alone: the serial link of the app
+// writes binary frames to the same stdout).
+let cooked = false;
+let lastByte = -1;
+
 function emit(byte) {
   if (muted) return;
+  if (cooked && byte === 10 && lastByte !== 13) emit(13);
+  lastByte = byte;
   if (heard !== null) heard.push(byte);
   out.push(byte);
   if (out.length >= 4096) flushOut();
@@ -446,7 +454,9 @@ function nextByte() {
 
 function feed(b) {
   heard = [];
+  cooked = !raw;
   const r = mp.replProcessChar(b);
+  cooked = false;
   const said = Buffer.from(heard).toString("latin1");
   heard = null;
   if (raw) {
