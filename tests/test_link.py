@@ -7,6 +7,7 @@ import base64
 import struct
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from backbeat.device import link as L
@@ -26,6 +27,18 @@ def client(dev):
     port = SerialPort(dev.path)
     yield L.LinkClient(port, timeout=0.5)
     port.close()
+
+
+def test_frames__the_examples_in_the_protocol_doc():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "link-protocol.md").read_text()
+    line = L.encode_request(L.HELLO, 1, struct.pack("<I", 1_800_000_000))
+    assert line == b"#AQABAAQAANJJawLspS4=\n"
+    assert base64.b64decode(line[1:]).hex(" ") == "01 00 01 00 04 00 00 d2 49 6b 02 ec a5 2e"
+    assert "`01 00 01 00 04 00 00 d2 49 6b 02 ec a5 2e`" in doc
+    assert "`#AQABAAQAANJJawLspS4=`" in doc
+    answer = L.encode_response(L.OK, 0, 1, struct.pack("<I", 7))
+    assert answer == b"!AAABAAQABwAAAEcSZik=\n" and "`!AAABAAQABwAAAEcSZik=`" in doc
+    assert L.decode_body(answer[1:-1]) == L.Frame(L.OK, 0, 1, struct.pack("<I", 7))
 
 
 def test_hello__reports_the_device_and_sets_the_clock_once(dev, client):
