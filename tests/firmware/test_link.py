@@ -335,3 +335,11 @@ def test_finish_flash__power_cut_after_every_step_of_the_switch():
         assert fs.files["/app.mpy"] == bytearray(b"new app")
         assert fs.files["/routines/new.bbr"] == bytearray(b"new routine")
         yield
+
+
+def test_frames__the_examples_in_the_protocol_doc():
+    r = Rig()
+    assert request(K.HELLO, 1, struct.pack("<I", 1800000000)) == b"#AQABAAQAANJJawLspS4=\n"
+    K._put32(r.link._resp, 6, 7)
+    r.link._send(K.OK, 0, 1, 4)
+    assert bytes(r.s.written) == b"!AAABAAQABwAAAEcSZik=\n"
