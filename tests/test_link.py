@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from backbeat.device import link as L
-from backbeat.device.serialport import PortError, SerialPort
+from backbeat.device.serialport import PortError, SerialPort, port_url
 from linkrig import EASY, OTHER, PtyDevice
 
 
@@ -223,6 +223,14 @@ def test_second_program_holding_the_port(dev, client):
     with pytest.raises(PortError) as e:
         SerialPort(dev.path)
     assert "held by another program" in str(e.value)
+
+
+def test_port_urls__loop_back_through_pyserial():
+    with SerialPort("port:loop://") as port:
+        port.write(b"#abc\n")
+        assert port.read_some(0.5) == b"#abc\n"
+    assert port_url("rfc2217://localhost:4000") == "rfc2217://localhost:4000"
+    assert port_url("port:rfc2217://localhost:4000") == "rfc2217://localhost:4000"
 
 
 def test_missing_port():

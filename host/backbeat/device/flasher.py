@@ -246,7 +246,8 @@ class Flasher:
     def __init__(self, port: str) -> None:
         self.port = port
         try:
-            self.t = SerialTransport(port, baudrate=115200)
+            self.t = SerialTransport(port[len("port:"):] if port.startswith("port:") else port,
+                                     baudrate=115200)
         except (TransportError, OSError) as e:
             raise FlashError(f"cannot open {port}: {e} (hint: is another program holding it?)") \
                 from None

@@ -43,14 +43,20 @@ class PortError(LinkError):
     """The port could not be opened or went away."""
 
 
+def port_url(path: str) -> str:
+    """What pyserial opens for a --port value: a device path, or a URL such as
+    rfc2217://localhost:4000 (Wokwi), written bare or as mpremote writes it (port:URL)."""
+    return path[len("port:"):] if path.startswith("port:") else path
+
+
 class SerialPort:
     """An open serial port with the read_some/write the link client uses."""
 
     def __init__(self, path: str, exclusive: bool = True) -> None:
         self.name = path
         try:
-            self._s = serial.Serial(path, 115200, timeout=0.05, write_timeout=5,
-                                    exclusive=exclusive)
+            self._s = serial.serial_for_url(port_url(path), 115200, timeout=0.05,
+                                            write_timeout=5, exclusive=exclusive)
         except serial.SerialException as e:
             text = str(e)
             if "lock" in text.lower() or "busy" in text.lower() or "Errno 16" in text:
