@@ -18,6 +18,11 @@ def _fail(message: str, status: int = 1) -> None:
     raise SystemExit(status)
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 routine``, ``2 routines``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _port_option(f):  # type: ignore[no-untyped-def]
     return click.option("--port", default="auto", show_default=True,
                         help="Serial port of the device, or auto for the one connected.")(f)
@@ -163,12 +168,12 @@ def register(main: click.Group) -> None:
                 _fail(str(e))
                 raise
         if res.switched or res.removed:
-            click.echo(f"flashed {target}: firmware {res.version}, {len(bbrs)} routines; "
-                       f"{res.switched} files replaced ({res.staged_bytes} bytes sent), "
+            click.echo(f"flashed {target}: firmware {res.version}, {_count(len(bbrs), 'routine')}; "
+                       f"{_count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent), "
                        f"{res.removed} removed")
         else:
-            click.echo(f"{target} already has firmware {res.version} and these {len(bbrs)} "
-                       "routines: nothing sent")
+            click.echo(f"{target} already has firmware {res.version} and these "
+                       f"{_count(len(bbrs), 'routine')}: nothing sent")
 
     @main.command()
     @_port_option
@@ -191,7 +196,7 @@ def register(main: click.Group) -> None:
             store.close()
         n = res.new_sessions
         click.echo(f"synced {target} (device {res.uid}): {n} new session{'' if n == 1 else 's'}, "
-                   f"{res.new_records} new records; acknowledged up to record {res.acked}")
+                   f"{_count(res.new_records, 'new record')}; acknowledged up to record {res.acked}")
 
     @main.command()
     @_db_option
