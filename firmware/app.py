@@ -382,6 +382,8 @@ class App:
         elapsed = time.ticks_diff(now_ms, e.start_ms)
         self.logbook.end_session(how, e.done_count, e.skipped_count, elapsed, e.paused_ms)
         self.cues.play(cues.DONE, now_ms)
+        # Between sessions: "when last done" saved, so the next start-up need not read the log.
+        self.logbook.save_last()
         self.summary = (how == E.END_COMPLETED, elapsed // 1000, e.done_count, e.skipped_count,
                         e.paused_ms // 1000)
         self.reader.close()

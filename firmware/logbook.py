@@ -1,6 +1,8 @@
 # The session logbook: append-only, CRC-checked, sequence-numbered records in /logs
 # (docs/log-format.md). Records are built in a buffer allocated once and written to
-# flash only between segments and at a session's end.
+# flash only between segments and at a session's end. Reading them back allocates
+# nothing per record, and "when last done" comes from a small summary file, so
+# start-up does not grow with the log.
 
 import binascii
 import os
@@ -32,9 +34,20 @@ ROTATE_BYTES = const(16384)
 # Free space kept beyond what a session needs (file system metadata, the acked file).
 RESERVE_BYTES = const(8192)
 _BUFFER = const(1024)
+# The CRC-32 of any bytes followed by their own CRC-32 (little-endian): a record is
+# good when the CRC of all its bytes is this, a small int (no allocation to compare).
+_RESIDUE = const(0x2144DF1C)
+
+# The "last done" summary: a header, one slot per routine, its CRC.
+MAX_ROUTINES = const(32)
+_SUM_HEAD = const(8)  # u32 upto, u16 slots, u16 slot size
+_SLOT = const(84)  # u32 seq, u32 boot, u32 mono_ms, u32 wall_s, u8 id length, 64 id, 3 zero
+_SUM_BYTES = const(2700)  # _SUM_HEAD + MAX_ROUTINES * _SLOT + TRAILER
 
 _ACKED = "acked"
 _ACKED_TMP = "acked.tmp"
+_LAST = "last"
+_LAST_TMP = "last.tmp"
 _SUFFIX = ".log"
 
 
@@ -95,54 +108,74 @@ def _first_seq(name):
         return -1
 
 
-def scan_file(fs, path, first_seq, buf, on_record=None):
-    """Read the records of one log file in order.
+class Scanner:
+    """Reads log files record by record into one buffer (`buf`, MAX_RECORD bytes).
 
-    Calls on_record(seq, rtype, buf, size) for each good record, with its raw bytes
-    (header, payload, CRC) in buf[0:size]. Stops at the first record that is torn
-    or damaged. Returns (records, good_bytes, torn): torn is True when bytes follow
-    the last good record.
+    The view of a record of payload n is made the first time that size is met and kept,
+    and the CRC is checked against _RESIDUE: after the first few records a scan
+    allocates nothing per record.
     """
-    f = fs.open(path, "rb")
-    mv = memoryview(buf)
-    count = 0
-    pos = 0
-    torn = False
-    seq_want = first_seq
-    try:
-        while True:
-            got = _read_full(f, mv[:HEADER])
-            if got == 0:
-                break
-            if got < HEADER or buf[0] != SYNC or buf[1] == 0 or buf[1] > _LAST_TYPE:
-                torn = True
-                break
-            n = get_u16(buf, 2)
-            if n > MAX_PAYLOAD or get_u32(buf, 4) != seq_want:
-                torn = True
-                break
-            size = HEADER + n + TRAILER
-            if _read_full(f, mv[HEADER:size]) < n + TRAILER:
-                torn = True
-                break
-            crc = binascii.crc32(mv[: HEADER + n]) & 0xFFFFFFFF
-            if crc != get_u32(buf, HEADER + n):
-                torn = True
-                break
-            if on_record is not None:
-                on_record(seq_want, buf[1], buf, size)
-            count += 1
-            seq_want += 1
-            pos += size
-    finally:
-        f.close()
-    return count, pos, torn
+
+    def __init__(self):
+        self.buf = bytearray(MAX_RECORD)
+        self._mv = memoryview(self.buf)
+        self._head = self._mv[:HEADER]
+        # views[n]: the view of a whole record of payload n (the header's until met).
+        self._views = [self._head] * (MAX_PAYLOAD + 1)
+
+    def scan(self, fs, path, first_seq, on_record=None):
+        """Read the records of one log file in order.
+
+        Calls on_record(seq, rtype, buf, size) for each good record, with its raw bytes
+        (header, payload, CRC) in buf[0:size]. Stops at the first record that is torn
+        or damaged. Returns (records, good_bytes, torn): torn is True when bytes follow
+        the last good record.
+        """
+        f = fs.open(path, "rb")
+        buf = self.buf
+        views = self._views
+        count = 0
+        pos = 0
+        torn = False
+        seq_want = first_seq
+        try:
+            while True:
+                got = _read_full(f, self._head)
+                if got == 0:
+                    break
+                if got < HEADER or buf[0] != SYNC or buf[1] == 0 or buf[1] > _LAST_TYPE:
+                    torn = True
+                    break
+                n = get_u16(buf, 2)
+                if n > MAX_PAYLOAD or get_u32(buf, 4) != seq_want:
+                    torn = True
+                    break
+                size = HEADER + n + TRAILER
+                whole = views[n]
+                if len(whole) != size:
+                    whole = self._mv[:size]
+                    views[n] = whole
+                # The whole record again from its start: one view, one CRC over it.
+                f.seek(pos)
+                if _read_full(f, whole) < size or binascii.crc32(whole) != _RESIDUE:
+                    torn = True
+                    break
+                if on_record is not None:
+                    on_record(seq_want, buf[1], buf, size)
+                count += 1
+                seq_want += 1
+                pos += size
+        finally:
+            f.close()
+        return count, pos, torn
 
 
 def _read_full(f, mv):
+    # Bytes read into mv, all of it unless the file ends; a view of the rest is made only
+    # after a short read.
     want = len(mv)
-    got = 0
-    while got < want:
+    got = f.readinto(mv) or 0
+    while 0 < got < want:
         n = f.readinto(mv[got:])
         if not n:
             break
@@ -159,7 +192,8 @@ class Logbook:
         self._buf = bytearray(_BUFFER)
         self._mv = memoryview(self._buf)
         self._n = 0
-        self._rec = bytearray(MAX_RECORD)
+        self._scan = Scanner()
+        self._rec = self._scan.buf
         self._path = None
         self._file_bytes = 0
         self.write_failed = False
@@ -177,7 +211,7 @@ class Logbook:
         firsts = self._files()
         if firsts:
             last = firsts[-1]
-            count, _pos, torn = scan_file(self.fs, self._file(last), last, self._rec)
+            count, _pos, torn = self._scan.scan(self.fs, self._file(last), last)
             self.torn = torn
             self.next_seq = last + count
             if count == 0:
@@ -187,6 +221,12 @@ class Logbook:
             self.next_seq = self.acked + 1
         # Records written in this boot carry this number (the first sequence number).
         self.boot = self.next_seq
+        # "When last done": the summary's image (docs/log-format.md), read on first use.
+        self._sum = bytearray(_SUM_BYTES)
+        self._slots = 0
+        self._upto = 0  # the summary accounts for every record up to this one
+        self._seen = 0
+        self._loaded = False
 
     # ------------------------------------------------------------ files
 
@@ -203,10 +243,11 @@ class Logbook:
         return out
 
     def _clean_tmp(self):
-        try:
-            self.fs.remove(self.root + "/" + _ACKED_TMP)
-        except OSError:
-            pass
+        for name in (_ACKED_TMP, _LAST_TMP):
+            try:
+                self.fs.remove(self.root + "/" + name)
+            except OSError:
+                pass
 
     def _read_acked(self):
         b = self._rec
@@ -276,6 +317,8 @@ class Logbook:
         b[p + 24] = len(rid)
         for i in range(len(rid)):
             b[p + 25 + i] = rid[i]
+        if self._loaded:
+            self._note_start(self.next_seq, b, p)
         self._end_record(p, n)
         self.flush()
 
@@ -390,7 +433,7 @@ class Logbook:
         for k in range(len(firsts)):
             if k + 1 < len(firsts) and firsts[k + 1] <= from_seq:
                 continue
-            c, _pos, _torn = scan_file(self.fs, self._file(firsts[k]), firsts[k], self._rec, pick)
+            c, _pos, _torn = self._scan.scan(self.fs, self._file(firsts[k]), firsts[k], pick)
             count += c
         return count
 
@@ -455,15 +498,143 @@ class Logbook:
         self.reclaim()
         return self.free_bytes() >= need
 
+    # ------------------------------------------------------------ when last done
+
     def last_sessions(self, into):
-        """Fill the dict `into` with routine id -> (boot, mono_ms, wall_s) of its last start."""
+        """Fill the dict `into` with routine id -> (boot, mono_ms, wall_s) of its last start.
 
-        def take(seq, rtype, buf, size):
-            if rtype == SESSION_START:
-                p = HEADER
-                n = buf[p + 24]
-                rid = str(bytes(buf[p + 25 : p + 25 + n]), "ascii")
-                into[rid] = (get_u32(buf, p), get_u32(buf, p + 4), get_u32(buf, p + 8))
-
-        self.records(0, take)
+        The first call reads the summary file and the records written after it (or, when
+        it is missing or damaged, every record), and saves it again if it was behind.
+        """
+        if not self._loaded:
+            self._load_last()
+        s = self._sum
+        for k in range(self._slots):
+            o = _SUM_HEAD + k * _SLOT
+            n = s[o + 16]
+            rid = str(bytes(s[o + 17 : o + 17 + n]), "ascii")
+            into[rid] = (get_u32(s, o + 4), get_u32(s, o + 8), get_u32(s, o + 12))
         return into
+
+    def _load_last(self):
+        self._loaded = True
+        from_seq = 1
+        if self._read_last():
+            from_seq = self._upto + 1
+        else:
+            self._slots = 0
+            self._upto = 0
+        self._seen = self._upto
+        if from_seq < self.next_seq:
+            self.records(from_seq, self._take_start)
+        # Session starts still waiting in the buffer (a write that failed).
+        b = self._buf
+        o = 0
+        while o < self._n:
+            if b[o + 1] == SESSION_START:
+                self._note_start(get_u32(b, o + 4), b, o + HEADER)
+            o += HEADER + get_u16(b, o + 2) + TRAILER
+        if self._seen != self._upto:
+            self.save_last()
+
+    def _take_start(self, seq, rtype, buf, size):
+        self._seen = seq
+        if rtype == SESSION_START:
+            self._note_start(seq, buf, HEADER)
+
+    def _read_last(self):
+        # The summary file into self._sum; False when it is missing, damaged or ahead of
+        # the log (from another log than this one).
+        s = self._sum
+        try:
+            f = self.fs.open(self.root + "/" + _LAST, "rb")
+        except OSError:
+            return False
+        try:
+            got = _read_full(f, memoryview(s))
+        finally:
+            f.close()
+        if got < _SUM_HEAD + TRAILER:
+            return False
+        slots = get_u16(s, 4)
+        if (
+            slots > MAX_ROUTINES
+            or get_u16(s, 6) != _SLOT
+            or got != _SUM_HEAD + slots * _SLOT + TRAILER
+            or binascii.crc32(memoryview(s)[:got]) != _RESIDUE
+        ):
+            return False
+        upto = get_u32(s, 0)
+        if upto >= self.boot:
+            return False
+        self._slots = slots
+        self._upto = upto
+        return True
+
+    def _note_start(self, seq, buf, p):
+        # The session start record seq, its payload at buf[p:], into its routine's slot.
+        s = self._sum
+        n = buf[p + 24]
+        k = 0
+        while k < self._slots:
+            o = _SUM_HEAD + k * _SLOT
+            if s[o + 16] == n:
+                i = 0
+                while i < n and s[o + 17 + i] == buf[p + 25 + i]:
+                    i += 1
+                if i == n:
+                    break
+            k += 1
+        if k == self._slots:
+            if k < MAX_ROUTINES:
+                self._slots = k + 1
+            else:
+                # Full: the routine last done longest ago gives up its slot.
+                k = 0
+                for j in range(1, MAX_ROUTINES):
+                    if get_u32(s, _SUM_HEAD + j * _SLOT) < get_u32(s, _SUM_HEAD + k * _SLOT):
+                        k = j
+        o = _SUM_HEAD + k * _SLOT
+        put_u32(s, o, seq)
+        for i in range(12):
+            s[o + 4 + i] = buf[p + i]
+        s[o + 16] = n
+        for i in range(n):
+            s[o + 17 + i] = buf[p + 25 + i]
+        for i in range(17 + n, _SLOT):
+            s[o + i] = 0
+
+    def save_last(self):
+        """Write the summary (between sessions): True when it now covers every record.
+
+        Nothing is written while records wait in the buffer. A failed write leaves the
+        previous summary, which is still right for the records it covers.
+        """
+        if not self._loaded:
+            self._load_last()
+        if self._n:
+            return False
+        s = self._sum
+        upto = self.next_seq - 1
+        put_u32(s, 0, upto)
+        put_u16(s, 4, self._slots)
+        put_u16(s, 6, _SLOT)
+        end = _SUM_HEAD + self._slots * _SLOT
+        mv = memoryview(s)
+        put_u32(s, end, binascii.crc32(mv[:end]) & 0xFFFFFFFF)
+        tmp = self.root + "/" + _LAST_TMP
+        try:
+            f = self.fs.open(tmp, "wb")
+            try:
+                f.write(mv[: end + TRAILER])
+            finally:
+                f.close()
+            self.fs.rename(tmp, self.root + "/" + _LAST)
+        except OSError:
+            try:
+                self.fs.remove(tmp)
+            except OSError:
+                pass
+            return False
+        self._upto = upto
+        return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -66,6 +67,66 @@ def test_a_routine_with_pause_and_skip_is_shown_and_logged(tmp_path):
     assert (end["type"], end["end"], end["done"], end["skipped"]) == ("session_end",
                                                                       "completed", 7, 1)
     assert end["paused_ms"] > 0
+
+
+def test_start_up_with_a_long_log_reaches_the_menu_and_keeps_when_last_done(tmp_path):
+    # 50 sessions of 30 segments (1605 records) written by the firmware's own logbook, as
+    # five earlier starts of the device left them, and no "last done" summary: reading the
+    # whole log at start-up once made the virtual device run out of memory.
+    from linkrig import logbook as fw_logbook
+
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    for f in sorted((ROOT / "firmware").glob("*.py")):
+        shutil.copy(f, flash / f.name)
+    r = subprocess.run([sys.executable, "-m", "backbeat.cli", "compile", "-o",
+                        str(flash / "routines"), str(ROOT / "routines" / "strength-four.yaml")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    logs = flash / "logs"
+    for b in range(5):
+        lb = fw_logbook.Logbook(root=str(logs))
+        for i in range(10):
+            name = "strength-four" if i == 9 and b == 4 else f"retired-{i}"
+            lb.begin_session(name, 1, 0, 30, 30000, 5000 + i)
+            for j in range(30):
+                lb.add_segment(j, 2, 1, 0, 1000 * j, 1000 * j + 1000, 1000, 1000)
+                lb.flush()
+            lb.end_session(1, 30, 0, 30000, 0)
+    before = {p.name: p.read_bytes() for p in logs.iterdir()}
+    assert sorted(before) == ["%08x.log" % (1 + 320 * b) for b in range(5)]
+
+    with Emulator(flash, speed=20) as emu:
+        menu = emu.until("hold=go")
+        # Done in an earlier start, and the clock not set since: done, but undated.
+        assert menu[0] == "ROUTINE     1/2"
+        assert {"Four strength", "moves", "time 2:00", "done, undated"} <= set(menu)
+        summary = (logs / "last").read_bytes()
+        emu.command("long")
+        emu.until("READY")
+        emu.command("long")  # stop
+        emu.until("1=ok")
+        emu.command("press")
+        menu = emu.until("hold=go")
+        assert "last 0 min ago" in menu
+        emu.command("reset")  # started again: that session is in an earlier start now
+        menu = emu.until("undated")
+        assert {"Four strength", "done, undated", "1=next hold=go"} <= set(menu)
+    # Every record is still there, and the summary names the eleven routines.
+    for name, data in before.items():
+        assert (logs / name).read_bytes() == data
+    log = read_log((logs / "00000641.log").read_bytes(), 1601)
+    assert [r["type"] for r in log.records] == ["session_start", "segment", "session_end"]
+    assert log.records[0]["routine"] == "strength-four" and log.records[0]["boot"] == 1601
+    upto, slots, size = struct.unpack_from("<IHH", summary)
+    assert (upto, slots, size, len(summary)) == (1600, 11, 84, 8 + 84 * 11 + 4)
+    ids = [summary[8 + 84 * k + 17 : 8 + 84 * k + 17 + summary[8 + 84 * k + 16]]
+           for k in range(11)]
+    assert sorted(ids) == [f"retired-{i}".encode() for i in range(10)] + [b"strength-four"]
+    assert struct.unpack_from("<IIII", summary, 8 + 84 * ids.index(b"strength-four")) == (
+        1 + 320 * 4 + 9 * 32, 1 + 320 * 4, 5009, 0)
+    after = (logs / "last").read_bytes()
+    assert struct.unpack_from("<IH", after) == (1603, 11)
 
 
 def test_the_button_held_at_power_up_starts_safe_mode(tmp_path):

@@ -1,6 +1,8 @@
 # Tests for firmware/app.py: menu, sessions driven by the button, the log they leave,
 # settings, "sync me", errors and idle sleep, on the fake board in virtual time.
 
+import gc
+
 import app
 import bbr
 import board
@@ -165,6 +167,79 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     back.run(20)
     back.short()
     assert back.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
+
+
+def allocated(fn, *args):
+    """What fn(*args) allocates, in bytes, and what it returns: under MicroPython every byte
+    (the collector off, garbage included), under CPython the peak held (tracemalloc)."""
+    if hasattr(gc, "mem_alloc"):
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            out = fn(*args)
+            used = gc.mem_alloc() - before
+        finally:
+            gc.enable()
+        return used, out
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = fn(*args)
+        used = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return used, out
+
+
+def _long_log(fs, sessions):
+    """sessions of 30 segments over 5 boots (one log file each), easy and b-long in turn,
+    each boot setting the clock first."""
+    per_boot = sessions // 5
+    for b in range(5):
+        lb = logbook.Logbook(fs)
+        lb.set_clock(1800000000 + 100000 * b, 1000)
+        for i in range(per_boot):
+            k = b * per_boot + i
+            lb.begin_session("easy" if k % 2 == 0 else "b-long", 1, 0, 30, 30000, 2000 + k)
+            for j in range(30):
+                lb.add_segment(j, 2, 1, 0, 1000 * j, 1000 * j + 1000, 1000, 1000)
+                lb.flush()
+            lb.end_session(1, 30, 0, 30000, 0)
+            yield
+
+
+def test_start_up_with_a_long_log_shows_when_last_done_and_does_not_grow_with_it():
+    used = []
+    for sessions in (5, 50):
+        fs = MemFs()
+        yield from _long_log(fs, sessions)
+        assert logbook.Logbook(fs).next_seq == 5 * (1 + 32 * sessions // 5) + 1
+        assert "/logs/last" not in fs.files
+        yield
+        first, rig = allocated(Rig, fs, False)  # the summary made from the log
+        assert "/logs/last" in fs.files
+        rig = None
+        yield
+        again, rig = allocated(Rig, fs, False)  # from the summary
+        yield
+        reload, _ = allocated(rig.app.reload, rig.clock.now)
+        used.append((first, again, reload))
+        print("%d sessions: start-up %d bytes (summary made), %d (summary read), reload %d"
+              % (sessions, first, again, reload))
+        # The last sessions, both in the last boot at 1800400001, seen 2 h later.
+        rig.run(20)
+        assert rig.texts() == ["ROUTINE", "1/3", "Long one", "time 0:30", "done, undated",
+                               "1=next hold=go"]
+        rig.lb.set_clock(1800400001 + 7300, rig.clock.now)
+        rig.short()
+        assert rig.texts() == ["ROUTINE", "2/3", "Easy", "time 0:16", "last 2 h ago",
+                               "1=next hold=go"]
+        rig = None
+        yield
+    # 1440 more records, the same five files: less than 256 bytes more at each step.
+    for k in range(3):
+        assert used[1][k] < used[0][k] + 256, used
 
 
 def test_menu_moves_with_short_and_double_and_ends_with_settings():

@@ -1,10 +1,12 @@
 # Tests for firmware/logbook.py: records, sequence numbers, power cuts at every byte, ack and space.
 
+import gc
 import json
 import struct
 
 import logbook as L
 from memfs import MemFs, PowerCut
+from testdata import scratch_dir
 
 _HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 GOLDEN = _HERE + "/../golden/log"
@@ -127,9 +129,8 @@ def _records_of(data):
     fs.dirs.append("/logs")
     fs.files["/logs/00000001.log"] = bytearray(data)
     out = []
-    count, good, torn = L.scan_file(
-        fs, "/logs/00000001.log", 1, bytearray(L.MAX_RECORD),
-        lambda seq, t, buf, size: out.append(decode(buf, size)),
+    count, good, torn = L.Scanner().scan(
+        fs, "/logs/00000001.log", 1, lambda seq, t, buf, size: out.append(decode(buf, size))
     )
     assert count == len(out)
     return out, good, torn
@@ -317,6 +318,184 @@ def test_last_sessions_per_routine():
     assert got == {"a": (1, 300, 0), "b": (1, 200, 0)}
 
 
+# ---------------------------------------------------------------- when last done: the summary
+
+
+def summary_fields(fs):
+    """The summary file: (upto, [(seq, boot, mono, wall, routine)]), checked byte by byte."""
+    data = bytes(fs.files["/logs/last"])
+    upto, slots, size = struct.unpack_from("<IHH", data, 0)
+    assert size == 84 and len(data) == 8 + 84 * slots + 4
+    assert struct.unpack_from("<I", data, len(data) - 4)[0] == L.binascii.crc32(data[:-4])
+    out = []
+    for k in range(slots):
+        o = 8 + 84 * k
+        seq, boot, mono, wall, n = struct.unpack_from("<IIIIB", data, o)
+        assert data[o + 17 + n : o + 84] == bytes(84 - 17 - n)
+        out.append((seq, boot, mono, wall, data[o + 17 : o + 17 + n].decode()))
+    return upto, out
+
+
+def test_the_summary_is_saved_between_sessions_and_read_at_start_up():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    assert lb.last_sessions({}) == {} and "/logs/last" not in fs.files
+    write_session(lb, segments=2, mono=100, name="a")
+    lb.set_clock(1800000000, 150000)
+    write_session(lb, segments=1, mono=200000, name="bb")
+    assert lb.save_last() is True
+    assert summary_fields(fs) == (
+        8, [(1, 1, 100, 0, "a"), (6, 1, 200000, 1800000050, "bb")]
+    )
+    assert "/logs/last.tmp" not in fs.files
+    # The next boot reads the summary and no log file at all.
+    again = L.Logbook(fs)
+    reads = []
+    opener = fs.open
+
+    def spy(path, mode):
+        reads.append(path)
+        return opener(path, mode)
+
+    fs.open = spy
+    assert again.last_sessions({}) == {"a": (1, 100, 0), "bb": (1, 200000, 1800000050)}
+    assert reads == ["/logs/last"]
+    fs.open = opener
+    write_session(again, segments=1, mono=5, name="a")
+    assert again.last_sessions({})["a"] == (9, 5, 0)
+
+
+def test_records_after_the_summary_are_read_and_the_summary_caught_up():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1, mono=100, name="a")
+    lb.save_last()
+    write_session(lb, segments=1, mono=200, name="b")  # power off before the next save
+    later = L.Logbook(fs)
+    write_session(later, segments=1, mono=300, name="a")  # never saved either
+    last = L.Logbook(fs)
+    assert last.last_sessions({}) == {"a": (7, 300, 0), "b": (1, 200, 0)}
+    assert summary_fields(fs) == (9, [(7, 7, 300, 0, "a"), (4, 1, 200, 0, "b")])
+
+
+def test_a_missing_damaged_or_foreign_summary_is_rebuilt_from_the_log():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1, mono=100, name="a")
+    write_session(lb, segments=1, mono=200, name="b")
+    lb.save_last()
+    good = bytes(fs.files["/logs/last"])
+    want = {"a": (1, 100, 0), "b": (1, 200, 0)}
+    for k in range(len(good)):
+        bad = bytearray(good)
+        bad[k] ^= 0x20
+        fs.files["/logs/last"] = bad
+        assert L.Logbook(fs).last_sessions({}) == want, k
+        assert bytes(fs.files["/logs/last"]) == good, k
+        yield
+    for cut in range(len(good)):
+        fs.files["/logs/last"] = bytearray(good[:cut])
+        assert L.Logbook(fs).last_sessions({}) == want, cut
+        assert bytes(fs.files["/logs/last"]) == good, cut
+        yield
+    # A summary ahead of the log (it came from another one) is not believed.
+    ahead = bytearray(good)
+    ahead[0] = 200
+    struct.pack_into("<I", ahead, len(ahead) - 4, L.binascii.crc32(bytes(ahead[:-4])))
+    fs.files["/logs/last"] = ahead
+    assert L.Logbook(fs).last_sessions({}) == want
+    assert bytes(fs.files["/logs/last"]) == good
+    del fs.files["/logs/last"]
+    assert L.Logbook(fs).last_sessions({}) == want
+    assert bytes(fs.files["/logs/last"]) == good
+
+
+def test_a_power_cut_while_saving_the_summary_leaves_the_old_one():
+    base = MemFs()
+    lb = L.Logbook(base)
+    write_session(lb, segments=1, mono=100, name="a")
+    lb.save_last()
+    write_session(lb, segments=1, mono=200, name="b")
+    old = bytes(base.files["/logs/last"])
+    size = len(old) + 84
+    for k in range(size + 1):
+        fs = base.copy()
+        lb = L.Logbook(fs)
+        lb.last_sessions({})  # the summary is loaded (and behind: it is saved)
+        fs.files["/logs/last"] = bytearray(old)
+        fs.budget = k
+        try:
+            lb.save_last()
+            assert k == size
+        except PowerCut:
+            assert k < size
+        fs.budget = None
+        after = L.Logbook(fs)
+        assert after.last_sessions({}) == {"a": (1, 100, 0), "b": (1, 200, 0)}, k
+        assert "/logs/last.tmp" not in fs.files
+        yield
+
+
+def test_nothing_is_saved_while_records_wait_and_a_full_flash_keeps_the_old_summary():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1, mono=100, name="a")
+    lb.save_last()
+    old = bytes(fs.files["/logs/last"])
+    lb.begin_session("b", 1, 0, 2, 2000, 300)
+    lb.add_segment(0, 2, 1, 0, 0, 1000, 1000, 1000)
+    assert lb.save_last() is False and bytes(fs.files["/logs/last"]) == old
+    lb.end_session(1, 1, 0, 1000, 0)
+    fs.capacity = fs.used() + 100
+    assert lb.save_last() is False
+    assert bytes(fs.files["/logs/last"]) == old and "/logs/last.tmp" not in fs.files
+    fs.capacity = 1 << 20
+    assert lb.save_last() is True
+    assert L.Logbook(fs).last_sessions({}) == {"a": (1, 100, 0), "b": (1, 300, 0)}
+
+
+def test_a_session_start_still_in_the_buffer_is_counted():
+    fs = MemFs(capacity=30)
+    lb = L.Logbook(fs)
+    lb.begin_session("a", 1, 0, 1, 1000, 700)
+    assert lb.write_failed is True and lb.pending() == 38
+    assert lb.last_sessions({}) == {"a": (1, 700, 0)}
+
+
+def test_the_summary_keeps_the_routines_done_last():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    lb.last_sessions({})
+    for i in range(L.MAX_ROUTINES + 3):
+        lb.begin_session("r%d" % i, 1, 0, 0, 0, i)
+        if i == 5:
+            lb.begin_session("r0", 1, 0, 0, 0, 99)
+    got = lb.last_sessions({})
+    assert len(got) == L.MAX_ROUTINES
+    want = {"r0": (1, 99, 0)}
+    for i in range(4, L.MAX_ROUTINES + 3):
+        if i != 0:
+            want["r%d" % i] = (1, i, 0)
+    assert got == want
+    lb.save_last()
+    assert L.Logbook(fs).last_sessions({}) == want
+    del fs.files["/logs/last"]
+    assert L.Logbook(fs).last_sessions({}) == want
+
+
+def test_acknowledged_files_removed_do_not_forget_when_last_done():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1, mono=100, name="a")
+    lb.save_last()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=1, mono=200, name="b")
+    lb.save_last()
+    lb.ack(6)
+    assert sorted(fs.files) == ["/logs/00000004.log", "/logs/acked", "/logs/last"]
+    assert L.Logbook(fs).last_sessions({}) == {"a": (1, 100, 0), "b": (4, 200, 0)}
+
+
 # ---------------------------------------------------------------- sync watermark and space
 
 
@@ -397,3 +576,92 @@ def test_a_failed_write_keeps_earlier_records_and_moves_on():
     recs = read_all(fs)
     assert [r["seq"] for r in recs] == [1, 2, 3, 4, 5]
     assert sorted(fs.files) == ["/logs/00000001.log", "/logs/00000004.log"]
+
+
+# ---------------------------------------------------------------- start-up memory
+
+
+def allocated(fn, *args):
+    """What fn(*args) allocates, in bytes, and what it returns.
+
+    MicroPython: every byte it allocates (the collector off, garbage counted too, which
+    is what the WebAssembly port cannot collect while the firmware runs). CPython: the
+    peak of what it holds at once (tracemalloc).
+    """
+    if hasattr(gc, "mem_alloc"):
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            out = fn(*args)
+            used = gc.mem_alloc() - before
+        finally:
+            gc.enable()
+        return used, out
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = fn(*args)
+        used = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return used, out
+
+
+def write_log(root, sessions):
+    """sessions of 30 segments on the real file system under root, over 5 boots (one file
+    each), each boot setting the clock first."""
+    per_boot = sessions // 5
+    lb = None
+    for i in range(sessions):
+        b = i // per_boot
+        if i % per_boot == 0:
+            lb = L.Logbook(root=root)
+            lb.set_clock(1800000000 + 100000 * b, 1000)
+        write_session(lb, segments=30, mono=2000 + 10 * i, name="routine-%d" % (i % 3))
+        yield
+
+
+def start_up(root):
+    return L.Logbook(root=root).last_sessions({})
+
+
+def test_start_up_memory_does_not_grow_with_the_log():
+    import os
+
+    used = []
+    for sessions in (5, 50):
+        root = scratch_dir("startup-memory-%d" % sessions) + "/logs"
+        yield from write_log(root, sessions)
+        per_boot = sessions // 5
+        records = 1 + 32 * per_boot
+        assert L.Logbook(root=root).next_seq == 5 * records + 1
+        assert len(os.listdir(root)) == 5
+        want = {}
+        for i in range(sessions - 3, sessions):
+            b = i // per_boot
+            want["routine-%d" % (i % 3)] = (1 + records * b, 2000 + 10 * i,
+                                            1800000001 + 100000 * b)
+        yield
+        rebuild, got = allocated(start_up, root)  # no summary: the whole log is read
+        assert got == want
+        assert summary_fields(_Disk(root))[0] == 5 * records
+        yield
+        normal, got = allocated(start_up, root)  # the summary, and the last file
+        assert got == want
+        yield
+        used.append((rebuild, normal))
+        print("%d sessions (%d records): rebuild %d bytes, start-up %d bytes"
+              % (sessions, 5 * records, rebuild, normal))
+    # 1605 records or 165, in five files each: 1440 more records cost less than 256 bytes
+    # (before the summary and the scanner, each record cost 32 or more under MicroPython).
+    assert used[1][0] < used[0][0] + 256
+    assert used[1][1] < used[0][1] + 256
+
+
+class _Disk:
+    """summary_fields() on a real directory."""
+
+    def __init__(self, root):
+        with open(root + "/last", "rb") as f:
+            self.files = {"/logs/last": f.read()}
