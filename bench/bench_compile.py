@@ -6,9 +6,9 @@ import json
 import time
 from pathlib import Path
 
-import yaml
 from backbeat.codec.bbr import encode
 from backbeat.routine import load_routine
+from backbeat.routine.loader import plain_data
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "routines"
@@ -53,7 +53,7 @@ def run() -> dict:
     paths = library()
     texts = [p.read_text(encoding="utf-8") for p in paths]
     compile_ms = best_ms_per_item(compile_file, paths)
-    parse_ms = best_ms_per_item(yaml.safe_load, texts)
+    parse_ms = best_ms_per_item(plain_data, texts)
 
     timelines = [load_routine(p, 0) for p in paths]
     bbr_bytes = sum(len(encode(t)) for t in timelines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from backbeat.routine.errors import Invalid, MultipleInvalid
-from backbeat.routine.loader import MAX_BYTES, load, parse, read_text
+from backbeat.routine.loader import MAX_BYTES, load, parse, plain_data, read_text
 from backbeat.routine.nodes import Mapping, Scalar, Sequence
 
 
@@ -275,3 +275,11 @@ def test_parse__nesting_deeper_than_the_parser_can_follow():
         "-: the file nests lists or mappings too deeply (more than 40 levels) "
         "(hint: a routine needs only a few levels; check the brackets and the indentation)"
     ]
+
+
+def test_plain_data__safe_load_without_positions_or_checks():
+    assert plain_data("name: Bridge\nsteps:\n  - hold: 30s\n  - rest: 10\n") == {
+        "name": "Bridge",
+        "steps": [{"hold": "30s"}, {"rest": 10}],
+    }
+    assert plain_data("a: 1\na: 2\n") == {"a": 2}  # duplicate keys are not refused here

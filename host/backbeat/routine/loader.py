@@ -184,6 +184,14 @@ def load(path: str | Path) -> Node:
     return parse(read_text(path))
 
 
+def plain_data(text: str) -> object:
+    """``text`` read by PyYAML's safe loader alone: no positions, no checks.
+
+    The compile benchmark's baseline; routines are read with :func:`parse`.
+    """
+    return yaml.safe_load(text)
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError) -> Invalid:
     mark = exc.problem_mark or exc.context_mark
     problem = (exc.problem or exc.context or "cannot be read").strip()
