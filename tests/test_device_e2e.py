@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from backbeat.cli import main
 from click.testing import CliRunner
-from emulated import Emulator
+from emulatorrig import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINE = ROOT / "routines" / "hollow-back.yaml"
@@ -22,7 +22,7 @@ def emulator(tmp_path, monkeypatch):
     flash.mkdir()
     emu = Emulator(flash, speed=50)
     yield emu
-    emu.close()
+    emu.stop()
 
 
 def test_flash_run_sync(emulator, tmp_path):
@@ -38,10 +38,12 @@ def test_flash_run_sync(emulator, tmp_path):
     # It asks about pain twice: a short press says no, a long one yes.
     # Waiting for the next exercise's name shows that an answer was taken.
     for line in ("until Hollow", "long", "until pain", "press", "until Cobra", "until pain",
-                 "long", "until Prone", "until DONE", "screen"):
-        emulator.command(line)
-    screen = emulator.read_until("DONE")
-    assert "error" not in screen, screen
+                 "long", "until Prone", "until DONE"):
+        if line.startswith("until "):
+            emulator.until(line[len("until "):])
+        else:
+            emulator.command(line)
+    assert emulator.errors == []
     r = runner.invoke(main, ["sync", "--port", emulator.port, "--db", db])
     assert r.exit_code == 0, r.output
     assert ": 1 new session, " in r.output

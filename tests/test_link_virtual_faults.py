@@ -15,7 +15,7 @@ from backbeat.device.link import LinkClient, LinkError
 from backbeat.device.serialport import SerialPort
 from backbeat.device.sync import SyncError, sync_device
 from backbeat.store import Store
-from emulated import Emulator
+from emulatorrig import Emulator
 from linkrig import Device
 from serialproxy import Faults, SerialProxy
 
@@ -93,7 +93,7 @@ def test_sync_through_a_damaging_proxy(runtime):
         assert _hello(emu.port).acked == struct.unpack_from("<I", stored[-1], 4)[0]
     finally:
         proxy.close()
-        emu.close()
+        emu.stop()
 
 
 def test_sync_survives_a_stray_ctrl_c(runtime):
@@ -120,7 +120,7 @@ def test_sync_survives_a_stray_ctrl_c(runtime):
         assert _hello(emu.port).acked == len(stored)
     finally:
         proxy.close()
-        emu.close()
+        emu.stop()
 
 
 def test_sync_cut_at_every_phase(runtime):
@@ -154,7 +154,7 @@ def test_sync_cut_at_every_phase(runtime):
             assert [len(s.segments) for s in db.sessions()] == [10] * 3
             assert _hello(emu.port).acked == len(stored)
     finally:
-        emu.close()
+        emu.stop()
 
 
 def _variant(tmp: Path) -> Path:
@@ -227,4 +227,4 @@ def test_flash_cut_at_every_phase_leaves_old_or_new(runtime):
         assert [t == a for _c, t, a in outcomes][:4] == [False] * 4
         assert {t == a for _c, t, a in outcomes} == {False, True}
     finally:
-        emu.close()
+        emu.stop()
