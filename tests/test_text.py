@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from backbeat.text import MAX_LINES, WIDTH, display_lines, display_text, to_ascii, wrap
+from backbeat.text import MAX_LINES, WIDTH, count, display_lines, display_text, to_ascii, wrap
 
 
 def test_screen_constants():
@@ -60,3 +60,9 @@ def test_display_text__ascii_lines_joined_by_newline():
     assert display_lines("Étirez–vous doucement") == ["Etirez-vous", "doucement"]
     assert display_text("Round your back, tuck your hips") == "Round your back,\ntuck your hips"
     assert display_text("Cat") == "Cat"
+
+
+def test_count__plural_unless_one():
+    assert [count(n, "file") for n in (0, 1, 2)] == ["0 files", "1 file", "2 files"]
+    assert count(1, "new record") == "1 new record"
+    assert count(11, "routine error") == "11 routine errors"

@@ -68,12 +68,13 @@ def compile_(files: tuple[str, ...], out_dir: str, level: int) -> None:
     Errors are reported as by check, and then nothing is written.
     """
     from backbeat.compiling import compile_files, write_compiled
+    from backbeat.text import count
 
     compiled, errors = compile_files(files, level)
     for message in errors:
         click.echo(message, err=True)
     if errors:
-        click.echo(f"{len(errors)} error{'s' if len(errors) > 1 else ''}, nothing written", err=True)
+        click.echo(f"{count(len(errors), 'error')}, nothing written", err=True)
         raise SystemExit(2)
     try:
         written = write_compiled(compiled, out_dir)

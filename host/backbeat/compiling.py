@@ -9,6 +9,7 @@ from pathlib import Path
 from backbeat.codec.bbr import encode
 from backbeat.routine import RoutineErrors, load_routine, routine_id
 from backbeat.routine.values import format_ms
+from backbeat.text import count
 from backbeat.timeline import Timeline
 
 
@@ -27,9 +28,8 @@ class Compiled:
     def summary(self) -> str:
         """One line: id, segments, planned total, size."""
         t = self.timeline
-        n = len(t.segments)
         return (
-            f"{routine_id(self.source)}: {n} segment{'' if n == 1 else 's'}, "
+            f"{routine_id(self.source)}: {count(len(t.segments), 'segment')}, "
             f"{format_ms(t.total_ms)} total, {len(self.data)} bytes"
         )
 

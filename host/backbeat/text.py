@@ -1,4 +1,5 @@
-"""Display text for the device screen: plain ASCII, wrapped to 16 columns of the 8x8 font."""
+"""Text for people: display text for the device screen (plain ASCII, wrapped to 16 columns
+of the 8x8 font), and counted nouns for the host's messages."""
 
 from __future__ import annotations
 
@@ -110,6 +111,11 @@ def wrap(text: str, width: int = WIDTH) -> list[str]:
 def display_lines(text: str, width: int = WIDTH) -> list[str]:
     """``text`` folded to ASCII and wrapped, as the device shows it."""
     return wrap(to_ascii(text), width)
+
+
+def count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 routine``, ``0 files``, ``2 new records``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def display_text(text: str, width: int = WIDTH) -> str:

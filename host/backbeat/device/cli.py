@@ -10,17 +10,14 @@ from pathlib import Path
 
 import click
 
+from backbeat.text import count
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _fail(message: str, status: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
     raise SystemExit(status)
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 routine``, ``2 routines``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _port_option(f):  # type: ignore[no-untyped-def]
@@ -151,7 +148,7 @@ def register(main: click.Group) -> None:
         for message in errors:
             click.echo(message, err=True)
         if errors:
-            _fail(f"{len(errors)} routine error{'s' if len(errors) > 1 else ''}, nothing flashed", 2)
+            _fail(f"{count(len(errors), 'routine error')}, nothing flashed", 2)
         bbrs = {c.file_name[:-4]: c.data for c in compiled}
         target = _resolve(port)
         if session_running(target):
@@ -168,12 +165,12 @@ def register(main: click.Group) -> None:
                 _fail(str(e))
                 raise
         if res.switched or res.removed:
-            click.echo(f"flashed {target}: firmware {res.version}, {_count(len(bbrs), 'routine')}; "
-                       f"{_count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent), "
+            click.echo(f"flashed {target}: firmware {res.version}, {count(len(bbrs), 'routine')}; "
+                       f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent), "
                        f"{res.removed} removed")
         else:
             click.echo(f"{target} already has firmware {res.version} and these "
-                       f"{_count(len(bbrs), 'routine')}: nothing sent")
+                       f"{count(len(bbrs), 'routine')}: nothing sent")
 
     @main.command()
     @_port_option
@@ -194,9 +191,8 @@ def register(main: click.Group) -> None:
             raise
         finally:
             store.close()
-        n = res.new_sessions
-        click.echo(f"synced {target} (device {res.uid}): {n} new session{'' if n == 1 else 's'}, "
-                   f"{_count(res.new_records, 'new record')}; acknowledged up to record {res.acked}")
+        click.echo(f"synced {target} (device {res.uid}): {count(res.new_sessions, 'new session')}, "
+                   f"{count(res.new_records, 'new record')}; acknowledged up to record {res.acked}")
 
     @main.command()
     @_db_option

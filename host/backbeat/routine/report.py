@@ -6,13 +6,10 @@ import json
 
 from backbeat.routine import check_file
 from backbeat.routine.values import format_ms
+from backbeat.text import count
 from backbeat.timeline import Segment, Timeline
 
 _PHASE_NAMES = ("in", "hold", "out", "hold")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def check_report(paths) -> tuple[list[str], str, bool]:
@@ -26,8 +23,8 @@ def check_report(paths) -> tuple[list[str], str, bool]:
             messages.extend(str(e) for e in errors)
     total = len(list(paths))
     if not bad_files:
-        return messages, f"{_plural(total, 'file')} ok", True
-    summary = f"{_plural(len(messages), 'error')} in {bad_files} of {_plural(total, 'file')}"
+        return messages, f"{count(total, 'file')} ok", True
+    summary = f"{count(len(messages), 'error')} in {bad_files} of {count(total, 'file')}"
     return messages, summary, False
 
 
@@ -122,6 +119,6 @@ def dry_run_table(timeline: Timeline) -> str:
         if s.breath is not None and s.kind in ("hold", "breathe"):
             out.append(indent + breath_line(s))
     out.append(
-        f"total {format_ms(timeline.total_ms)} ({timeline.total_ms} ms), {_plural(len(timeline.segments), 'segment')}"
+        f"total {format_ms(timeline.total_ms)} ({timeline.total_ms} ms), {count(len(timeline.segments), 'segment')}"
     )
     return "\n".join(out)

@@ -236,8 +236,8 @@ def breath_pattern(node: Node, what: str) -> BreathPattern | None:
     if not all(re.fullmatch(_NUMBER, p) for p in parts):
         raise Invalid(f"{what} {written!r} is not a breath pattern", PATTERN_HINT, node)
     if not 2 <= len(parts) <= 4:
-        phases = "1 phase" if len(parts) == 1 else f"{len(parts)} phases"
-        raise Invalid(f"{what} {written!r} has {phases}, not 2 to 4", PATTERN_HINT, node)
+        raise Invalid(f"{what} {written!r} has {display.count(len(parts), 'phase')}, not 2 to 4",
+                      PATTERN_HINT, node)
     phases = []
     for name, part in zip(_PHASE_NAMES[len(parts)], parts, strict=True):
         ms = Decimal(part) * SECOND
