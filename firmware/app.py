@@ -275,11 +275,12 @@ class App:
             return ui.NEVER
         boot, mono, wall = rec
         lb = self.logbook
-        if boot == lb.boot:
-            return time.ticks_diff(now_ms, mono) // 1000
+        # The clock first: a ticks difference holds only 2**29 ms (about 6 days).
         if wall and lb.wall_offset_s:
             s = lb.wall_s(now_ms) - wall
             return s if s > 0 else 0  # the clock set back since: not "never"
+        if boot == lb.boot:
+            return time.ticks_diff(now_ms, mono) // 1000
         return ui.UNDATED
 
     # ------------------------------------------------------------ session
@@ -449,6 +450,7 @@ class App:
         pin = self.board.button
         while pin.value() != 0:
             self.board.lightsleep(self.sleep_chunk_ms)
+            self.logbook.wall_s(self.ticks_ms())  # keeps the clock's ticks anchor in range
         self.display.poweron()
         now = self.ticks_ms()
         # The press that woke the board is not a command.

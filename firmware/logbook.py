@@ -6,6 +6,7 @@
 
 import binascii
 import os
+import time
 
 from micropython import const
 
@@ -34,6 +35,9 @@ ROTATE_BYTES = const(16384)
 # Free space kept beyond what a session needs (file system metadata, the acked file).
 RESERVE_BYTES = const(8192)
 _BUFFER = const(1024)
+# The clock's ticks anchor moves up once it is this far behind (a ticks difference only
+# holds 2**29 ms; ticks wrap at 2**30).
+_ANCHOR_MS = const(0x10000000)
 # The CRC-32 of any bytes followed by their own CRC-32 (little-endian): a record is
 # good when the CRC of all its bytes is this, a small int (no allocation to compare).
 _RESIDUE = const(0x2144DF1C)
@@ -198,7 +202,11 @@ class Logbook:
         self._file_bytes = 0
         self.write_failed = False
         self.lost = 0
+        # Unix seconds are wall_offset_s + (_clock_ms + ticks since _clock_at) // 1000;
+        # wall_offset_s 0 means the clock was never set.
         self.wall_offset_s = 0
+        self._clock_at = 0
+        self._clock_ms = 0
         try:
             self.fs.mkdir(root)
         except OSError:
@@ -289,10 +297,22 @@ class Logbook:
         self.next_seq += 1
 
     def wall_s(self, mono_ms):
-        """Unix seconds at ticks value mono_ms, 0 when the clock was never set."""
+        """Unix seconds at ticks value mono_ms, 0 when the clock was never set.
+
+        mono_ms must lie within 2**29 ms of the last value asked about (or of the clock's
+        setting): the anchor moves up with the values asked, so the clock goes on across
+        the ticks wrap.
+        """
         if not self.wall_offset_s:
             return 0
-        return self.wall_offset_s + mono_ms // 1000
+        d = time.ticks_diff(mono_ms, self._clock_at)
+        ms = self._clock_ms + d
+        s = self.wall_offset_s + ms // 1000
+        if d >= _ANCHOR_MS:
+            self._clock_at = mono_ms
+            self.wall_offset_s = s
+            self._clock_ms = ms % 1000
+        return s
 
     def begin_session(self, routine_id, crc, level, segment_count, total_ms, mono_ms):
         """Record a session start and write it to flash at once."""
@@ -381,6 +401,8 @@ class Logbook:
     def set_clock(self, wall_s, mono_ms):
         """The host told the time: remember the offset and record it."""
         self.wall_offset_s = wall_s - mono_ms // 1000
+        self._clock_at = mono_ms
+        self._clock_ms = mono_ms
         p = self._start_record(CLOCK, 12)
         if p < 0:
             return

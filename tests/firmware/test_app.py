@@ -545,6 +545,31 @@ def test_idle_menu_sleeps_until_the_button():
     assert rig.app.selected == 0  # the waking press moved nothing
 
 
+def test_when_last_done_after_a_week_asleep():
+    # Longer than a ticks difference holds (2**29 ms, about 6 days): the set clock tells.
+    rig = Rig(corrupt=False)
+    rig.lb.set_clock(1800000000, rig.clock.now)
+    _start_easy(rig)
+    rig.long()  # stop
+    rig.short()
+    assert rig.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
+    rig.app.sleep_chunk_ms = 3600000  # an hour a chunk: fewer turns to record
+    asleep = []
+
+    def lightsleep(ms=0):
+        asleep.append(ms)
+        rig.clock.advance(ms)
+        if len(asleep) == 8 * 24:
+            rig.pin.drive(0)
+
+    rig.m.lightsleep = lightsleep
+    rig.run(app.App.idle_ms + 100)
+    assert asleep == [3600000] * (8 * 24) and rig.app.screen == app.MENU
+    rig.pin.drive(1)
+    rig.run(500)
+    assert rig.screen.texts[4] == ("last 8 days ago", 0, 46, 1)
+
+
 class TalkingLink:
     """A serial link that answers one request every `every` turns."""
 

@@ -3,6 +3,7 @@
 import gc
 import json
 import struct
+import time
 
 import logbook as L
 from memfs import MemFs, PowerCut
@@ -297,6 +298,25 @@ def test_clock_dates_later_sessions():
     assert recs[0] == {"seq": 1, "type": "clock", "boot": 1, "mono_ms": 60500,
                        "wall_s": 1800000000}
     assert recs[1]["wall_s"] == 1800000060
+
+
+def test_clock_goes_on_across_the_ticks_wrap():
+    # Ticks wrap at 2**30 ms (about 12 days): the wall clock does not jump back with them.
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    at = 2**30 - 1500
+    lb.set_clock(1800000000, at)
+    after = time.ticks_add(at, 4000)
+    assert after == 2500
+    assert lb.wall_s(after) == 1800000004
+    lb.begin_session("r", 1, 0, 1, 1000, after)
+    assert read_all(fs)[1]["wall_s"] == 1800000004
+    # A day at a time for 20 days: past the range of one ticks difference (2**29 ms).
+    t = at
+    for day in range(1, 21):
+        t = time.ticks_add(t, 86400000)
+        assert lb.wall_s(t) == 1800000000 + day * 86400, day
+        assert lb.wall_s(time.ticks_add(t, -90500)) == 1800000000 + day * 86400 - 91, day
 
 
 def test_error_text_is_cut_and_made_plain():
