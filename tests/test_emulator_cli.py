@@ -25,6 +25,15 @@ def test_a_missing_port_is_an_error_with_a_hint(monkeypatch, tmp_path):
                         "not a file (hint: point it at the port's micropython.mjs)\n")
 
 
+def test_a_flash_that_cannot_be_a_folder_is_an_error_with_a_hint(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    r = CliRunner().invoke(main, ["emulate", "--flash", str(taken / "flash")], input="quit\n")
+    assert r.exit_code == 1
+    assert r.output == (f"error: {taken / 'flash'}: cannot keep the flash there: Not a directory "
+                        "(hint: --flash names a folder you may write to)\n")
+
+
 def test_speed_must_be_positive(tmp_path):
     r = CliRunner().invoke(main, ["emulate", "--flash", str(tmp_path), "--speed", "0"])
     assert r.exit_code == 2

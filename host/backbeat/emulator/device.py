@@ -102,7 +102,12 @@ class VirtualDevice:
         mp = find_micropython()
         if shutil.which(self.node) is None and not Path(self.node).is_file():
             raise EmulatorError("node is not installed (hint: install Node.js 20 or newer)")
-        self.flash_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.flash_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise EmulatorError(f"{self.flash_dir}: cannot keep the flash there: "
+                                f"{e.strerror or e} (hint: --flash names a folder you may "
+                                "write to)") from None
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.port = os.ttyname(self._slave)
