@@ -12,7 +12,7 @@ import fakes
 import logbook
 from bbrmake import build, seg
 from memfs import MemFs
-from testdata import scratch_dir
+from testdata import allocated, scratch_dir
 
 CAT_SAY = "Round your back,\ntuck your hips"
 EASY = build(
@@ -169,32 +169,6 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     back.run(20)
     back.short()
     assert back.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
-
-
-def allocated(fn, *args):
-    """What fn(*args) allocates, in bytes, and what it returns: under MicroPython every byte
-    (the collector off, garbage included), under CPython the peak held (tracemalloc)."""
-    if hasattr(gc, "mem_alloc"):
-        gc.disable()
-        try:
-            before = gc.mem_alloc()
-            out = fn(*args)
-            used = gc.mem_alloc() - before
-        finally:
-            gc.enable()
-        return used, out
-    import tracemalloc
-
-    gc.collect()
-    gc.disable()
-    tracemalloc.start()
-    try:
-        out = fn(*args)
-        used = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-        gc.enable()
-    return used, out
 
 
 class DiskLogs(MemFs):

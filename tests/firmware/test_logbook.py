@@ -7,7 +7,7 @@ import time
 
 import logbook as L
 from memfs import MemFs, PowerCut
-from testdata import scratch_dir
+from testdata import allocated, scratch_dir
 
 _HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 GOLDEN = _HERE + "/../golden/log"
@@ -599,36 +599,6 @@ def test_a_failed_write_keeps_earlier_records_and_moves_on():
 
 
 # ---------------------------------------------------------------- start-up memory
-
-
-def allocated(fn, *args):
-    """What fn(*args) allocates, in bytes, and what it returns.
-
-    MicroPython: every byte it allocates (the collector off, garbage counted too, which
-    is what the WebAssembly port cannot collect while the firmware runs). CPython: the
-    peak of what it holds at once (tracemalloc).
-    """
-    if hasattr(gc, "mem_alloc"):
-        gc.disable()
-        try:
-            before = gc.mem_alloc()
-            out = fn(*args)
-            used = gc.mem_alloc() - before
-        finally:
-            gc.enable()
-        return used, out
-    import tracemalloc
-
-    gc.collect()
-    gc.disable()
-    tracemalloc.start()
-    try:
-        out = fn(*args)
-        used = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-        gc.enable()
-    return used, out
 
 
 def write_log(root, sessions):

@@ -1,9 +1,12 @@
-# Paths to test data for firmware tests, the same call under CPython and MicroPython.
+# Test data, scratch files and memory use for firmware tests, the same call under CPython
+# and MicroPython.
 #
 #   data_path("golden/bbr/x.bbr")  -> tests/golden/bbr/x.bbr (under MicroPython the
 #                                     runner copies tests/golden and tests/data there)
 #   scratch_dir("logbook")         -> an empty directory of its own for the test to write in
+#   allocated(fn, *args)           -> (bytes fn(*args) allocates, what it returns)
 
+import gc
 import os
 import sys
 
@@ -50,3 +53,33 @@ def scratch_dir(name):
         _rmtree(path)
     os.mkdir(path)
     return path
+
+
+def allocated(fn, *args):
+    """What fn(*args) allocates, in bytes, and what it returns.
+
+    MicroPython: every byte it allocates (the collector off, garbage counted too, which
+    is what the WebAssembly port cannot collect while the firmware runs). CPython: the
+    peak of what it holds at once (tracemalloc).
+    """
+    if hasattr(gc, "mem_alloc"):
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            out = fn(*args)
+            used = gc.mem_alloc() - before
+        finally:
+            gc.enable()
+        return used, out
+    import tracemalloc
+
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        out = fn(*args)
+        used = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    return used, out
