@@ -237,3 +237,47 @@ def test_missing_port():
     with pytest.raises(PortError) as e:
         SerialPort("/dev/backbeat-no-such-port")
     assert str(e.value) == "there is no port /dev/backbeat-no-such-port (is the device plugged in?)"
+
+
+class Answering:
+    """A port whose device answers every request with one OK frame carrying `payload`."""
+
+    name = "/dev/fake"
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+        self.waiting = b""
+
+    def write(self, data: bytes) -> None:
+        seq = L.decode_body(data[1:-1]).seq
+        self.waiting += L.encode_response(L.OK, 0, seq, self.payload)
+
+    def read_some(self, wait_s: float) -> bytes:
+        out, self.waiting = self.waiting, b""
+        return out
+
+
+@pytest.mark.parametrize(("ask", "payload", "command"), [
+    (lambda c: c.hello(0), b"", "HELLO"),
+    (lambda c: c.hello(0), bytes([1, 0, 0, 0]) + bytes(8), "HELLO"),
+    (lambda c: c.hello(0), bytes([1]) + bytes(15) + b"\x10ab", "HELLO"),
+    (lambda c: c.info(), b"\x01\x04easy" + bytes(5), "INFO"),
+    (lambda c: c.list_sessions(1), bytes(12) + b"\x05ea", "LIST"),
+    (lambda c: c.ack(3), b"\x03", "ACK"),
+    (lambda c: c.push("easy", b"x"), b"", "PUSH_DATA"),
+])
+def test_answers_out_of_shape__a_link_error_not_a_crash(ask, payload, command):
+    client = L.LinkClient(Answering(payload), timeout=0.2)
+    with pytest.raises(L.LinkError) as e:
+        ask(client)
+    assert str(e.value) == (f"the device's answer to {command} cannot be read "
+                            "(hint: flash its firmware with backbeat flash)")
+    assert client.retries == 0
+
+
+def test_hello__another_protocol_version_is_refused():
+    client = L.LinkClient(Answering(bytes([2, 0, 0, 0]) + bytes(12) + bytes(4)), timeout=0.2)
+    with pytest.raises(L.LinkError) as e:
+        client.hello(0)
+    assert str(e.value) == ("the device speaks link protocol 2, this backbeat 1 "
+                            "(hint: flash its firmware with backbeat flash)")

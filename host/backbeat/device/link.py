@@ -12,7 +12,8 @@ import binascii
 import struct
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -143,10 +144,22 @@ class SessionEntry:
     routine: str
 
 
+@contextmanager
+def _answer_to(command: str) -> Iterator[None]:
+    """Reading a response payload: one too short or out of shape is a LinkError, not a crash."""
+    try:
+        yield
+    except (struct.error, IndexError):
+        raise LinkError(f"the device's answer to {command} cannot be read (hint: flash its "
+                        "firmware with backbeat flash)") from None
+
+
 def _strings(data: bytes, at: int, count: int) -> tuple[list[str], int]:
     out = []
     for _ in range(count):
         n = data[at]
+        if at + 1 + n > len(data):
+            raise IndexError("a string cut short")
         out.append(data[at + 1 : at + 1 + n].decode("ascii", "replace"))
         at += 1 + n
     return out, at
@@ -289,8 +302,12 @@ class LinkClient:
 
     def hello(self, wall_s: int) -> Hello:
         p = self.request(HELLO, struct.pack("<I", wall_s))
-        proto, busy, clock, _z, next_seq, acked, mpy = struct.unpack_from("<BBBBIII", p)
-        (uid, fw, mp, board), _end = _strings(p, 16, 4)
+        with _answer_to("HELLO"):
+            if p[0] != PROTOCOL:
+                raise LinkError(f"the device speaks link protocol {p[0]}, this backbeat "
+                                f"{PROTOCOL} (hint: flash its firmware with backbeat flash)")
+            proto, busy, clock, _z, next_seq, acked, mpy = struct.unpack_from("<BBBBIII", p)
+            (uid, fw, mp, board), _end = _strings(p, 16, 4)
         return Hello(proto, bool(busy), bool(clock), next_seq, acked, mpy, uid, fw, mp, board)
 
     def set_clock(self, wall_s: int) -> None:
@@ -300,26 +317,28 @@ class LinkClient:
         p = self.request(INFO)
         out = []
         at = 0
-        while at < len(p):
-            kind = p[at]
-            (name,), at = _strings(p, at + 1, 1)
-            if kind == 1:
-                crc, total, level, segs = struct.unpack_from("<IIHH", p, at)
-                at += 12
-                out.append(RoutineInfo(name, True, crc, total, level, segs))
-            else:
-                (err,), at = _strings(p, at, 1)
-                out.append(RoutineInfo(name, False, error=err))
+        with _answer_to("INFO"):
+            while at < len(p):
+                kind = p[at]
+                (name,), at = _strings(p, at + 1, 1)
+                if kind == 1:
+                    crc, total, level, segs = struct.unpack_from("<IIHH", p, at)
+                    at += 12
+                    out.append(RoutineInfo(name, True, crc, total, level, segs))
+                else:
+                    (err,), at = _strings(p, at, 1)
+                    out.append(RoutineInfo(name, False, error=err))
         return out
 
     def list_sessions(self, from_seq: int) -> list[SessionEntry]:
         p = self.request(LIST, struct.pack("<I", from_seq))
         out = []
         at = 0
-        while at < len(p):
-            seq, boot, wall = struct.unpack_from("<III", p, at)
-            (name,), at = _strings(p, at + 12, 1)
-            out.append(SessionEntry(seq, boot, wall, name))
+        with _answer_to("LIST"):
+            while at < len(p):
+                seq, boot, wall = struct.unpack_from("<III", p, at)
+                (name,), at = _strings(p, at + 12, 1)
+                out.append(SessionEntry(seq, boot, wall, name))
         return out
 
     def read(self, from_seq: int, max_bytes: int) -> tuple[list[bytes], int, int]:
@@ -331,7 +350,9 @@ class LinkClient:
         return split_records(p[:-8]), last, next_seq
 
     def ack(self, seq: int) -> int:
-        return struct.unpack("<I", self.request(ACK, struct.pack("<I", seq))[:4])[0]
+        p = self.request(ACK, struct.pack("<I", seq))
+        with _answer_to("ACK"):
+            return struct.unpack("<I", p[:4])[0]
 
     def push(self, name: str, data: bytes,
              progress: Callable[[int], None] | None = None) -> None:
@@ -341,12 +362,14 @@ class LinkClient:
         at = 0
         while at < len(data):
             chunk = data[at : at + MAX_CHUNK]
-            try:
-                held = struct.unpack("<I", self.request(PUSH_DATA, struct.pack("<I", at) + chunk))[0]
-            except Refused as e:
-                if e.status != BAD_OFFSET:
-                    raise
-                held = struct.unpack("<I", e.detail[:4])[0]
+            with _answer_to("PUSH_DATA"):
+                try:
+                    held = struct.unpack("<I", self.request(PUSH_DATA,
+                                                            struct.pack("<I", at) + chunk))[0]
+                except Refused as e:
+                    if e.status != BAD_OFFSET:
+                        raise
+                    held = struct.unpack("<I", e.detail[:4])[0]
             at = held
             if progress is not None:
                 progress(at)
