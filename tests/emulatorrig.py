@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import termios
@@ -17,6 +18,21 @@ ROOT = Path(__file__).resolve().parent.parent
 MPREMOTE = str(Path(sys.executable).parent / "mpremote")
 # Generous: two cores are shared by many test runs.
 TIMEOUT = 60.0
+
+
+def firmware_flash(flash: Path, *routines: str) -> Path:
+    """A new flash folder holding the firmware's source files and the named library
+    routines compiled by `backbeat compile` into its /routines."""
+    flash.mkdir()
+    for f in sorted((ROOT / "firmware").glob("*.py")):
+        shutil.copy(f, flash / f.name)
+    if routines:
+        r = subprocess.run([sys.executable, "-m", "backbeat.cli", "compile", "-o",
+                            str(flash / "routines"),
+                            *(str(ROOT / "routines" / f"{name}.yaml") for name in routines)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=TIMEOUT)
+        assert r.returncode == 0, r.stderr
+    return flash
 
 
 class Emulator:

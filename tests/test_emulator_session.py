@@ -5,24 +5,14 @@ session found in the device's /logs."""
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
-import sys
 
 from backbeat.codec.logrec import read_log
-from emulatorrig import ROOT, Emulator
+from emulatorrig import Emulator, firmware_flash
 
 
 def test_a_routine_with_pause_and_skip_is_shown_and_logged(tmp_path):
-    flash = tmp_path / "flash"
-    flash.mkdir()
-    for f in sorted((ROOT / "firmware").glob("*.py")):
-        shutil.copy(f, flash / f.name)
-    r = subprocess.run([sys.executable, "-m", "backbeat.cli", "compile", "-o",
-                        str(flash / "routines"), str(ROOT / "routines" / "strength-four.yaml")],
-                       capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert r.returncode == 0, r.stderr
+    flash = firmware_flash(tmp_path / "flash", "strength-four")
 
     with Emulator(flash, speed=20) as emu:
         menu = emu.until("hold=go")
@@ -75,14 +65,7 @@ def test_start_up_with_a_long_log_reaches_the_menu_and_keeps_when_last_done(tmp_
     # whole log at start-up once made the virtual device run out of memory.
     from linkrig import logbook as fw_logbook
 
-    flash = tmp_path / "flash"
-    flash.mkdir()
-    for f in sorted((ROOT / "firmware").glob("*.py")):
-        shutil.copy(f, flash / f.name)
-    r = subprocess.run([sys.executable, "-m", "backbeat.cli", "compile", "-o",
-                        str(flash / "routines"), str(ROOT / "routines" / "strength-four.yaml")],
-                       capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert r.returncode == 0, r.stderr
+    flash = firmware_flash(tmp_path / "flash", "strength-four")
     logs = flash / "logs"
     for b in range(5):
         lb = fw_logbook.Logbook(root=str(logs))
@@ -130,10 +113,7 @@ def test_start_up_with_a_long_log_reaches_the_menu_and_keeps_when_last_done(tmp_
 
 
 def test_the_button_held_at_power_up_starts_safe_mode(tmp_path):
-    flash = tmp_path / "flash"
-    flash.mkdir()
-    for f in sorted((ROOT / "firmware").glob("*.py")):
-        shutil.copy(f, flash / f.name)
+    flash = firmware_flash(tmp_path / "flash")
     with Emulator(flash, speed=5) as emu:
         emu.command("hold")
         emu.command("reset")
