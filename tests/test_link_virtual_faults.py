@@ -54,6 +54,18 @@ def _logs_from_cpython(flash: Path, sessions: int) -> list[bytes]:
     return raw
 
 
+def _flash_with_logs(flash: Path, sessions: int) -> tuple[Path, list[bytes]]:
+    """A new flash folder as flashed with SET_A, holding `sessions` logged sessions; and
+    their raw records."""
+    flash.mkdir()
+    _install(flash, SET_A)
+    return flash, _logs_from_cpython(flash, sessions)
+
+
+def _stored(db: Store) -> list[bytes]:
+    return [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+
+
 def _hello(port: str, wall: int = 0):
     with SerialPort(port) as sp:
         return LinkClient(sp).connect(wall)
@@ -66,10 +78,7 @@ def runtime(tmp_path, monkeypatch):
 
 
 def test_sync_through_a_damaging_proxy(runtime):
-    flash = runtime / "flash"
-    flash.mkdir()
-    _install(flash, SET_A)
-    written = _logs_from_cpython(flash, sessions=4)
+    flash, written = _flash_with_logs(runtime / "flash", sessions=4)
     emu = Emulator(flash, speed=1)
     proxy = SerialProxy(emu.port, Faults(drop=0.0005, corrupt=0.0005, duplicate=0.0005,
                                          delay_s=0.002), seed=11)
@@ -82,7 +91,7 @@ def test_sync_through_a_damaging_proxy(runtime):
                     break
                 except (LinkError, SyncError):
                     assert attempt < 5
-            stored = [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+            stored = _stored(db)
             # The sessions' records once each, then the clock record(s) of the device's starts
             # (a damaged byte may have been a Ctrl-C: the app was restarted then).
             assert stored[: len(written)] == written
@@ -97,10 +106,7 @@ def test_sync_through_a_damaging_proxy(runtime):
 
 
 def test_sync_survives_a_stray_ctrl_c(runtime):
-    flash = runtime / "flash"
-    flash.mkdir()
-    _install(flash, SET_A)
-    written = _logs_from_cpython(flash, sessions=3)
+    flash, written = _flash_with_logs(runtime / "flash", sessions=3)
     emu = Emulator(flash, speed=1)
     proxy = SerialProxy(emu.port, Faults(), seed=0)
     proxy.stray = (60, b"\x03")  # inside the first READ: the app stops, the REPL answers
@@ -110,7 +116,7 @@ def test_sync_survives_a_stray_ctrl_c(runtime):
                 client = LinkClient(sp, timeout=1.0)
                 res = sync_device(client, db, NOW, read_bytes=1024)
             assert proxy.stray is None
-            stored = [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+            stored = _stored(db)
             assert stored[: len(written)] == written and res.new_sessions == 3
             # Two starts of the app, each clock set once: the Ctrl-C stopped it, the host
             # restarted it and went on.
@@ -124,10 +130,7 @@ def test_sync_survives_a_stray_ctrl_c(runtime):
 
 
 def test_sync_cut_at_every_phase(runtime):
-    flash = runtime / "flash"
-    flash.mkdir()
-    _install(flash, SET_A)
-    written = _logs_from_cpython(flash, sessions=3)
+    flash, written = _flash_with_logs(runtime / "flash", sessions=3)
     emu = Emulator(flash, speed=1)
     try:
         with Store(runtime / "c.db") as db:
@@ -148,7 +151,7 @@ def test_sync_cut_at_every_phase(runtime):
                 assert h.acked <= top  # never acknowledged what the database lacks
             with SerialPort(emu.port) as sp:
                 sync_device(LinkClient(sp), db, NOW)
-            stored = [bytes(r[0]) for r in db.db.execute("SELECT raw FROM records ORDER BY seq")]
+            stored = _stored(db)
             assert stored[: len(written)] == written
             assert all(r[1] == 5 for r in stored[len(written):])
             assert [len(s.segments) for s in db.sessions()] == [10] * 3
