@@ -1,6 +1,6 @@
-"""A session on a fresh virtual device, for `make demo`: the firmware and the library
-flashed with `backbeat flash`, the shortest routine run at speed with the screen shown at
-each step, then the session pulled with `backbeat sync` and listed.
+"""A session on a fresh virtual device, for `make demo`: the firmware and one routine
+(strength-four unless --routine names another) flashed with `backbeat flash`, run at speed
+with the screen shown at each step, then the session pulled with `backbeat sync` and listed.
 
 Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR]
 """
