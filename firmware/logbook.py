@@ -421,12 +421,16 @@ class Logbook:
         """Append the buffered records to the current log file; True when all were written."""
         if self._n == 0:
             return True
+        mode = "ab"
         if self._path is None:
             first = get_u32(self._buf, 4)
             self._path = self._file(first)
             self._file_bytes = 0
+            # A new file. One of this name can only hold a torn copy of these same records
+            # (a write of them that failed): it is written anew.
+            mode = "wb"
         try:
-            f = self.fs.open(self._path, "ab")
+            f = self.fs.open(self._path, mode)
             try:
                 f.write(self._mv[: self._n])
             finally:

@@ -598,6 +598,24 @@ def test_a_failed_write_keeps_earlier_records_and_moves_on():
     assert sorted(fs.files) == ["/logs/00000001.log", "/logs/00000004.log"]
 
 
+
+def test_a_failed_first_write_to_a_file_is_written_again_whole():
+    # The file it began holds only a torn copy of what is still buffered: written anew,
+    # not appended to (after torn bytes every record would be unreadable, and the next
+    # start-up would remove the file as empty).
+    fs = MemFs(capacity=30)
+    lb = L.Logbook(fs)
+    lb.begin_session("r", 1, 0, 9, 9000, 0)
+    assert lb.write_failed is True and len(fs.files["/logs/00000001.log"]) == 30
+    fs.capacity = 10000
+    lb.add_segment(0, 2, 1, 0, 0, 1000, 1000, 1000)
+    assert lb.flush() is True
+    assert sorted(fs.files) == ["/logs/00000001.log"]
+    assert len(fs.files["/logs/00000001.log"]) == (8 + 26 + 4) + (8 + 22 + 4)
+    assert [r["seq"] for r in read_all(fs)] == [1, 2]
+    assert L.Logbook(fs).next_seq == 3
+
+
 # ---------------------------------------------------------------- start-up memory
 
 
