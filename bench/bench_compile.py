@@ -23,25 +23,21 @@ def library() -> list[Path]:
     return paths
 
 
+def _round_s(work, items: list, passes: int) -> float:
+    """Seconds taken by ``passes`` passes of ``work`` over every item."""
+    began = time.perf_counter()
+    for _ in range(passes):
+        for item in items:
+            work(item)
+    return time.perf_counter() - began
+
+
 def best_ms_per_item(work, items: list) -> float:
     """Fastest of ROUNDS rounds of ``work`` over every item, in ms per item."""
     passes = 1
-    while True:  # calibrate: enough passes that one round lasts MIN_ROUND_S
-        began = time.perf_counter()
-        for _ in range(passes):
-            for item in items:
-                work(item)
-        elapsed = time.perf_counter() - began
-        if elapsed >= MIN_ROUND_S:
-            break
-        passes *= 2
-    best = elapsed
-    for _ in range(ROUNDS - 1):
-        began = time.perf_counter()
-        for _ in range(passes):
-            for item in items:
-                work(item)
-        best = min(best, time.perf_counter() - began)
+    while (first := _round_s(work, items, passes)) < MIN_ROUND_S:
+        passes *= 2  # calibrate: enough passes that one round lasts MIN_ROUND_S
+    best = min([first] + [_round_s(work, items, passes) for _ in range(ROUNDS - 1)])
     return best * 1000 / (passes * len(items))
 
 
