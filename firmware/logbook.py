@@ -448,20 +448,23 @@ class Logbook:
     # ------------------------------------------------------------ reading back
 
     def records(self, from_seq, on_record):
-        """Call on_record(seq, rtype, buf, size) for every good record from from_seq on."""
+        """Call on_record(seq, rtype, buf, size) for every good record from from_seq on.
+
+        A file's records from the next file's first on are not read: they were cut off
+        in a failed write and written again at the head of the next file.
+        """
         firsts = self._files()
-        count = 0
+        upto = 0  # the records taken from this file are below it (0: no limit)
 
         def pick(seq, rtype, buf, size):
-            if seq >= from_seq:
+            if seq >= from_seq and (upto == 0 or seq < upto):
                 on_record(seq, rtype, buf, size)
 
         for k in range(len(firsts)):
-            if k + 1 < len(firsts) and firsts[k + 1] <= from_seq:
+            upto = firsts[k + 1] if k + 1 < len(firsts) else 0
+            if upto and upto <= from_seq:
                 continue
-            c, _pos, _torn = self._scan.scan(self.fs, self._file(firsts[k]), firsts[k], pick)
-            count += c
-        return count
+            self._scan.scan(self.fs, self._file(firsts[k]), firsts[k], pick)
 
     # ------------------------------------------------------------ space and sync
 

@@ -616,6 +616,25 @@ def test_a_failed_first_write_to_a_file_is_written_again_whole():
     assert L.Logbook(fs).next_seq == 3
 
 
+
+def test_records_cut_in_a_failed_write_are_read_once():
+    # A write of two records that fails after the first: that one is good in the old file
+    # and is written again at the head of the next; it is read back once.
+    fs = MemFs(capacity=(8 + 26 + 4) + (8 + 22 + 4) + 10)
+    lb = L.Logbook(fs)
+    lb.begin_session("r", 1, 0, 9, 9000, 0)
+    lb.add_segment(0, 2, 1, 0, 0, 1000, 1000, 1000)
+    lb.add_segment(1, 2, 1, 0, 1000, 2000, 1000, 1000)
+    assert lb.flush() is False
+    fs.capacity = 10000
+    assert lb.flush() is True
+    assert sorted(fs.files) == ["/logs/00000001.log", "/logs/00000002.log"]
+    recs = read_all(fs)
+    assert [r["seq"] for r in recs] == [1, 2, 3]
+    assert [r["start_ms"] for r in recs[1:]] == [0, 1000]
+    assert [r["seq"] for r in read_all(fs, 2)] == [2, 3]
+
+
 # ---------------------------------------------------------------- start-up memory
 
 
