@@ -5,7 +5,16 @@ from __future__ import annotations
 import struct
 import zlib
 
-from backbeat.emulator.display import HEIGHT, WIDTH, Frame, blank, half_blocks, png, read_text
+from backbeat.emulator.display import (
+    HEIGHT,
+    WIDTH,
+    Frame,
+    blank,
+    boxed,
+    half_blocks,
+    png,
+    read_text,
+)
 
 # Three made-up 8x8 glyphs (column bytes, bit 0 the top row).
 GLYPHS = {
@@ -135,3 +144,13 @@ def test_png_brightness_follows_contrast_and_a_dark_panel_is_black():
     assert raw[1] == 64 + 0x40 * 191 // 255 == 111
     dark = zlib.decompress(chunks(png(frame_of(px, lit=False), scale=1))[1][1])
     assert set(dark) == {0}
+
+
+def test_boxed__rows_padded_to_the_screen_width_in_a_box():
+    box = boxed(["\u2588" * WIDTH, "ab"])
+    assert box == [
+        "\u250c" + "\u2500" * 128 + "\u2510",
+        "\u2502" + "\u2588" * 128 + "\u2502",
+        "\u2502ab" + " " * 126 + "\u2502",
+        "\u2514" + "\u2500" * 128 + "\u2518",
+    ]

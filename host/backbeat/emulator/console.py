@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from backbeat.emulator.device import MOTOR_PIN, VirtualDevice
-from backbeat.emulator.display import Frame, blank, half_blocks, png, read_text
+from backbeat.emulator.display import Frame, blank, boxed, half_blocks, png, read_text
 
 UNTIL_TIMEOUT_S = 60.0
 _WAIT = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s)?$")
@@ -153,9 +153,7 @@ class LiveScreen:
     def draw(self) -> None:
         st = self.dev.state
         frame = st.frame or blank()
-        lines = [self.KEYS.ljust(130), "\u250c" + "\u2500" * 128 + "\u2510"]
-        lines += ["\u2502" + s + "\u2502" for s in half_blocks(frame)]
-        lines.append("\u2514" + "\u2500" * 128 + "\u2518")
+        lines = [self.KEYS.ljust(130), *boxed(half_blocks(frame))]
         tone = f"tone {st.tone_hz} Hz" if st.tone_hz else "quiet"
         if st.last_tone_hz:
             tone += f" (last {st.last_tone_hz} Hz at {st.last_tone_ms / 1000:.1f}s)"

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from backbeat.emulator.display import HEIGHT
+from backbeat.emulator.display import HEIGHT, boxed
 
 ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 120.0
@@ -69,10 +69,7 @@ class _Emulator:
 def _show(title: str, emu: _Emulator, out) -> None:  # type: ignore[no-untyped-def]
     rows = emu.picture()
     out.write(f"\n{title}\n")
-    out.write("\u250c" + "\u2500" * 128 + "\u2510\n")
-    for r in rows[: HEIGHT // 2]:
-        out.write("\u2502" + r.ljust(128) + "\u2502\n")
-    out.write("\u2514" + "\u2500" * 128 + "\u2518\n")
+    out.write("".join(line + "\n" for line in boxed(rows[: HEIGHT // 2])))
     out.flush()
 
 

@@ -48,6 +48,13 @@ def half_blocks(frame: Frame) -> list[str]:
     return lines
 
 
+def boxed(rows: list[str]) -> list[str]:
+    """Half-block rows in a line-drawn box as wide as the screen (short rows padded)."""
+    return (["\u250c" + "\u2500" * WIDTH + "\u2510"]
+            + ["\u2502" + r.ljust(WIDTH) + "\u2502" for r in rows]
+            + ["\u2514" + "\u2500" * WIDTH + "\u2518"])
+
+
 def read_text(frame: Frame, glyphs: dict[bytes, str], max_scale: int = 4) -> list[str]:
     """The text on the screen, top to bottom, one string per line of text.
 
