@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from backbeat.device import flasher as F
+from backbeat.emulator.device import MICROPYTHON_MJS
 
 ROOT = Path(__file__).resolve().parent.parent
-MP = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
+MP = ROOT / MICROPYTHON_MJS
 
 _RUNNER = """
 import { loadMicroPython } from %s;
