@@ -9,10 +9,9 @@ from bbrmake import routine, seg
 _WRAP = 1 << 30
 
 
-def run(e, start, until, step=1, actions=None, at=0):
-    """Advance `e` from `at` to `until` ms after `start` in `step`s; returns every event as
-    (code, arg, due ms after start). actions maps an offset to a function(engine, now)."""
-    out = []
+def drive(e, start, until, take, step=1, actions=None, at=0):
+    """Advance `e` from `at` to `until` ms after `start` in `step`s, calling take(k) for
+    each event k waiting in ev_*. actions maps an offset to a function(engine, now)."""
     t = at
     while t <= until:
         now = time.ticks_add(start, t)
@@ -23,10 +22,20 @@ def run(e, start, until, step=1, actions=None, at=0):
             if n == 0:
                 break
             for k in range(n):
-                out.append((e.ev_code[k], e.ev_arg[k], time.ticks_diff(e.ev_at[k], start)))
+                take(k)
         if e.state == E.FINISHED:
             break
         t += step
+
+
+def run(e, start, until, step=1, actions=None, at=0):
+    """drive() `e`; returns every event as (code, arg, due ms after start)."""
+    out = []
+
+    def take(k):
+        out.append((e.ev_code[k], e.ev_arg[k], time.ticks_diff(e.ev_at[k], start)))
+
+    drive(e, start, until, take, step, actions, at)
     return out
 
 
@@ -101,24 +110,15 @@ def test_the_schedule_crosses_the_ticks_wrap():
 
 def _results(e, start, until, step=1, actions=None):
     out = []
-    t = 0
-    while t <= until:
-        now = time.ticks_add(start, t)
-        if actions is not None and t in actions:
-            actions[t](e, now)
-        while True:
-            n = e.advance(now)
-            if n == 0:
-                break
-            for k in range(n):
-                if e.ev_code[k] == E.EV_RESULT:
-                    out.append(
-                        (e.res_index, e.res_outcome, e.res_pain, e.res_start_ms, e.res_end_ms,
-                         e.res_planned_ms, e.res_achieved_ms)
-                    )
-        if e.state == E.FINISHED:
-            break
-        t += step
+
+    def take(k):
+        if e.ev_code[k] == E.EV_RESULT:
+            out.append(
+                (e.res_index, e.res_outcome, e.res_pain, e.res_start_ms, e.res_end_ms,
+                 e.res_planned_ms, e.res_achieved_ms)
+            )
+
+    drive(e, start, until, take, step, actions)
     return out
 
 
