@@ -171,7 +171,7 @@ class Link:
         if not self._started:
             self._started = True
             self._clean_tmp(app)
-        if self._n and _ticks_diff(now_ms, self._line_ms) > LINE_TIMEOUT_MS:
+        if self._n and time.ticks_diff(now_ms, self._line_ms) > LINE_TIMEOUT_MS:
             self._reset_line()
         budget = self.busy_read_budget if app.busy() else self.read_budget
         one = self._one
@@ -678,13 +678,6 @@ class Link:
                 return
             app.reload(now_ms)
         self._reply(OK)
-
-
-def _plain_diff(a, b):
-    return a - b
-
-
-_ticks_diff = getattr(time, "ticks_diff", _plain_diff)
 
 
 # ---------------------------------------------------------------- flashing
