@@ -445,7 +445,7 @@ class App:
     def sleep(self):
         """Screen off and light sleep until the button is pressed."""
         self.screen = SLEEP
-        self.cues.update(0)
+        self.cues.stop()
         self.display.poweroff()
         pin = self.board.button
         while pin.value() != 0:
