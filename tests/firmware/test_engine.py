@@ -5,6 +5,7 @@ import time
 import bbr
 import engine as E
 from bbrmake import routine, seg
+from testdata import heap_locked
 
 _WRAP = 1 << 30
 
@@ -339,22 +340,6 @@ def test_three_hours_in_virtual_time_without_drift():
     assert e.res_end_ms == 10800000 and e.end == E.END_COMPLETED
 
 
-def _heap_locked(fn):
-    """Run fn with the heap locked (MicroPython: any allocation raises MemoryError).
-    Returns False where there is no heap lock to use (CPython)."""
-    import micropython
-
-    lock = getattr(micropython, "heap_lock", None)
-    if lock is None:
-        return False
-    lock()
-    try:
-        fn()
-    finally:
-        micropython.heap_unlock()
-    return True
-
-
 def test_advance_and_the_queries_allocate_nothing():
     # Across segment boundaries too: the next segment is read into buffers made once.
     e = E.Engine(sample(), 0)
@@ -371,6 +356,6 @@ def test_advance_and_the_queries_allocate_nothing():
             e.next_due_ms(t)
             t += 7
 
-    if not _heap_locked(turns):
+    if not heap_locked(turns):
         turns()
     assert e.index == 5 and e.done_count == 5

@@ -5,6 +5,7 @@
 #                                     runner copies tests/golden and tests/data there)
 #   scratch_dir("logbook")         -> an empty directory of its own for the test to write in
 #   allocated(fn, *args)           -> (bytes fn(*args) allocates, what it returns)
+#   heap_locked(fn)                -> fn() run with MicroPython's heap locked (False: CPython)
 
 import gc
 import os
@@ -83,3 +84,19 @@ def allocated(fn, *args):
         tracemalloc.stop()
         gc.enable()
     return used, out
+
+
+def heap_locked(fn):
+    """Run fn with the heap locked (MicroPython: any allocation raises MemoryError).
+    Returns False where there is no heap lock to use (CPython)."""
+    import micropython
+
+    lock = getattr(micropython, "heap_lock", None)
+    if lock is None:
+        return False
+    lock()
+    try:
+        fn()
+    finally:
+        micropython.heap_unlock()
+    return True
