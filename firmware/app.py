@@ -90,6 +90,7 @@ class App:
         self.entry = None
         self.summary = (False, 0, 0, 0, 0)  # the last session: completed, s, done, skipped, paused s
         self.exercise = ""
+        self._exercise_top = ""  # its first line, for the session screen (made once per segment)
         self.say = ()  # the current step's `say` text, its lines (read once per segment)
         self.link = None  # the serial link, polled every turn once it is set
         self.message_title = ""
@@ -356,6 +357,7 @@ class App:
         c = self.cues
         if code == E.EV_SEG_START:
             self.exercise = self.reader.string(self.reader.exercise) or ""
+            self._exercise_top = ui.line_of(self.exercise, 0)
             c.play(_START_CUES[e.kind], now_ms)
             say = self.reader.string(self.reader.say)
             self.say = say.split("\n") if say else ()
@@ -514,7 +516,7 @@ class App:
                 secs = e.elapsed_ms(now_ms) // 1000
             else:
                 secs = (e.remaining_ms(now_ms) + 999) // 1000
-            ui.session(fb, self.exercise, self.say, e.kind, secs, up, e.phase(),
+            ui.session(fb, self._exercise_top, self.say, e.kind, secs, up, e.phase(),
                        e.breath_level(now_ms), e.side, e.rep, e.reps, e.progress(now_ms))
 
 

@@ -69,6 +69,9 @@ _PROGRESS_Y = const(59)
 _PROGRESS_H = const(5)
 
 _glyphs = bytearray(5)
+# The last "rep/reps" text drawn and its numbers: made once per rep, not once per frame.
+_rep_key = -1
+_rep_text = ""
 
 
 # ------------------------------------------------------------ text
@@ -267,7 +270,7 @@ def session(fb, exercise, say, kind, seconds, up, phase, breath, side, rep, reps
     if side:
         fb.text(SIDE_WORDS[side], _PANEL_X, _BIG_Y + CHAR)
     if reps:
-        fb.text("%d/%d" % (rep, reps), _PANEL_X, _BIG_Y + 2 * CHAR)
+        fb.text(_rep_of(rep, reps), _PANEL_X, _BIG_Y + 2 * CHAR)
     n = 0
     if phase:
         bar(fb, _BREATH_Y, breath)
@@ -280,6 +283,15 @@ def session(fb, exercise, say, kind, seconds, up, phase, breath, side, rep, reps
     if n < SAY_LINES:
         fb.text("1=done 2=skip" if up else "1=pause 2=skip", 0, _HINT_Y)
     bar(fb, _PROGRESS_Y, progress, _PROGRESS_H)
+
+
+def _rep_of(rep, reps):
+    global _rep_key, _rep_text
+    key = (rep << 16) | reps
+    if key != _rep_key:
+        _rep_key = key
+        _rep_text = "%d/%d" % (rep, reps)
+    return _rep_text
 
 
 def paused(fb, exercise, say, left_s, paused_s):

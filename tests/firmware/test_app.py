@@ -9,10 +9,12 @@ import bbr
 import board
 import cues
 import fakes
+import framebuf
 import logbook
+import ui
 from bbrmake import build, seg
 from memfs import MemFs
-from testdata import allocated, scratch_dir
+from testdata import allocated, heap_locked, scratch_dir
 
 CAT_SAY = "Round your back,\ntuck your hips"
 EASY = build(
@@ -441,6 +443,50 @@ def test_the_say_text_while_getting_ready_resting_and_paused():
         bbr.Routine.string = string
     # Strings come from the file once per segment (its exercise and its say), not per frame.
     assert len(read) == 8 and rig.screen.shows > 150
+
+
+class Panel(framebuf.FrameBuffer):
+    """A display that keeps nothing but its pixels (drawing on it allocates nothing)."""
+
+    def __init__(self):
+        self.buffer = bytearray(1024)
+        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
+        self.shows = 0
+
+    def show(self):
+        self.shows += 1
+
+
+def test_a_frame_between_cues_allocates_nothing():
+    # The exercise's first line and the rep text are made once, not for every frame.
+    wall = build([seg(bbr.HOLD, 60000, exercise="Wall sit,\nback flat", rep=2, reps=3)],
+                 name="Wall")
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    fs.files["/routines/wall.bbr"] = bytearray(wall)
+    rig = Rig(fs=fs)
+    rig.app.display = panel = Panel()
+    rig.run(20)
+    rig.long()
+    assert rig.app.screen == app.SESSION
+    rig.run(5000)
+    before = panel.shows
+
+    def frames():
+        for _ in range(20):
+            rig.app._dirty = True  # a redraw on every turn
+            rig.app.step(rig.clock.now)
+            rig.clock.advance(10)
+
+    if not heap_locked(frames):
+        frames()
+    assert panel.shows == before + 20
+    last = rig.clock.now - 10
+    e = rig.app.engine
+    assert (e.remaining_ms(last) + 999) // 1000 == 55
+    want = fakes.Canvas()
+    ui.session(want, "Wall sit,", (), bbr.HOLD, 55, False, 0, 0, 0, 2, 3, e.progress(last))
+    assert bytes(panel.buffer) == bytes(want.buffer)
 
 
 # ---------------------------------------------------------------- space, settings, errors, sleep
