@@ -120,3 +120,28 @@ def test_sessions__undated_and_unfinished(dev, tmp_path):
     out = CliRunner().invoke(main, ["sessions", "--db", db]).output.splitlines()
     assert out[0] == "   1  date unknown  easy  -  unfinished  1 done, 0 skipped"
     assert out[1] == "          0 hold      done     3.0s of 3.0s  pain: yes"
+
+
+def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
+    if pico_ports():
+        pytest.skip("a real Pico is attached: --port auto would find it too")
+    import sqlite3
+
+    from backbeat import store as store_module
+
+    monkeypatch.setattr(store_module, "LOCK_TIMEOUT_S", 0.2)
+    dev.session(segments=2)
+    db = tmp_path / "held.db"
+    Store(db).close()
+    holder = sqlite3.connect(str(db))
+    holder.execute("BEGIN EXCLUSIVE")
+    r = CliRunner().invoke(main, ["sync", "--db", str(db)])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output
+    assert r.output == (f"error: {db}: the database is locked by another program "
+                        "(hint: close that program, then try again)\n")
+    holder.rollback()
+    holder.close()
+    again = CliRunner().invoke(main, ["sync", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    assert ": 1 new session, 5 new records; acknowledged up to record 5" in again.output

@@ -33,7 +33,7 @@ def test_flash_run_sync(emulator, tmp_path):
     assert r.output.splitlines()[-1].startswith(f"flashed {emulator.port}: firmware ")
     again = runner.invoke(main, ["flash", "--port", emulator.port, str(ROUTINE)])
     assert again.exit_code == 0, again.output
-    assert again.output.splitlines()[-1].endswith("and these 1 routine: nothing sent")
+    assert again.output.splitlines()[-1].endswith("1 routine): nothing sent")
     # The app offers the only routine: a long press starts it; at 50x it is over in seconds.
     # It asks about pain twice: a short press says no, a long one yes.
     # Waiting for the next exercise's name shows that an answer was taken. The commands go

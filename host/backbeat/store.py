@@ -24,6 +24,8 @@ from backbeat.codec.logrec import (
 )
 
 SCHEMA_VERSION = 1
+# How long a write waits for another program that holds the database.
+LOCK_TIMEOUT_S = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -118,7 +120,7 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=10)
+            self.db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: written by a newer backbeat (schema {version}); "
@@ -126,6 +128,11 @@ class Store:
             with self.db:
                 self.db.executescript(_SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e):
+                raise StoreError(f"{self.path}: the database is locked by another program "
+                                 "(hint: close that program, then try again)") from None
+            raise StoreError(f"{self.path}: cannot use this database ({e})") from None
         except (sqlite3.DatabaseError, OSError) as e:
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
 

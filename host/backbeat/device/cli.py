@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from datetime import datetime, timezone
@@ -169,8 +170,8 @@ def register(main: click.Group) -> None:
                        f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent), "
                        f"{res.removed} removed")
         else:
-            click.echo(f"{target} already has firmware {res.version} and these "
-                       f"{count(len(bbrs), 'routine')}: nothing sent")
+            click.echo(f"{target} is up to date (firmware {res.version}, "
+                       f"{count(len(bbrs), 'routine')}): nothing sent")
 
     @main.command()
     @_port_option
@@ -189,6 +190,11 @@ def register(main: click.Group) -> None:
         except (LinkError, SyncError) as e:
             _fail(str(e))
             raise
+        except sqlite3.Error as e:
+            _fail(f"{store.path}: database error ({e}); nothing was acknowledged, so the device "
+                  "keeps every record (hint: close the program holding the database, then sync "
+                  "again)")
+            raise
         finally:
             store.close()
         click.echo(f"synced {target} (device {res.uid}): {count(res.new_sessions, 'new session')}, "
@@ -202,6 +208,10 @@ def register(main: click.Group) -> None:
         store = _open_store(db_path)
         try:
             found = store.sessions()
+        except sqlite3.Error as e:
+            _fail(f"{store.path}: database error ({e}) (hint: close the program holding the "
+                  "database, then try again)")
+            raise
         finally:
             store.close()
         if as_json:
