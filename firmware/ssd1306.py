@@ -55,6 +55,11 @@ class SSD1306(framebuf.FrameBuffer):
         self._shadow = bytearray(size)
         self._buf_mv = memoryview(self.buffer)
         self._shadow_mv = memoryview(self._shadow)
+        # A view of each page of both, made once: comparing pages allocates nothing.
+        self._page_mv = [self._buf_mv[p * width:(p + 1) * width] for p in range(self.pages)]
+        self._shadow_page_mv = [
+            self._shadow_mv[p * width:(p + 1) * width] for p in range(self.pages)
+        ]
         self._window = bytearray(_WINDOW_COST)
         self._window[0] = _CTRL_CMD
         self._window[1] = _COLUMN_ADDR
@@ -65,6 +70,10 @@ class SSD1306(framebuf.FrameBuffer):
         prefix[0] = _CTRL_DATA
         self._prefix = memoryview(prefix)
         self._vector = [self._prefix, self._buf_mv]
+        # A window narrower than the panel is gathered here, after the data control byte.
+        self._tx = bytearray(1 + size)
+        self._tx[0] = _CTRL_DATA
+        self._tx_mv = memoryview(self._tx)
         # Bytes handed to the I2C bus since the driver was made.
         self.bytes_sent = 0
         # Whether the panel's RAM is unknown (after power-up): the next show() sends all.
@@ -149,26 +158,19 @@ class SSD1306(framebuf.FrameBuffer):
 
     def _first_diff(self, a, lo, hi):
         # Smallest column in [lo, hi] of the page at offset a that differs (one is known to).
-        buf = self._buf_mv
-        sh = self._shadow_mv
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if buf[a + lo:a + mid + 1] != sh[a + lo:a + mid + 1]:
-                hi = mid
-            else:
-                lo = mid + 1
+        # Byte by byte: a slice to compare would allocate, on every frame.
+        buf = self.buffer
+        sh = self._shadow
+        while lo < hi and buf[a + lo] == sh[a + lo]:
+            lo += 1
         return lo
 
     def _last_diff(self, a, lo, hi):
         # Largest column in [lo, hi] of the page at offset a that differs (one is known to).
-        buf = self._buf_mv
-        sh = self._shadow_mv
-        while lo < hi:
-            mid = (lo + hi + 1) >> 1
-            if buf[a + mid:a + hi + 1] != sh[a + mid:a + hi + 1]:
-                lo = mid
-            else:
-                hi = mid - 1
+        buf = self.buffer
+        sh = self._shadow
+        while lo < hi and buf[a + hi] == sh[a + hi]:
+            hi -= 1
         return hi
 
     def _flush(self, p0, p1, c0, c1):
@@ -180,27 +182,31 @@ class SSD1306(framebuf.FrameBuffer):
         win[5] = p0
         win[6] = p1
         self._send(win)
-        buf = self._buf_mv
-        sh = self._shadow_mv
         if c0 == 0 and c1 == w - 1:
             a = p0 * w
             b = (p1 + 1) * w
+            buf = self._buf_mv
             vec = self._vector
             vec[1] = buf[a:b]
             self.i2c.writevto(self.addr, vec)
             vec[1] = buf
             self.bytes_sent += 1 + b - a
-            sh[a:b] = buf[a:b]
+            self._shadow_mv[a:b] = buf[a:b]
             return
-        vec = [self._prefix]
-        for p in range(p0, p1 + 1):
-            vec.append(buf[p * w + c0:p * w + c1 + 1])
-        self.i2c.writevto(self.addr, vec)
-        self.bytes_sent += 1 + (p1 - p0 + 1) * (c1 - c0 + 1)
+        # Byte by byte into the buffer made once (slices would allocate on every frame).
+        src = self.buffer
+        sh = self._shadow
+        tx = self._tx
+        n = 1
         for p in range(p0, p1 + 1):
             a = p * w + c0
-            b = p * w + c1 + 1
-            sh[a:b] = buf[a:b]
+            for i in range(a, a + c1 - c0 + 1):
+                v = src[i]
+                tx[n] = v
+                sh[i] = v
+                n += 1
+        self.i2c.writeto(self.addr, self._tx_mv[:n])
+        self.bytes_sent += n
 
     def show(self):
         """Send what changed since the last show(); returns the number of windows sent."""
@@ -211,14 +217,14 @@ class SSD1306(framebuf.FrameBuffer):
             return 1
         if self.buffer == self._shadow:
             return 0
-        buf = self._buf_mv
-        sh = self._shadow_mv
+        pages = self._page_mv
+        shadow = self._shadow_page_mv
         sent = 0
         p0 = -1
         p1 = c0 = c1 = 0
         for p in range(self.pages):
             a = p * w
-            if buf[a:a + w] == sh[a:a + w]:
+            if pages[p] == shadow[p]:
                 if p0 >= 0:
                     self._flush(p0, p1, c0, c1)
                     sent += 1
