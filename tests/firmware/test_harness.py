@@ -4,7 +4,7 @@
 import time
 
 from micropython import const
-from testdata import data_path, scratch_dir
+from testdata import MICROPYTHON, allocated, data_path, heap_locked, scratch_dir
 
 _ANSWER = const(42)
 _ADDR = const(0x3C)
@@ -106,3 +106,31 @@ def test_a_generator_test_runs_to_its_end():
         total += len(block) + block[-1] - i
         yield
     assert total == 32 * 32 * 1024
+
+
+def test_allocated_counts_what_a_call_allocates_and_returns_its_result():
+    used, got = allocated(bytearray, 1000)
+    assert got == bytearray(1000)
+    # MicroPython: the object and its 1000 bytes in 16-byte blocks; CPython: what
+    # tracemalloc sees held at the peak.
+    assert used == (1024 if MICROPYTHON else 1057)
+    used, got = allocated(len, "abc")
+    assert (used, got) == (0, 3)
+
+
+def test_heap_locked_refuses_any_allocation_under_micropython():
+    # Under MicroPython fn runs with the heap locked; under CPython it is not run at all
+    # (the caller runs it plainly).
+    seen = [0]
+
+    def grow():
+        try:
+            bytearray(10)
+            seen[0] = 1
+        except MemoryError:
+            seen[0] = 2
+
+    if heap_locked(grow):
+        assert seen == [2]
+    else:
+        assert seen == [0]
