@@ -20,7 +20,7 @@ def emulator(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     flash = tmp_path / "flash"
     flash.mkdir()
-    emu = Emulator(flash, speed=50)
+    emu = Emulator(flash, speed=10)
     yield emu
     emu.stop()
 
@@ -34,7 +34,8 @@ def test_flash_run_sync(emulator, tmp_path):
     again = runner.invoke(main, ["flash", "--port", emulator.port, str(ROUTINE)])
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1].endswith("1 routine): nothing sent")
-    # The app offers the only routine: a long press starts it; at 50x it is over in seconds.
+    # The app offers the only routine: a long press starts it; at 10x it is over in about 12 s, slow enough that a loaded machine still
+    # shows every screen.
     # It asks about pain twice: a short press says no, a long one yes.
     # Waiting for the next exercise's name shows that an answer was taken. The commands go
     # out at once, so each press lands as soon as the screen before it is seen.
