@@ -26,11 +26,6 @@ if (!mpModule || !flashDir || !(speed > 0)) {
   process.exit(2);
 }
 
-// Button gestures, in device milliseconds: a short press, a long press, the gap between
-// the two presses of a double press, and the least time between two gestures (longer
-// than a double press window, so two separate presses stay two).
-const gesture = { shortMs: 150, longMs: 1500, doubleGapMs: 150, gapMs: 600 };
-
 const serialSab = Ring.create(1 << 18);
 const controlSab = Ring.create(1 << 10);
 const serial = new Ring(serialSab);
@@ -63,7 +58,7 @@ function start(mode) {
   }
   const w = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: {
-      mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
+      mpModule, flashDir, speed, bootRealMs, mode, uniqueId,
       heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState,
       serial: serialSab, control: controlSab, doorbell: doorbellSab,
     },

@@ -12,10 +12,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Ring } from "./ring.mjs";
 import { Ssd1306 } from "./ssd1306.mjs";
 import { Flash, BLOCKS } from "./flash.mjs";
+import { gesturePhases } from "./gesture.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
-  gesture, held, oledState } = workerData;
+  held, oledState } = workerData;
 const serial = new Ring(workerData.serial);
 const control = new Ring(workerData.control);
 const doorbell = new Int32Array(workerData.doorbell);
@@ -149,17 +150,9 @@ function advanceButton(now) {
   }
 }
 
-// A gesture on the button, as presses of fixed device durations (gesture from device.mjs).
-// Each ends with the button released for gapMs, so two gestures stay two.
+// A gesture on the button, as presses of fixed device durations (gesture.mjs).
 function schedule(kind) {
-  const press = (ms) => phases.push({ level: 0, ms }, { level: 1, ms: gesture.gapMs });
-  if (kind === "p") press(gesture.shortMs);
-  else if (kind === "l") press(gesture.longMs);
-  else if (kind === "d") {
-    phases.push({ level: 0, ms: gesture.shortMs }, { level: 1, ms: gesture.doubleGapMs });
-    press(gesture.shortMs);
-  } else if (kind === "h") phases.push({ level: 0, ms: 0 });
-  else if (kind === "u") phases.push({ level: 1, ms: gesture.gapMs });
+  phases.push(...gesturePhases(kind));
   advanceButton(deviceNow());
 }
 
@@ -352,12 +345,12 @@ flash = new Flash(mp.FS, flashDir);
 patchStdin(mp.FS);
 mp.registerJsModule("_vd", vd);
 mp.FS.mkdir("/vd");
-for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdgc.py"]) {
+for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdgc.py", "vdfont.py"]) {
   mp.FS.writeFile("/vd/" + name, fs.readFileSync(path.join(HERE, name)));
 }
 if (wantGlyphs) {
-  mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot");
-  parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdboot").glyphs() });
+  mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdfont");
+  parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdfont").glyphs() });
 }
 // This port collects garbage only when the outermost call from JavaScript into MicroPython
 // returns (its external_call_depth drops to 0): the C stack holds no roots then. The
