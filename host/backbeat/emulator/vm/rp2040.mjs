@@ -362,24 +362,37 @@ function attachOled(bus) {
 }
 
 // The buzzer: the tone its PWM slice (7, channel B) makes, from the registers as the
-// port writes them: clk_sys / (DIV / 16) / (TOP + 1), halved in phase-correct mode.
+// port writes them: clk_sys / (DIV / 16) / (TOP + 1), halved in phase-correct mode. The
+// port writes TOP, DIV and the level one after the other, so a tone is reported once the
+// registers have been left alone for TONE_SETTLE_NS, at the time of the last write.
+const TONE_SETTLE_NS = 50e3;
+let toneWriteNs = -1;
+
 function watchBuzzer() {
   const ch = mcu.pwm.channels[(BUZZER_PIN >> 1) & 7];
   const write = ch.writeRegister.bind(ch);
   ch.writeRegister = (offset, value) => {
     write(offset, value);
-    const on = (ch.csr & 1) && mcu.gpio[BUZZER_PIN].functionSelect === 4;
-    const div = (ch.div >> 4) + (ch.div & 15) / 16 || 256;
-    const period = (ch.top + 1) * ((ch.csr & 2) ? 2 : 1);
-    const freq = on ? Math.round(mcu.clkSys / div / period) : 0;
-    const cc = BUZZER_PIN & 1 ? ch.cc >>> 16 : ch.cc & 0xffff;
-    const duty = on ? Math.min(65535, Math.round((cc * 65536) / (ch.top + 1))) : 0;
-    const key = `${freq}/${duty}`;
-    if (key !== lastTone) {
-      lastTone = key;
-      event({ kind: "pwm", pin: BUZZER_PIN, freq, duty });
-    }
+    toneWriteNs = sim.clock.nanos;
   };
+}
+
+function settleTone() {
+  if (toneWriteNs < 0 || sim.clock.nanos - toneWriteNs < TONE_SETTLE_NS) return;
+  const ch = mcu.pwm.channels[(BUZZER_PIN >> 1) & 7];
+  const on = (ch.csr & 1) && mcu.gpio[BUZZER_PIN].functionSelect === 4;
+  const div = (ch.div >> 4) + (ch.div & 15) / 16 || 256;
+  const period = (ch.top + 1) * ((ch.csr & 2) ? 2 : 1);
+  const freq = on ? Math.round(mcu.clkSys / div / period) : 0;
+  const cc = BUZZER_PIN & 1 ? ch.cc >>> 16 : ch.cc & 0xffff;
+  const duty = on ? Math.min(65535, Math.round((cc * 65536) / (ch.top + 1))) : 0;
+  const key = `${freq}/${duty}`;
+  if (key !== lastTone) {
+    lastTone = key;
+    send("E", Buffer.from(JSON.stringify({ kind: "pwm", pin: BUZZER_PIN, freq, duty,
+      at: toneWriteNs / 1e6 })));
+  }
+  toneWriteNs = -1;
 }
 
 // ---------------------------------------------------------------- power and resets
@@ -400,6 +413,7 @@ function powerUp(mode) {
   if (mode === "power") oled.powerOn();
   postedChanges = -1;
   lastTone = "";
+  toneWriteNs = -1;
   motorOn = 0;
   for (const pin of mcu.gpio) padLevels(pin.index);
   // Straight into the flash's second stage (boot2), as the boot ROM ends up doing.
@@ -452,40 +466,45 @@ function run() {
   const wallEnd = wallNow() + 10;
   const { core } = mcu;
   const clock = sim.clock;
-  let n = 0;
   let wait = 0;
-  for (;;) {
+  outer: for (;;) {
+    // The bounds are looked at once per batch of instructions (the wall clock is slow
+    // to read); a batch is about 10 us of emulated time.
     const allowed = allowedNanos();
     if (phases.length || phase) advanceButton();
     const button = phase && phases.length ? phase.until : Infinity;
     const horizon = Math.min(allowed, button);
-    if (core.waiting) {
-      const next = clock.nanosToNextAlarm;
-      const at = next > 0 ? clock.nanos + next : Infinity;
-      if (at > horizon) {
-        if (horizon > clock.nanos) {
-          idleNs += horizon - clock.nanos;
-          clock.tick(horizon - clock.nanos);
+    for (let n = 0; n < 1024; n++) {
+      if (core.waiting) {
+        const next = clock.nanosToNextAlarm;
+        const at = next > 0 ? clock.nanos + next : Infinity;
+        if (at > horizon) {
+          if (horizon > clock.nanos) {
+            idleNs += horizon - clock.nanos;
+            clock.tick(horizon - clock.nanos);
+          }
+          if (horizon === button) continue outer;
+          wait = Math.min((Math.min(at, button) - allowed) / 1e6 / speed, 20);
+          break outer;
         }
-        if (horizon === button) continue;
-        wait = Math.min((Math.min(at, button) - allowed) / 1e6 / speed, 20);
-        break;
+        idleNs += next;
+        clock.tick(next);
+      } else {
+        if (clock.nanos > horizon) {
+          if (horizon === button) continue outer;
+          wait = 1;
+          break outer;
+        }
+        check(core.PC);
+        if (stopWith) break outer;
+        const cycles = core.executeInstruction();
+        clock.tick(cycles * CYCLE_NS);
+        busyNs += cycles * CYCLE_NS;
+        if (stopWith) break outer;
       }
-      idleNs += next;
-      clock.tick(next);
-    } else {
-      if (clock.nanos > allowed) {
-        wait = 1;
-        break;
-      }
-      check(core.PC);
-      if (stopWith) break;
-      const cycles = core.executeInstruction();
-      clock.tick(cycles * CYCLE_NS);
-      busyNs += cycles * CYCLE_NS;
-      if (stopWith) break;
     }
-    if ((++n & 0x3ff) === 0 && wallNow() > wallEnd) break;
+    settleTone();
+    if (wallNow() > wallEnd) break;
   }
   if (stopWith) {
     const mode = stopWith === "cut" ? "power" : "hard";
@@ -494,6 +513,7 @@ function run() {
     powerUp(mode);
     wait = 0;
   }
+  settleTone();
   postFrame(false);
   reportCpu();
   timer = setTimeout(run, Math.max(0, wait));
