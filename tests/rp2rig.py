@@ -33,11 +33,16 @@ class Rp2:
         need_rp2()
         self.dev = VirtualDevice(flash, speed, board=Rp2040Board(RP2_UF2, RP2_BOOTROM))
         self.events: list[dict] = []
-        self.dev.on_event = self.events.append
+        self.dev.on_event = self._event
         self.port = self.dev.start()
         self._stop = False
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
+
+    def _event(self, e: dict) -> None:
+        if e["kind"] == "boot":
+            self.dev.state.frame = None  # the screen of before the boot is gone
+        self.events.append(e)
 
     def _pump(self) -> None:
         while not self._stop and self.dev.alive:

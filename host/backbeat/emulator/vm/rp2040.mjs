@@ -400,6 +400,9 @@ function settleTone() {
 let check = () => {};
 
 function powerUp(mode) {
+  // A gesture under way goes on across the restart: its phase keeps the time it has left
+  // (the new chip's clock starts at 0).
+  if (phase && sim) phase.until = Math.max(0, phase.until - sim.clock.nanos);
   sim = new Simulator();
   mcu = sim.rp2040;
   mcu.logger = { debug() {}, info() {}, warn() {}, error() {} };
