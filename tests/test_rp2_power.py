@@ -34,6 +34,8 @@ def power_up(pico: Rp2, held: bool = False) -> None:
     boots = len(pico.events)
     if held:
         pico.press("hold")
+        while not [e for e in pico.events[boots:] if e["kind"] == "button" and not e["level"]]:
+            time.sleep(0.02)
     pico.dev.power_cycle()
     assert pico.wait_event("boot", boots)["mode"] == "power"
 
@@ -127,3 +129,21 @@ def test_power_cuts_while_the_log_is_written_lose_no_stored_session(pico):
     assert got[0]["done"] == 4
     assert [g["outcome"] for g in got[0]["segments"]] == ["done"] * 4
     assert all(s["done"] < 4 for s in got[1:])
+
+
+def test_power_cuts_during_a_flash_leave_a_device_that_boots(pico):
+    # Cut early (files being staged) and late (the switch), each time flashing a set
+    # that differs from the one on the device: it boots again on the old files or the
+    # new ones, and the flash done again completes.
+    for operations, other in ((5, SECOND), (12, ROOT / "routines" / "hollow-back.yaml")):
+        cuts = len(pico.events)
+        pico.dev.cut_power_after(operations)
+        backbeat("flash", "--port", pico.port, str(QUICK), str(other))
+        pico.wait_event("cut", cuts)
+        menu = pico.until("hold=go")
+        assert menu[0] in ("ROUTINE     1/2", "ROUTINE     1/3"), menu
+        r = backbeat("flash", "--port", pico.port, str(QUICK), str(other))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[-1].startswith(f"flashed {pico.port}: firmware ")
+        pico.until("ROUTINE     1/3")
+        assert pico.until("hold=go")[0] == "ROUTINE     1/3"
