@@ -29,9 +29,12 @@ def need_rp2() -> None:
 class Rp2:
     """One emulated Pico; `with Rp2(flash_dir) as pico:` runs it until the block ends."""
 
-    def __init__(self, flash: Path, speed: float = 20.0):
-        need_rp2()
-        self.dev = VirtualDevice(flash, speed, board=Rp2040Board(RP2_UF2, RP2_BOOTROM))
+    def __init__(self, flash: Path, speed: float = 20.0, wasm: bool = False):
+        """wasm: the WebAssembly board instead, driven the same way (for comparisons)."""
+        if not wasm:
+            need_rp2()
+        board = None if wasm else Rp2040Board(RP2_UF2, RP2_BOOTROM)
+        self.dev = VirtualDevice(flash, speed, board=board)
         self.events: list[dict] = []
         self.dev.on_event = self._event
         self.port = self.dev.start()
@@ -42,6 +45,7 @@ class Rp2:
     def _event(self, e: dict) -> None:
         if e["kind"] == "boot":
             self.dev.state.frame = None  # the screen of before the boot is gone
+            self.dev.state.device_ms = 0.0  # and the clock starts again
         self.events.append(e)
 
     def _pump(self) -> None:
@@ -60,6 +64,22 @@ class Rp2:
         self.close()
 
     # ------------------------------------------------------------ looking and pressing
+
+    def frame_at(self, text: str, timeout: float = TIMEOUT) -> float:
+        """The emulated ms of the first frame with text on it, from now on."""
+        seen: list[float] = []
+
+        def look(frame) -> None:  # type: ignore[no-untyped-def]
+            if not seen and frame.lit and text in "\n".join(screen_text(self.dev)):
+                seen.append(self.dev.state.device_ms)
+
+        self.dev.on_frame = look
+        end = time.monotonic() + timeout
+        while not seen:
+            assert time.monotonic() < end, f"{text!r} not seen"
+            time.sleep(0.02)
+        self.dev.on_frame = None
+        return seen[0]
 
     def screen(self) -> list[str]:
         f = self.dev.state.frame
