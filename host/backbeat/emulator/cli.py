@@ -34,7 +34,8 @@ def default_flash_dir() -> Path:
               help="rp2040: the RP2040's boot ROM image (16 KB).")
 def emulate(flash_dir: str | None, speed: float, snapshot: str | None, board: str,
             uf2: str | None, bootrom: str | None) -> None:
-    """Run the firmware stored in the flash DIR on a virtual Pico.
+    """Run the firmware stored in the flash DIR on a virtual Pico (--board wasm: the
+    WebAssembly port; --board rp2040: MicroPython's Pico firmware on an emulated RP2040).
 
     The first line printed is `port: /dev/pts/N`, a serial port that behaves like
     the Pico's USB serial (mpremote and backbeat flash/sync work against it). On a
