@@ -84,6 +84,10 @@ function start(mode) {
       restart(m.mode);
     }
   });
+  // A worker that cannot make the port like a Pico (exit code 3) stops the device.
+  w.on("exit", (code) => {
+    if (w === worker && code === 3) process.exit(3);
+  });
   w.on("error", (e) => {
     if (w !== worker) return;
     process.stderr.write(`virtual device: the interpreter stopped: ${e?.stack ?? e}\n`);

@@ -397,8 +397,14 @@ function collectGarbage() {
 vd.collect = collectGarbage;
 
 depthIndex = findCallDepth();
-if (depthIndex >= 0) boundHeap();
-else process.stderr.write("virtual device: the heap is not bounded (this port's call depth was not found)\n");
+if (depthIndex < 0) {
+  // Without the counter the heap could be neither bounded nor collected while the
+  // firmware runs: a device unlike a Pico. It stops instead (the tests fail).
+  process.stderr.write("virtual device: this MicroPython port's call-depth counter was not " +
+    "found, so its heap cannot be bounded (hint: use the port pinned in package.json)\n");
+  process.exit(3);
+}
+boundHeap();
 mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot\nvdboot.setup()\ndel vdboot, sys");
 const vdboot = mp.pyimport("vdboot");
 
