@@ -11,6 +11,10 @@ firmware (.mpy) and one short routine through `backbeat flash`.
 - rp2.display_update_ms: one whole SSD1306 frame (1 KB) through the port's I2C, the bus
   paced at 400 kHz (9 bit times a byte), timed on the device with ticks_us, against
   the same call on the WebAssembly board (whose I2C costs nothing).
+- rp2.sync_kib_per_s: log bytes `backbeat sync` stores per second of wall time over the
+  port's USB CDC (the firmware's own logbook wrote the logs; mpremote put them on the
+  flash), against `mpremote cp` of the same files from the same board, and the
+  WebAssembly board's sync of them.
 
 Skipped (no figures) where ../shared/rp2/ is absent.
 """
@@ -37,6 +41,50 @@ def _busy(events: list[dict], since: int) -> tuple[float, float]:
     cpu = [e for e in events[since:] if e["kind"] == "cpu"]
     a, b = cpu[0], cpu[-1]
     return b["busy_ns"] - a["busy_ns"], (b["busy_ns"] + b["idle_ns"]) - (a["busy_ns"] + a["idle_ns"])
+
+
+def _logs(tmp: Path) -> list[Path]:
+    """The logs of a few sessions, written by the firmware's logbook (bench_sync's)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_sync import VIRTUAL_SESSIONS, _fill
+    from linkrig import Device
+
+    dev = Device()
+    _fill(dev, VIRTUAL_SESSIONS)
+    tmp.mkdir()
+    out = []
+    for k, v in sorted(dev.fs.files.items()):
+        if k.endswith(".log"):
+            out.append(tmp / k.rsplit("/", 1)[1])
+            out[-1].write_bytes(bytes(v))
+    return out
+
+
+def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
+    """Wall seconds of mpremote cp of the logs, and of backbeat sync of them."""
+    from backbeat.device.link import LinkClient
+    from backbeat.device.serialport import SerialPort
+    from backbeat.device.sync import sync_device
+    from backbeat.store import Store
+
+    cp = []
+    for f in logs:
+        cp += ["cp", str(f), ":/logs/" + f.name, "+"]
+    pico.mpremote(*cp[:-1], timeout=600)
+    pico.dev.power_cycle()
+    pico.until("hold=go")
+    copy = tmp / "copy"
+    copy.mkdir()
+    t0 = time.perf_counter()
+    pico.mpremote("cp", *(":/logs/" + f.name for f in logs), str(copy) + "/", timeout=600)
+    cp_s = time.perf_counter() - t0
+    with SerialPort(pico.port) as sp:
+        LinkClient(sp).connect(0)  # the app is up (its start is not part of the sync)
+    with Store(tmp / "b.db") as db, SerialPort(pico.port) as sp:
+        t0 = time.perf_counter()
+        sync_device(LinkClient(sp), db, int(time.time()))
+        sync_s = time.perf_counter() - t0
+    return cp_s, sync_s
 
 
 def _board(tmp: Path, wasm: bool) -> dict:
@@ -66,6 +114,9 @@ def _board(tmp: Path, wasm: bool) -> dict:
         pico.until("SAFE MODE")
         pico.press("release")
         out["show_us"] = int(pico.mpremote("exec", SHOW).strip())
+        logs = _logs(tmp / "logs")
+        out["log_bytes"] = sum(f.stat().st_size for f in logs)
+        out["cp_s"], out["sync_s"] = _sync(pico, tmp, logs)
     return out
 
 
@@ -94,6 +145,14 @@ def run() -> dict:
             "value": round(busy / total, 3), "unit": "fraction of emulated time",
             "compared_with": f"the menu idling on the same board: {mbusy / mtotal:.3f} "
                              f"(session: {busy / 1e6:.0f} ms busy of {total / 1e6:.0f} ms)",
+        },
+        "rp2.sync_kib_per_s": {
+            "value": round(rp2["log_bytes"] / 1024 / rp2["sync_s"], 2), "unit": "KiB/s (wall)",
+            "compared_with": f"mpremote cp of the same {rp2['log_bytes']} log bytes from the "
+                             f"same board: {rp2['log_bytes'] / 1024 / rp2['cp_s']:.2f} KiB/s "
+                             f"(sync {rp2['cp_s'] / rp2['sync_s']:.1f}x faster, target 5x); "
+                             "the WebAssembly board's sync: "
+                             f"{wasm['log_bytes'] / 1024 / wasm['sync_s']:.2f} KiB/s",
         },
         "rp2.display_update_ms": {
             "value": round(rp2["show_us"] / 1000, 1), "unit": "ms (emulated)",
