@@ -27,6 +27,9 @@ _SPIN_MS = const(8)
 _GC_GAP_MS = const(100)
 # The screen is not redrawn when an event is due sooner than this (cues first).
 _QUIET_MS = const(25)
+# Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
+# session, until every routine is checked.
+_CHECK_PARTS = const(16)
 
 _SETTINGS_LABELS = ("sound", "vibration", "back")
 
@@ -48,9 +51,9 @@ _PHASE_CUES = (-1, cues.INHALE, cues.HOLD, cues.EXHALE, cues.HOLD)
 
 
 class Entry:
-    """One routine offered in the menu."""
+    """One routine offered in the menu; `checked` once its whole file was found good."""
 
-    def __init__(self, stem, path, name, total_ms, crc, level, segments):
+    def __init__(self, stem, path, name, total_ms, crc, level, segments, size, checked):
         self.stem = stem
         self.path = path
         self.name = name
@@ -58,6 +61,8 @@ class Entry:
         self.crc = crc
         self.level = level
         self.segments = segments
+        self.size = size
+        self.checked = checked
 
 
 class App:
@@ -70,14 +75,23 @@ class App:
     sleep_chunk_ms = 60000
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
-                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms):
+                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms,
+                 checked_path="/checked.txt"):
         self.board = board
         self.ticks_ms = ticks_ms
         self.display = display
         self.logbook = logbook
         self.routines = routines
         self.settings_path = settings_path
+        self.checked_path = checked_path
         self.fs = fs if fs is not None else logbook.fs
+        # One reader for every routine: listing, checking and the session's segments.
+        self._rd = bbr.Routine()
+        self._checking = None  # the entry whose check is under way, a part a turn
+        self._unchecked = False  # some entry is not checked yet
+        # File name -> (size, crc, verdict) of the routines checked: what checked_path holds.
+        self._verdicts = self._read_verdicts()
+        self._verdicts_changed = False
         self.button = button.Button(board.button, now_ms)
         self.cues = cues.Cues(board.buzzer, board.motor)
         self.entries = []
@@ -106,9 +120,18 @@ class App:
     # ------------------------------------------------------------ routines and settings
 
     def reload(self, now_ms):
-        """List the routines again (after a change on flash) and show the menu or a problem."""
+        """List the routines again (after a change on flash) and show the menu or a problem.
+
+        Only each file's header is read: a routine whose size and CRC were checked before
+        (checked_path remembers) is offered as it is; the others are offered too and
+        checked a little each turn of the loop (step), or at once when started.
+        """
         self.entries = []
         self.bad = []
+        self._rd.close()
+        self._checking = None
+        old = self._verdicts
+        self._verdicts = {}
         try:
             names = self.fs.listdir(self.routines)
         except OSError:
@@ -119,7 +142,7 @@ class App:
                 continue
             path = self.routines + "/" + fname
             try:
-                r = self._open_routine(path)
+                r = self._open_routine(path, True)
             except bbr.BbrError as e:
                 self.bad.append((fname, str(e)))
                 continue
@@ -127,24 +150,129 @@ class App:
                 self.bad.append((fname, "unreadable"))
                 continue
             try:
+                v = old.get(fname)
+                known = v is not None and v[0] == r.size and v[1] == r.crc32
+                if known:
+                    self._verdicts[fname] = v
+                    if v[2] != "ok":
+                        self.bad.append((fname, v[2]))
+                        continue
                 self.entries.append(
                     Entry(fname[:-4], path, r.string(r.name_offset), r.total_ms, r.crc32,
-                          r.level, r.segment_count)
+                          r.level, r.segment_count, r.size, known)
                 )
             finally:
                 r.close()
+        self._unchecked = True
+        if len(self._verdicts) != len(old):
+            self._verdicts_changed = True
         self.last = self.logbook.last_sessions({})
         if self.selected > len(self.entries):
             self.selected = 0
         self._problems_or_menu()
 
-    def _open_routine(self, path):
+    def _open_routine(self, path, checked):
         f = self.fs.open(path, "rb")
         try:
-            return bbr.Routine(f)
+            return self._rd.open(f, checked)
         except Exception:
             f.close()
             raise
+
+    def remember_checked(self, fname, size, crc):
+        """The routine file fname, of this size and CRC, was found good (by the link)."""
+        self._verdicts[fname] = (size, crc, "ok")
+        self._verdicts_changed = True
+
+    def _note(self, en, verdict):
+        # The verdict on an entry's file, remembered under the size and CRC it was listed with.
+        en.checked = True
+        fname = en.stem + ".bbr"
+        if " " not in fname and "\n" not in fname:
+            self._verdicts[fname] = (en.size, en.crc, verdict)
+            self._verdicts_changed = True
+
+    def _read_verdicts(self):
+        # checked_path: one line per routine file, "NAME SIZE CRC VERDICT" (the CRC in
+        # 8 hex digits, the verdict "ok" or the reader's error); a damaged file is ignored.
+        out = {}
+        try:
+            f = self.fs.open(self.checked_path, "rb")
+            try:
+                text = str(f.read(), "ascii")
+            finally:
+                f.close()
+            for line in text.split("\n"):
+                parts = line.split(" ", 3)
+                if len(parts) == 4:
+                    out[parts[0]] = (int(parts[1]), int(parts[2], 16), parts[3])
+        except (OSError, ValueError):
+            return {}
+        return out
+
+    def _save_verdicts(self):
+        self._verdicts_changed = False
+        tmp = self.checked_path + ".tmp"
+        fs = self.fs
+        try:
+            f = fs.open(tmp, "wb")
+            try:
+                for fname in sorted(self._verdicts):
+                    v = self._verdicts[fname]
+                    f.write(("%s %d %08x %s\n" % (fname, v[0], v[1], v[2])).encode())
+            finally:
+                f.close()
+            try:
+                fs.rename(tmp, self.checked_path)
+            except OSError:
+                fs.remove(self.checked_path)
+                fs.rename(tmp, self.checked_path)
+        except OSError:
+            pass  # not remembered: checked again at the next start-up
+
+    def _check_turn(self):
+        # A part of the next unchecked routine's check; the verdicts saved once all are done.
+        rd = self._rd
+        en = self._checking
+        if en is None:
+            for e in self.entries:
+                if not e.checked:
+                    en = e
+                    break
+            if en is None:
+                self._unchecked = False
+                if self._verdicts_changed:
+                    self._save_verdicts()
+                return
+            try:
+                self._open_routine(en.path, True)
+                rd.begin_check()
+            except (bbr.BbrError, OSError) as e:
+                self._refuse(en, e)
+                return
+            self._checking = en
+        try:
+            if not rd.check_some(_CHECK_PARTS):
+                return
+            rd.close()
+            self._checking = None
+            self._note(en, "ok")
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(en, e)
+
+    def _refuse(self, en, e):
+        # A routine found bad after it was offered: named, and no longer offered.
+        self._rd.close()
+        self._checking = None
+        err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
+        self._note(en, err)
+        k = self.entries.index(en)
+        self.entries.pop(k)
+        if self.selected > k:
+            self.selected -= 1
+        self.bad.append((en.stem + ".bbr", err))
+        if self.screen == MENU:
+            self._problems_or_menu()
 
     def _problems_or_menu(self):
         if self.bad:
@@ -213,6 +341,8 @@ class App:
                 self._settings_input(ev)
             elif s == MESSAGE:
                 self._message_input(ev)
+        elif self._unchecked and not self.cues.busy():
+            self._check_turn()
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -293,11 +423,22 @@ class App:
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
+        rd = self._rd
+        if rd.checking():
+            rd.close()  # a check under way is begun again after the session
+            self._checking = None
         try:
-            r = self._open_routine(entry.path)
+            r = self._open_routine(entry.path, entry.checked)
         except (bbr.BbrError, OSError) as e:
-            self._show_message("SKIPPED", _clip(entry.stem, 16) + "\n" + _clip(str(e), 16))
+            self._refuse(entry, e)
             return False
+        if r.crc32 != entry.crc or r.size != entry.size:
+            # Not the file the menu offers (changed behind its back): list them again.
+            r.close()
+            self.reload(now_ms)
+            return False
+        if not entry.checked:
+            self._note(entry, "ok")
         self.reader = r
         self.entry = entry
         lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)

@@ -146,6 +146,7 @@ class Link:
         self._push_name = None
         self._push_size = 0
         self._push_crc = 0
+        self._bbr_crc = 0  # the stored CRC of the routine pushed, once it is verified
         self._held = 0
         self._pushed = False
         self._started = False
@@ -619,6 +620,7 @@ class Link:
             return
         self._push_name = None
         self._pushed = True
+        app.remember_checked(name + ".bbr", self._push_size, self._bbr_crc)
         app.reload(now_ms)
         self._reply(OK)
 
@@ -652,7 +654,7 @@ class Link:
         except OSError as e:
             return "read: %s" % e
         try:
-            bbr.Routine(f)
+            self._bbr_crc = bbr.Routine(f).crc32
         except bbr.BbrError as e:
             return str(e)
         finally:

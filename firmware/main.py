@@ -1,5 +1,6 @@
 # Start-up: safe mode when the button is held, else the app, with every error shown and logged.
 
+import gc
 import sys
 import time
 
@@ -8,8 +9,12 @@ import framebuf
 
 
 def _error_text(exc):
-    # "Type: message" and the innermost lines of the traceback, as much as the log keeps.
-    text = "%s: %s" % (type(exc).__name__, exc)
+    # "Type: message" and the innermost lines of the traceback, as much as the log keeps;
+    # the type's name alone when even that cannot be made (the heap is full).
+    try:
+        text = "%s: %s" % (type(exc).__name__, exc)
+    except MemoryError:
+        return type(exc).__name__
     try:
         import io
 
@@ -55,6 +60,25 @@ def _open_display(i2c):
         return ssd1306.SSD1306(i2c)
     except OSError:
         return _Dark()  # no screen answers: the app still runs on its cues
+
+
+def _keep(text):
+    # The error that stopped the app from starting: in /error.txt and in the log.
+    import logbook
+
+    fs = logbook.Flash()
+    try:
+        f = fs.open("/error.txt", "wb")
+        try:
+            f.write(text.encode())
+        finally:
+            f.close()
+    except (OSError, MemoryError):
+        pass
+    try:
+        logbook.Logbook(fs).log_error(text, time.ticks_ms())
+    except Exception:
+        pass
 
 
 def _wait_for_press(pin):
@@ -104,15 +128,22 @@ def main():
         except KeyboardInterrupt:
             raise
         except Exception as exc:
-            # The app could not even start: show why, keep a copy, retry on a press.
+            # The app could not even start (or failed twice at once): show why, keep a copy
+            # in /error.txt and the log, retry on a press. A MemoryError too: what the app
+            # held is let go first, and nothing here may end main.py.
+            a = None
+            lb = None
+            gc.collect()
             text = _error_text(exc)
-            print("backbeat: " + text)
             try:
-                with open("/error.txt", "w") as f:
-                    f.write(text)
-            except OSError:
+                print("backbeat: " + text)
+            except Exception:
                 pass
-            _show(display, "ERROR", text[:80], "1=retry")
+            _keep(text)
+            try:
+                _show(display, "ERROR", text[:80], "1=retry")
+            except Exception:
+                pass
             _wait_for_press(b.button)
 
 

@@ -264,6 +264,64 @@ def test_start_up_with_a_long_log_shows_when_last_done_and_does_not_grow_with_it
         assert used[1][k] < used[0][k] + 256, used
 
 
+def _routines_fs(files):
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    for name in files:
+        fs.files["/routines/" + name] = bytearray(files[name])
+    return fs
+
+
+def _verdict(name, data, verdict):
+    return "%s %d %08x %s\n" % (name, len(data), logbook.get_u32(data, len(data) - 4), verdict)
+
+
+def test_routines_are_offered_at_once_then_checked_a_little_a_turn_and_remembered():
+    broken = bytearray(EASY)
+    broken[-8] ^= 1  # a byte of the string table: the CRC no longer matches
+    many = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(200)], name="Many")
+    fs = _routines_fs({"a-broken.bbr": broken, "easy.bbr": EASY, "many.bbr": many})
+    rig = Rig(fs=fs)
+    # Start-up read the headers alone: all three offered, none checked yet.
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [
+        ("a-broken", False), ("easy", False), ("many", False)]
+    assert rig.app.screen == app.MENU and rig.app.bad == []
+    rig.run(20)  # two turns, 16 parts of a check each: the small ones are done
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [("easy", True), ("many", False)]
+    rig.run(200)
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [("easy", True), ("many", True)]
+    assert rig.app.bad == [("a-broken.bbr", "bad CRC")]
+    assert rig.texts() == ["SKIPPED", "a-broken.bbr", "bad CRC", "not offered", "1=ok"]
+    want = (_verdict("a-broken.bbr", broken, "bad CRC") + _verdict("easy.bbr", EASY, "ok")
+            + _verdict("many.bbr", many, "ok"))
+    assert bytes(fs.files["/checked.txt"]) == want.encode()
+    # The next start-up knows them all: nothing is checked again.
+    again = Rig(fs=fs).app
+    assert [(e.stem, e.checked) for e in again.entries] == [("easy", True), ("many", True)]
+    assert again.bad == [("a-broken.bbr", "bad CRC")]
+    # A file changed since is checked again; one removed is forgotten.
+    fs.files["/routines/easy.bbr"] = bytearray(LONG)
+    del fs.files["/routines/many.bbr"]
+    rig = Rig(fs=fs)
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [("easy", False)]
+    rig.run(50)
+    want = _verdict("a-broken.bbr", broken, "bad CRC") + _verdict("easy.bbr", LONG, "ok")
+    assert bytes(fs.files["/checked.txt"]) == want.encode()
+
+
+def test_a_routine_started_before_its_check_is_checked_at_once():
+    broken = bytearray(EASY)
+    broken[-8] ^= 1
+    fs = _routines_fs({"a-broken.bbr": broken, "easy.bbr": EASY})
+    rig = Rig(fs=fs)
+    a = rig.app
+    assert not a.start(a.entries[0], rig.clock.now)
+    assert a.bad == [("a-broken.bbr", "bad CRC")] and [e.stem for e in a.entries] == ["easy"]
+    assert a.screen == app.MESSAGE and a.message_text == "a-broken.bbr\nbad CRC\nnot offered"
+    assert a.start(a.entries[0], rig.clock.now) and a.screen == app.SESSION
+    assert a.entries[0].checked
+
+
 def test_menu_moves_with_short_and_double_and_ends_with_settings():
     rig = Rig(corrupt=False)
     rig.run(20)
