@@ -169,3 +169,29 @@ class Serial:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def device_ms_until(flash: Path, text: str, speed: float = 1.0,
+                    timeout: float = TIMEOUT) -> float:
+    """Device milliseconds from power-up to the first frame showing `text`, on a virtual
+    device run in this process (`backbeat emulate`'s VirtualDevice) from `flash`."""
+    from backbeat.emulator.console import screen_text
+    from backbeat.emulator.device import VirtualDevice
+
+    dev = VirtualDevice(flash, speed)
+    seen: list[float] = []
+
+    def on_frame(frame) -> None:  # type: ignore[no-untyped-def]
+        if not seen and text in "\n".join(screen_text(dev)):
+            seen.append(dev.state.device_ms)
+
+    dev.on_frame = on_frame
+    dev.start()
+    try:
+        end = time.monotonic() + timeout
+        while not seen and dev.alive and time.monotonic() < end:
+            dev.step(0.02)
+    finally:
+        dev.close()
+    assert seen, f"{text!r} never shown on the virtual device from {flash}"
+    return seen[0]
