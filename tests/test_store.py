@@ -132,3 +132,32 @@ def test_newer_schema_refused(tmp_path):
     with pytest.raises(StoreError) as e:
         Store(p)
     assert str(e.value) == f"{p}: written by a newer backbeat (schema 9); upgrade backbeat"
+
+
+def test_sessions__a_damaged_start_keeps_its_segments_in_a_session_marked_damaged(tmp_path):
+    # Record 6 (the second session's start) was lost to damage on the device; record 12
+    # (a segment inside the third session) too.
+    recs = [clock(1), start(2, wall=1_800_000_100), segment(3, 0), segment(4, 1), end(5),
+            segment(7, 0, outcome=2), segment(8, 1), end(9, how=2, done=1, skipped=1),
+            start(10, name="hollow-back", count=3, wall=1_800_000_900), segment(11, 0),
+            segment(13, 2), end(14, done=2, skipped=0)]
+    with Store(tmp_path / "s.db") as db:
+        db.add_records("dev1", 0, recs)
+        got = db.sessions()
+    assert [(s.routine, s.damaged, s.ending, s.wall_s, [g.index for g in s.segments])
+            for s in got] == [
+        ("desk-job", False, "completed", 1_800_000_100, [0, 1]),
+        ("", True, "stopped", None, [0, 1]),
+        ("hollow-back", False, "completed", 1_800_000_900, [0, 2]),
+    ]
+    assert got[1].as_json()["damaged"] is True and (got[1].done, got[1].skipped) == (1, 1)
+
+
+def test_sessions__a_lost_start_after_an_unfinished_session_is_seen_by_the_segment_index(
+        tmp_path):
+    recs = [clock(1), start(2), segment(3, 0), segment(4, 1), segment(6, 0), end(7)]
+    with Store(tmp_path / "s.db") as db:
+        db.add_records("dev1", 0, recs)
+        got = db.sessions()
+    assert [(s.damaged, s.ending, [g.index for g in s.segments]) for s in got] == [
+        (False, "unfinished", [0, 1]), (True, "completed", [0])]

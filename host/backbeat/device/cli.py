@@ -224,7 +224,7 @@ def register(main: click.Group) -> None:
             when = ("date unknown" if s.wall_s is None else
                     datetime.fromtimestamp(s.wall_s, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
             took = "-" if s.elapsed_ms is None else _mmss(s.elapsed_ms)
-            click.echo(f"{s.id:4d}  {when}  {s.routine}  {took}  {s.ending}  "
+            click.echo(f"{s.id:4d}  {when}  {s.routine or '(start damaged)'}  {took}  {s.ending}  "
                        f"{s.done} done, {s.skipped} skipped")
             for g in s.segments:
                 pain = f"  pain: {g.pain}" if g.pain else ""
