@@ -284,7 +284,7 @@ def test_a_damaged_byte_anywhere_loses_at_most_its_record():
             fs.files["/logs/00000001.log"] = data
             got = []
             _count, _end, torn = sc.scan(fs, "/logs/00000001.log", 1,
-                                         lambda seq, t, buf, size: got.append(decode(buf, size)))
+                                         lambda seq, t, buf, size, got=got: got.append(decode(buf, size)))
             want = good[: owner[i]] + good[owner[i] + 1 :]
             assert got == want, (i, value)
             # The last record damaged is no different from a torn tail.
