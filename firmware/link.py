@@ -91,6 +91,16 @@ def _put32(b, o, v):
     b[o + 3] = (v >> 24) & 0xFF
 
 
+# The times a clock may be set to: the years 2024 to 2100 (Unix seconds).
+CLOCK_FIRST = 1704067200  # 2024-01-01 00:00:00 UTC
+CLOCK_END = 4133980800  # 2101-01-01 00:00:00 UTC
+
+
+def clock_in_range(wall_s):
+    """True when Unix time wall_s lies in the years 2024 to 2100."""
+    return CLOCK_FIRST <= wall_s < CLOCK_END
+
+
 def valid_name(raw):
     """True when raw (bytes) is a routine name that stays inside /routines."""
     n = len(raw)
@@ -371,6 +381,8 @@ class Link:
         elif code == SET_CLOCK:
             if len(p) < 4:
                 self._reply(BAD_ARGUMENT)
+            elif not clock_in_range(_u32(p, 0)):
+                self._reply(BAD_ARGUMENT, "time out of range: the years 2024 to 2100")
             else:
                 app.logbook.set_clock(_u32(p, 0), now_ms)
                 self._reply(OK)
@@ -392,7 +404,7 @@ class Link:
     def _hello(self, p, now_ms, app, busy):
         lb = app.logbook
         wall = _u32(p, 0) if len(p) >= 4 else 0
-        if wall and not busy:
+        if wall and not busy and clock_in_range(wall):
             off = lb.wall_s(now_ms) - wall
             if not lb.wall_offset_s or off > 2 or off < -2:
                 lb.set_clock(wall, now_ms)

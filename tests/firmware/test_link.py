@@ -116,6 +116,19 @@ def test_hello__sets_the_clock_once():
     assert r.lb.next_seq == 3
 
 
+def test_set_clock__only_the_years_2024_to_2100():
+    r = Rig()
+    why = b"time out of range: the years 2024 to 2100"
+    for wall in (0, 5, 1704067199, 4133980800, 0xFFFFFFFF):
+        assert r.ask(K.SET_CLOCK, 1, struct.pack("<I", wall)) == [(K.BAD_ARGUMENT, 0, 1, why)]
+        r.ask(K.HELLO, 2, struct.pack("<I", wall))
+        assert r.lb.wall_offset_s == 0 and r.lb.next_seq == 1, wall
+    assert r.ask(K.SET_CLOCK, 3, struct.pack("<I", 1704067200)) == [(K.OK, 0, 3, b"")]
+    assert r.lb.wall_offset_s > 0 and r.lb.next_seq == 2  # set, and a clock record
+    assert r.ask(K.SET_CLOCK, 4, struct.pack("<I", 4133980799)) == [(K.OK, 0, 4, b"")]
+    assert r.lb.next_seq == 3
+
+
 def test_request_in_pieces__one_answer():
     r = Rig()
     line = request(K.HELLO, 5, b"\x00\x00\x00\x00")

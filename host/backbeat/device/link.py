@@ -27,6 +27,9 @@ HELLO, SET_CLOCK, INFO, LIST, READ, ACK, PUSH_BEGIN, PUSH_DATA, PUSH_END, REMOVE
 (OK, BAD_FRAME, UNKNOWN, BAD_ARGUMENT, BUSY, BAD_NAME, NO_SPACE, VERIFY_FAILED, NO_PUSH,
  BAD_OFFSET, IO_ERROR) = range(11)
 MORE = 1
+# After a damaged answer, a request is sent again once the line is this quiet (answers to
+# noise that came before it arrive in a burst).
+QUIET_S = 0.05
 
 STATUS_NAMES = {
     OK: "ok", BAD_FRAME: "bad frame", UNKNOWN: "unknown command", BAD_ARGUMENT: "bad argument",
@@ -238,9 +241,19 @@ class LinkClient:
             self.round_trips += 1
             parts: list[bytes] = []
             deadline = self.monotonic() + self.timeout
+            resend = 0.0  # when to send again: the line was quiet since a damaged answer
             while True:
-                line = self._line(deadline)
+                line = self._line(min(deadline, resend) if resend else deadline)
                 if line is None:
+                    if resend and self.monotonic() < deadline:
+                        # Ours was damaged, or our answer was: ask again (a new number, so
+                        # an answer to the old one is told apart) within this try's time.
+                        seq = self._next_seq()
+                        self.port.write(encode_request(code, seq, payload))
+                        self.round_trips += 1
+                        parts.clear()
+                        resend = 0.0
+                        continue
                     break
                 k = line.rfind(b"!")
                 if k < 0:
@@ -250,7 +263,10 @@ class LinkClient:
                     self._keep_console(line[:k])  # '!' is not in base64: a frame starts there
                 frame = decode_body(line[k + 1 :])
                 if frame is None or frame.code == BAD_FRAME and frame.seq == 0:
-                    break  # damaged on the way, or our request was: send it again now
+                    # A damaged answer, or "bad frame" for our request or for noise sent
+                    # before it: once no more come for a moment, ask again.
+                    resend = self.monotonic() + QUIET_S
+                    continue
                 if frame.seq != seq:
                     continue  # a late answer to an earlier try
                 if frame.code != OK:
