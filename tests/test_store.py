@@ -11,6 +11,7 @@ import pytest
 from backbeat.store import Store, StoreError, default_db_path
 
 GOLDEN = Path(__file__).parent / "golden" / "log"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rec(rtype: int, seq: int, payload: bytes) -> bytes:
@@ -161,3 +162,37 @@ def test_sessions__a_lost_start_after_an_unfinished_session_is_seen_by_the_segme
         got = db.sessions()
     assert [(s.damaged, s.ending, [g.index for g in s.segments]) for s in got] == [
         (False, "unfinished", [0, 1]), (True, "completed", [0])]
+
+
+def test_a_folder_without_write_permission_says_so_and_how_to_fix_it():
+    # Permissions bind root only on a read-only disk: as root, the check runs as nobody.
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="backbeat-perm-"))
+    try:
+        top.chmod(0o755)
+        folder = top / "ro"
+        folder.mkdir(mode=0o555)
+        folder.chmod(0o555)
+        for path, where in ((folder / "b.db", folder), (folder / "sub" / "b.db", folder)):
+            code = ("from backbeat.store import Store, StoreError\n"
+                    f"try:\n    Store({str(path)!r})\nexcept StoreError as e:\n    print(e)\n")
+            if os.geteuid() == 0:  # as nobody, with a Python nobody may run
+                python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+                if python is None:
+                    pytest.skip("no system python3 to run as nobody")
+                run = {"user": 65534, "env": {"PYTHONPATH": str(ROOT / "host")}}
+            else:
+                python, run = sys.executable, {}
+            out = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                                 check=True, timeout=60, **run).stdout
+            assert out == (f"{path}: cannot open the database for writing: no permission to "
+                           f"write {where} (hint: give yourself write access to it, e.g. chmod "
+                           f"u+w {where}, or use another file with --db PATH)\n")
+    finally:
+        (top / "ro").chmod(0o755)
+        shutil.rmtree(top)

@@ -135,9 +135,20 @@ class Store:
             if "locked" in str(e):
                 raise StoreError(f"{self.path}: the database is locked by another program "
                                  "(hint: close that program, then try again)") from None
+            if "unable to open" in str(e) or "readonly" in str(e):
+                raise self._not_writable() from None
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
+        except PermissionError:
+            raise self._not_writable() from None
         except (sqlite3.DatabaseError, OSError) as e:
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
+
+    def _not_writable(self) -> StoreError:
+        """The database or its folder may not be written (permissions, a read-only disk)."""
+        where = next(p for p in (self.path, *self.path.parents) if p.exists())
+        return StoreError(f"{self.path}: cannot open the database for writing: no permission "
+                          f"to write {where} (hint: give yourself write access to it, e.g. "
+                          f"chmod u+w {where}, or use another file with --db PATH)")
 
     def close(self) -> None:
         self.db.close()
