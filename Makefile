@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 setup: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -31,6 +31,11 @@ demo: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# The fuzz tests of make test with FUZZ times as many cases each, new ones on every run.
+FUZZ ?= 50
+fuzz: setup
+	BACKBEAT_FUZZ=$(FUZZ) $(PY) -m pytest -q tests/test_fuzz_routines.py tests/test_fuzz_formats.py
 
 clean:
 	rm -rf $(VENV) node_modules build bench/results.json
