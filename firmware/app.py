@@ -28,8 +28,9 @@ _GC_GAP_MS = const(100)
 # The screen is not redrawn when an event is due sooner than this (cues first).
 _QUIET_MS = const(25)
 # Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
-# session, until every routine is checked.
+# session, until every routine is checked; before that, this many headers read a turn.
 _CHECK_PARTS = const(16)
+_HEADERS = const(4)
 
 _SETTINGS_LABELS = ("sound", "vibration", "back")
 
@@ -51,18 +52,18 @@ _PHASE_CUES = (-1, cues.INHALE, cues.HOLD, cues.EXHALE, cues.HOLD)
 
 
 class Entry:
-    """One routine offered in the menu; `checked` once its whole file was found good."""
+    """One routine offered in the menu: its file's name, and once its header is read
+    (name not None) what the menu shows; `checked` once its whole file was found good."""
 
-    def __init__(self, stem, path, name, total_ms, crc, level, segments, size, checked):
+    def __init__(self, stem):
         self.stem = stem
-        self.path = path
-        self.name = name
-        self.total_ms = total_ms
-        self.crc = crc
-        self.level = level
-        self.segments = segments
-        self.size = size
-        self.checked = checked
+        self.name = None
+        self.total_ms = 0
+        self.crc = 0
+        self.level = 0
+        self.segments = 0
+        self.size = 0
+        self.checked = False
 
 
 class App:
@@ -122,54 +123,72 @@ class App:
     def reload(self, now_ms):
         """List the routines again (after a change on flash) and show the menu or a problem.
 
-        Only each file's header is read: a routine whose size and CRC were checked before
-        (checked_path remembers) is offered as it is; the others are offered too and
-        checked a little each turn of the loop (step), or at once when started.
+        Only the file names are listed, and the header of the routine the menu shows is
+        read: start-up does not grow with the routines. The other headers are read a few
+        a turn of the loop (step), or when the menu comes to them. A routine whose size
+        and CRC were checked before (checked_path remembers) is offered as it is; the
+        others are checked a little each turn, or at once when started.
         """
         self.entries = []
         self.bad = []
         self._rd.close()
         self._checking = None
-        old = self._verdicts
-        self._verdicts = {}
         try:
             names = self.fs.listdir(self.routines)
         except OSError:
             names = []
         names.sort()
         for fname in names:
-            if not fname.endswith(".bbr"):
-                continue
-            path = self.routines + "/" + fname
-            try:
-                r = self._open_routine(path, True)
-            except bbr.BbrError as e:
-                self.bad.append((fname, str(e)))
-                continue
-            except OSError:
-                self.bad.append((fname, "unreadable"))
-                continue
-            try:
-                v = old.get(fname)
-                known = v is not None and v[0] == r.size and v[1] == r.crc32
-                if known:
-                    self._verdicts[fname] = v
-                    if v[2] != "ok":
-                        self.bad.append((fname, v[2]))
-                        continue
-                self.entries.append(
-                    Entry(fname[:-4], path, r.string(r.name_offset), r.total_ms, r.crc32,
-                          r.level, r.segment_count, r.size, known)
-                )
-            finally:
-                r.close()
+            if fname.endswith(".bbr"):
+                self.entries.append(Entry(fname[:-4]))
         self._unchecked = True
-        if len(self._verdicts) != len(old):
-            self._verdicts_changed = True
         self.last = self.logbook.last_sessions({})
         if self.selected > len(self.entries):
             self.selected = 0
+        self.screen = MENU
+        self._ready()
         self._problems_or_menu()
+
+    def _path(self, en):
+        return self.routines + "/" + en.stem + ".bbr"
+
+    def _load(self, en):
+        # Reads en's header: True when it is offered, False when it is refused (then it is
+        # taken out of the menu and named).
+        try:
+            r = self._open_routine(self._path(en), True)
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(en, e)
+            return False
+        try:
+            en.name = r.string(r.name_offset)
+            en.total_ms = r.total_ms
+            en.crc = r.crc32
+            en.level = r.level
+            en.segments = r.segment_count
+            en.size = r.size
+        finally:
+            r.close()
+        v = self._verdicts.get(en.stem + ".bbr")
+        if v is not None and v[0] == en.size and v[1] == en.crc:
+            en.checked = True
+            if v[2] != "ok":
+                self._refuse(en, v[2])
+                return False
+        return True
+
+    def _ready(self):
+        # The routine the menu shows has its header read (refused ones skipped).
+        while self.selected < len(self.entries):
+            if self.entries[self.selected].name is not None or self._load(
+                    self.entries[self.selected]):
+                return
+
+    def load_all(self):
+        """Read every routine's header not read yet (the link's INFO lists them all)."""
+        for en in list(self.entries):
+            if en.name is None:
+                self._load(en)
 
     def _open_routine(self, path, checked):
         f = self.fs.open(path, "rb")
@@ -211,13 +230,21 @@ class App:
         return out
 
     def _save_verdicts(self):
+        # The verdicts on the routines still on flash (the others are forgotten).
         self._verdicts_changed = False
+        here = {}
+        for en in self.entries:
+            here[en.stem + ".bbr"] = True
+        for fname, _err in self.bad:
+            here[fname] = True
         tmp = self.checked_path + ".tmp"
         fs = self.fs
         try:
             f = fs.open(tmp, "wb")
             try:
                 for fname in sorted(self._verdicts):
+                    if fname not in here:
+                        continue
                     v = self._verdicts[fname]
                     f.write(("%s %d %08x %s\n" % (fname, v[0], v[1], v[2])).encode())
             finally:
@@ -235,6 +262,17 @@ class App:
         rd = self._rd
         en = self._checking
         if en is None:
+            n = 0  # headers read this turn
+            k = 0
+            while k < len(self.entries) and n < _HEADERS:
+                e = self.entries[k]
+                if e.name is None:
+                    n += 1
+                    if not self._load(e):
+                        continue  # taken out: the next one is at k now
+                k += 1
+            if n:
+                return
             for e in self.entries:
                 if not e.checked:
                     en = e
@@ -245,7 +283,7 @@ class App:
                     self._save_verdicts()
                 return
             try:
-                self._open_routine(en.path, True)
+                self._open_routine(self._path(en), True)
                 rd.begin_check()
             except (bbr.BbrError, OSError) as e:
                 self._refuse(en, e)
@@ -261,11 +299,16 @@ class App:
             self._refuse(en, e)
 
     def _refuse(self, en, e):
-        # A routine found bad after it was offered: named, and no longer offered.
+        # A routine found bad after it was offered: named, and no longer offered. The
+        # verdict is remembered when its header was read (it has a size and a CRC).
         self._rd.close()
         self._checking = None
-        err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
-        self._note(en, err)
+        if isinstance(e, str):
+            err = e
+        else:
+            err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
+            if en.name is not None:
+                self._note(en, err)
         k = self.entries.index(en)
         self.entries.pop(k)
         if self.selected > k:
@@ -387,9 +430,11 @@ class App:
         if ev == button.SHORT:
             self.selected = (self.selected + 1) % count
             self._dirty = True
+            self._ready()
         elif ev == button.DOUBLE:
             self.selected = (self.selected - 1) % count
             self._dirty = True
+            self._ready()
         elif ev == button.LONG:
             if self.selected == len(self.entries):
                 self.screen = SETTINGS
@@ -423,12 +468,14 @@ class App:
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
+        if entry.name is None and not self._load(entry):
+            return False
         rd = self._rd
         if rd.checking():
             rd.close()  # a check under way is begun again after the session
             self._checking = None
         try:
-            r = self._open_routine(entry.path, entry.checked)
+            r = self._open_routine(self._path(entry), entry.checked)
         except (bbr.BbrError, OSError) as e:
             self._refuse(entry, e)
             return False
@@ -616,6 +663,9 @@ class App:
         else:
             if not self._dirty:
                 return
+            if s == MENU:
+                self._ready()  # its header read; a refused routine shows why instead
+                s = self.screen
             fb = self.display
             if s == MENU:
                 self._draw_menu(now_ms)

@@ -441,6 +441,7 @@ class Link:
         return head[k + 1 :] if k >= 0 else head
 
     def _info(self, app):
+        app.load_all()
         for en in app.entries:
             p = self._room(2 + len(en.stem) + 12)
             self._resp[p] = 1

@@ -221,7 +221,8 @@ def test_push__retried_chunk_and_gap():
     assert r.ask(K.PUSH_END, 7) == [(K.OK, 0, 7, b"")]  # the answer was lost: asked again
     assert bytes(r.fs.files["/routines/two.bbr"]) == data
     assert [e.stem for e in r.app.entries] == ["easy", "two"]
-    # Checked on arrival: the app need not check it again.
+    # Checked on arrival: once its header is read, the app knows it need not check it.
+    r.app.load_all()
     assert [e.checked for e in r.app.entries] == [False, True]
 
 
