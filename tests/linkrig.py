@@ -37,17 +37,6 @@ EASY = build([seg(1, 5000, flags=9, exercise="Cat"), seg(9, 2000)], name="Easy")
 OTHER = build([seg(2, 6000, exercise="Wall sit", flags=11)], name="Other")
 
 
-class Screen(fakes.Canvas):
-    def show(self):
-        pass
-
-    def poweroff(self):
-        pass
-
-    def poweron(self):
-        pass
-
-
 class Device:
     """The firmware's App with a Link, on a fake board and a MemFs."""
 
@@ -60,7 +49,7 @@ class Device:
         self.machine = fakes.FakeMachine()
         self.board = board.open_board(self.machine, "Raspberry Pi Pico with RP2040")
         self.logbook = logbook.Logbook(fs)
-        self.app = app.App(self.board, Screen(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
+        self.app = app.App(self.board, fakes.Dark(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
         self.lock = threading.Lock()
 
     def now_ms(self) -> int:

@@ -13,16 +13,7 @@ from backbeat.device import flasher as F
 from emulatorrig import TIMEOUT, Emulator, device_ms_until
 
 ROOT = Path(__file__).resolve().parent.parent
-TEN_THOUSAND = """name: Ten thousand
-steps:
-  - repeat: 100
-    steps:
-      - repeat: 100
-        steps:
-          - exercise: Hold
-            hold: 1s
-            prepare: 0s
-"""
+TEN_THOUSAND = ROOT / "tests" / "data" / "ten-thousand.yaml"
 
 
 def _compiled(path: Path) -> bytes:
@@ -51,9 +42,7 @@ def test_the_menu_shows_within_a_second(tmp_path, kind):
         neck = _compiled(ROOT / "routines" / "chinese-neck.yaml")
         routines = {f"neck-{i:02d}": neck for i in range(30)}
     else:
-        src = tmp_path / "ten-thousand.yaml"
-        src.write_text(TEN_THOUSAND)
-        routines = {"ten-thousand": _compiled(src)}
+        routines = {"ten-thousand": _compiled(TEN_THOUSAND)}
         assert len(routines["ten-thousand"]) == 240054
     flash = _flash(tmp_path / "flash", routines)
     assert _best_boot_ms(flash) < 1000

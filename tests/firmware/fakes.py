@@ -432,3 +432,16 @@ class Canvas(framebuf.FrameBuffer):
         for x in range(x0, x1):
             out += "#" if self.get(x, y) else "."
         return out
+
+
+class Dark(Canvas):
+    """A display whose frames go nowhere: show() and the power switches do nothing."""
+
+    def show(self):
+        return 0
+
+    def poweroff(self):
+        pass
+
+    def poweron(self):
+        pass

@@ -12,7 +12,8 @@ class Stuck(BaseException):
 
 
 class HeldPins:
-    """machine.Pin for a FakeMachine whose button (GP14) is held down at power-up."""
+    """machine.Pin for a FakeMachine whose button (GP14) is held down at power-up (or up,
+    `level` 1); read more than `reads` times, it raises Stuck."""
 
     IN = fakes.Pin.IN
     OUT = fakes.Pin.OUT
@@ -22,8 +23,10 @@ class HeldPins:
     IRQ_FALLING = fakes.Pin.IRQ_FALLING
     IRQ_RISING = fakes.Pin.IRQ_RISING
 
-    def __init__(self, factory):
+    def __init__(self, factory, level=0, reads=50):
         self.factory = factory
+        self.level = level
+        self.reads = reads
         self.button_reads = 0
 
     def __call__(self, id, mode=-1, pull=-1, value=None):
@@ -35,11 +38,11 @@ class HeldPins:
             def value(v=None):
                 if v is None:
                     outer.button_reads += 1
-                    if outer.button_reads > 50:
+                    if outer.button_reads > outer.reads:
                         raise Stuck()
                 return read(v)
 
-            pin.level = 0
+            pin.level = self.level
             pin.value = value
         return pin
 
@@ -81,26 +84,6 @@ class NoMemoryApp:
             raise MemoryError("memory allocation failed, allocating 4096 bytes")
 
 
-class PressLater(HeldPins):
-    """The button is up at power-up; read again (waiting for a press to retry), it stops."""
-
-    def __call__(self, id, mode=-1, pull=-1, value=None):
-        pin = self.factory(id, mode, pull, value)
-        if id == 14:
-            outer = self
-            read = pin.value
-
-            def value(v=None):
-                if v is None:
-                    outer.button_reads += 1
-                    if outer.button_reads > 1:
-                        raise Stuck()
-                return read(v)
-
-            pin.value = value
-        return pin
-
-
 def test_a_memory_error_while_starting_is_shown_kept_and_logged():
     import logbook
     from memfs import MemFs
@@ -119,7 +102,7 @@ def test_a_memory_error_while_starting_is_shown_kept_and_logged():
     Flash.Flash = lambda: fs
     model = fakes.SSD1306Model()
     m = fakes.FakeMachine(devices={0x3C: model})
-    m.Pin = PressLater(m.Pin)
+    m.Pin = HeldPins(m.Pin, level=1, reads=1)  # up at power-up; waiting for a press, stuck
     sys.modules["machine"] = m
     sys.modules["app"] = NoMemoryApp
     sys.modules["logbook"] = Flash

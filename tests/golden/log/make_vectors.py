@@ -22,58 +22,35 @@ mpcompat.install()
 import test_logbook  # noqa: E402
 
 
-def main():
-    data = test_logbook.golden_bytes()
-    with open(os.path.join(HERE, "session.log"), "wb") as f:
+def _vector(name, data, good_bytes, torn, damaged, records):
+    # NAME.log and NAME.json: the bytes, and what a reader keeps of them.
+    with open(os.path.join(HERE, name + ".log"), "wb") as f:
         f.write(data)
-    doc = {
-        "file": "00000001.log",
-        "good_bytes": len(data),
-        "torn": False,
-        "damaged": 0,
-        "records": test_logbook.GOLDEN_RECORDS,
-    }
-    with open(os.path.join(HERE, "session.json"), "w") as f:
+    doc = {"file": "00000001.log", "good_bytes": good_bytes, "torn": torn, "damaged": damaged,
+           "records": records}
+    with open(os.path.join(HERE, name + ".json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    # The same file cut 10 bytes into its fifth record (a power cut while writing it).
-    good = 0
+
+
+def main():
+    data = test_logbook.golden_bytes()
+    records = test_logbook.GOLDEN_RECORDS
+    _vector("session", data, len(data), False, 0, records)
     sizes = []
     pos = 0
     while pos < len(data):
         size = 12 + (data[pos + 2] | (data[pos + 3] << 8))
         sizes.append(size)
         pos += size
+    # The same file cut 10 bytes into its fifth record (a power cut while writing it).
     good = sum(sizes[:4])
-    with open(os.path.join(HERE, "torn.log"), "wb") as f:
-        f.write(data[: good + 10])
-    doc = {
-        "file": "00000001.log",
-        "good_bytes": good,
-        "torn": True,
-        "damaged": 0,
-        "records": test_logbook.GOLDEN_RECORDS[:4],
-    }
-    with open(os.path.join(HERE, "torn.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+    _vector("torn", data[: good + 10], good, True, 0, records[:4])
     # The same file with one byte of the session start's routine id flipped: that record
     # is lost, its segments and everything after it are read.
-    start = sizes[0]
     flipped = bytearray(data)
-    flipped[start + 8 + 25] ^= 0x01
-    with open(os.path.join(HERE, "damaged.log"), "wb") as f:
-        f.write(flipped)
-    doc = {
-        "file": "00000001.log",
-        "good_bytes": len(data),
-        "torn": False,
-        "damaged": 1,
-        "records": test_logbook.GOLDEN_RECORDS[:1] + test_logbook.GOLDEN_RECORDS[2:],
-    }
-    with open(os.path.join(HERE, "damaged.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+    flipped[sizes[0] + 8 + 25] ^= 0x01
+    _vector("damaged", bytes(flipped), len(data), False, 1, records[:1] + records[2:])
 
 
 if __name__ == "__main__":
