@@ -63,19 +63,17 @@ def _open_display(i2c):
 
 
 def _keep(text):
-    # The error that stopped the app from starting: in /error.txt and in the log.
-    import logbook
-
-    fs = logbook.Flash()
+    # The error that stopped the app from starting: in /error.txt and in the log (each
+    # as far as the file system and the heap allow).
     try:
+        import logbook
+
+        fs = logbook.Flash()
         f = fs.open("/error.txt", "wb")
         try:
             f.write(text.encode())
         finally:
             f.close()
-    except (OSError, MemoryError):
-        pass
-    try:
         logbook.Logbook(fs).log_error(text, time.ticks_ms())
     except Exception:
         pass
@@ -133,7 +131,11 @@ def main():
             # held is let go first, and nothing here may end main.py.
             a = None
             lb = None
-            gc.collect()
+            try:
+                gc.collect()
+                time.sleep_ms(1)  # a port that collects garbage only in a sleep does too
+            except MemoryError:
+                pass
             text = _error_text(exc)
             try:
                 print("backbeat: " + text)
