@@ -53,17 +53,21 @@ _PHASE_CUES = (-1, cues.INHALE, cues.HOLD, cues.EXHALE, cues.HOLD)
 
 class Entry:
     """One routine offered in the menu: its file's name, and once its header is read
-    (name not None) what the menu shows; `checked` once its whole file was found good."""
+    (name not None) what the menu shows; `checked` once its whole file was found good.
+
+    Until then the values are the class's: an entry not read yet holds its stem alone.
+    """
+
+    name = None
+    total_ms = 0
+    crc = 0
+    level = 0
+    segments = 0
+    size = 0
+    checked = False
 
     def __init__(self, stem):
         self.stem = stem
-        self.name = None
-        self.total_ms = 0
-        self.crc = 0
-        self.level = 0
-        self.segments = 0
-        self.size = 0
-        self.checked = False
 
 
 class App:
