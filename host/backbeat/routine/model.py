@@ -82,6 +82,36 @@ Work = Hold | HoldMax | Breathe | Pnf | Count
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How an exercise earns its levels from the logs (PROGRESS.md, "The rules")."""
+
+    after: int = 3  # clean attempts at one level before the next level
+    clean: int = 2  # pain 0..clean is clean
+    hold: int = 5  # pain clean+1..hold keeps the level; more steps back
+    back: int = 1  # levels to step back
+
+
+@dataclass(frozen=True)
+class Needs:
+    """A gate: the step is left out until ``exercise`` has had ``clean`` clean attempts."""
+
+    exercise: str
+    clean: int | None = None  # None: the needed exercise's `after`
+    node: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a routine is due, in local time; exactly one way is set (PROGRESS.md, "Schedules")."""
+
+    per_day: int = 0  # N times every day
+    days: tuple[int, ...] = ()  # once on each of these weekdays (0 Monday .. 6 Sunday)
+    per_week: int = 0  # once a day while fewer than N sessions were completed that week
+    every_days: int = 0  # N days after the last completed session, and every day after
+    text: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class ExerciseStep:
     exercise: str
     work: Work
@@ -92,6 +122,8 @@ class ExerciseStep:
     rest: Amount = 10000
     switch: Amount = 5000
     check_pain: bool = False
+    progress: Progress = Progress()
+    needs: Needs | None = None
     node: object = field(default=None, compare=False, repr=False)
 
 
@@ -119,6 +151,9 @@ class Routine:
     steps: tuple[Item, ...]
     about: str | None = None
     source: str | None = None
+    progress: Progress = Progress()
+    due: Due | None = None
+    at: tuple[int, ...] = ()  # reminder times, minutes after midnight
     node: object = field(default=None, compare=False, repr=False)  # the `steps` key
 
 
