@@ -175,3 +175,26 @@ def progressions(value) -> list[Progression]:
 def top_level(routine: Routine) -> int:
     """The lowest level at which every progression of ``routine`` has reached its end."""
     return max((p.last_level for p in progressions(routine)), default=0)
+
+
+def exercise_steps(items: tuple[Item, ...]) -> list[ExerciseStep]:
+    """Every exercise step of ``items``, in order, inside repeat blocks too (each once)."""
+    out: list[ExerciseStep] = []
+    for item in items:
+        if isinstance(item, ExerciseStep):
+            out.append(item)
+        elif isinstance(item, Repeat):
+            out.extend(exercise_steps(item.steps))
+    return out
+
+
+def exercise_tops(routine: Routine) -> dict[str, int]:
+    """Each exercise's top: the lowest level at which every progression of its steps has ended.
+
+    Steps of one routine with the same name are one exercise with one level.
+    """
+    tops: dict[str, int] = {}
+    for step in exercise_steps(routine.steps):
+        top = max((p.last_level for p in progressions(step)), default=0)
+        tops[step.exercise] = max(tops.get(step.exercise, 0), top)
+    return tops

@@ -29,6 +29,7 @@ from backbeat.routine.model import (
     RestStep,
     Routine,
     at_level,
+    exercise_steps,
 )
 from backbeat.routine.nodes import Mapping, Node, Scalar, Sequence, describe
 from backbeat.timeline import BreathPattern
@@ -182,19 +183,9 @@ def _progress(c: _Collector, node: Node, base: Progress) -> Progress:
     return merged
 
 
-def _exercise_steps(items: tuple[Item, ...]) -> list[ExerciseStep]:
-    out: list[ExerciseStep] = []
-    for item in items:
-        if isinstance(item, ExerciseStep):
-            out.append(item)
-        elif isinstance(item, Repeat):
-            out.extend(_exercise_steps(item.steps))
-    return out
-
-
 def _check_needs(c: _Collector, steps: tuple[Item, ...]) -> None:
     """Every `needs` names an exercise of the routine, and no chain of needs loops."""
-    exercises = _exercise_steps(steps)
+    exercises = exercise_steps(steps)
     known = list(dict.fromkeys(s.exercise for s in exercises))
     graph: dict[str, list[Needs]] = {}
     for step in exercises:
