@@ -311,11 +311,15 @@ def test_times_due(due, day, done, times):
 
 
 def test_adherence_over_the_due_days_of_the_week_before():
+    # Monday 2/3, Tuesday 3/3 (more than due counts as due), five days of nothing.
     assert adherence(Due(per_day=3), SUN + timedelta(days=1), [MON, MON, TUE, TUE, TUE, TUE]) == (
         pytest.approx((2 / 3 + 1) / 7)
     )
     assert adherence(Due(days=(2,)), SUN + timedelta(days=1), [WED]) == 1.0
     assert adherence(None, SUN, [MON]) is None
+    # Days before the first completed session do not count.
+    assert adherence(Due(per_day=1), FRI, [WED]) == 0.5
+    assert adherence(Due(per_day=1), FRI, []) is None
 
 
 def test_due_today_and_done_today_count_completed_sessions():
@@ -380,7 +384,7 @@ def test_plan_text__says_why_each_level_is_what_it_is():
     assert plan_text(made).splitlines() == [
         "Plan for Sat Dec 5 2026",
         "",
-        "Test (r): 3 times a day, due 3, done 1 today; last 7 days 14% done",
+        "Test (r): 3 times a day, due 3, done 1 today; last 7 days 33% done",
         "  Bird dog: level 1 of 4, hold 15s a side; 1 of 3 clean towards 2; "
         "3 clean sessions on Dec 2, 3, 4",
         "  Partial cobra: level 0 of 2, hold 10s; 0 of 3 clean towards 1; pain 7 on Dec 5: back to 0",

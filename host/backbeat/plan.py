@@ -179,11 +179,16 @@ def times_due(due: Due | None, day: date, done: Sequence[date]) -> int:
 
 def adherence(due: Due | None, day: date, done: Sequence[date], days: int = ADHERENCE_DAYS) -> float | None:
     """The mean of min(done, due) / due over the days the routine was due among the ``days``
-    before ``day``; None when it was due on none of them."""
+    before ``day``, from the day of its first completed session on; None when it was due on
+    none of them."""
+    if not done:
+        return None
     per_day = Counter(done)
     shares = []
     for back in range(days, 0, -1):
         d = day - timedelta(days=back)
+        if d < done[0]:
+            continue
         due_n = times_due(due, d, done)
         if due_n:
             shares.append(min(per_day[d], due_n) / due_n)
