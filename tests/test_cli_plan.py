@@ -161,3 +161,15 @@ def test_plan__reads_the_store_without_a_history_file(tmp_path):
         ("Cobra", 0, 2, True, None),  # and the gate locks again
         ("Plank", 0, 2, False, 33_000),  # skipped on Dec 3
     ]
+
+
+def test_plan__the_readme_example_is_what_plan_prints(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    readme = (root / "routines" / "README.md").read_text()
+    yaml_text = readme.split("<!-- file: my-plan.yaml -->\n```yaml\n")[1].split("```")[0]
+    (tmp_path / "my-plan.yaml").write_text(yaml_text)
+    history = str(root / "tests" / "data" / "my-plan-history.json")
+    result = run("plan", str(tmp_path / "my-plan.yaml"), "--history", history, "--on", "2026-12-04")
+    assert "```\n" + result.stdout + "```\n" in readme

@@ -411,6 +411,7 @@ def test_readme_shows_examples_of_show_and_check():
         "more.yaml",
         "morning-back.yaml",
         "my-back.yaml",
+        "my-plan.yaml",
         "twice.yaml",
         "work-kinds.yaml",
     ]
