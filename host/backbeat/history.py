@@ -50,7 +50,7 @@ class History:
     mornings: tuple[Morning, ...] = ()
 
 
-def _get(obj: dict, key: str, kind: type | tuple, where: str, optional: bool = False):
+def _get(obj: dict, key: str, kind: type, where: str, optional: bool = False):
     if key not in obj:
         if optional:
             return None
@@ -59,9 +59,11 @@ def _get(obj: dict, key: str, kind: type | tuple, where: str, optional: bool = F
     if optional and value is None:
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise HistoryError(f"{where}.{key}: {value!r} is not a {names}")
+        raise HistoryError(f"{where}.{key}: {json.dumps(value)} is not {_KINDS[kind]}")
     return value
+
+
+_KINDS = {int: "a whole number", bool: "true or false", str: "text", list: "a list"}
 
 
 def _time(obj: dict, where: str) -> datetime:
