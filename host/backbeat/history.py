@@ -147,9 +147,9 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
 
     The store keeps each segment's index, outcome and pain answer, and the
     level of the session, but not which exercise a segment belonged to; so each
-    session's routine is compiled again at that level to find its exercises,
-    and a session whose segment count no longer matches (the routine changed)
-    or that has no date is left out.
+    session's routine is compiled again at that level to find its exercises and
+    their levels (each capped at its top), and a session whose segment count no
+    longer matches (the routine changed) or that has no date is left out.
     """
     from backbeat.routine.compiler import compile_routine
 
@@ -163,9 +163,11 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
             continue
         logged = {seg.index: seg for seg in s.segments}
         attempts: dict[str, list] = {}
+        level_of: dict[str, int] = {}
         for index, seg in enumerate(timeline.segments):
             if seg.exercise is not None and seg.kind in _WORK_KINDS:
                 attempts.setdefault(seg.exercise, []).append((seg.kind, logged.get(index)))
+                level_of[seg.exercise] = seg.level
         made = []
         for exercise, parts in attempts.items():
             done = bool(parts) and all(got is not None and got.outcome == "done" for _, got in parts)
@@ -177,7 +179,7 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
             ]
             holds = [got.achieved_ms for kind, got in parts
                      if kind == "hold_open" and got is not None and got.outcome == "done"]
-            made.append(Attempt(exercise, s.level, done, max(pains, default=0),
+            made.append(Attempt(exercise, level_of[exercise], done, max(pains, default=0),
                                 max(holds) if holds else None))
         sessions.append(
             Session(s.routine, datetime.fromtimestamp(s.wall_s), s.ending == "completed",
