@@ -385,5 +385,6 @@ def _exercise_line(e: ExercisePlan) -> str:
     out = f"level {e.level} of {e.top}, {e.meaning}"
     if e.level < e.top:
         out += f"; {e.clean} of {e.after} clean towards {e.level + 1}"
-    out += f"; {e.why.reason}" if e.why else ("; from the start" if e.top else "")
+    if e.why:
+        out += f"; {e.why.reason}"
     return out
