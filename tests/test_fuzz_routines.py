@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [
     (ROOT / "routines" / n).read_text()
-    for n in ("chinese-neck.yaml", "pnf-minor.yaml", "hollow-back.yaml")
+    for n in ("chinese-neck.yaml", "pnf-minor.yaml", "hollow-back.yaml", "core-stability.yaml",
+              "hip-crossover.yaml")
 ]
 TAGS = [
     "!!bool", "!!int", "!!float", "!!timestamp", "!!binary", "!!null", "!!str", "!!set",
@@ -28,6 +29,10 @@ PIECES = [
     "hold: !!float .nan", "reps: !!int 0x7fffffffffffffff", "hold: 1e400", "sides: ~",
     "check: !!bool", "name: !!binary aGVsbG8=", "prepare: 2024-01-01", "rest: -5s",
     "count: 1_000", "steps: {}", "repeat: 100000", "- {}", "- []", "'': x", "=: 1",
+    "due: !!int 3", "due: every 0 days", "due: [daily]", "at: 25:99", "at: [20:00, 99:99]",
+    "at: !!timestamp 2024-01-01", "needs: ''", "needs: [a, b]", "needs: !!null",
+    "hold: {from: 10s, to: 5s, step: 0s}", "hold: {from: 10s}", "hold: {from: !!bool x}",
+    "progress: {every: 0}", "progress: ~",
 ]
 WORD = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 
