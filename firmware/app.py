@@ -475,10 +475,14 @@ class App:
         if entry.name is None and not self._load(entry):
             return False
         rd = self._rd
-        if rd.checking():
-            rd.close()  # a check under way is begun again after the session
-            self._checking = None
         try:
+            if self._checking is entry:
+                # Its check is under way: it goes on to the end now.
+                while not rd.check_some(0x3FFFFFFF):
+                    pass
+                self._note(entry, "ok")
+            self._checking = None
+            rd.close()  # another routine's check under way begins again after the session
             r = self._open_routine(self._path(entry), entry.checked)
         except (bbr.BbrError, OSError) as e:
             self._refuse(entry, e)

@@ -331,6 +331,26 @@ def test_a_routine_started_before_its_check_is_checked_at_once():
     assert a.entries[0].checked
 
 
+def test_a_routine_started_while_its_check_is_under_way_is_checked_to_the_end():
+    many = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(200)], name="Many")
+    broken = bytearray(many)
+    broken[-8] ^= 1
+    yield
+    for data, started in ((many, True), (broken, False)):
+        rig = Rig(fs=_routines_fs({"many.bbr": data}))
+        yield
+        rig.run(10)  # one turn: a part of its check
+        a = rig.app
+        assert a._checking is a.entries[0] and not a.entries[0].checked
+        assert a.start(a.entries[0], rig.clock.now) is started
+        if started:
+            assert a.screen == app.SESSION and a.entries[0].checked
+        else:
+            assert a.entries == [] and a.bad == [("many.bbr", "bad CRC")]
+        rig = a = None
+        yield
+
+
 def test_menu_moves_with_short_and_double_and_ends_with_settings():
     rig = Rig(corrupt=False)
     rig.run(20)
