@@ -40,8 +40,8 @@ import gc, json, time
 def setup():
     # The modules compiled and imported in a step of their own: their garbage is
     # collected before anything is timed.
-    global app, bbr, board, cues, logbook, fakes
-    import app, bbr, board, cues, logbook
+    global app, bbr, board, cues, logbook, ssd1306, fakes
+    import app, bbr, board, cues, logbook, ssd1306
     import fakes
 """
 
@@ -50,7 +50,7 @@ def boot(where, count):
     t0 = time.ticks_us()
     lb = logbook.Logbook()
     a = app.App(board.open_board(fakes.FakeMachine(), 'Raspberry Pi Pico with RP2040'),
-                fakes.Dark(), lb, time.ticks_ms(), routines=where)
+                ssd1306.Dark(), lb, time.ticks_ms(), routines=where)
     a.step(time.ticks_ms())
     assert a.screen == app.MENU and len(a.entries) == count, (a.screen, a.bad)
     return time.ticks_diff(time.ticks_us(), t0) / 1000
@@ -90,7 +90,7 @@ mp_steps = steps()
 _START = _SETUP + """
 def make():
     return app.App(board.open_board(fakes.FakeMachine(), 'Raspberry Pi Pico with RP2040'),
-                   fakes.Dark(), logbook.Logbook(), time.ticks_ms())
+                   ssd1306.Dark(), logbook.Logbook(), time.ticks_ms())
 
 def start(a):
     played = []

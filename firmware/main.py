@@ -5,7 +5,6 @@ import sys
 import time
 
 import board
-import framebuf
 
 
 def _error_text(exc):
@@ -36,30 +35,13 @@ def _show(display, title, text, hint):
     display.show()
 
 
-class _Dark(framebuf.FrameBuffer):
-    """Stands in for a display that does not answer: drawing goes nowhere."""
-
-    def __init__(self):
-        self.buffer = bytearray(1024)
-        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
-
-    def show(self):
-        return 0
-
-    def poweroff(self):
-        pass
-
-    def poweron(self):
-        pass
-
-
 def _open_display(i2c):
     import ssd1306
 
     try:
         return ssd1306.SSD1306(i2c)
     except OSError:
-        return _Dark()  # no screen answers: the app still runs on its cues
+        return ssd1306.Dark()  # no screen answers: the app still runs on its cues
 
 
 def _keep(text):

@@ -30,6 +30,7 @@ import board  # noqa: E402
 import fakes  # noqa: E402
 import link  # noqa: E402
 import logbook  # noqa: E402
+import ssd1306  # noqa: E402
 from bbrmake import build, seg  # noqa: E402
 from memfs import MemFs  # noqa: E402
 
@@ -49,7 +50,7 @@ class Device:
         self.machine = fakes.FakeMachine()
         self.board = board.open_board(self.machine, "Raspberry Pi Pico with RP2040")
         self.logbook = logbook.Logbook(fs)
-        self.app = app.App(self.board, fakes.Dark(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
+        self.app = app.App(self.board, ssd1306.Dark(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
         self.lock = threading.Lock()
 
     def now_ms(self) -> int:

@@ -433,15 +433,3 @@ class Canvas(framebuf.FrameBuffer):
             out += "#" if self.get(x, y) else "."
         return out
 
-
-class Dark(Canvas):
-    """A display whose frames go nowhere: show() and the power switches do nothing."""
-
-    def show(self):
-        return 0
-
-    def poweroff(self):
-        pass
-
-    def poweron(self):
-        pass
