@@ -96,3 +96,18 @@ def test_check__the_tags_the_fuzzing_campaign_found(tmp_path):
         f"{path}:6:12: error: '' cannot be read as !!bool "
         "(hint: remove the `!!bool` tag; plain values need none)",
     ]
+
+
+def test_check_show_and_compile__a_tag_that_does_not_fit_is_an_error_not_a_traceback(tmp_path):
+    from backbeat.cli import main
+    from click.testing import CliRunner
+
+    path = tmp_path / "neck.yaml"
+    path.write_text("name: !!bool Neck\nsteps:\n  - exercise: Cat\n    hold: 5s\n")
+    want = (f"{path}:1:7: error: 'Neck' cannot be read as !!bool "
+            "(hint: remove the `!!bool` tag; plain values need none)\n")
+    for args in (["check", str(path)], ["show", str(path)],
+                 ["compile", str(path), "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith(want), (args, result.stderr)
