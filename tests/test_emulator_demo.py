@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import re
 
-from backbeat.emulator.demo import ROOT, demo_session
+from backbeat.emulator.demo import demo_session
+from backbeat.resources import library_dir
 
 
 def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path):
     out = io.StringIO()
-    demo_session(ROOT / "routines" / "strength-four.yaml", 20.0, tmp_path, out)
+    demo_session(library_dir() / "strength-four.yaml", 20.0, tmp_path, out)
     text = out.getvalue()
     for title in ("menu: Four strength / moves", "session started (long press)",
                   "paused (short press)", "segment skipped (double press)", "done"):

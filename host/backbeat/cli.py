@@ -93,6 +93,35 @@ def schema() -> None:
     click.echo(schema_json())
 
 
+@main.command()
+@click.option("--speed", type=click.FloatRange(min=0.1, max=1000), default=20.0,
+              show_default=True, help="Clock speed of the virtual device's session.")
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Keep the compiled library, the virtual flash and the database here "
+                   "[default: a temporary folder, removed at the end].")
+def demo(speed: float, keep: str | None) -> None:
+    """Show backbeat at work, from any folder: the routine library checked, compiled and
+    read back, then a session on a virtual device, flashed, run, synced and listed."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from backbeat.demo import main as library_demo
+    from backbeat.emulator.demo import main as session_demo
+
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
+    try:
+        status = library_demo(["--out", str(work / "routines")])
+        if status == 0:
+            click.echo()
+            status = session_demo(["--speed", repr(speed), "--keep", str(work / "device")])
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if status:
+        raise SystemExit(status)
+
+
 register_device_commands(main)
 register_emulator_commands(main)
 
