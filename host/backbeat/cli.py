@@ -26,13 +26,20 @@ def check(files: tuple[str, ...]) -> None:
     """Check routine FILEs and report every error in all of them.
 
     Errors go to stderr as FILE:LINE:COL: error: WHAT (hint: FIX); the exit
-    status is 2 when there is any.
+    status is 2 when there is any. A file name the device would not take as a routine's
+    name is a warning.
     """
+    from backbeat.routine import device_accepts, routine_id
     from backbeat.routine.report import check_report
 
     messages, summary, ok = check_report(files)
     for message in messages:
         click.echo(message, err=True)
+    for path in files:
+        if not device_accepts(routine_id(path)):
+            click.echo(f"{path}: warning: {routine_id(path)!r} is not a routine name the device "
+                       "accepts, so flash would refuse it (hint: rename the file: lower-case "
+                       "letters, digits, - and _, at most 64, e.g. lower-back.yaml)", err=True)
     click.echo(summary, err=not ok)
     if not ok:
         raise SystemExit(2)

@@ -384,7 +384,9 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
 
 def routine_names(names: Sequence[str]) -> None:
     """Refuse routine names the device would refuse (they must stay inside /routines)."""
+    from backbeat.routine import device_accepts
+
     for n in names:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", n):
+        if not device_accepts(n):
             raise FlashError(f"{n}: not a routine name the device accepts (hint: lower-case "
                              "letters, digits, - and _, at most 64, e.g. lower-back)")

@@ -7,6 +7,7 @@ of one file or raises :class:`RoutineErrors` with every error in it;
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ __all__ = [
     "RoutineErrors",
     "check_file",
     "check_files",
+    "device_accepts",
     "load_routine",
     "read_routine",
     "routine_id",
@@ -31,6 +33,11 @@ __all__ = [
 def routine_id(path: str | Path) -> str:
     """A routine's id: its file name without the extension."""
     return Path(path).stem
+
+
+def device_accepts(rid: str) -> bool:
+    """Whether the device takes `rid` as a routine's name (firmware link.valid_name)."""
+    return re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", rid) is not None
 
 
 def _located(path: str, problems: list[Invalid]) -> RoutineErrors:
