@@ -35,11 +35,11 @@ def test_sync_then_sessions(dev, tmp_path):
     dev.session(segments=2)
     r = CliRunner().invoke(main, ["sync"])
     assert r.exit_code == 0, r.output
-    assert r.output == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session, "
-                        "5 new records; acknowledged up to record 5\n")
+    assert r.output == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session "
+                        "(5 records); acknowledged up to record 5\n")
     assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
     again = CliRunner().invoke(main, ["sync", "--port", dev.path])
-    assert again.output.endswith(": 0 new sessions, 0 new records; acknowledged up to record 5\n")
+    assert again.output.endswith(": no new sessions; acknowledged up to record 5\n")
     r = CliRunner().invoke(main, ["sessions", "--json"])
     (s,) = json.loads(r.output)
     assert (s["routine"], s["ending"], s["done"], s["elapsed_ms"]) == ("easy", "completed", 2, 6000)
@@ -69,7 +69,8 @@ def test_sync__no_answer_is_a_clear_error(dev):
     dev.stop()
     r = CliRunner().invoke(main, ["sync", "--port", dev.path])
     assert r.exit_code == 1
-    assert r.output == (f"error: no answer from {dev.path}, even after restarting its app "
+    assert r.output == (f"waking the app on {dev.path} (asleep or stopped): a few seconds...\n"
+                        f"error: no answer from {dev.path}, even after restarting its app "
                         "(is it a backbeat device? hint: flash it with backbeat flash)\n")
 
 
@@ -144,4 +145,13 @@ def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
     holder.close()
     again = CliRunner().invoke(main, ["sync", "--db", str(db)])
     assert again.exit_code == 0, again.output
-    assert ": 1 new session, 5 new records; acknowledged up to record 5" in again.output
+    assert ": 1 new session (5 records); acknowledged up to record 5" in again.output
+
+
+def test_sessions__reading_never_makes_a_database(tmp_path):
+    db = tmp_path / "none" / "backbeat.db"
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db)])
+    assert (r.exit_code, r.output) == (0, "no sessions yet (run backbeat sync)\n")
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--json"])
+    assert (r.exit_code, r.output) == (0, "[]\n")
+    assert not db.parent.exists()

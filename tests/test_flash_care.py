@@ -71,7 +71,7 @@ def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path):
                    "was changed (hint: run backbeat sync first)\n")
     assert on_device(emulator) == ["x", "y", "z"]
 
-    assert ": 1 new session, " in cli("sync", "--port", port)
+    assert ": 1 new session (" in cli("sync", "--port", port)
     assert cli("rm", "--port", port, "x") == f"removed from {port}: x\n"
     assert cli("rm", "--port", port, "x", status=2) == (
         f"error: not on {port}: x (it has y, z)\n")

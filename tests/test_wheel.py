@@ -104,7 +104,7 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
         emu.command("press")
         emu.until("hold=go")
         out = backbeat("sync", "--port", emu.port)
-        assert ": 1 new session, " in out
+        assert ": 1 new session (" in out
     sessions = json.loads(backbeat("sessions", "--json"))
     assert [(s["routine"], s["ending"]) for s in sessions] == [("a-minute", "completed")]
     assert (home / "data" / "backbeat" / "backbeat.db").is_file()

@@ -9,7 +9,19 @@ from backbeat.device.cli import register as register_device_commands
 from backbeat.emulator.cli import register as register_emulator_commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The group, with Ctrl-C ending any command with status 130 (128 + SIGINT), as a shell
+    expects, rather than click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise SystemExit(130) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="backbeat")
 def main() -> None:
     """backbeat: routines for a clip-on back-exercise timer.

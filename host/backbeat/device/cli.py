@@ -29,11 +29,16 @@ def _db_option(f):  # type: ignore[no-untyped-def]
                         help="SQLite database [default: $XDG_DATA_HOME/backbeat/backbeat.db].")(f)
 
 
-def _open_store(db_path: str | None):  # type: ignore[no-untyped-def]
+def _open_store(db_path: str | None, create: bool = True):  # type: ignore[no-untyped-def]
+    """The store, or None when it does not exist and a read-only command asks
+    (create=False): reading never makes a database."""
     from backbeat.store import Store, StoreError, default_db_path
 
+    path = Path(db_path) if db_path else default_db_path()
+    if not create and not path.exists():
+        return None
     try:
-        return Store(db_path or default_db_path())
+        return Store(path)
     except StoreError as e:
         _fail(str(e))
         raise
@@ -259,9 +264,14 @@ def register(main: click.Group) -> None:
 
         target = _resolve(port)
         store = _open_store(db_path)
+
+        def waking() -> None:
+            click.echo(f"waking the app on {target} (asleep or stopped): a few seconds...",
+                       err=True)
+
         try:
             with SerialPort(target) as sp:
-                res = sync_device(LinkClient(sp), store, int(time.time()))
+                res = sync_device(LinkClient(sp), store, int(time.time()), waking=waking)
         except (LinkError, SyncError) as e:
             _fail(str(e))
             raise
@@ -272,15 +282,21 @@ def register(main: click.Group) -> None:
             raise
         finally:
             store.close()
-        click.echo(f"synced {target} (device {res.uid}): {count(res.new_sessions, 'new session')}, "
-                   f"{count(res.new_records, 'new record')}; acknowledged up to record {res.acked}")
+        # Records without a session (the app's start-ups, clock settings) are not news.
+        news = (f"{count(res.new_sessions, 'new session')} ({count(res.new_records, 'record')})"
+                if res.new_sessions else "no new sessions")
+        click.echo(f"synced {target} (device {res.uid}): {news}; acknowledged up to record "
+                   f"{res.acked}")
 
     @main.command()
     @_db_option
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def sessions(db_path: str | None, as_json: bool) -> None:
         """List synced sessions with their segments."""
-        store = _open_store(db_path)
+        store = _open_store(db_path, create=False)
+        if store is None:
+            click.echo("[]" if as_json else "no sessions yet (run backbeat sync)")
+            return
         try:
             found = store.sessions()
         except sqlite3.Error as e:

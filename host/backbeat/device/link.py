@@ -276,11 +276,14 @@ class LinkClient:
         finally:
             self.tries = tries
 
-    def connect(self, wall_s: int) -> Hello:
-        """HELLO, restarting the app once when it does not answer."""
+    def connect(self, wall_s: int, waking: Callable[[], None] | None = None) -> Hello:
+        """HELLO, restarting the app once when it does not answer (saying so to `waking`
+        first: it takes a few seconds)."""
         try:
             return self.hello(wall_s)
         except NoAnswer:
+            if waking is not None:
+                waking()
             return self.wake(wall_s)
 
     # ------------------------------------------------------------ commands
