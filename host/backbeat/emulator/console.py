@@ -19,15 +19,27 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
+import signal
 import sys
 import termios
 import time
 import tty
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from backbeat.emulator.device import MOTOR_PIN, VirtualDevice
-from backbeat.emulator.display import Frame, blank, boxed, half_blocks, png, read_text
+from backbeat.emulator.display import (
+    WIDTH,
+    Frame,
+    blank,
+    boxed,
+    braille,
+    half_blocks,
+    png,
+    read_text,
+)
 
 UNTIL_TIMEOUT_S = 60.0
 _WAIT = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s)?$")
@@ -138,44 +150,64 @@ class LineCommands:
 
 class LiveScreen:
     """The OLED drawn in the terminal and redrawn in place, with a status line; keys
-    press the button (space short, enter long, d double) and q quits."""
+    press the button (space short, enter long, d double) and q quits. The OLED is drawn
+    in half blocks when the terminal has HALF_BLOCKS columns, else in braille (66), and
+    drawn again from a cleared terminal when its size changes."""
 
-    ROWS = 32 + 4
-    KEYS = " keys: space = short press, enter = long press, d = double press, q = quit"
+    HALF_BLOCKS = WIDTH + 2
+    KEYS = "keys: space = short press, enter = long press, d = double press, q = quit"
 
-    def __init__(self, dev: VirtualDevice, out: TextIO):
+    def __init__(self, dev: VirtualDevice, out: TextIO,
+                 columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns):
         self.dev = dev
         self.out = out
-        self.drawn = False
+        self.columns = columns
+        self.drawn = 0  # lines drawn last time, to go back over
         self.last = 0.0
         self.last_text = ""
+        self.resized = False
 
-    def draw(self) -> None:
+    def lines(self, columns: int) -> list[str]:
+        """What the terminal shows, each line at most `columns` wide."""
         st = self.dev.state
         frame = st.frame or blank()
-        lines = [self.KEYS.ljust(130), *boxed(half_blocks(frame))]
+        if columns >= self.HALF_BLOCKS:
+            screen = boxed(half_blocks(frame))
+        else:
+            screen = boxed(braille(frame), WIDTH // 2)
         tone = f"tone {st.tone_hz} Hz" if st.tone_hz else "quiet"
         if st.last_tone_hz:
             tone += f" (last {st.last_tone_hz} Hz at {st.last_tone_ms / 1000:.1f}s)"
         motor = "motor on" if st.pins.get(MOTOR_PIN) else "motor off"
-        screen = "screen off" if not frame.lit else f"contrast {frame.contrast}"
-        status = (f" t={st.device_ms / 1000:9.1f}s  x{self.dev.speed:g}  {tone:40} {motor:9} "
-                  f"{screen:13} {'sleeping' if st.sleeping else '':8}")
-        lines.append(status[:130].ljust(130))
-        lines[-1] = lines[-1][:130]
-        text = "\n".join(lines)
+        lit = "screen off" if not frame.lit else f"contrast {frame.contrast}"
+        status = (f"t={st.device_ms / 1000:.1f}s x{self.dev.speed:g}  {tone}  {motor}  {lit}"
+                  f"{'  sleeping' if st.sleeping else ''}")
+        return [line[:columns] for line in (self.KEYS, *screen, status)]
+
+    def draw(self) -> None:
+        if self.resized:
+            self.resized = False
+            self.out.write("\x1b[H\x1b[2J")  # the old lines may have wrapped: start afresh
+            self.drawn = 0
+            self.last_text = ""
+        lines = self.lines(self.columns())
+        text = "\n".join(line + "\x1b[K" for line in lines)
         if text == self.last_text:
             return
         self.last_text = text
         if self.drawn:
-            self.out.write(f"\x1b[{self.ROWS}F")
+            self.out.write(f"\x1b[{self.drawn}F")
         self.out.write(text + "\n")
         self.out.flush()
-        self.drawn = True
+        self.drawn = len(lines)
+
+    def _on_resize(self, *_: object) -> None:
+        self.resized = True
 
     def run(self, fd: int) -> None:
         saved = termios.tcgetattr(fd)
         tty.setcbreak(fd)
+        before = signal.signal(signal.SIGWINCH, self._on_resize)
         try:
             while self.dev.alive:
                 if select.select([fd], [], [], 0)[0]:
@@ -194,6 +226,7 @@ class LiveScreen:
                     self.draw()
                 self.dev.step(0.02)
         finally:
+            signal.signal(signal.SIGWINCH, before)
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
