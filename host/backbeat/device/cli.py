@@ -55,21 +55,37 @@ def _resolve(port: str) -> str:
 
 
 def describe(port: str, timeout: float = 0.5) -> dict[str, object]:
-    """What `backbeat devices` says about the device on `port`, asked over the link."""
-    from backbeat.device.link import LinkClient, LinkError
+    """What `backbeat devices` says about the device on `port`, asked over the link. One
+    that does not answer is told apart by what it sends back: nothing (a backbeat app
+    asleep), MicroPython's REPL, or other text (not backbeat)."""
+    from backbeat.device.link import LinkClient, LinkError, NoAnswer
     from backbeat.device.serialport import SerialPort
 
     out: dict[str, object] = {"port": port}
     try:
         with SerialPort(port) as sp:
             c = LinkClient(sp, timeout=timeout, tries=2)
-            h = c.hello(0)
+            try:
+                h = c.hello(0)
+            except NoAnswer as e:
+                # What came back, but for our own requests echoed by a terminal.
+                said = "\n".join(ln for ln in bytes(c.console).decode("utf-8", "replace")
+                                  .splitlines() if ln.strip() and not ln.startswith("#"))
+                out["state"] = "repl" if e.repl else "other" if said else "asleep"
+                out["error"] = {
+                    "asleep": "asleep: press the button, or backbeat sync wakes it",
+                    "repl": "MicroPython's REPL answers, not the backbeat app (hint: backbeat "
+                            "flash installs it; backbeat sync starts it again)",
+                    "other": f"not backbeat: it sends {said[-60:]!r}",
+                }[str(out["state"])]
+                return out
             routines = c.info()
             waiting = [] if h.busy else c.list_sessions(h.acked + 1)
     except LinkError as e:
-        out["error"] = str(e)
+        out["state"], out["error"] = "error", str(e)
         return out
     out.update({
+        "state": "busy" if h.busy else "ready",
         "uid": h.uid, "board": h.board, "micropython": h.micropython, "firmware": h.firmware,
         "busy": h.busy, "routines": [r.name for r in routines if r.ok],
         "bad_routines": [f"{r.name}: {r.error}" for r in routines if not r.ok],
@@ -147,7 +163,7 @@ def register(main: click.Group) -> None:
         for d in rows:
             click.echo(f"{d['port']}  {d['kind']}  {d['serial_number']}")
             if "error" in d:
-                click.echo(f"  not answering: {d['error']}")
+                click.echo(f"  {d['error']}")
                 continue
             click.echo(f"  {d['board']}, MicroPython {d['micropython']}, firmware {d['firmware']}, "
                        f"id {d['uid']}")
