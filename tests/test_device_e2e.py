@@ -34,6 +34,7 @@ def test_flash_run_sync(emulator, tmp_path):
     again = runner.invoke(main, ["flash", "--port", emulator.port, str(ROUTINE)])
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1].endswith("1 routine): nothing sent")
+    assert "flashing" not in again.output  # nothing to send: no progress bar at 0 %
     # The app offers the only routine: a long press starts it; at 10x it is over in about 12 s, slow enough that a loaded machine still
     # shows every screen.
     # It asks about pain twice: a short press says no, a long one yes.
