@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from backbeat.cli import main
+from backbeat.resources import library_dir
 from click.testing import CliRunner
 from emulatorrig import Emulator
 
@@ -84,6 +85,8 @@ def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path):
 def test_flash_with_no_routines__the_library_then_the_folder_set(emulator, tmp_path):
     port = emulator.port
     out = cli("flash", "--port", port)
+    assert out.startswith(f"no routines named: flashing the library ({library_dir()}; backbeat "
+                          "flash --folder DIR flashes your own from now on)\n")
     assert f", {len(LIBRARY)} routines on the device;" in out
     assert on_device(emulator) == LIBRARY
     mine = tmp_path / "mine"
@@ -96,5 +99,6 @@ def test_flash_with_no_routines__the_library_then_the_folder_set(emulator, tmp_p
         "routines": str(mine)}
     routine(mine, "another", "Another")
     out = cli("flash", "--port", port)
+    assert out.startswith(f"no routines named: flashing your routines folder {mine}\n")
     assert f", {len(LIBRARY) + 2} routines on the device; 1 file replaced" in out
     assert on_device(emulator) == sorted([*LIBRARY, "my-own", "another"])

@@ -109,7 +109,11 @@ def _routine_paths(routines: tuple[str, ...], folder: str | None) -> list[str]:
             click.echo(f"{chosen.resolve()} is your routines folder from now on "
                        "(backbeat flash with no routines flashes it)", err=True)
         else:
-            chosen = routines_folder() or library_dir()
+            mine = routines_folder()
+            chosen = mine or library_dir()
+            click.echo(f"no routines named: flashing your routines folder {mine}" if mine else
+                       f"no routines named: flashing the library ({chosen}; backbeat flash "
+                       "--folder DIR flashes your own from now on)", err=True)
     except SettingsError as e:
         _fail(str(e))
         raise
