@@ -14,7 +14,8 @@ import termios
 import time
 
 BRAILLE_BOX = "\u250c" + "\u2500" * 64 + "\u2510"
-HALF_BLOCK_BOX = "\u250c" + "\u2500" * 128 + "\u2510"
+BRAILLE_END = "\u2514" + "\u2500" * 64 + "\u2518"
+HALF_BLOCK_END = "\u2514" + "\u2500" * 128 + "\u2518"
 _ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -48,14 +49,14 @@ def test_the_live_view_fits_the_terminal_and_follows_its_size(tmp_path):
                             env=env, preexec_fn=_controlling_terminal)
     seen: list[str] = []
     try:
-        narrow = _read_until(master, BRAILLE_BOX, seen)
+        narrow = _read_until(master, BRAILLE_END, seen)
         lines = [_ESCAPE.sub("", ln).rstrip("\r") for ln in narrow.split("\n")]
         drawn = lines[lines.index(BRAILLE_BOX) - 1:]
         assert drawn[0].startswith("keys: space = short press")
         assert drawn[2:18] == ["\u2502" + "\u2800" * 64 + "\u2502"] * 16  # a blank device
         assert max(len(ln) for ln in drawn) <= 80
         _size(master, 40, 140)  # the kernel tells the emulator with SIGWINCH
-        wide = _read_until(master, HALF_BLOCK_BOX, seen)
+        wide = _read_until(master, HALF_BLOCK_END, seen)
         assert "\x1b[H\x1b[2J" in wide
         os.write(master, b"q")
         assert proc.wait(60) == 0

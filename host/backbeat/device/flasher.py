@@ -238,12 +238,14 @@ class Flasher:
                 from None
         self.serial = SerialPort(port, opened=self.t.serial)
 
-    def ask_app(self) -> AppState:
+    def ask_app(self, wake: bool = False) -> AppState:
         """Ask the app over the link (if it runs) which routines have sessions not yet
-        synced; refuse when a session runs, since the flash would stop it."""
+        synced; refuse when a session runs, since the flash would stop it. With wake, an
+        app that does not answer (asleep, or stopped at the REPL) is started again to ask
+        it: needed when routines are to be removed."""
         c = LinkClient(self.serial, timeout=0.5, tries=1)
         try:
-            h = c.hello(0)
+            h = c.connect(0) if wake else c.hello(0)
             if h.busy:
                 raise FlashError(f"a session is running on {self.port}: flash once it has "
                                  "ended (a flash would stop it)")
@@ -251,7 +253,7 @@ class Flasher:
         except LinkError:
             return AppState(None)  # no app answers: nothing to disturb, nothing known
         finally:
-            self.t.serial.timeout = None  # as mpremote opened it
+            self.serial.hand_back()
 
     def enter_raw_repl(self) -> None:
         try:
@@ -350,7 +352,7 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
     files = image(fw, routines)
     f = Flasher(port)
     try:
-        app = f.ask_app()
+        app = f.ask_app(wake=prune or bool(remove))
         f.enter_raw_repl()
         on_device, mpy, micropython = f.listing()
         check_mpy(mpy, micropython, wanted)

@@ -106,6 +106,14 @@ class SerialPort:
             raise PortError(f"{self.name} went away while reading ({e}): "
                             "nothing was lost, run the command again") from None
 
+    def hand_back(self) -> None:
+        """Leave a port taken over from mpremote as it opened it (reads that wait); a port
+        gone meanwhile is left for mpremote's next read to report."""
+        try:
+            self._s.timeout = None
+        except _GONE:
+            pass
+
     def close(self) -> None:
         try:
             self._s.close()
