@@ -1,5 +1,5 @@
 """backbeat as a person installs it: the wheel built from this checkout, installed into a
-fresh virtual environment, used from a folder with no checkout in sight. The MicroPython
+fresh virtual environment, used from a folder with no checkout in sight (and its demo). The MicroPython
 port is installed on first use into a per-user cache (from npm's cache, warm after
 `make setup`); the dependencies come from the package index (pip's cache)."""
 
@@ -109,3 +109,10 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
     assert [(s["routine"], s["ending"]) for s in sessions] == [("a-minute", "completed")]
     assert (home / "data" / "backbeat" / "backbeat.db").is_file()
     assert not (work / "build").exists() and sorted(os.listdir(work)) == ["a-minute.yaml"]
+
+    # The demo, from the same folder: the library, then a session on its own virtual device.
+    out = backbeat("demo")
+    assert f"{len(library)} files, " in out and "each one read back, checked and equal" in out
+    assert re.search(r"^ +1 .* strength-four +\d+:\d\d +completed +7 done, 1 skipped$", out,
+                     re.MULTILINE)
+    assert sorted(os.listdir(work)) == ["a-minute.yaml"]
