@@ -8,7 +8,8 @@ Line commands (one per line; times are device time, so `--speed` shortens them):
   until TEXT                wait (up to 60 s of wall time) until TEXT is on the screen,
                             then print that screen as `screen` does
   screen                    the text on the screen: `screen: N lines`, then the lines
-  picture                   the screen in half blocks: `picture: 32 lines`, then the lines
+  picture [braille]         the screen in half blocks (`picture: 32 lines`, then the lines),
+                            or in braille, half as wide (`picture: 16 lines`)
   snapshot FILE.png         write the screen as a PNG
   reset                     power-cycle the board
   quit                      stop
@@ -102,7 +103,10 @@ class LineCommands:
             frame = dev.state.frame
             self.print_screen(screen_text(dev) if frame is not None and frame.lit else None)
         elif cmd == "picture":
-            lines = half_blocks(dev.state.frame or blank())
+            if arg not in ("", "braille"):
+                raise CommandError(f"picture: {arg!r} is not a way to draw it (hint: picture, "
+                                   "or picture braille)")
+            lines = (braille if arg else half_blocks)(dev.state.frame or blank())
             self.out.write(f"picture: {len(lines)} lines\n")
             for s in lines:
                 self.out.write(s.rstrip() + "\n")

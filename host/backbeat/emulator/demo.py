@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from backbeat.emulator.display import HEIGHT, boxed
+from backbeat.emulator.display import WIDTH, boxed
 from backbeat.resources import library_dir
 
 TIMEOUT = 120.0
@@ -56,8 +56,8 @@ class _Emulator:
         self.send("until " + text)
         return self.block()
 
-    def picture(self) -> list[str]:
-        self.send("picture")
+    def picture(self, wide: bool) -> list[str]:
+        self.send("picture" if wide else "picture braille")
         return self.block()
 
     def stop(self) -> None:
@@ -67,9 +67,11 @@ class _Emulator:
 
 
 def _show(title: str, emu: _Emulator, out) -> None:  # type: ignore[no-untyped-def]
-    rows = emu.picture()
+    # Half blocks when the terminal is wide enough for them, else braille (fits 80 columns).
+    wide = shutil.get_terminal_size().columns >= WIDTH + 2
+    rows = emu.picture(wide)
     out.write(f"\n{title}\n")
-    out.write("".join(line + "\n" for line in boxed(rows[: HEIGHT // 2])))
+    out.write("".join(line + "\n" for line in boxed(rows, WIDTH if wide else WIDTH // 2)))
     out.flush()
 
 
