@@ -140,10 +140,10 @@ def plan(files: tuple[str, ...], as_json: bool, history_path: str | None, on,
     """
     import json
 
-    from backbeat.device.cli import ROOT
     from backbeat.plan import plan_text
+    from backbeat.resources import library_dir
 
-    paths = list(files) or [str(p) for p in sorted((ROOT / "routines").glob("*.yaml"))]
+    paths = list(files) or [str(p) for p in sorted(library_dir().glob("*.yaml"))]
     made = _planned(paths, history_path, db_path, on)
     click.echo(json.dumps(made.as_json(), indent=2) if as_json else plan_text(made))
 
