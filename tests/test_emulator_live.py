@@ -55,6 +55,10 @@ def test_the_live_view_fits_the_terminal_and_follows_its_size(tmp_path):
         assert drawn[0].startswith("keys: space = short press")
         assert drawn[2:18] == ["\u2502" + "\u2800" * 64 + "\u2502"] * 16  # a blank device
         assert max(len(ln) for ln in drawn) <= 80
+        # A blank device says how to flash it, on the terminal before the view and under it.
+        assert (f"the virtual device is blank (no firmware in {tmp_path / 'flash'}): flash it "
+                "from another terminal with `backbeat flash --port ") in narrow
+        assert drawn[20].startswith("blank: no firmware yet (backbeat flash --port /dev/pts/")
         _size(master, 40, 140)  # the kernel tells the emulator with SIGWINCH
         wide = _read_until(master, HALF_BLOCK_END, seen)
         assert "\x1b[H\x1b[2J" in wide

@@ -47,7 +47,7 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
         raise SystemExit(1) from None
     click.echo(f"port: {port}")
     sys.stdout.flush()
-    if not (flash / "main.py").is_file():
+    if not (flash / "main.py").is_file() and sys.stdin.isatty():
         click.echo(f"the virtual device is blank (no firmware in {flash}): flash it from "
                    f"another terminal with `backbeat flash --port {port}`", err=True)
     ad = advertise(port, str(flash.resolve()))

@@ -186,7 +186,10 @@ class LiveScreen:
         lit = "screen off" if not frame.lit else f"contrast {frame.contrast}"
         status = (f"t={st.device_ms / 1000:.1f}s x{self.dev.speed:g}  {tone}  {motor}  {lit}"
                   f"{'  sleeping' if st.sleeping else ''}")
-        return [line[:columns] for line in (self.KEYS, *screen, status)]
+        lines = [self.KEYS, *screen, status]
+        if not (self.dev.flash_dir / "main.py").is_file():
+            lines.append(f"blank: no firmware yet (backbeat flash --port {self.dev.port})")
+        return [line[:columns] for line in lines]
 
     def draw(self) -> None:
         if self.resized:
@@ -201,7 +204,7 @@ class LiveScreen:
         self.last_text = text
         if self.drawn:
             self.out.write(f"\x1b[{self.drawn}F")
-        self.out.write(text + "\n")
+        self.out.write(text + "\n\x1b[J")  # and clear below: a line may have gone
         self.out.flush()
         self.drawn = len(lines)
 
