@@ -340,24 +340,23 @@ def refuse_unsynced(remove: Sequence[str], app: AppState, port: str) -> None:
 
 def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
           progress: Callable[[int, int], None] | None = None,
-          mpy_version: int | None = None, prune: bool = False,
-          remove: Sequence[str] = ()) -> FlashResult:
+          mpy_version: int | None = None, prune: bool = False) -> FlashResult:
     """Put the firmware in firmware_dir and these routines (name -> .bbr) on the device,
-    keeping its other routines; with prune, remove those others, and always the routines
-    named in `remove` (never one whose sessions are not yet synced)."""
-    routine_names([*routines, *remove])
+    keeping its other routines; with prune, remove those others (never one whose sessions
+    are not yet synced)."""
+    routine_names(list(routines))
     wanted = mpy_version if mpy_version is not None else mpy_cross_version()
     fw = firmware_files(firmware_dir)
     journal_module = (firmware_dir / JOURNAL_MODULE).read_text()
     files = image(fw, routines)
     f = Flasher(port)
     try:
-        app = f.ask_app(wake=prune or bool(remove))
+        app = f.ask_app(wake=prune)
         f.enter_raw_repl()
         on_device, mpy, micropython = f.listing()
         check_mpy(mpy, micropython, wanted)
         present = routines_on(on_device)
-        gone = sorted({n for n in present if n in remove or (prune and n not in routines)})
+        gone = [n for n in present if prune and n not in routines]
         refuse_unsynced(gone, app, port)
         old = f.read_text(MANIFEST) if MANIFEST in on_device else ""
         p = plan(files, on_device, old, gone)
