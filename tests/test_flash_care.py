@@ -102,3 +102,10 @@ def test_flash_with_no_routines__the_library_then_the_folder_set(emulator, tmp_p
     assert out.startswith(f"no routines named: flashing your routines folder {mine}\n")
     assert f", {len(LIBRARY) + 2} routines on the device; 1 file replaced" in out
     assert on_device(emulator) == sorted([*LIBRARY, "my-own", "another"])
+
+
+def test_flash__a_folder_or_routines_not_both(tmp_path):
+    mine = routine(tmp_path / "mine", "x", "X")
+    out = cli("flash", "--port", "/dev/null", "--folder", str(tmp_path / "mine"), mine, status=2)
+    assert out == ("error: --folder flashes a folder's routines: name routines or a folder, "
+                   "not both\n")

@@ -101,6 +101,8 @@ def _routine_paths(routines: tuple[str, ...], folder: str | None) -> list[str]:
     from backbeat.settings import SettingsError, routines_folder, set_routines_folder
 
     if routines:
+        if folder is not None:
+            _fail("--folder flashes a folder's routines: name routines or a folder, not both", 2)
         return list(routines)
     try:
         if folder is not None:
