@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+import serial
 from backbeat.cli import main
 from backbeat.resources import library_dir
 from click.testing import CliRunner
@@ -48,22 +49,27 @@ def on_device(emu: Emulator) -> list[str]:
     return sorted(p.stem for p in (emu.flash / "routines").glob("*.bbr"))
 
 
-def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path):
+def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path, monkeypatch):
     port = emulator.port
     mine = tmp_path / "mine"
     x, y, z = (routine(mine, n, n.upper()) for n in ("x", "y", "z"))
     cli("flash", "--port", port, x, y)
-    out = cli("flash", "--port", port, z)
+    opened = []
+    real_open = serial.Serial.open
+    with monkeypatch.context() as m:
+        m.setattr(serial.Serial, "open", lambda s: opened.append(s.port) or real_open(s))
+        out = cli("flash", "--port", port, z)
+    assert opened == [port]  # one device session: the app asked, then the raw REPL
     assert out.endswith(f"flashed {port}: firmware {out.split('firmware ')[1][:12]}, 3 routines "
                         "on the device; 1 file replaced (" + out.split("(")[1])
     assert on_device(emulator) == ["x", "y", "z"]
 
     # A session of x, not yet synced: neither --prune nor rm removes x, and nothing changes.
+    # (The sync waits for the app, which the flash restarted: nothing to sync yet.)
+    assert ": no new sessions;" in cli("sync", "--port", port)
     emulator.until("hold=go")
-    for line in ("long", "until 1=ok", "press", "until hold=go"):
-        emulator.command(line)
-    while "hold=go" not in emulator.line():
-        pass
+    emulator.command("long")
+    emulator.until("1=ok")  # the summary: the session is over
     out = cli("flash", "--port", port, "--prune", z, status=1)
     assert out == ("error: x (1 not synced): sessions not yet synced, so not removed; nothing "
                    "was changed (hint: run backbeat sync first)\n")
