@@ -113,6 +113,6 @@ def test_check__a_file_name_the_device_would_refuse_is_a_warning(tmp_path):
     assert result.exit_code == 0
     assert result.stdout == "1 file ok\n"
     assert result.stderr == (
-        f"{odd}: warning: 'Desk Job' is not a routine name the device accepts, so flash would "
-        "refuse it (hint: rename the file: lower-case letters, digits, - and _, at most 64, "
-        "e.g. lower-back.yaml)\n")
+        f"{odd}: warning: the file name makes the routine id 'Desk Job', which the device does "
+        "not accept (hint: rename the file: lower-case letters, digits, - and _, at most 64 "
+        "characters, starting with a letter or digit, e.g. lower-back)\n")

@@ -41,17 +41,17 @@ def check(files: tuple[str, ...]) -> None:
     status is 2 when there is any. A file name the device would not take as a routine's
     name is a warning.
     """
-    from backbeat.routine import device_accepts, routine_id
+    from backbeat.routine import DEVICE_ID_HINT, routine_id, valid_device_id
     from backbeat.routine.report import check_report
 
     messages, summary, ok = check_report(files)
     for message in messages:
         click.echo(message, err=True)
     for path in files:
-        if not device_accepts(routine_id(path)):
-            click.echo(f"{path}: warning: {routine_id(path)!r} is not a routine name the device "
-                       "accepts, so flash would refuse it (hint: rename the file: lower-case "
-                       "letters, digits, - and _, at most 64, e.g. lower-back.yaml)", err=True)
+        if not valid_device_id(routine_id(path)):
+            click.echo(f"{path}: warning: the file name makes the routine id "
+                       f"{routine_id(path)!r}, which the device does not accept (hint: rename "
+                       f"the file: {DEVICE_ID_HINT})", err=True)
     click.echo(summary, err=not ok)
     if not ok:
         raise SystemExit(2)

@@ -385,9 +385,8 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
 
 def routine_names(names: Sequence[str]) -> None:
     """Refuse routine names the device would refuse (they must stay inside /routines)."""
-    from backbeat.routine import device_accepts
+    from backbeat.routine import DEVICE_ID_HINT, valid_device_id
 
     for n in names:
-        if not device_accepts(n):
-            raise FlashError(f"{n}: not a routine name the device accepts (hint: lower-case "
-                             "letters, digits, - and _, at most 64, e.g. lower-back)")
+        if not valid_device_id(n):
+            raise FlashError(f"{n}: not a routine name the device accepts (hint: {DEVICE_ID_HINT})")
