@@ -26,8 +26,7 @@ test: setup lint
 	$(PY) -m pytest -q
 
 demo: setup
-	$(PY) -m backbeat.demo
-	$(PY) -m backbeat.emulator.demo
+	$(VENV)/bin/backbeat demo
 
 bench: setup
 	$(PY) bench/run.py

@@ -693,8 +693,8 @@ class App:
 
     def _draw_menu(self, now_ms):
         fb = self.display
-        count = len(self.entries) + 1
-        if self.selected == len(self.entries):
+        count = len(self.entries)  # routines only: the Settings row is not one
+        if self.selected == count:
             ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
             return
         en = self.entries[self.selected]

@@ -1,6 +1,5 @@
 # The serial link to the host: framed, CRC-checked, numbered requests answered by the running
-# app without the REPL (docs/link-protocol.md). The app polls it once a turn of its main loop;
-# finish_flash() completes an interrupted flash at start-up.
+# app without the REPL (docs/link-protocol.md). The app polls it once a turn of its main loop.
 
 import binascii
 import sys
@@ -67,7 +66,6 @@ _DEC = _decoder()
 _BODY = const(528)  # the most a full line of base64 decodes to
 _OUT = const(1382)  # '!' + base64 of the largest response + '\n'
 
-JOURNAL = "/.flash/journal"
 MANIFEST = "/manifest.txt"
 
 
@@ -693,63 +691,3 @@ class Link:
                 return
             app.reload(now_ms)
         self._reply(OK)
-
-
-# ---------------------------------------------------------------- flashing
-
-
-def _exists(fs, path):
-    try:
-        fs.open(path, "rb").close()
-        return True
-    except OSError:
-        return False
-
-
-def _ensure_dir(fs, path):
-    k = path.rfind("/")
-    if k > 0:
-        try:
-            fs.mkdir(path[:k])
-        except OSError:
-            pass
-
-
-def finish_flash(fs=None):
-    """Carry out /.flash/journal left by a flash that was cut; True when there was one.
-
-    Each line is `R STAGED TARGET` (move a staged file into place, unless it was moved
-    already) or `D TARGET` (remove it). Running it twice does no harm.
-    """
-    if fs is None:
-        import logbook
-
-        fs = logbook.Flash()
-    try:
-        f = fs.open(JOURNAL, "rb")
-    except OSError:
-        return False
-    try:
-        text = f.read()
-    finally:
-        f.close()
-    for line in str(text, "ascii").split("\n"):
-        parts = line.split(" ")
-        if parts[0] == "R" and len(parts) == 3:
-            if _exists(fs, parts[1]):
-                _ensure_dir(fs, parts[2])
-                try:
-                    fs.rename(parts[1], parts[2])
-                except OSError:
-                    try:
-                        fs.remove(parts[2])
-                    except OSError:
-                        pass
-                    fs.rename(parts[1], parts[2])
-        elif parts[0] == "D" and len(parts) == 2:
-            try:
-                fs.remove(parts[1])
-            except OSError:
-                pass
-    fs.remove(JOURNAL)
-    return True

@@ -69,9 +69,10 @@ def _wait_for_press(pin):
 
 
 def main():
+    import journal
     import link
 
-    if link.finish_flash():
+    if journal.finish():
         import machine
 
         machine.soft_reset()  # a flash was cut in its switch: start again on the new files

@@ -36,13 +36,16 @@ def firmware_flash(flash: Path, *routines: str) -> Path:
 
 
 class Emulator:
-    def __init__(self, flash: Path, speed: float = 1.0):
+    def __init__(self, flash: Path, speed: float = 1.0, backbeat: list[str] | None = None,
+                 cwd: Path = ROOT, env: dict[str, str] | None = None):
+        """`backbeat emulate` as `backbeat` names it (this checkout's, by default), run in
+        `cwd` with `env`."""
         self.flash = flash
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backbeat.cli", "emulate", "--flash", str(flash),
-             "--speed", str(speed)],
+            [*(backbeat or [sys.executable, "-m", "backbeat.cli"]), "emulate", "--flash",
+             str(flash), "--speed", str(speed)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, cwd=ROOT,
+            text=True, cwd=cwd, env=env,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.errors: list[str] = []

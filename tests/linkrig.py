@@ -96,14 +96,18 @@ class PtyDevice(Device):
 
         def repl() -> None:
             while True:
-                data = self.inp.read(256)
+                try:
+                    data = self.inp.read(256)
+                except (OSError, ValueError):
+                    return  # the rig closed its port
                 if not data:
                     return
                 if b"\x04" in data:
                     self.out.write(b"MPY: soft reboot\r\n")
                     self.start()
                     return
-                self.out.write(data.replace(b"\x03", b"\r\n>>> "))
+                # Ctrl-C and each line typed give a new prompt, as MicroPython's REPL does.
+                self.out.write(data.replace(b"\x03", b"\r\n>>> ").replace(b"\n", b"\r\n>>> "))
 
         threading.Thread(target=repl, daemon=True).start()
 

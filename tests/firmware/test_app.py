@@ -138,7 +138,7 @@ def test_a_corrupt_routine_is_named_and_skipped():
     assert rig.app.bad == [("c.bbr", "not a routine")]
     _to_menu(rig)
     assert "Long one" in rig.texts() and "time 0:30" in rig.texts()
-    assert "never done" in rig.texts() and "1/3" in rig.texts()
+    assert "never done" in rig.texts() and "1/2" in rig.texts()
 
 
 def test_when_last_done_before_and_after_the_clock_was_set():
@@ -152,7 +152,7 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     again.run(20)
     assert "never done" in again.texts()
     again.short()
-    assert again.texts() == ["ROUTINE", "2/3", "Easy", "time 0:16", "done, undated",
+    assert again.texts() == ["ROUTINE", "2/2", "Easy", "time 0:16", "done, undated",
                              "1=next hold=go"]
     assert again.screen.texts[4] == ("done, undated", 0, 46, 1)
     # Done with the clock set, seen after a restart once the host has set it again.
@@ -251,11 +251,11 @@ def test_start_up_with_a_long_log_shows_when_last_done_and_does_not_grow_with_it
               % (sessions, first, again, reload))
         # The last sessions, both in the last boot at 1800400001, seen 2 h later.
         rig.run(20)
-        assert rig.texts() == ["ROUTINE", "1/3", "Long one", "time 0:30", "done, undated",
+        assert rig.texts() == ["ROUTINE", "1/2", "Long one", "time 0:30", "done, undated",
                                "1=next hold=go"]
         rig.lb.set_clock(1800400001 + 7300, rig.clock.now)
         rig.short()
-        assert rig.texts() == ["ROUTINE", "2/3", "Easy", "time 0:16", "last 2 h ago",
+        assert rig.texts() == ["ROUTINE", "2/2", "Easy", "time 0:16", "last 2 h ago",
                                "1=next hold=go"]
         rig = fs = None
         yield
@@ -499,7 +499,7 @@ def test_the_say_text_while_getting_ready_resting_and_paused():
             ("READY", 72, 9, 1),
             ("Round your back,", 0, 34, 1),
             ("tuck your hips", 0, 42, 1),
-            ("1=pause 2=skip", 0, 50, 1),
+            ("2=skip hold=stop", 0, 50, 1),
         ]
         rig.short()  # pause
         assert rig.screen.texts[2:] == [
@@ -523,7 +523,7 @@ def test_the_say_text_while_getting_ready_resting_and_paused():
         rig.short()  # the hold is done: the rest says what to do
         assert rig.app.engine.index == 3
         assert rig.screen.texts == [("", 0, 0, 1), ("REST", 72, 9, 1), ("Breathe out", 0, 34, 1),
-                                    ("1=pause 2=skip", 0, 50, 1)]
+                                    ("2=skip hold=stop", 0, 50, 1)]
         rig.run(2500)
         assert rig.app.screen == app.DONE
     finally:

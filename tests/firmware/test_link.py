@@ -1,5 +1,5 @@
 # Tests for firmware/link.py: request lines, CRC and size checks, the read budget, stale
-# lines, pushes with retried chunks, and finishing an interrupted flash.
+# lines, pushes with retried chunks.
 
 import binascii
 import struct
@@ -260,39 +260,6 @@ def test_valid_name():
         assert not K.valid_name(bad)
 
 
-def _staged(fs):
-    fs.dirs.append("/.flash")
-    fs.files["/.flash/aa"] = bytearray(b"new app")
-    fs.files["/.flash/bb"] = bytearray(b"new routine")
-    fs.files["/app.mpy"] = bytearray(b"old app")
-    fs.files["/app.py"] = bytearray(b"shadow")
-    fs.files["/routines/gone.bbr"] = bytearray(b"old routine")
-    fs.files[K.JOURNAL] = bytearray(
-        b"R /.flash/aa /app.mpy\nR /.flash/bb /routines/new.bbr\nD /app.py\nD /routines/gone.bbr\n"
-    )
-
-
-def test_finish_flash__carries_out_the_journal_once():
-    fs = MemFs()
-    fs.dirs.append("/routines")
-    _staged(fs)
-    assert K.finish_flash(fs) is True
-    assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
-    assert fs.files["/app.mpy"] == bytearray(b"new app")
-    assert K.finish_flash(fs) is False
-
-
-def test_finish_flash__after_a_cut_inside_it():
-    fs = MemFs()
-    fs.dirs.append("/routines")
-    _staged(fs)
-    # A first run moved the app and was cut: running the journal again finishes it.
-    fs.files["/app.mpy"] = fs.files.pop("/.flash/aa")
-    assert K.finish_flash(fs) is True
-    assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
-    assert fs.files["/app.mpy"] == bytearray(b"new app")
-
-
 def test_base64__every_padding_and_damage():
     r = Rig()
     for n in range(7):
@@ -322,34 +289,6 @@ def test_responses__every_length_codes_back():
         r.link._seq = 7
         r.link._reply(K.IO_ERROR, "e" * n)
         assert r.responses() == [(K.IO_ERROR, 0, 7, b"e" * n)]
-        yield
-
-
-def _journal_ops(fs):
-    ops = []
-    for line in str(bytes(fs.files[K.JOURNAL]), "ascii").split("\n"):
-        if line:
-            ops.append(line.split(" "))
-    return ops
-
-
-def test_finish_flash__power_cut_after_every_step_of_the_switch():
-    base = MemFs()
-    base.dirs.append("/routines")
-    _staged(base)
-    ops = _journal_ops(base)
-    for cut in range(len(ops) + 1):
-        fs = base.copy()
-        # The switch ran `cut` steps (as the host's commit does them), then the power went.
-        for op in ops[:cut]:
-            if op[0] == "R":
-                fs.files[op[2]] = fs.files.pop(op[1])
-            else:
-                fs.files.pop(op[1], None)
-        assert K.finish_flash(fs) is True
-        assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
-        assert fs.files["/app.mpy"] == bytearray(b"new app")
-        assert fs.files["/routines/new.bbr"] == bytearray(b"new routine")
         yield
 
 

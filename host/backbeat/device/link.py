@@ -15,7 +15,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+
+from backbeat.device.serialport import LinkError, Port, restart_app
 
 PROTOCOL = 1
 MAX_REQUEST = 512
@@ -40,18 +41,6 @@ STATUS_NAMES = {
 
 # What the console shows when the app is not running and MicroPython's REPL is.
 _REPL_SIGNS = (b"KeyboardInterrupt", b"raw REPL; CTRL-B to exit", b"\n>>> ", b"Type \"help()\"")
-
-
-class Port(Protocol):
-    name: str
-
-    def write(self, data: bytes) -> None: ...
-
-    def read_some(self, wait_s: float) -> bytes: ...
-
-
-class LinkError(Exception):
-    """Something went wrong on the link; str() is a sentence for people."""
 
 
 class NoAnswer(LinkError):
@@ -285,11 +274,7 @@ class LinkClient:
     def wake(self, wall_s: int = 0, wait_s: float = 5.0) -> Hello:
         """Restart the app from the REPL (clear the line, leave raw REPL, soft reset) and
         say hello once it answers."""
-        self.port.write(b"\r\x03\x03")
-        self.port.read_some(0.2)
-        self.port.write(b"\x02")
-        self.port.read_some(0.2)
-        self.port.write(b"\x04")
+        restart_app(self.port)
         self.console.clear()
         self._buf.clear()
         deadline = self.monotonic() + wait_s
@@ -307,11 +292,14 @@ class LinkClient:
         finally:
             self.tries = tries
 
-    def connect(self, wall_s: int) -> Hello:
-        """HELLO, restarting the app once when it does not answer."""
+    def connect(self, wall_s: int, waking: Callable[[], None] | None = None) -> Hello:
+        """HELLO, restarting the app once when it does not answer (saying so to `waking`
+        first: it takes a few seconds)."""
         try:
             return self.hello(wall_s)
         except NoAnswer:
+            if waking is not None:
+                waking()
             return self.wake(wall_s)
 
     # ------------------------------------------------------------ commands
