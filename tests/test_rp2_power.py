@@ -135,15 +135,18 @@ def test_power_cuts_during_a_flash_leave_a_device_that_boots(pico):
     # Cut early (files being staged) and late (the switch), each time flashing a set
     # that differs from the one on the device: it boots again on the old files or the
     # new ones, and the flash done again completes.
-    for operations, other in ((5, SECOND), (12, ROOT / "routines" / "hollow-back.yaml")):
+    # A flash keeps the device's other routines: two, then three (and Settings).
+    for operations, other, before, after in ((5, SECOND, "1/2", "1/3"),
+                                             (12, ROOT / "routines" / "hollow-back.yaml",
+                                              "1/3", "1/4")):
         cuts = len(pico.events)
         pico.dev.cut_power_after(operations)
         backbeat("flash", "--port", pico.port, str(QUICK), str(other))
         pico.wait_event("cut", cuts)
         menu = pico.until("hold=go")
-        assert menu[0] in ("ROUTINE     1/2", "ROUTINE     1/3"), menu
+        assert menu[0] in ("ROUTINE     " + before, "ROUTINE     " + after), menu
         r = backbeat("flash", "--port", pico.port, str(QUICK), str(other))
         assert r.returncode == 0, r.stderr
         assert r.stdout.splitlines()[-1].startswith(f"flashed {pico.port}: firmware ")
-        pico.until("ROUTINE     1/3")
-        assert pico.until("hold=go")[0] == "ROUTINE     1/3"
+        pico.until("ROUTINE     " + after)
+        assert pico.until("hold=go")[0] == "ROUTINE     " + after

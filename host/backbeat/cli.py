@@ -9,7 +9,19 @@ from backbeat.device.cli import register as register_device_commands
 from backbeat.emulator.cli import register as register_emulator_commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The group, with Ctrl-C ending any command with status 130 (128 + SIGINT), as a shell
+    expects, rather than click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise SystemExit(130) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="backbeat")
 def main() -> None:
     """backbeat: routines for a clip-on back-exercise timer.
@@ -26,34 +38,118 @@ def check(files: tuple[str, ...]) -> None:
     """Check routine FILEs and report every error in all of them.
 
     Errors go to stderr as FILE:LINE:COL: error: WHAT (hint: FIX); the exit
-    status is 2 when there is any.
+    status is 2 when there is any. A file name the device would not take as a routine's
+    name is a warning.
     """
+    from backbeat.routine import DEVICE_ID_HINT, routine_id, valid_device_id
     from backbeat.routine.report import check_report
 
     messages, summary, ok = check_report(files)
     for message in messages:
         click.echo(message, err=True)
+    for path in files:
+        if not valid_device_id(routine_id(path)):
+            click.echo(f"{path}: warning: the file name makes the routine id "
+                       f"{routine_id(path)!r}, which the device does not accept (hint: rename "
+                       f"the file: {DEVICE_ID_HINT})", err=True)
     click.echo(summary, err=not ok)
     if not ok:
         raise SystemExit(2)
 
 
+def _history_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+                     help="Read the history from this database [default: the one sync fills].")(f)
+    f = click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="The day to plan (YYYY-MM-DD) [default: today].")(f)
+    return click.option("--history", "history_path", type=click.Path(dir_okay=False),
+                        default=None, help="A history file (JSON) instead of the store.")(f)
+
+
+def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
+    """The plan of routine ``files`` from the history (file or store), or exit 2 saying why."""
+    from datetime import date
+    from pathlib import Path
+
+    from backbeat.history import History, HistoryError, from_store, read_history
+    from backbeat.plan import make_plan
+    from backbeat.routine import RoutineErrors, read_routine, routine_id
+    from backbeat.store import Store, StoreError, default_db_path
+
+    routines, failed = [], False
+    for path in files:
+        try:
+            routines.append((routine_id(path), read_routine(path)))
+        except RoutineErrors as errors:
+            failed = True
+            for error in errors.errors:
+                click.echo(str(error), err=True)
+    if failed:
+        raise SystemExit(2)
+    try:
+        db = Path(db_path) if db_path else default_db_path()
+        if history_path is not None:
+            history = read_history(history_path)
+        elif not db.exists():
+            history = History()  # nothing synced yet; reading never makes a database
+        else:
+            with Store(db) as store:
+                history = from_store(store, dict(routines))
+    except (HistoryError, StoreError) as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(2) from None
+    return make_plan(routines, history, on.date() if on else date.today())
+
+
 @main.command()
 @click.argument("file", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
-@click.option("--level", type=click.IntRange(min=0), default=0, show_default=True, help="Progression level.")
-def show(file: str, as_json: bool, level: int) -> None:
+@click.option("--level", type=click.IntRange(min=0), default=None,
+              help="Every exercise at this level (capped at its top)  [default: 0].")
+@click.option("--plan", "use_plan", is_flag=True,
+              help="At the levels the history earned, gates and targets applied (see plan).")
+@_history_options
+def show(file: str, as_json: bool, level: int | None, use_plan: bool, history_path: str | None,
+         on, db_path: str | None) -> None:  # type: ignore[no-untyped-def]
     """Dry run: print the timeline of the routine in FILE, segment by segment."""
     from backbeat.routine import RoutineErrors, load_routine
     from backbeat.routine.report import dry_run_json, dry_run_table
 
+    if use_plan and level is not None:
+        click.echo("error: --plan and --level both set the levels (hint: keep one)", err=True)
+        raise SystemExit(2)
+    at = level or 0
+    if use_plan:
+        at = _planned([file], history_path, db_path, on).routines[0].levels
     try:
-        timeline = load_routine(file, level)
+        timeline = load_routine(file, at)
     except RoutineErrors as errors:
         for error in errors.errors:
             click.echo(str(error), err=True)
         raise SystemExit(2) from None
     click.echo(dry_run_json(timeline) if as_json else dry_run_table(timeline))
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@_history_options
+def plan(files: tuple[str, ...], as_json: bool, history_path: str | None, on,
+         db_path: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Each exercise's level earned from the logs, its gates and targets, and what is due.
+
+    FILEs are routines (the library by default). The history is what sync
+    stored, or a --history file; --on plans another day from the history up to
+    its end.
+    """
+    import json
+
+    from backbeat.plan import plan_text
+    from backbeat.resources import library_dir
+
+    paths = list(files) or [str(p) for p in sorted(library_dir().glob("*.yaml"))]
+    made = _planned(paths, history_path, db_path, on)
+    click.echo(json.dumps(made.as_json(), indent=2) if as_json else plan_text(made))
 
 
 @main.command("compile")
@@ -91,6 +187,35 @@ def schema() -> None:
     from backbeat.routine.schema import schema_json
 
     click.echo(schema_json())
+
+
+@main.command()
+@click.option("--speed", type=click.FloatRange(min=0.1, max=1000), default=20.0,
+              show_default=True, help="Clock speed of the virtual device's session.")
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Keep the compiled library, the virtual flash and the database here "
+                   "[default: a temporary folder, removed at the end].")
+def demo(speed: float, keep: str | None) -> None:
+    """Show backbeat at work, from any folder: the routine library checked, compiled and
+    read back, then a session on a virtual device, flashed, run, synced and listed."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from backbeat.demo import main as library_demo
+    from backbeat.emulator.demo import main as session_demo
+
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
+    try:
+        status = library_demo(["--out", str(work / "routines")])
+        if status == 0:
+            click.echo()
+            status = session_demo(["--speed", repr(speed), "--keep", str(work / "device")])
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if status:
+        raise SystemExit(status)
 
 
 register_device_commands(main)

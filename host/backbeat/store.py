@@ -102,6 +102,9 @@ class Session:
     done: int
     skipped: int
     segments: list[Segment] = field(default_factory=list)
+    # Its session start record was damaged on the device: the routine, plan and date are
+    # unknown, its segments and end are kept (docs/log-format.md, "Reading").
+    damaged: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -109,7 +112,7 @@ class Session:
             "start_unix_s": self.wall_s, "level": self.level, "planned_ms": self.total_ms,
             "elapsed_ms": self.elapsed_ms, "paused_ms": self.paused_ms, "ending": self.ending,
             "done": self.done, "skipped": self.skipped, "segment_count": self.segment_count,
-            "segments": [vars(s) for s in self.segments],
+            "damaged": self.damaged, "segments": [vars(s) for s in self.segments],
         }
 
 
@@ -132,9 +135,20 @@ class Store:
             if "locked" in str(e):
                 raise StoreError(f"{self.path}: the database is locked by another program "
                                  "(hint: close that program, then try again)") from None
+            if "unable to open" in str(e) or "readonly" in str(e):
+                raise self._not_writable() from None
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
+        except PermissionError:
+            raise self._not_writable() from None
         except (sqlite3.DatabaseError, OSError) as e:
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
+
+    def _not_writable(self) -> StoreError:
+        """The database or its folder may not be written (permissions, a read-only disk)."""
+        where = next(p for p in (self.path, *self.path.parents) if p.exists())
+        return StoreError(f"{self.path}: cannot open the database for writing: no permission "
+                          f"to write {where} (hint: give yourself write access to it, e.g. "
+                          f"chmod u+w {where}, or use another file with --db PATH)")
 
     def close(self) -> None:
         self.db.close()
@@ -214,9 +228,15 @@ class Store:
                        "VALUES (?,?,?,?,?,?)",
                        (uid, epoch, r["seq"], r["boot"], r["mono_ms"], r["wall_s"]))
         elif rtype in (SEGMENT, SESSION_END):
-            row = db.execute("SELECT id FROM sessions WHERE uid = ? AND epoch = ? AND "
+            row = db.execute("SELECT id, end_seq FROM sessions WHERE uid = ? AND epoch = ? AND "
                              "start_seq < ? ORDER BY start_seq DESC LIMIT 1",
                              (uid, epoch, r["seq"])).fetchone()
+            if self._after_lost_start(uid, epoch, r, row):
+                cur = db.execute(
+                    "INSERT INTO sessions (uid, epoch, start_seq, boot, mono_ms, wall_s, "
+                    "routine, routine_crc, total_ms, level, segment_count) "
+                    "VALUES (?,?,?,0,0,0,'',0,0,0,0)", (uid, epoch, r["seq"] - 1))
+                row = (cur.lastrowid, None)
             if row is None:
                 return  # its start was reclaimed on the device before a first sync
             if rtype == SEGMENT:
@@ -230,6 +250,25 @@ class Store:
                            "elapsed_ms = ?, paused_ms = ? WHERE id = ?",
                            (r["seq"], r["end"], r["done"], r["skipped"], r["elapsed_ms"],
                             r["paused_ms"], row[0]))
+
+    def _after_lost_start(self, uid: str, epoch: int, r: dict[str, Any], row) -> bool:
+        """True when segment or end record r follows a record the device lost to damage
+        (a gap in the numbers) and cannot belong to the session before it (none, ended,
+        or already past this segment's index): the lost record was its session's start."""
+        db = self.db
+        if db.execute("SELECT 1 FROM records WHERE uid = ? AND epoch = ? AND seq = ?",
+                      (uid, epoch, r["seq"] - 1)).fetchone() is not None:
+            return False
+        if db.execute("SELECT 1 FROM records WHERE uid = ? AND epoch = ? AND seq < ?",
+                      (uid, epoch, r["seq"])).fetchone() is None:
+            return False  # nothing before it here: a first sync after the device reclaimed
+        if row is None or row[1] is not None:
+            return True
+        if r["type"] != "segment":
+            return False
+        last = db.execute("SELECT MAX(idx) FROM segments WHERE session_id = ?",
+                          (row[0],)).fetchone()[0]
+        return last is not None and r["index"] <= last
 
     # ------------------------------------------------------------ reading sessions
 
@@ -245,7 +284,9 @@ class Store:
     def sessions(self, uid: str | None = None) -> list[Session]:
         """Every stored session, oldest first (by device, epoch and sequence number)."""
         q = ("SELECT id, uid, epoch, boot, mono_ms, wall_s, routine, total_ms, level, "
-             "segment_count, ending, elapsed_ms, paused_ms, done, skipped FROM sessions")
+             "segment_count, ending, elapsed_ms, paused_ms, done, skipped, NOT EXISTS "
+             "(SELECT 1 FROM records r WHERE r.uid = sessions.uid AND r.epoch = sessions.epoch "
+             "AND r.seq = sessions.start_seq) FROM sessions")
         args: tuple[Any, ...] = ()
         if uid is not None:
             q += " WHERE uid = ?"
@@ -253,7 +294,7 @@ class Store:
         out = []
         for row in self.db.execute(q + " ORDER BY uid, epoch, start_seq", args).fetchall():
             (sid, dev, epoch, boot, mono, wall, routine, total, level, count, ending, elapsed,
-             paused, done, skipped) = row
+             paused, done, skipped, damaged) = row
             segs = [Segment(*s) for s in self.db.execute(
                 "SELECT idx, kind, outcome, pain, start_ms, end_ms, planned_ms, achieved_ms "
                 "FROM segments WHERE session_id = ? ORDER BY seq", (sid,)).fetchall()]
@@ -262,5 +303,5 @@ class Store:
                 skipped = sum(1 for s in segs if s.outcome == "skipped")
             out.append(Session(sid, dev, routine, self._date(dev, epoch, boot, mono, wall),
                                total, level, count, ending or "unfinished", elapsed, paused,
-                               done, skipped, segs))
+                               done, skipped, segs, bool(damaged)))
         return out

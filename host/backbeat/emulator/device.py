@@ -39,7 +39,11 @@ class EmulatorError(Exception):
 
 def find_micropython(start: Path | None = None) -> Path:
     """The MicroPython WebAssembly port: $BACKBEAT_MICROPYTHON, or node_modules found
-    upwards from the current directory or from this package."""
+    upwards from the current directory or from this package (a checkout), or the per-user
+    cache, where it is installed with npm on first use (emulator/wasmport.py)."""
+    from backbeat.emulator.wasmport import PortMissing, cache_dir
+    from backbeat.emulator.wasmport import install as install_port
+
     env = os.environ.get("BACKBEAT_MICROPYTHON")
     if env:
         if not Path(env).is_file():
@@ -47,12 +51,15 @@ def find_micropython(start: Path | None = None) -> Path:
                                 "(hint: point it at the port's micropython.mjs)")
         return Path(env)
     found = _node_module(MICROPYTHON_MJS, start)
-    if found is None:
-        raise EmulatorError(
-            "the MicroPython WebAssembly port is not installed "
-            "(hint: run `npm ci` in the backbeat checkout, or set BACKBEAT_MICROPYTHON)"
-        )
-    return found
+    if found is not None:
+        return found
+    cached = cache_dir() / MICROPYTHON_MJS
+    if cached.is_file():
+        return cached
+    try:
+        return install_port(MICROPYTHON_MJS)
+    except PortMissing as e:
+        raise EmulatorError(str(e)) from None
 
 
 def _node_module(rel: Path, start: Path | None = None) -> Path | None:

@@ -7,17 +7,19 @@ of one file or raises :class:`RoutineErrors` with every error in it;
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 from backbeat.routine import loader
-from backbeat.routine.compiler import compile_routine
+from backbeat.routine.compiler import Levels, compile_routine
 from backbeat.routine.errors import Invalid, MultipleInvalid, RoutineError, RoutineErrors
 from backbeat.routine.model import Routine, top_level
 from backbeat.routine.structure import build_routine
 from backbeat.timeline import Timeline
 
 __all__ = [
+    "DEVICE_ID_HINT",
     "RoutineError",
     "RoutineErrors",
     "check_file",
@@ -25,12 +27,24 @@ __all__ = [
     "load_routine",
     "read_routine",
     "routine_id",
+    "valid_device_id",
 ]
+
+# The routine ids the device accepts (firmware/link.py valid_name): they name a file in
+# /routines, so they stay inside it.
+_DEVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+DEVICE_ID_HINT = ("lower-case letters, digits, - and _, at most 64 characters, starting with "
+                  "a letter or digit, e.g. lower-back")
 
 
 def routine_id(path: str | Path) -> str:
     """A routine's id: its file name without the extension."""
     return Path(path).stem
+
+
+def valid_device_id(rid: str) -> bool:
+    """True when the device accepts ``rid`` as a routine id (DEVICE_ID_HINT says which)."""
+    return _DEVICE_ID.fullmatch(rid) is not None
 
 
 def _located(path: str, problems: list[Invalid]) -> RoutineErrors:
@@ -47,8 +61,9 @@ def read_routine(path: str | Path) -> Routine:
         raise _located(str(path), many.problems) from None
 
 
-def load_routine(path: str | Path, level: int = 0) -> Timeline:
-    """The timeline of the routine in ``path`` at progression ``level``.
+def load_routine(path: str | Path, level: int | Levels = 0) -> Timeline:
+    """The timeline of the routine in ``path`` at progression ``level`` (or a plan's
+    :class:`~backbeat.routine.compiler.Levels`).
 
     Raises :class:`RoutineErrors` carrying every error found, each with its
     file, line and column.
