@@ -135,18 +135,21 @@ def test_power_cuts_during_a_flash_leave_a_device_that_boots(pico):
     # Cut early (files being staged) and late (the switch), each time flashing a set
     # that differs from the one on the device: it boots again on the old files or the
     # new ones, and the flash done again completes.
-    # A flash keeps the device's other routines: two, then three (and Settings).
-    for operations, other, before, after in ((5, SECOND, "1/2", "1/3"),
+    # A flash keeps the device's other routines: two, then three.
+    for operations, other, before, after in ((5, SECOND, "1/1", "1/2"),
                                              (12, ROOT / "routines" / "hollow-back.yaml",
-                                              "1/3", "1/4")):
+                                              "1/2", "1/3")):
         cuts = len(pico.events)
         pico.dev.cut_power_after(operations)
         backbeat("flash", "--port", pico.port, str(QUICK), str(other))
         pico.wait_event("cut", cuts)
         menu = pico.until("hold=go")
         assert menu[0] in ("ROUTINE     " + before, "ROUTINE     " + after), menu
+        # Again: what the cut left undone is sent (nothing, if the switch was done).
         r = backbeat("flash", "--port", pico.port, str(QUICK), str(other))
         assert r.returncode == 0, r.stderr
-        assert r.stdout.splitlines()[-1].startswith(f"flashed {pico.port}: firmware ")
+        last = r.stdout.splitlines()[-1]
+        assert (last.startswith(f"flashed {pico.port}: firmware ")
+                or last.startswith(f"{pico.port} is up to date (firmware ")), last
         pico.until("ROUTINE     " + after)
         assert pico.until("hold=go")[0] == "ROUTINE     " + after
