@@ -266,15 +266,3 @@ def test_speed_runs_the_device_clock_faster(tmp_path):
                       "print(time.ticks_diff(time.ticks_ms(), t) >= 100000)", timeout=40)
         assert out.strip() == "True"
 
-
-def test_gc_collect_collects_at_once_as_on_a_pico(emu):
-    # 1.25 MB of garbage in one call, six times the heap, with gc.collect() between the
-    # allocations and no sleep: the port alone would collect only after the call.
-    code = """import gc
-for i in range(20):
-    b = bytearray(64 * 1024)
-    b = None
-    gc.collect()
-print('collected', gc.mem_alloc() < 64 * 1024)
-"""
-    assert emu.mp_ok("exec", code).split() == ["collected", "True"]

@@ -245,10 +245,6 @@ def setup():
     import vdgc
 
     vdgc.mem_free = _mem_free
-    # gc.collect() collects at once, as on a Pico (the port alone collects only when the
-    # outermost call from JavaScript returns): the firmware can collect between
-    # allocations that would otherwise fill the heap before it next sleeps.
-    vdgc.collect = machine._collect
     _sys.modules["gc"] = vdgc
     vfs.umount("/")
     vfs.mount(FlashVfs("/flash"), "/")
