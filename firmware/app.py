@@ -25,10 +25,8 @@ LOOP_MS = const(10)
 _SPIN_MS = const(8)
 # A collection is done between segments only when the next cue is at least this far.
 _GC_GAP_MS = const(100)
-# The screen is not redrawn when an event is due sooner than this (cues first): a whole
-# frame takes 24.5 ms on the rp2 port's I2C at 400 kHz (bench rp2.display_update_ms),
-# drawing it about 3 more.
-_QUIET_MS = const(40)
+# The screen is not redrawn when an event is due sooner than this (cues first).
+_QUIET_MS = const(25)
 # Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
 # session, until every routine is checked; before that, this many headers read a turn.
 _CHECK_PARTS = const(16)
