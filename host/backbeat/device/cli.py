@@ -6,7 +6,7 @@ import json
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -202,36 +202,46 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @_db_option
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-    def sessions(db_path: str | None, as_json: bool) -> None:
-        """List synced sessions with their segments."""
-        store = _open_store(db_path)
+    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                  help="Only sessions from this day on (YYYY-MM-DD, local time).")
+    @click.option("--routine", default=None, metavar="ROUTINE",
+                  help="Only sessions of this routine (its id or its name).")
+    @click.option("--device", default=None, metavar="UID", help="Only sessions of this device.")
+    @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+    def sessions(db_path: str | None, since: datetime | None, routine: str | None,
+                 device: str | None, as_json: bool) -> None:
+        """List synced sessions: when, which routine, and each exercise done.
+
+        Reads the database only: a missing one is not created.
+        """
+        from backbeat.sessions import select, session_text
+        from backbeat.store import Store, StoreError, default_db_path
+
+        path = Path(db_path) if db_path else default_db_path()
+        if not path.exists():
+            click.echo("[]" if as_json else f"no sessions yet: no database at {path} "
+                       "(run backbeat sync)")
+            return
         try:
-            found = store.sessions()
+            with Store(path, create=False) as store:
+                found = select(store.sessions(), since.date() if since else None, routine, device)
+                devices = store.devices()
+        except StoreError as e:
+            _fail(str(e))
+            raise
         except sqlite3.Error as e:
-            _fail(f"{store.path}: database error ({e}) (hint: close the program holding the "
+            _fail(f"{path}: database error ({e}) (hint: close the program holding the "
                   "database, then try again)")
             raise
-        finally:
-            store.close()
         if as_json:
             click.echo(json.dumps([s.as_json() for s in found], indent=1))
             return
         if not found:
-            click.echo("no sessions yet (run backbeat sync)")
+            click.echo("no sessions match" if since or routine or device else
+                       "no sessions yet (run backbeat sync)")
             return
-        for s in found:
-            when = ("date unknown" if s.wall_s is None else
-                    datetime.fromtimestamp(s.wall_s, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-            took = "-" if s.elapsed_ms is None else _mmss(s.elapsed_ms)
-            click.echo(f"{s.id:4d}  {when}  {s.routine}  {took}  {s.ending}  "
-                       f"{s.done} done, {s.skipped} skipped")
-            for g in s.segments:
-                pain = f"  pain: {g.pain}" if g.pain else ""
-                click.echo(f"        {g.index:3d} {g.kind:<9} {g.outcome:<8} "
-                           f"{g.achieved_ms / 1000:.1f}s of {g.planned_ms / 1000:.1f}s{pain}")
-
-
-def _mmss(ms: int) -> str:
-    s = round(ms / 1000)
-    return f"{s // 60}:{s % 60:02d}"
+        for i, s in enumerate(found):
+            if i:
+                click.echo("")
+            for line in session_text(s, with_device=len(devices) > 1):
+                click.echo(line)
