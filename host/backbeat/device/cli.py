@@ -133,14 +133,16 @@ def register(main: click.Group) -> None:
                   default=str(ROOT / "firmware"), show_default=True, help="Firmware folder.")
     @click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
                   help="Progression level the routines are compiled at.")
+    @_db_option
     @click.argument("routines", nargs=-1, type=click.Path())
-    def flash(port: str, firmware_dir: str, level: int, routines: tuple[str, ...]) -> None:
+    def flash(port: str, firmware_dir: str, level: int, db_path: str | None,
+              routines: tuple[str, ...]) -> None:
         """Install the firmware and ROUTINES (YAML files; the library when none) on the device.
 
         Only files that changed are sent; the device switches to the new set at once,
         so a cut leaves the old set or the new one, never a mix.
         """
-        from backbeat.compiling import compile_files
+        from backbeat.compiling import archive_compiled, compile_files
         from backbeat.device.flasher import FlashError
         from backbeat.device.flasher import flash as do_flash
 
@@ -152,6 +154,10 @@ def register(main: click.Group) -> None:
             _fail(f"{count(len(errors), 'routine error')}, nothing flashed", 2)
         bbrs = {c.file_name[:-4]: c.data for c in compiled}
         target = _resolve(port)
+        # Archived before they are sent: a session may run them the moment they arrive.
+        warning = archive_compiled(compiled, db_path, "flashed")
+        if warning:
+            click.echo(warning, err=True)
         if session_running(target):
             _fail(f"a session is running on {target}: flash once it has ended (a flash would "
                   "stop it)")
