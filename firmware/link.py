@@ -373,7 +373,7 @@ class Link:
             if len(p) < 4:
                 self._reply(BAD_ARGUMENT)
             else:
-                app.logbook.set_clock(_u32(p, 0), now_ms)
+                app.set_clock(_u32(p, 0), now_ms)
                 self._reply(OK)
         elif code == LIST:
             self._list(p, app)
@@ -398,7 +398,7 @@ class Link:
         if wall and not busy:
             off = lb.wall_s(now_ms) - wall
             if not lb.wall_offset_s or off > 2 or off < -2:
-                lb.set_clock(wall, now_ms)
+                app.set_clock(wall, now_ms)
         b = self._resp
         b[6] = PROTOCOL
         b[7] = 1 if busy else 0

@@ -98,7 +98,7 @@ def prune(fs, logbook):
         names = fs.listdir(KEPT)
     except OSError:
         return
-    want = []
+    want = []  # type: list[int]
     needed(logbook, want)
     for name in names:
         drop = not name.endswith(".bbr")
