@@ -399,13 +399,13 @@ class _Builder:
         for i, (epoch, _r, _at) in enumerate(recs):
             if walls[i]:
                 anchors.setdefault((epoch, boot_of[i]), []).append(i)
-        # Every record's date: its own wall time, else from the nearest record of the same
-        # start that has one (ticks drift, and run fast on a sped-up virtual device, so such
+        # Each session start's date: its own wall time, else from the nearest record of the
+        # same device start that has one (ticks drift, and run fast on a sped-up virtual device, so such
         # a date is kept within the bounds below), else None.
         dates: list[int | None] = []
-        for i, (epoch, _r, _at) in enumerate(recs):
-            if walls[i]:
-                dates.append(walls[i])
+        for i, (epoch, r, _at) in enumerate(recs):
+            if walls[i] or r["type"] != "session_start":  # only session starts are dated
+                dates.append(walls[i] or None)
                 continue
             near = anchors.get((epoch, boot_of[i]))
             if not near:
