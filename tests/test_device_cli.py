@@ -128,7 +128,7 @@ def test_sessions__undated_and_unfinished(dev, tmp_path):
     assert out == [
         f"before {when_local(1_800_000_000)} (the device had no clock)  easy",
         "  unfinished (the power went)",
-        "  routine easy (CRC 00000001) not found: 1 segments done, 0 skipped"]
+        "  routine easy (CRC 00000001) not found: 1 segment done, 0 skipped"]
 
 
 def when_local(unix_s: int) -> str:

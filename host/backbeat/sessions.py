@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from backbeat.store import Session
+from backbeat.text import count
 
 
 @dataclass
@@ -118,7 +119,7 @@ def session_text(s: Session, with_device: bool = False) -> list[str]:
     lines = [head, f"  {ending}{paused}"]
     if not s.routine_found:
         lines.append(f"  routine {s.routine_id} (CRC {s.routine_crc:08x}) not found: "
-                     f"{s.done} segments done, {s.skipped} skipped")
+                     f"{count(s.done, 'segment')} done, {s.skipped} skipped")
         return lines
     for a in attempts(s):
         lines.append("  " + attempt_text(a))
