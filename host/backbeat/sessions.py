@@ -63,6 +63,10 @@ def attempts(session: Session) -> list[Attempt]:
             a.counted = (a.counted or 0) + g.achieved_ms // g.pace_ms
         if g.kind == "hold_open" and g.outcome == "done":
             a.open_holds.append((g.achieved_ms, g.planned_ms))
+    for a in out.values():
+        # Work the session never reached (it was stopped before) is not done either.
+        a.reps_planned = max(a.reps_planned, session.work_planned.get(a.exercise, 0))
+        a.completed = a.completed and a.reps_done == a.reps_planned
     # An exercise whose every segment is a prepare, rest or switch was never worked on.
     return [a for a in out.values() if a.reps_planned]
 

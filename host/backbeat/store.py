@@ -154,6 +154,9 @@ class Session:
     end_s: int | None  # the device's wall time at the end, when it knew it
     synced_s: int | None  # when the sync that fetched its start ran
     segments: list[Segment] = field(default_factory=list)
+    # Exercise -> how many work segments the routine has for it (empty when not found):
+    # an exercise whose work was cut short by a stop has fewer done than this.
+    work_planned: dict[str, int] = field(default_factory=dict)
 
     @property
     def when_s(self) -> int:
@@ -466,7 +469,20 @@ class _Builder:
             paused_ms=end["paused_ms"] if end else sum(s.paused_ms for s in segs),
             done=end["done"] if end else sum(s.outcome == "done" for s in segs),
             skipped=end["skipped"] if end else sum(s.outcome == "skipped" for s in segs),
-            end_s=(end["wall_s"] or None) if end else None, synced_s=synced, segments=segs)
+            end_s=(end["wall_s"] or None) if end else None, synced_s=synced, segments=segs,
+            work_planned=work_planned(
+                (b["exercise"], b["kind"]) for b in (info["segments"] if info else ())))
+
+
+def work_planned(parts: Iterable[tuple[str | None, str]]) -> dict[str, int]:
+    """Exercise -> its work segments, from (exercise name as stored, kind) of a routine's
+    segments."""
+    out: dict[str, int] = {}
+    for exercise, kind in parts:
+        if exercise is not None and kind in WORK_KINDS:
+            name = _plain(exercise)
+            out[name] = out.get(name, 0) + 1
+    return out
 
 
 def _segment(t: dict[str, Any], info: dict | None) -> Segment:
