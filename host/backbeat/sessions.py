@@ -112,7 +112,7 @@ def seconds(ms: int) -> str:
 
 def session_text(s: Session, with_device: bool = False) -> list[str]:
     """The lines `backbeat sessions` prints for one session."""
-    name = s.routine_name or s.routine_id
+    name = s.routine_name or s.routine_id or "(routine unknown)"
     head = f"{when(s)}  {name}"
     if with_device:
         head += f"  [{s.device}]"
@@ -121,6 +121,10 @@ def session_text(s: Session, with_device: bool = False) -> list[str]:
               "unfinished": "unfinished (the power went)"}[s.ending]
     paused = f", paused {seconds(s.paused_ms)}" if s.paused_ms else ""
     lines = [head, f"  {ending}{paused}"]
+    if s.damaged:
+        lines.append(f"  its start record was damaged on the device: "
+                     f"{count(s.done, 'segment')} done, {s.skipped} skipped")
+        return lines
     if not s.routine_found:
         lines.append(f"  routine {s.routine_id} (CRC {s.routine_crc:08x}) not found: "
                      f"{count(s.done, 'segment')} done, {s.skipped} skipped")
