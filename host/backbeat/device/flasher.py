@@ -20,7 +20,7 @@ from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 from backbeat.device.link import LinkClient
-from backbeat.device.serialport import LinkError, SerialPort, port_url, restart_app
+from backbeat.device.serialport import LinkError, SerialPort, port_url
 
 STAGE = "/.flash"
 JOURNAL = STAGE + "/journal"
@@ -325,11 +325,15 @@ class Flasher:
                              "the device finishes it at its next start")
 
     def restart_app(self) -> None:
-        """Leave the raw REPL and soft-reset: main.py runs the app."""
+        """Leave the raw REPL and soft-reset, then wait (5 s at most) until the app answers,
+        so that when the flash returns the device is at its new menu, ready for a press."""
+        c = LinkClient(self.serial, timeout=0.5, tries=1)
         try:
-            restart_app(self.serial)
+            c.wake(0)
         except LinkError:
-            pass
+            pass  # the files are in place; the app may still be starting
+        finally:
+            self.serial.hand_back()
 
 
 def unsynced_sessions(client: LinkClient, acked: int) -> dict[str, int]:
