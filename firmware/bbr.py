@@ -5,8 +5,9 @@ import binascii
 
 from micropython import const
 
-VERSION = const(2)  # this reader also reads version 1 (no per-segment level)
-HEADER_SIZE = const(32)
+VERSION = const(3)  # this reader also reads versions 1 (no per-segment level) and 2 (no schedule)
+HEADER_SIZE = const(48)
+_OLD_HEADER_SIZE = const(32)  # versions 1 and 2
 SEGMENT_SIZE = const(24)
 BREATH_SIZE = const(8)
 NO_BREATH = const(255)
@@ -46,6 +47,15 @@ COUNTDOWN = const(8)
 BEATS = const(16)
 _KNOWN_FLAGS = const(0x1F)
 
+# The schedule's `due` kinds (Routine.due_kind; 0: none). due_value is the count, or for
+# DUE_DAYS a mask of weekdays (bit 0 Monday .. bit 6 Sunday).
+DUE_PER_DAY = const(1)
+DUE_DAYS = const(2)
+DUE_PER_WEEK = const(3)
+DUE_EVERY_DAYS = const(4)
+MAX_AT = const(6)
+_MINUTES_A_DAY = const(1440)
+
 _CHUNK = const(256)
 # Where a check is (Routine.check_some).
 _DONE = const(0)
@@ -83,7 +93,9 @@ class Routine:
     every routine. The whole check can also be done a little at a time: begin_check(),
     then check_some(n) until it returns True. Afterwards read_segment(i) loads segment i
     into the attributes kind, flags, side, breath, rep, reps, round, rounds, step,
-    exercise, say, duration_ms and param; string(offset) fetches a display string.
+    exercise, say, duration_ms and param; string(offset) fetches a display string. The
+    header's schedule is in due_kind, due_value, at_count and at[0:at_count] (minutes
+    after midnight); a version 1 or 2 file has none.
     RAM use does not depend on the routine's length, and checking allocates nothing
     per segment.
     """
@@ -100,6 +112,15 @@ class Routine:
         self._str = bytearray(_CHUNK)
         self._str_mv = memoryview(self._str)
         self._phases = [0, 0, 0, 0]
+        # Every attribute is made here: one made later may grow the instance's dict while
+        # the heap is locked.
+        self.version = VERSION
+        self.header_size = HEADER_SIZE
+        self.seg_level = 0
+        self.at = [0] * MAX_AT
+        self.at_count = 0
+        self.due_kind = 0
+        self.due_value = 0
         self.kind = 0
         self.flags = 0
         self.side = 0
@@ -185,7 +206,7 @@ class Routine:
     def read_breath(self, index, out):
         """Fill out[0:4] with breath pattern `index`: inhale, hold, exhale, hold (ms)."""
         b = self._seg
-        self._read_at(HEADER_SIZE + BREATH_SIZE * index, self._seg8)
+        self._read_at(self.header_size + BREATH_SIZE * index, self._seg8)
         out[0] = _u16(b, 0)
         out[1] = _u16(b, 2)
         out[2] = _u16(b, 4)
@@ -259,10 +280,11 @@ class Routine:
             raise BbrError("not a routine")
         if n < 5:
             raise BbrError("truncated")
-        if hdr[4] != VERSION and hdr[4] != 1:
+        if hdr[4] != VERSION and hdr[4] != 1 and hdr[4] != 2:
             raise BbrError("incompatible version %d" % hdr[4])
         self.version = hdr[4]
-        if n < HEADER_SIZE:
+        self.header_size = HEADER_SIZE if self.version == VERSION else _OLD_HEADER_SIZE
+        if n < self.header_size:
             raise BbrError("truncated")
         self.breath_count = hdr[7]
         self.segment_count = _u16(hdr, 8)
@@ -272,6 +294,7 @@ class Routine:
         self.strings_offset = _u32(hdr, 20)
         self.strings_size = _u32(hdr, 24)
         self.level = _u16(hdr, 28)
+        self._read_schedule()
         size = self.strings_offset + self.strings_size + 4
         file_size = f.seek(0, 2)
         if file_size is None:
@@ -285,16 +308,61 @@ class Routine:
         self.crc32 = _u32(self._seg, 0)
         return self._header_adds_up()
 
+    def _read_schedule(self):
+        hdr = self._hdr
+        at = self.at
+        if self.version != VERSION:
+            self.due_kind = self.due_value = self.at_count = 0
+            return
+        self.due_kind = hdr[32]
+        self.due_value = hdr[33]
+        self.at_count = hdr[34]
+        i = 0
+        while i < MAX_AT:
+            at[i] = _u16(hdr, 36 + 2 * i)
+            i += 1
+
+    def _schedule_ok(self):
+        # The schedule's fields in range (docs/bbr-format.md, "Header").
+        if self.version != VERSION:
+            return True
+        kind = self.due_kind
+        v = self.due_value
+        if kind == 0:
+            ok = v == 0
+        elif kind == DUE_PER_DAY:
+            ok = 1 <= v <= 6
+        elif kind == DUE_DAYS:
+            ok = 1 <= v <= 0x7F
+        elif kind == DUE_PER_WEEK:
+            ok = 1 <= v <= 21
+        elif kind == DUE_EVERY_DAYS:
+            ok = 2 <= v <= 14
+        else:
+            ok = False
+        n = self.at_count
+        if not ok or n > MAX_AT or self._hdr[35] != 0:
+            return False
+        at = self.at
+        i = 0
+        while i < MAX_AT:
+            t = at[i]
+            if (i >= n and t != 0) or (i < n and (t >= _MINUTES_A_DAY or (i and t <= at[i - 1]))):
+                return False
+            i += 1
+        return True
+
     def _header_adds_up(self):
         hdr = self._hdr
         return (
-            hdr[5] == HEADER_SIZE
+            hdr[5] == self.header_size
             and hdr[6] == SEGMENT_SIZE
             and self.segment_count != 0
-            and self.segments_offset == HEADER_SIZE + BREATH_SIZE * self.breath_count
+            and self.segments_offset == self.header_size + BREATH_SIZE * self.breath_count
             and self.strings_offset == self.segments_offset + SEGMENT_SIZE * self.segment_count
             and self.strings_size <= 0xFFFF
             and _u16(hdr, 30) == 0
+            and self._schedule_ok()
             and self._valid_string(self.name_offset)
         )
 

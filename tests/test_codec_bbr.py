@@ -6,6 +6,7 @@ import importlib.util
 import json
 import struct
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ BREATH_4_6 = BreathPattern(4000, 0, 6000, 0)
 TINY = Timeline(
     name="Tiny",
     level=1,
+    due={"per_day": 3},
+    at=(480, 780, 1140),
     segments=(
         Segment("prepare", 0, 5000, exercise="Cat", say="Round up", step=0, level=1, flags=9),
         Segment(
@@ -41,9 +44,11 @@ TINY = Timeline(
 
 # The file of TINY, byte by byte (docs/bbr-format.md).
 TINY_BYTES = hexbytes(
-    # header: magic, version 2, sizes 32 and 24, 1 breath pattern, 3 segments, name at 0,
-    # total 26000 ms, segments at 40, strings at 112, 26 bytes of strings, level 1, reserved
-    "42425254 02 20 18 01 0300 0000 90650000 28000000 70000000 1a000000 0100 0000"
+    # header: magic, version 3, sizes 48 and 24, 1 breath pattern, 3 segments, name at 0,
+    # total 26000 ms, segments at 56, strings at 128, 26 bytes of strings, level 1, reserved
+    "42425254 03 30 18 01 0300 0000 90650000 38000000 80000000 1a000000 0100 0000"
+    # schedule: due 3 times a day, 3 reminder times (08:00, 13:00, 19:00), reserved, 3 unused
+    "01 03 03 00 e001 0c03 7404 0000 0000 0000"
     # breath pattern 0: in 4000, hold 0, out 6000, hold 0
     "a00f 0000 7017 0000"
     # prepare, STEP_START|COUNTDOWN, no side, no breath, no rep/round, step 0,
@@ -57,15 +62,17 @@ TINY_BYTES = hexbytes(
     # strings: "Tiny", "Cat", "Round up", "Sit-ups"
     "04 54696e79 03 436174 08 526f756e64207570 07 5369742d757073"
     # CRC32 of everything before
-    "f909fde8"
+    "192ce27e"
 )
 
 TINY_DECODED = {
-    "version": 2,
+    "version": 3,
     "name": "Tiny",
     "level": 1,
     "total_ms": 26000,
-    "crc32": 0xE8FD09F9,
+    "crc32": 0x7EE22C19,
+    "due": {"per_day": 3},
+    "at": [480, 780, 1140],
     "breath": [[4000, 0, 6000, 0]],
     "segments": [
         {"kind": "prepare", "flags": 9, "side": None, "breath": None, "rep": None,
@@ -158,7 +165,7 @@ def test_encode__strings_and_breath_patterns_stored_once():
     assert [s["breath"] for s in decoded["segments"]] == [0, 1, 0, 1, 0]
     # one string "Same": 1 length byte + 4 characters, shared by name, exercise and say
     assert struct.unpack_from("<I", data, 24)[0] == 5
-    assert len(data) == 32 + 2 * 8 + 5 * 24 + 5 + 4
+    assert len(data) == 48 + 2 * 8 + 5 * 24 + 5 + 4
 
 
 def test_encode__display_text_is_folded_and_wrapped():
@@ -280,7 +287,7 @@ def test_decode__valid_raw_file():
         (TINY_BYTES[:31], "truncated"),
         (TINY_BYTES[:-1], "truncated"),
         (TINY_BYTES[:100], "truncated"),
-        (patch(TINY_BYTES, 4, "<B", 3), "incompatible version 3"),
+        (patch(TINY_BYTES, 4, "<B", 4), "incompatible version 4"),
         (patch(TINY_BYTES, 4, "<B", 0), "incompatible version 0"),
         (patch(TINY_BYTES[:10], 4, "<B", 255), "incompatible version 255"),
         (TINY_BYTES + b"\x00", "trailing bytes"),
@@ -393,17 +400,17 @@ def test_decode__first_problem_wins():
     # the first bad segment is the one named
     assert reader_error(build([seg(), seg(kind=0), seg(side=9)])) == "bad segment 1"
     # a wrong version is named before the truncation
-    assert reader_error(patch(TINY_BYTES, 4, "<B", 3)[:40]) == "incompatible version 3"
+    assert reader_error(patch(TINY_BYTES, 4, "<B", 4)[:40]) == "incompatible version 4"
 
 
 def test_decode__flag_bits_5_to_7_are_ignored():
-    data = reseal(patch(TINY_BYTES, 41, "<B", 0xE9))
+    data = reseal(patch(TINY_BYTES, 57, "<B", 0xE9))
     assert decode(data)["segments"][0]["flags"] == 9
     assert decode(data)["crc32"] != TINY_DECODED["crc32"]
 
 
 def test_decode__reseal_makes_a_patched_kind_a_segment_error():
-    data = reseal(patch(TINY_BYTES, 40 + 24, "<B", 11))
+    data = reseal(patch(TINY_BYTES, 56 + 24, "<B", 11))
     assert reader_error(data) == "bad segment 1"
 
 # ---------------------------------------------------------------- golden vectors
@@ -471,7 +478,7 @@ def test_golden__vectors_cover_the_format():
 def test_golden__corrupt_vectors_fail_with_their_error():
     listing = json.loads((GOLDEN / "corrupt.json").read_text())
     names = {entry["error"] for entry in listing}
-    assert {"not a routine", "incompatible version 3", "truncated", "trailing bytes",
+    assert {"not a routine", "incompatible version 4", "truncated", "trailing bytes",
             "bad CRC", "bad header"} <= names
     assert any(n.startswith("bad segment ") for n in names)
     for entry in listing:
@@ -523,3 +530,51 @@ def test_decode__version_2_reads_each_segment_level_from_the_reserved_field_of_v
     got = decode(data)
     assert (got["version"], got["level"]) == (2, 1)
     assert [s["level"] for s in got["segments"]] == [3, 0, 65535]
+
+
+def test_decode__versions_1_and_2_have_no_schedule():
+    for version in (1, 2):
+        got = decode(build([seg()], version=version))
+        assert (got["due"], got["at"]) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("offset", "fmt", "value", "detail"),
+    [
+        (32, "<B", 5, "due kind 5, not 0 to 4"),
+        (33, "<B", 7, "due per_day 7, not 1 to 6"),
+        (32, "<B", 0, "due value 3 without a due kind"),
+        (34, "<B", 7, "(count 7, reserved 0)"),
+        (35, "<B", 1, "(count 3, reserved 1)"),
+        (38, "<H", 480, "[480, 480, 1140, 0, 0, 0]"),
+        (40, "<H", 1440, "[480, 780, 1440, 0, 0, 0]"),
+        (42, "<H", 1, "[480, 780, 1140, 1, 0, 0]"),
+    ],
+)
+def test_decode__a_schedule_out_of_range_is_a_bad_header(offset, fmt, value, detail):
+    with pytest.raises(BbrError) as raised:
+        decode(reseal(patch(TINY_BYTES, offset, fmt, value)))
+    assert raised.value.name == "bad header" and detail in raised.value.detail
+
+
+@pytest.mark.parametrize(
+    ("due", "at", "stored"),
+    [
+        ({"days": [0, 6]}, (), (2, 0x41, 0)),
+        ({"per_week": 21}, (0, 1439), (3, 21, 2)),
+        ({"every_days": 14}, (600,), (4, 14, 1)),
+        (None, (), (0, 0, 0)),
+    ],
+)
+def test_encode__each_kind_of_due_round_trips(due, at, stored):
+    data = encode(replace(TINY, due=due, at=at))
+    assert tuple(data[32:35]) == stored
+    got = decode(data)
+    assert (got["due"], got["at"]) == (due, list(at))
+
+
+def test_encode__a_schedule_a_bbr_cannot_store_is_refused():
+    with pytest.raises(ValueError, match="due"):
+        encode(replace(TINY, due={"per_day": 7}))
+    with pytest.raises(ValueError, match="reminder times"):
+        encode(replace(TINY, at=(780, 480)))

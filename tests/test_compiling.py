@@ -19,8 +19,8 @@ def test_compile_files__each_routine_gives_its_golden_bytes():
     assert [c.file_name for c in compiled] == ["example.bbr", "tiny.bbr"]
     assert compiled[0].data == (GOLDEN / "example.bbr").read_bytes()
     assert compiled[1].data == (GOLDEN / "tiny.bbr").read_bytes()
-    assert compiled[0].summary() == "example: 53 segments, 16m34s total, 1446 bytes"
-    assert compiled[1].summary() == "tiny: 1 segment, 1m total, 73 bytes"
+    assert compiled[0].summary() == "example: 53 segments, 16m34s total, 1462 bytes"
+    assert compiled[1].summary() == "tiny: 1 segment, 1m total, 89 bytes"
 
 
 def test_compile_files__at_a_level():

@@ -32,10 +32,10 @@ def test_demo__checks_compiles_and_shows_the_shortest(tmp_path, capsys):
         "3 files ok",
         "",
         f"== backbeat compile {routines}/*.yaml -o {out}",
-        "counts      8 segments    3m22.5s    341 bytes  Side to side",
-        "example    53 segments     16m34s   1446 bytes  Lower back, easy",
-        "tiny        1 segment          1m     73 bytes  One",
-        "3 files, 1860 bytes; each one read back, checked and equal to its timeline",
+        "counts      8 segments    3m22.5s    357 bytes  Side to side",
+        "example    53 segments     16m34s   1462 bytes  Lower back, easy",
+        "tiny        1 segment          1m     89 bytes  One",
+        "3 files, 1908 bytes; each one read back, checked and equal to its timeline",
         "",
     ]
     assert lines[9] == f"== backbeat show {routines / 'tiny.yaml'}"

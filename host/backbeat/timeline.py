@@ -109,6 +109,10 @@ class Timeline:
     level: int = 0
     about: str | None = None
     source: str | None = None
+    # When it is due: None, or one of {"per_day": N}, {"days": [0..6, Monday 0]},
+    # {"per_week": N}, {"every_days": N} (docs/bbr-format.md); reminder times in minutes.
+    due: dict | None = field(default=None, compare=False)
+    at: tuple[int, ...] = ()
     meta: dict = field(default_factory=dict, compare=False)
 
     @property

@@ -15,9 +15,10 @@ def _string_table(strings):
     return table, offsets
 
 
-def build(segments, breaths=(), name="Test", level=0, strings=None, fix_total=True):
+def build(segments, breaths=(), name="Test", level=0, strings=None, fix_total=True, schedule=None):
     """A .bbr file: segments are tuples (kind, flags, side, breath, rep, reps, round, rounds,
-    step, exercise, say, reserved, duration_ms, param) with exercise/say given as str or None."""
+    step, exercise, say, reserved, duration_ms, param) with exercise/say given as str or None.
+    Version 1, or with schedule=(due kind, due value, reminder minutes) version 3."""
     texts = [name]
     for s in segments:
         for t in (s[9], s[10]):
@@ -25,7 +26,8 @@ def build(segments, breaths=(), name="Test", level=0, strings=None, fix_total=Tr
                 texts.append(t)
     table, offsets = _string_table(texts)
     nb = len(breaths)
-    seg_off = 32 + 8 * nb
+    header_size = 32 if schedule is None else 48
+    seg_off = header_size + 8 * nb
     str_off = seg_off + 24 * len(segments)
     total = 0
     body = bytearray()
@@ -44,10 +46,13 @@ def build(segments, breaths=(), name="Test", level=0, strings=None, fix_total=Tr
     head = bytearray(b"BBRT")
     head.extend(
         struct.pack(
-            "<BBBBHHIIIIHH", 1, 32, 24, nb, len(segments), offsets[name], total, seg_off,
+            "<BBBBHHIIIIHH", 1 if schedule is None else 3, header_size, 24, nb, len(segments), offsets[name], total, seg_off,
             str_off, len(table), level, 0,
         )
     )
+    if schedule is not None:
+        at = list(schedule[2]) + [0] * (6 - len(schedule[2]))
+        head.extend(struct.pack("<BBBB6H", schedule[0], schedule[1], len(schedule[2]), 0, *at))
     data = head + body + table
     return seal(data)
 

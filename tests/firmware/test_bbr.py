@@ -54,9 +54,23 @@ def full_decode(r):
         "level": r.level,
         "total_ms": r.total_ms,
         "crc32": r.crc32,
+        "due": _due(r),
+        "at": list(r.at[: r.at_count]),
         "breath": breath,
         "segments": segments,
     }
+
+
+_DUE_NAMES = (None, "per_day", "days", "per_week", "every_days")
+
+
+def _due(r):
+    if not r.due_kind:
+        return None
+    v = r.due_value
+    if r.due_kind == bbr.DUE_DAYS:
+        v = [d for d in range(7) if v >> d & 1]
+    return {_DUE_NAMES[r.due_kind]: v}
 
 
 def _golden_names():
@@ -170,7 +184,7 @@ def test_not_a_routine():
 
 def test_version():
     assert _error_of(b"BBRT") == "truncated"
-    assert _error_of(b"BBRT\x03") == "incompatible version 3"
+    assert _error_of(b"BBRT\x04") == "incompatible version 4"
     assert _error_of(b"BBRT\x00") == "incompatible version 0"
     data = bytearray(SAMPLE)
     data[4] = 7
@@ -186,6 +200,39 @@ def test_version_2_reads_each_segment_level():
     assert r.version == 2 and r.level == 2
     assert [s["level"] for s in full_decode(r)["segments"]] == [0, 5, 65535, 1, 2, 3]
     r.close()
+
+
+SCHEDULED = build([seg(bbr.HOLD, 1000)], schedule=(bbr.DUE_DAYS, 0b1010101, (450, 1200)))
+
+
+def test_version_3_reads_the_schedule():
+    r = _open_bytes(SCHEDULED)
+    assert (r.version, r.header_size, r.due_kind, r.due_value) == (3, 48, bbr.DUE_DAYS, 0x55)
+    assert (r.at_count, r.at) == (2, [450, 1200, 0, 0, 0, 0])
+    assert full_decode(r)["segments"][0]["duration_ms"] == 1000
+    r.close()
+    r = _open_bytes(SAMPLE)
+    assert (r.version, r.header_size, r.due_kind, r.due_value, r.at_count) == (1, 32, 0, 0, 0)
+    r.close()
+
+
+def test_a_schedule_out_of_range_is_a_bad_header():
+    def error(offset, fmt, value):
+        return _error_of(_patched(offset, fmt, value, data=SCHEDULED))
+
+    assert error(32, "<B", 5) == "bad header"  # due kind
+    assert error(33, "<B", 0x80) == "bad header"  # a day mask with bit 7
+    assert error(33, "<B", 0) == "bad header"  # no day at all
+    assert error(34, "<B", 7) == "bad header"  # seven reminder times
+    assert error(35, "<B", 1) == "bad header"  # reserved
+    assert error(36, "<H", 1200) == "bad header"  # times not in order
+    assert error(38, "<H", 1440) == "bad header"  # 24:00
+    assert error(40, "<H", 1) == "bad header"  # a time past at_count
+    assert error(33, "<B", 0x7F) is None
+    assert _error_of(build([seg(bbr.HOLD, 1000)], schedule=(0, 0, ()))) is None
+    assert _error_of(build([seg(bbr.HOLD, 1000)], schedule=(0, 1, ()))) == "bad header"
+    assert _error_of(build([seg(bbr.HOLD, 1000)], schedule=(bbr.DUE_EVERY_DAYS, 1, ()))) == "bad header"
+    assert _error_of(build([seg(bbr.HOLD, 1000)], schedule=(bbr.DUE_PER_WEEK, 21, ()))) is None
 
 
 def test_truncated_and_trailing():

@@ -31,7 +31,7 @@ CORRUPT_SEGMENT = 1
 def full_decode_json(decoded: dict) -> str:
     """The full decode as committed: one line per header field and per segment."""
     lines = ["{"]
-    for key in ("version", "name", "level", "total_ms", "crc32", "breath"):
+    for key in ("version", "name", "level", "total_ms", "crc32", "due", "at", "breath"):
         lines.append(f"  {json.dumps(key)}: {json.dumps(decoded[key])},")
     lines.append('  "segments": [')
     segments = [json.dumps(s) for s in decoded["segments"]]
@@ -63,8 +63,8 @@ def corrupt_vectors(base: bytes) -> list[tuple[str, bytes, str, str]]:
     return [
         ("empty.bbr", b"", "not a routine", "an empty file"),
         ("bad-magic.bbr", b"BBRX" + base[4:], "not a routine", "magic BBRX"),
-        ("version-3.bbr", patched(base, 4, "<B", 3), "incompatible version 3",
-         "version byte 3, CRC not recomputed"),
+        ("version-4.bbr", patched(base, 4, "<B", 4), "incompatible version 4",
+         "version byte 4, CRC not recomputed"),
         ("short-header.bbr", base[:20], "truncated", "the first 20 bytes"),
         ("truncated.bbr", base[:-10], "truncated", "the last 10 bytes cut"),
         ("trailing-bytes.bbr", base + b"\x00\x00", "trailing bytes", "two zero bytes appended"),
@@ -73,6 +73,10 @@ def corrupt_vectors(base: bytes) -> list[tuple[str, bytes, str, str]]:
          f"segment {CORRUPT_SEGMENT} duration changed, CRC not recomputed"),
         ("bad-segments-offset.bbr", reseal(patched(base, 16, "<I", segments_offset + 8)),
          "bad header", "segments_offset 8 bytes too far, CRC recomputed"),
+        ("bad-due.bbr", reseal(patched(base, 32, "<B", 5)), "bad header",
+         "due kind 5, CRC recomputed"),
+        ("bad-at.bbr", reseal(patched(base, 38, "<H", 1440)), "bad header",
+         "second reminder time 24:00, CRC recomputed"),
         ("bad-total.bbr", reseal(patched(base, 12, "<I", total_ms + 1)), "bad header",
          "total_ms one more than the segments add up to, CRC recomputed"),
         ("bad-kind.bbr", reseal(patched(base, segment, "<B", 11)), bad,

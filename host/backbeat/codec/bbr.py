@@ -1,5 +1,5 @@
-"""The .bbr compiled routine format, version 2 (docs/bbr-format.md): encode, and decode
-versions 1 and 2."""
+"""The .bbr compiled routine format, version 3 (docs/bbr-format.md): encode, and decode
+versions 1 to 3."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from backbeat.text import display_lines
 from backbeat.timeline import KINDS, SIDES, BreathPattern, Segment, Timeline
 
 MAGIC = b"BBRT"
-VERSION = 2
+VERSION = 3
 # Versions a reader accepts: version 1 has no per-segment level (its header level is
-# every segment's).
-READABLE_VERSIONS = (1, 2)
-HEADER_SIZE = 32
+# every segment's), versions 1 and 2 no schedule (their header is 32 bytes).
+READABLE_VERSIONS = (1, 2, 3)
+HEADER_SIZE = 48
+OLD_HEADER_SIZE = 32  # versions 1 and 2
 SEGMENT_SIZE = 24
 BREATH_SIZE = 8
 CRC_SIZE = 4
@@ -37,13 +38,15 @@ assert tuple(SIDE_CODES)[1:] == SIDES
 # magic, version, header_size, segment_size, breath_count, segment_count, name,
 # total_ms, segments_offset, strings_offset, strings_size, level, reserved
 _HEADER = struct.Struct("<4sBBBBHHIIIIHH")
+# due kind, due value, at count, reserved, six reminder times (minutes after midnight)
+_SCHEDULE = struct.Struct("<BBBB6H")
 # kind, flags, side, breath, rep, reps, round, rounds, step, exercise, say, level
 # (reserved, 0, in version 1), duration_ms, param
 _SEGMENT = struct.Struct("<BBBBBBBBHHHHII")
 _BREATH = struct.Struct("<HHHH")
 _U32 = struct.Struct("<I")
 
-assert _HEADER.size == HEADER_SIZE and _SEGMENT.size == SEGMENT_SIZE
+assert _HEADER.size + _SCHEDULE.size == HEADER_SIZE and _SEGMENT.size == SEGMENT_SIZE
 assert _BREATH.size == BREATH_SIZE
 
 # Reader error names (docs/bbr-format.md, "Reader errors"), in the order they are checked.
@@ -54,6 +57,14 @@ TRAILING_BYTES = "trailing bytes"
 BAD_CRC = "bad CRC"
 BAD_HEADER = "bad header"
 BAD_SEGMENT = "bad segment"
+
+# The schedule's `due` kinds by code (0: no schedule), each with its value's range: a count,
+# or for "days" a mask of weekdays (bit 0 Monday .. bit 6 Sunday).
+DUE_KINDS = {1: ("per_day", 1, 6), 2: ("days", 1, 0x7F), 3: ("per_week", 1, 21),
+             4: ("every_days", 2, 14)}
+DUE_CODES = {kind: code for code, (kind, _low, _high) in DUE_KINDS.items()}
+MAX_AT = 6
+MINUTES_A_DAY = 1440
 
 
 class BbrError(ValueError):
@@ -141,6 +152,43 @@ def _breath_tuple(pattern: BreathPattern, where: str) -> tuple[int, int, int, in
     if problem:
         raise ValueError(f"{where}: breath pattern {phases}: {problem}")
     return phases
+
+
+def _schedule(timeline: Timeline) -> bytes:
+    """The header's schedule part: the routine's `due` and `at` times."""
+    code = value = 0
+    if timeline.due is not None:
+        ((kind, written),) = timeline.due.items()
+        code = DUE_CODES[kind]
+        value = sum(1 << day for day in written) if kind == "days" else written
+        _name, low, high = DUE_KINDS[code]
+        if not low <= value <= high:
+            raise ValueError(f"due {timeline.due} is outside what a .bbr stores")
+    at = list(timeline.at)
+    if len(at) > MAX_AT or at != sorted(set(at)) or not all(0 <= t < MINUTES_A_DAY for t in at):
+        raise ValueError(f"reminder times {at}: at most {MAX_AT} distinct minutes of a day, in order")
+    return _SCHEDULE.pack(code, value, len(at), 0, *at, *[0] * (MAX_AT - len(at)))
+
+
+def _decode_schedule(data: bytes) -> tuple[dict | None, list[int]]:
+    """The `due` and `at` of a version 3 header; BbrError (bad header) when they are not valid."""
+    code, value, at_count, reserved, *times = _SCHEDULE.unpack_from(data, OLD_HEADER_SIZE)
+    due = None
+    if code:
+        if code not in DUE_KINDS:
+            raise BbrError(BAD_HEADER, f"due kind {code}, not 0 to {len(DUE_KINDS)}")
+        kind, low, high = DUE_KINDS[code]
+        if not low <= value <= high:
+            raise BbrError(BAD_HEADER, f"due {kind} {value}, not {low} to {high}")
+        due = {kind: [d for d in range(7) if value >> d & 1] if kind == "days" else value}
+    elif value:
+        raise BbrError(BAD_HEADER, f"due value {value} without a due kind")
+    at = times[:at_count]
+    if (reserved or at_count > MAX_AT or any(times[at_count:])
+            or at != sorted(set(at)) or any(t >= MINUTES_A_DAY for t in at)):
+        raise BbrError(BAD_HEADER, f"reminder times {times} (count {at_count}, reserved {reserved}) "
+                       "are not distinct minutes of a day in order")
+    return due, at
 
 
 def encode(timeline: Timeline) -> bytes:
@@ -233,6 +281,7 @@ def encode(timeline: Timeline) -> bytes:
             0,
         )
     )
+    out += _schedule(timeline)
     for phases in breaths:  # dicts keep insertion order: index order
         out += _BREATH.pack(*phases)
     out += records
@@ -306,8 +355,9 @@ def decode(data: bytes) -> dict:
         raise BbrError(f"{INCOMPATIBLE} {version}",
                        f"this reader knows versions {READABLE_VERSIONS[0]} to {VERSION} "
                        "(hint: upgrade backbeat)")
-    if len(data) < HEADER_SIZE:
-        raise BbrError(TRUNCATED, f"{len(data)} bytes, shorter than the {HEADER_SIZE}-byte header")
+    header_bytes = HEADER_SIZE if version == VERSION else OLD_HEADER_SIZE
+    if len(data) < header_bytes:
+        raise BbrError(TRUNCATED, f"{len(data)} bytes, shorter than the {header_bytes}-byte header")
     (
         _magic,
         _version,
@@ -336,12 +386,12 @@ def decode(data: bytes) -> dict:
     def bad_header(detail: str) -> BbrError:
         return BbrError(BAD_HEADER, detail)
 
-    if header_size != HEADER_SIZE or segment_size != SEGMENT_SIZE:
+    if header_size != header_bytes or segment_size != SEGMENT_SIZE:
         raise bad_header(f"header size {header_size} and segment size {segment_size}, "
-                         f"not {HEADER_SIZE} and {SEGMENT_SIZE}")
+                         f"not {header_bytes} and {SEGMENT_SIZE}")
     if segment_count == 0:
         raise bad_header("no segments")
-    if segments_offset != HEADER_SIZE + BREATH_SIZE * breath_count:
+    if segments_offset != header_bytes + BREATH_SIZE * breath_count:
         raise bad_header(f"segments at {segments_offset}, not after {breath_count} breath patterns")
     if strings_offset != segments_offset + SEGMENT_SIZE * segment_count:
         raise bad_header(f"strings at {strings_offset}, not after {segment_count} segments")
@@ -356,7 +406,7 @@ def decode(data: bytes) -> dict:
         raise bad_header(f"routine name: {e}") from None
     breaths = []
     for i in range(breath_count):
-        phases = _BREATH.unpack_from(data, HEADER_SIZE + BREATH_SIZE * i)
+        phases = _BREATH.unpack_from(data, header_bytes + BREATH_SIZE * i)
         problem = _breath_problem(phases)
         if problem:
             raise bad_header(f"breath pattern {i} {list(phases)}: {problem}")
@@ -367,6 +417,7 @@ def decode(data: bytes) -> dict:
     )
     if durations != total_ms:
         raise bad_header(f"total_ms is {total_ms}, the segments add up to {durations}")
+    due, at = _decode_schedule(data) if version == VERSION else (None, [])
 
     segments = []
     start_ms = 0
@@ -387,6 +438,8 @@ def decode(data: bytes) -> dict:
         "level": level,
         "total_ms": total_ms,
         "crc32": stored_crc,
+        "due": due,
+        "at": at,
         "breath": breaths,
         "segments": segments,
     }

@@ -17,6 +17,7 @@ from backbeat.routine.errors import Invalid, MultipleInvalid
 from backbeat.routine.model import (
     Breathe,
     Count,
+    Due,
     ExerciseStep,
     Hold,
     HoldMax,
@@ -321,4 +322,16 @@ def compile_routine(routine: Routine, level: int | Levels = 0) -> Timeline:
         level=at_.timeline_level,
         about=routine.about,
         source=routine.source,
+        due=_due(routine.due),
+        at=routine.at,
     )
+
+
+def _due(due: Due | None) -> dict | None:
+    """The schedule as the timeline carries it: the one way of ``due`` that is set."""
+    if due is None:
+        return None
+    if due.days:
+        return {"days": list(due.days)}
+    kind = next(k for k in ("per_day", "per_week", "every_days") if getattr(due, k))
+    return {kind: getattr(due, kind)}
