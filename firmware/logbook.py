@@ -47,13 +47,24 @@ _RESIDUE = const(0x2144DF1C)
 # The "last done" summary: a header, one slot per routine, its CRC.
 MAX_ROUTINES = const(32)
 _SUM_HEAD = const(8)  # u32 upto, u16 slots, u16 slot size
-_SLOT = const(84)  # u32 seq, u32 boot, u32 mono_ms, u32 wall_s, u8 id length, 64 id, 3 zero
-_SUM_BYTES = const(2700)  # _SUM_HEAD + MAX_ROUTINES * _SLOT + TRAILER
+# u32 seq, u32 boot, u32 mono_ms, u32 wall_s, u8 id length, 64 id, 3 zero, then the days
+# of completed sessions: u16 the last day one was, u8 how many that day, u8 how many
+# earlier in that day's week, u16 the day of the one before that day, 2 zero.
+_SLOT = const(92)
+_S_DAY = const(84)
+_S_N = const(86)
+_S_WEEK = const(87)
+_S_BEFORE = const(88)
+_SUM_BYTES = const(2956)  # _SUM_HEAD + MAX_ROUTINES * _SLOT + TRAILER
+_DAY_S = const(86400)
+_ZONE_MAX_MIN = const(1080)  # a UTC offset is at most 18 hours either way
 
 _ACKED = "acked"
 _ACKED_TMP = "acked.tmp"
 _LAST = "last"
 _LAST_TMP = "last.tmp"
+_ZONE = "zone"
+_ZONE_TMP = "zone.tmp"
 _SUFFIX = ".log"
 
 
@@ -277,6 +288,13 @@ class Logbook:
         self._upto = 0  # the summary accounts for every record up to this one
         self._seen = 0
         self._loaded = False
+        self._cur = -1  # the slot of the session last started, while its end is awaited
+        # Local time is Unix time plus zone_s (the host says it; UTC until then).
+        self.zone_s = self._read_zone()
+        # What done_on() found for a routine.
+        self.q_today = 0
+        self.q_week = 0
+        self.q_before = 0
 
     # ------------------------------------------------------------ files
 
@@ -293,11 +311,68 @@ class Logbook:
         return out
 
     def _clean_tmp(self):
-        for name in (_ACKED_TMP, _LAST_TMP):
+        for name in (_ACKED_TMP, _LAST_TMP, _ZONE_TMP):
             try:
                 self.fs.remove(self.root + "/" + name)
             except OSError:
                 pass
+
+    def _read_zone(self):
+        try:
+            f = self.fs.open(self.root + "/" + _ZONE, "rb")
+        except OSError:
+            return 0
+        try:
+            raw = f.read(8)
+        finally:
+            f.close()
+        try:
+            m = int(raw)
+        except ValueError:
+            return 0
+        return m * 60 if -_ZONE_MAX_MIN <= m <= _ZONE_MAX_MIN else 0
+
+    def set_zone(self, minutes):
+        """Local time is minutes ahead of UTC from now on (kept on flash); False when it is
+        out of range or could not be kept."""
+        if not -_ZONE_MAX_MIN <= minutes <= _ZONE_MAX_MIN:
+            return False
+        if minutes * 60 == self.zone_s:
+            return True
+        tmp = self.root + "/" + _ZONE_TMP
+        try:
+            f = self.fs.open(tmp, "wb")
+            try:
+                f.write(b"%d" % minutes)
+            finally:
+                f.close()
+            self.fs.rename(tmp, self.root + "/" + _ZONE)
+        except OSError:
+            return False
+        self.zone_s = minutes * 60
+        return True
+
+    def local_day(self, wall_s):
+        """The local calendar day of Unix time wall_s, as days since 1970-01-01 (a
+        Thursday); 0 when wall_s is 0 (not known)."""
+        return (wall_s + self.zone_s) // _DAY_S if wall_s else 0
+
+    def _day_at(self, b, o):
+        # local_day() of the u32 wall_s at b[o:], in small ints only (a Unix time of now is
+        # past MicroPython's small ints, and rebuilding the summary allocates nothing per
+        # record): wall_s = 4 t + lo with t = hi * 16384, and t = 21600 a + r.
+        lo = get_u16(b, o)
+        hi = get_u16(b, o + 2)
+        if not lo and not hi:
+            return 0
+        t = hi * 16384
+        return t // 21600 + (4 * (t % 21600) + lo + self.zone_s) // _DAY_S
+
+    def local_s(self, mono_ms):
+        """Seconds since local midnight of 1970-01-01 at ticks mono_ms; 0 when the clock is
+        not known."""
+        w = self.wall_s(mono_ms)
+        return w + self.zone_s if w else 0
 
     def _read_acked(self):
         b = self._rec
@@ -421,6 +496,8 @@ class Logbook:
             put_u32(b, p + 6, elapsed_ms)
             put_u32(b, p + 10, paused_ms)
             put_u32(b, p + 14, self.wall_s(mono_ms))
+            if self._loaded:
+                self._note_end(b, p)
             self._end_record(p, SESSION_END_PAYLOAD)
         self.flush()
 
@@ -611,6 +688,8 @@ class Logbook:
         while o < self._n:
             if b[o + 1] == SESSION_START:
                 self._note_start(get_u32(b, o + 4), b, o + HEADER)
+            elif b[o + 1] == SESSION_END:
+                self._note_end(b, o + HEADER)
             o += HEADER + get_u16(b, o + 2) + TRAILER
         if self._seen != self._upto:
             self.save_last()
@@ -619,6 +698,8 @@ class Logbook:
         self._seen = seq
         if rtype == SESSION_START:
             self._note_start(seq, buf, HEADER)
+        elif rtype == SESSION_END:
+            self._note_end(buf, HEADER)
 
     def _read_last(self):
         # The summary file into self._sum; False when it is missing, damaged or ahead of
@@ -663,7 +744,8 @@ class Logbook:
                 if i == n:
                     break
             k += 1
-        if k == self._slots:
+        new = k == self._slots
+        if new:
             if k < MAX_ROUTINES:
                 self._slots = k + 1
             else:
@@ -672,6 +754,7 @@ class Logbook:
                 for j in range(1, MAX_ROUTINES):
                     if get_u32(s, _SUM_HEAD + j * _SLOT) < get_u32(s, _SUM_HEAD + k * _SLOT):
                         k = j
+        self._cur = k
         o = _SUM_HEAD + k * _SLOT
         put_u32(s, o, seq)
         for i in range(12):
@@ -679,8 +762,95 @@ class Logbook:
         s[o + 16] = n
         for i in range(n):
             s[o + 17 + i] = buf[p + 25 + i]
-        for i in range(17 + n, _SLOT):
+        for i in range(17 + n, _SLOT if new else _S_DAY):
             s[o + i] = 0
+
+    def _note_end(self, buf, p):
+        # The session end record with payload at buf[p:]: a completed session counts on
+        # the local day its start has (as the host's plan counts it), when that is known.
+        k = self._cur
+        self._cur = -1
+        if k < 0 or buf[p] != 1:
+            return
+        s = self._sum
+        o = _SUM_HEAD + k * _SLOT
+        day = self._day_at(s, o + 12)
+        if not day:
+            return
+        last = get_u16(s, o + _S_DAY)
+        if day <= last:
+            if s[o + _S_N] < 255:
+                s[o + _S_N] += 1
+            return
+        week = 0
+        if last and (last + 3) // 7 == (day + 3) // 7:  # the same week, Monday to Sunday
+            week = s[o + _S_WEEK] + s[o + _S_N]
+            if week > 255:
+                week = 255
+        put_u16(s, o + _S_BEFORE, last)
+        put_u16(s, o + _S_DAY, day)
+        s[o + _S_N] = 1
+        s[o + _S_WEEK] = week
+
+    def _slot_of(self, rid):
+        # The slot of routine id rid (a str), or -1.
+        if not self._loaded:
+            self._load_last()
+        s = self._sum
+        n = len(rid)
+        for k in range(self._slots):
+            o = _SUM_HEAD + k * _SLOT
+            if s[o + 16] == n:
+                i = 0
+                while i < n and s[o + 17 + i] == ord(rid[i]):
+                    i += 1
+                if i == n:
+                    return k
+        return -1
+
+    def done_on(self, rid, day):
+        """Completed sessions of routine rid as seen on local day `day`: q_today those of
+        that day, q_week those earlier in its week (Monday to Sunday), q_before the day
+        of the last one before it (0: none). False when the routine has no slot."""
+        self.q_today = self.q_week = self.q_before = 0
+        k = self._slot_of(rid)
+        if k < 0:
+            return False
+        s = self._sum
+        o = _SUM_HEAD + k * _SLOT
+        last = get_u16(s, o + _S_DAY)
+        n = s[o + _S_N]
+        week = s[o + _S_WEEK]
+        if last == day:
+            self.q_today = n
+            self.q_week = week
+            self.q_before = get_u16(s, o + _S_BEFORE)
+        elif last and last < day:
+            self.q_before = last
+            if (last + 3) // 7 == (day + 3) // 7:
+                self.q_week = week + n
+        return True
+
+    def started_on(self, day):
+        """True when a session (of any routine) started on local day `day`."""
+        if not self._loaded:
+            self._load_last()
+        s = self._sum
+        for k in range(self._slots):
+            if self._day_at(s, _SUM_HEAD + k * _SLOT + 12) == day:
+                return True
+        return False
+
+    def done_on_day(self, day):
+        """True when a session (of any routine) was completed on local day `day`."""
+        if not self._loaded:
+            self._load_last()
+        s = self._sum
+        for k in range(self._slots):
+            o = _SUM_HEAD + k * _SLOT
+            if get_u16(s, o + _S_DAY) == day or get_u16(s, o + _S_BEFORE) == day:
+                return True
+        return False
 
     def save_last(self):
         """Write the summary (between sessions): True when it now covers every record.

@@ -411,18 +411,21 @@ def test_last_sessions_per_routine():
 # ---------------------------------------------------------------- when last done: the summary
 
 
-def summary_fields(fs):
-    """The summary file: (upto, [(seq, boot, mono, wall, routine)]), checked byte by byte."""
+def summary_fields(fs, days=False):
+    """The summary file: (upto, [(seq, boot, mono, wall, routine)]), checked byte by byte;
+    with days=True each slot also has (day, done that day, done earlier that week, day before)."""
     data = bytes(fs.files["/logs/last"])
     upto, slots, size = struct.unpack_from("<IHH", data, 0)
-    assert size == 84 and len(data) == 8 + 84 * slots + 4
+    assert size == 92 and len(data) == 8 + 92 * slots + 4
     assert struct.unpack_from("<I", data, len(data) - 4)[0] == L.binascii.crc32(data[:-4])
     out = []
     for k in range(slots):
-        o = 8 + 84 * k
+        o = 8 + 92 * k
         seq, boot, mono, wall, n = struct.unpack_from("<IIIIB", data, o)
         assert data[o + 17 + n : o + 84] == bytes(84 - 17 - n)
-        out.append((seq, boot, mono, wall, data[o + 17 : o + 17 + n].decode()))
+        assert data[o + 90 : o + 92] == bytes(2)
+        slot = (seq, boot, mono, wall, data[o + 17 : o + 17 + n].decode())
+        out.append(slot + (struct.unpack_from("<HBBH", data, o + 84),) if days else slot)
     return upto, out
 
 
@@ -507,7 +510,7 @@ def test_a_power_cut_while_saving_the_summary_leaves_the_old_one():
     lb.save_last()
     write_session(lb, segments=1, mono=200, name="b")
     old = bytes(base.files["/logs/last"])
-    size = len(old) + 84
+    size = len(old) + 92
     for k in range(size + 1):
         fs = base.copy()
         lb = L.Logbook(fs)
@@ -768,3 +771,77 @@ class _Disk:
     def __init__(self, root):
         with open(root + "/last", "rb") as f:
             self.files = {"/logs/last": f.read()}
+
+
+# ---------------------------------------------------------------- the days sessions were done
+
+_MONDAY = 20829  # 2027-01-11, days since 1970-01-01
+
+
+def _at_day(lb, day, hour_min, mono):
+    """Tell the logbook it is `hour_min` minutes after UTC midnight of `day` at ticks `mono`."""
+    lb.know_time(day * 86400 + hour_min * 60, mono)
+
+
+def test_completed_sessions_count_on_the_local_day_of_their_start():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    assert lb.set_zone(60) is True and bytes(fs.files["/logs/zone"]) == b"60"
+    lb.last_sessions({})
+    _at_day(lb, _MONDAY, 600, 0)
+    write_session(lb, segments=1, mono=0, name="a")
+    write_session(lb, segments=1, mono=10000, name="a")
+    lb.begin_session("a", 1, 0, 1, 5000, 20000)
+    lb.end_session(2, 0, 1, 5000, 0, 25000)  # stopped: not counted
+    _at_day(lb, _MONDAY + 2, 23 * 60 + 30, 30000)  # 00:30 on Thursday, local time
+    write_session(lb, segments=1, mono=30000, name="a")
+    write_session(lb, segments=1, mono=40000, name="b")
+    lb.save_last()
+    thursday = _MONDAY + 3
+    assert summary_fields(fs, days=True)[1] == [
+        (9, 1, 30000, (_MONDAY + 2) * 86400 + 84600, "a", (thursday, 1, 2, _MONDAY)),
+        (12, 1, 40000, (_MONDAY + 2) * 86400 + 84610, "b", (thursday, 1, 0, 0)),
+    ]
+    rebuilt = fs.copy()
+    del rebuilt.files["/logs/last"]
+    for book in (lb, L.Logbook(fs), L.Logbook(rebuilt)):
+        assert book.zone_s == 3600
+        assert book.done_on("a", thursday) and (book.q_today, book.q_week, book.q_before) == (
+            1, 2, _MONDAY)
+        assert book.done_on("a", thursday + 1)
+        assert (book.q_today, book.q_week, book.q_before) == (0, 3, thursday)
+        assert book.done_on("a", _MONDAY + 7)  # the next week
+        assert (book.q_today, book.q_week, book.q_before) == (0, 0, thursday)
+        assert book.done_on("a", _MONDAY) and (book.q_today, book.q_week) == (0, 0)
+        assert not book.done_on("c", thursday) and (book.q_today, book.q_week, book.q_before) == (
+            0, 0, 0)
+        assert book.started_on(thursday) and not book.started_on(_MONDAY + 2)
+        assert book.done_on_day(_MONDAY) and book.done_on_day(thursday)
+        assert not book.done_on_day(_MONDAY + 1)
+
+
+def test_sessions_without_a_known_time_count_on_no_day():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    lb.last_sessions({})
+    write_session(lb, segments=1, mono=0, name="a")
+    assert lb.done_on("a", 20000) and (lb.q_today, lb.q_week, lb.q_before) == (0, 0, 0)
+    assert not lb.started_on(20000) and not lb.done_on_day(20000)
+
+
+def test_the_zone_is_kept_and_a_bad_one_refused():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    assert lb.zone_s == 0 and lb.local_day(0) == 0 and lb.local_s(0) == 0
+    assert lb.set_zone(-300) and L.Logbook(fs).zone_s == -18000
+    assert lb.set_zone(1081) is False and lb.zone_s == -18000
+    assert lb.set_zone(-1081) is False
+    fs.files["/logs/zone"] = bytearray(b"x1")
+    assert L.Logbook(fs).zone_s == 0
+    fs.files["/logs/zone"] = bytearray(b"2000")
+    assert L.Logbook(fs).zone_s == 0
+    fs.files["/logs/zone.tmp"] = bytearray(b"7")
+    L.Logbook(fs)
+    assert "/logs/zone.tmp" not in fs.files
+    lb.know_time(86400 * 3 + 3600 * 4, 0)  # 04:00 UTC on day 3 is 23:00 on day 2 at -5 h
+    assert lb.local_day(lb.wall_s(0)) == 2 and lb.local_s(0) == 86400 * 3 - 3600
