@@ -9,6 +9,7 @@ import bbr
 import button
 import cues
 import engine as E
+import schedule
 import ui
 from micropython import const
 
@@ -67,6 +68,10 @@ class Entry:
     segments = 0
     size = 0
     checked = False
+    due_kind = 0  # the .bbr's schedule (bbr.DUE_*, 0 none)
+    due_value = 0
+    at = ()  # reminder times, minutes after local midnight
+    rank = 2  # its place in the menu: 0 due, 1 done today, 2 neither
 
     def __init__(self, stem):
         self.stem = stem
@@ -124,6 +129,11 @@ class App:
         self._unsaved = False
         self.pain = 0  # the pain answer being counted up
         self._answered_at = time.ticks_add(now_ms, -_ANSWER_GRACE_MS)
+        # The menu is put in order of what is due once every header is read (and again
+        # when the day, the clock or what was done changes); after a start-up, a session
+        # or a sleep, and until a press, it shows the first routine due.
+        self._ordered = False
+        self._fresh = True
         self._load_settings()
         self.read_clock(now_ms)
         self.reload(now_ms)
@@ -142,6 +152,54 @@ class App:
         self.logbook.set_clock(wall_s, now_ms)
         if self.clock is not None:
             self.clock.write(wall_s)
+        self._ordered = False
+
+    def set_zone(self, minutes, now_ms):
+        """The host's local time is `minutes` ahead of UTC: the device's is too."""
+        if minutes * 60 != self.logbook.zone_s and self.logbook.set_zone(minutes):
+            self._ordered = False
+
+    def today(self, now_ms):
+        """The local day now (days since 1970-01-01), 0 while the clock is not known."""
+        lb = self.logbook
+        return lb.local_day(lb.wall_s(now_ms))
+
+    def due_of(self, en, day):
+        """(times due on `day`, sessions completed that day) of entry en."""
+        lb = self.logbook
+        lb.done_on(en.stem, day)
+        n = schedule.times_due(en.due_kind, en.due_value, day, lb.q_week, lb.q_before)
+        return n, lb.q_today
+
+    def _order(self, now_ms):
+        # Due first, then done today, then the others, each by name; the menu stays on the
+        # routine it shows, or after a start-up, a session or a sleep shows the first due.
+        self._ordered = True
+        day = self.today(now_ms)
+        if not day or not self.entries:
+            return
+        self.load_all()
+        shown = self.entries[self.selected] if self.selected < len(self.entries) else None
+        for en in self.entries:
+            n, done = self.due_of(en, day)
+            en.rank = 2 if not n else (1 if done >= n else 0)
+        self.entries.sort(key=_menu_key)
+        if self._fresh and self.entries[0].rank == 0:
+            self.selected = 0
+        elif shown is not None:
+            self.selected = self.entries.index(shown)
+        self._dirty = True
+
+    def due_status(self, en, now_ms):
+        """What the menu says of entry en's day: "due 2 of 3" (the next session is the
+        second of three today), "done today", or "" (not due, no schedule, no clock)."""
+        day = self.today(now_ms) if en.due_kind else 0
+        if not day:
+            return ""
+        n, done = self.due_of(en, day)
+        if not n:
+            return ""
+        return "done today" if done >= n else "due %d of %d" % (done + 1, n)
 
     # ------------------------------------------------------------ routines and settings
 
@@ -167,6 +225,8 @@ class App:
             if fname.endswith(".bbr"):
                 self.entries.append(Entry(fname[:-4]))
         self._unchecked = True
+        self._ordered = False
+        self._fresh = True
         self.last = self.logbook.last_sessions({})
         if self.selected > len(self.entries):
             self.selected = 0
@@ -192,6 +252,9 @@ class App:
             en.level = r.level
             en.segments = r.segment_count
             en.size = r.size
+            en.due_kind = r.due_kind
+            en.due_value = r.due_value
+            en.at = tuple(r.at[: r.at_count])
         finally:
             r.close()
         v = self._verdicts.get(en.stem + ".bbr")
@@ -298,6 +361,8 @@ class App:
                 k += 1
             if n:
                 return
+            if not self._ordered:
+                self._order(self.ticks_ms())
             for e in self.entries:
                 if not e.checked:
                     en = e
@@ -411,6 +476,8 @@ class App:
                 self._message_input(ev)
         elif self._unchecked and not self.cues.busy():
             self._check_turn()
+        elif not self._ordered and s == MENU:
+            self._order(now_ms)
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -451,6 +518,7 @@ class App:
     # ------------------------------------------------------------ menu
 
     def _menu_input(self, ev, now_ms):
+        self._fresh = False
         count = len(self.entries) + 1  # the last row is "Settings"
         if ev == button.SHORT:
             self.selected = (self.selected + 1) % count
@@ -623,6 +691,8 @@ class App:
         self.reader.close()
         self.reader = None
         self.last[self.entry.stem] = (self.logbook.boot, e.start_ms, self.logbook.wall_s(e.start_ms))
+        self._ordered = False
+        self._fresh = True
         self.screen = DONE
         self.button.ignore_until_release()
         self._dirty = True
@@ -690,6 +760,8 @@ class App:
         self.button = button.Button(pin, now)
         self._last_input = now
         self.screen = MENU
+        self._ordered = False
+        self._fresh = True
         self._dirty = True
 
     # ------------------------------------------------------------ screen
@@ -734,7 +806,8 @@ class App:
             return
         en = self.entries[self.selected]
         last = self.last_done_s(en.stem, now_ms)
-        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count)
+        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count,
+                self.due_status(en, now_ms), en.level)
 
     def _draw_session(self, now_ms):
         e = self.engine
@@ -752,6 +825,10 @@ class App:
                 secs = (e.remaining_ms(now_ms) + 999) // 1000
             ui.session(fb, self._exercise_top, self.say, e.kind, secs, up, e.phase(),
                        e.breath_level(now_ms), e.side, e.rep, e.reps, e.progress(now_ms))
+
+
+def _menu_key(en):
+    return (en.rank, en.stem)
 
 
 def wrap16(text, max_lines):

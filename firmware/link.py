@@ -410,6 +410,9 @@ class Link:
             off = lb.wall_s(now_ms) - wall
             if not lb.wall_offset_s or off > 2 or off < -2:
                 app.set_clock(wall, now_ms)
+            if len(p) >= 6:
+                zone = _u16(p, 4)
+                app.set_zone(zone - 0x10000 if zone & 0x8000 else zone, now_ms)
         b = self._resp
         b[6] = PROTOCOL
         b[7] = 1 if busy else 0

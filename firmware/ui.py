@@ -245,14 +245,16 @@ def big_time(fb, x, y, box_w, seconds, plus=False, c=1):
 # ------------------------------------------------------------ screens
 
 
-def menu(fb, name, total_s, last_s, index, count):
-    """The routine picker: name (up to 3 lines), planned time, when last done, position."""
+def menu(fb, name, total_s, last_s, index, count, status="", level=0):
+    """The routine picker: what is due of it today (status, "ROUTINE" when nothing), name
+    (up to 3 lines), planned time and level, when last done, position."""
     fb.fill(0)
-    title_bar(fb, "ROUTINE", "%d/%d" % (index + 1, count))
+    title_bar(fb, status or "ROUTINE", "%d/%d" % (index + 1, count))
     text_lines(fb, name, 0, 12, 3)
     fb.text("time " + mmss(total_s), 0, 38)
     fb.text(ago(last_s), 0, 46)
     fb.text("1=next hold=go", 0, 56)
+    text_right(fb, "L%d" % level, 38)
 
 
 def session(fb, exercise, say, kind, seconds, up, phase, breath, side, rep, reps, progress):

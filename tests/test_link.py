@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import struct
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -281,3 +282,18 @@ def test_hello__another_protocol_version_is_refused():
         client.hello(0)
     assert str(e.value) == ("the device speaks link protocol 2, this backbeat 1 "
                             "(hint: flash its firmware with backbeat flash)")
+
+
+def test_hello__tells_the_device_the_local_offset_at_its_time(dev, client, monkeypatch):
+    client.hello(1_800_000_000, 90)
+    assert dev.logbook.zone_s == 5400
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        client.hello(1_800_000_000)  # 2027-01-15: standard time, 5 hours behind UTC
+        assert dev.logbook.zone_s == -18000
+        client.hello(1_790_000_000)  # 2026-09-21: daylight saving time
+        assert dev.logbook.zone_s == -14400
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

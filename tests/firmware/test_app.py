@@ -153,7 +153,7 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     assert "never done" in again.texts()
     again.short()
     assert again.texts() == ["ROUTINE", "2/2", "Easy", "time 0:16", "done, undated",
-                             "1=next hold=go"]
+                             "1=next hold=go", "L0"]
     assert again.screen.texts[4] == ("done, undated", 0, 46, 1)
     # Done with the clock set, seen after a restart once the host has set it again.
     again.lb.set_clock(1800000000, again.clock.now)
@@ -252,11 +252,11 @@ def test_start_up_with_a_long_log_shows_when_last_done_and_does_not_grow_with_it
         # The last sessions, both in the last boot at 1800400001, seen 2 h later.
         rig.run(20)
         assert rig.texts() == ["ROUTINE", "1/2", "Long one", "time 0:30", "done, undated",
-                               "1=next hold=go"]
+                               "1=next hold=go", "L0"]
         rig.lb.set_clock(1800400001 + 7300, rig.clock.now)
         rig.short()
         assert rig.texts() == ["ROUTINE", "2/2", "Easy", "time 0:16", "last 2 h ago",
-                               "1=next hold=go"]
+                               "1=next hold=go", "L0"]
         rig = fs = None
         yield
     # 1440 more records, the same five files: less than 256 bytes more at each step.
@@ -773,3 +773,85 @@ def test_the_clock_chip_dates_sessions_and_keeps_the_time_the_host_gives():
     rig.app.set_clock(1800003600, rig.clock.now)
     assert clock.read() == 1800003600
     assert [r[0] for r in rig.records()][-1] == logbook.CLOCK
+
+
+# ---------------------------------------------------------------- what is due today
+
+MONDAY = 20829  # 2027-01-11
+
+
+def _scheduled_rig(day, minute):
+    """A menu of three routines on a device whose clock says `minute` after midnight of
+    `day`, an hour ahead of UTC: none (no schedule), twice (2 a day, level 3), fri (Fridays)."""
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    one = [seg(bbr.HOLD, 1000, exercise="Cat", flags=3)]
+    fs.files["/routines/a-none.bbr"] = bytearray(build(one, name="None"))
+    fs.files["/routines/b-twice.bbr"] = bytearray(
+        build(one, name="Twice", level=3, schedule=(bbr.DUE_PER_DAY, 2, (480, 1140))))
+    fs.files["/routines/c-fri.bbr"] = bytearray(
+        build(one, name="Fri", schedule=(bbr.DUE_DAYS, 1 << 4, ())))
+    fs.files["/logs/zone"] = bytearray(b"60")
+    fs.dirs.append("/logs")
+    rig = Rig(fs=fs)
+    rig.app.set_clock(day * 86400 + minute * 60 - 3600, rig.clock.now)
+    return rig
+
+
+def _menu_stems(rig):
+    return [e.stem for e in rig.app.entries]
+
+
+def _one_session(rig):
+    rig.long()
+    assert rig.app.screen == app.SESSION
+    rig.run(1500)
+    assert rig.app.screen == app.DONE
+    rig.short()
+    assert rig.app.screen == app.MENU
+
+
+def test_the_menu_shows_what_is_due_today_first_and_how_much_is_done():
+    rig = _scheduled_rig(MONDAY, 9 * 60)
+    rig.run(50)
+    assert _menu_stems(rig) == ["b-twice", "a-none", "c-fri"]
+    assert rig.app.selected == 0
+    assert rig.texts() == ["due 1 of 2", "1/3", "Twice", "time 0:01", "never done",
+                           "1=next hold=go", "L3"]
+    _one_session(rig)
+    assert rig.texts()[0] == "due 2 of 2" and rig.app.selected == 0
+    rig.short()
+    assert rig.texts()[:3] == ["ROUTINE", "2/3", "None"]
+    rig.double()  # back to Twice
+    _one_session(rig)
+    assert _menu_stems(rig) == ["b-twice", "a-none", "c-fri"]
+    assert rig.texts()[:3] == ["done today", "1/3", "Twice"]
+    # On Friday both are due: fri comes before twice by name, each due once more.
+    rig.app.set_clock((MONDAY + 4) * 86400 + 7 * 3600, rig.clock.now)
+    rig.run(50)
+    assert _menu_stems(rig) == ["b-twice", "c-fri", "a-none"]
+    assert rig.texts()[0] == "due 1 of 2"
+    rig.short()
+    assert rig.texts()[:3] == ["due 1 of 1", "2/3", "Fri"]
+
+
+def test_after_a_session_the_menu_shows_the_first_routine_still_due():
+    rig = _scheduled_rig(MONDAY + 4, 10 * 60)
+    rig.run(50)
+    assert _menu_stems(rig) == ["b-twice", "c-fri", "a-none"]
+    rig.short()
+    _one_session(rig)  # fri, done: it moves after twice, and the menu shows twice
+    assert _menu_stems(rig) == ["b-twice", "c-fri", "a-none"]
+    assert rig.app.selected == 0 and rig.texts()[0] == "due 1 of 2"
+    rig.short()
+    assert rig.texts()[:3] == ["done today", "2/3", "Fri"]
+
+
+def test_without_a_clock_the_menu_says_nothing_of_what_is_due():
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    fs.files["/routines/a.bbr"] = bytearray(
+        build([seg(bbr.HOLD, 1000)], name="A", schedule=(bbr.DUE_PER_DAY, 3, ())))
+    rig = Rig(fs=fs)
+    rig.run(50)
+    assert rig.texts()[:3] == ["ROUTINE", "1/1", "A"]

@@ -263,12 +263,16 @@ def test_menu_screen():
         ("time 16:34", 0, 38, 1),
         ("last 2 days ago", 0, 46, 1),
         ("1=next hold=go", 0, 56, 1),
+        ("L0", 112, 38, 1),
     ]
     assert c.get(0, 0) and c.get(127, 8) and c.get(0, 8)
     assert not c.get(0, 9)
     ui.menu(c, "Neck", 300, ui.UNDATED, 0, 3)
     assert c.texts[3:] == [("time 5:00", 0, 38, 1), ("done, undated", 0, 46, 1),
-                           ("1=next hold=go", 0, 56, 1)]
+                           ("1=next hold=go", 0, 56, 1), ("L0", 112, 38, 1)]
+    ui.menu(c, "Neck", 300, 60, 11, 12, "due 2 of 3", 12)
+    assert c.texts[:2] == [("due 2 of 3", 1, 1, 0), ("12/12", 87, 1, 0)]
+    assert c.texts[-1] == ("L12", 104, 38, 1)
     ui.menu(c, "Neck", 300, ui.NEVER, 0, 3)
     assert c.texts[4] == ("never done", 0, 46, 1)
 

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from backbeat.device.serialport import LinkError, Port, restart_app
 
@@ -306,8 +307,14 @@ class LinkClient:
 
     # ------------------------------------------------------------ commands
 
-    def hello(self, wall_s: int) -> Hello:
-        p = self.request(HELLO, struct.pack("<I", wall_s))
+    def hello(self, wall_s: int, zone_min: int | None = None) -> Hello:
+        """HELLO with the host's time and, with a time, its local offset from UTC in minutes
+        (by default this computer's at that time)."""
+        if wall_s and zone_min is None:
+            offset = datetime.fromtimestamp(wall_s).astimezone().utcoffset()
+            zone_min = int(offset.total_seconds()) // 60 if offset is not None else 0
+        request = struct.pack("<Ih", wall_s, zone_min) if wall_s else struct.pack("<I", 0)
+        p = self.request(HELLO, request)
         with _answer_to("HELLO"):
             if p[0] != PROTOCOL:
                 raise LinkError(f"the device speaks link protocol {p[0]}, this backbeat "
