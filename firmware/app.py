@@ -9,6 +9,7 @@ import bbr
 import button
 import cues
 import engine as E
+import logbook
 import schedule
 import ui
 from micropython import const
@@ -19,6 +20,7 @@ DONE = const(3)
 SETTINGS = const(4)
 MESSAGE = const(5)
 SLEEP = const(6)
+MORNING = const(7)
 
 # A turn of the loop sleeps at most this long.
 LOOP_MS = const(10)
@@ -134,6 +136,11 @@ class App:
         # or a sleep, and until a press, it shows the first routine due.
         self._ordered = False
         self._fresh = True
+        # The next-morning question: the routine started once it is answered, the answer
+        # shown (0 better, 1 same, 2 worse), the day it was last asked.
+        self._morning_entry = None
+        self.morning = 1
+        self._asked_day = 0
         self._load_settings()
         self.read_clock(now_ms)
         self.reload(now_ms)
@@ -474,6 +481,8 @@ class App:
                 self._settings_input(ev)
             elif s == MESSAGE:
                 self._message_input(ev)
+            elif s == MORNING:
+                self._morning_input(ev, now_ms)
         elif self._unchecked and not self.cues.busy():
             self._check_turn()
         elif not self._ordered and s == MENU:
@@ -563,6 +572,13 @@ class App:
             return False
         if entry.name is None and not self._load(entry):
             return False
+        if self._morning_due(now_ms):
+            self._morning_entry = entry
+            self.morning = 1
+            self.screen = MORNING
+            self.button.ignore_until_release()
+            self._dirty = True
+            return False
         rd = self._rd
         try:
             if self._checking is entry:
@@ -596,6 +612,31 @@ class App:
         self._dirty = True
         self._run_engine(now_ms)
         return True
+
+    def _morning_due(self, now_ms):
+        # The first session start of a local day, a session having been completed the day
+        # before: ask how the back is this morning (once a day).
+        day = self.today(now_ms)
+        lb = self.logbook
+        return (day and day != self._asked_day and not lb.started_on(day)
+                and lb.done_on_day(day - 1))
+
+    def _morning_input(self, ev, now_ms):
+        # Short press: the next answer; double: the one before; long: this one, then the
+        # session starts.
+        if ev == button.SHORT:
+            self.morning = (self.morning + 1) % 3
+        elif ev == button.DOUBLE:
+            self.morning = (self.morning + 2) % 3
+        elif ev == button.LONG:
+            self.logbook.log_morning(logbook.BETTER + self.morning, now_ms)
+            self._asked_day = self.today(now_ms)
+            entry = self._morning_entry
+            self._morning_entry = None
+            self.screen = MENU
+            self.button.ignore_until_release()
+            self.start(entry, now_ms)
+        self._dirty = True
 
     def _session_input(self, ev, now_ms):
         e = self.engine
@@ -792,6 +833,8 @@ class App:
                             self._row)
             elif s == MESSAGE:
                 ui.message(fb, self.message_title, self.message_text)
+            elif s == MORNING:
+                ui.morning(fb, self.morning)
             else:
                 return
         self.display.show()

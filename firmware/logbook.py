@@ -22,7 +22,13 @@ SEGMENT = const(2)
 SESSION_END = const(3)
 ERROR = const(4)
 CLOCK = const(5)
-_LAST_TYPE = const(5)
+MORNING = const(6)
+_LAST_TYPE = const(6)
+MORNING_PAYLOAD = const(13)
+# The morning answers (MORNING records).
+BETTER = const(1)
+SAME = const(2)
+WORSE = const(3)
 
 SEGMENT_PAYLOAD = const(22)
 SESSION_END_PAYLOAD = const(18)
@@ -413,6 +419,16 @@ class Logbook:
         self._n = p + n + TRAILER
         self.next_seq += 1
 
+    def _timed_record(self, rtype, n, mono_ms):
+        # A record whose payload begins with boot, mono_ms and the wall time then.
+        p = self._start_record(rtype, n)
+        if p >= 0:
+            b = self._buf
+            put_u32(b, p, self.boot)
+            put_u32(b, p + 4, mono_ms)
+            put_u32(b, p + 8, self.wall_s(mono_ms))
+        return p
+
     def wall_s(self, mono_ms):
         """Unix seconds at ticks value mono_ms, 0 when the clock was never set.
 
@@ -440,13 +456,10 @@ class Logbook:
         if len(rid) > MAX_ID:
             rid = rid[:MAX_ID]
         n = START_FIXED + len(rid)
-        p = self._start_record(SESSION_START, n)
+        p = self._timed_record(SESSION_START, n, mono_ms)
         if p < 0:
             return
         b = self._buf
-        put_u32(b, p, self.boot)
-        put_u32(b, p + 4, mono_ms)
-        put_u32(b, p + 8, self.wall_s(mono_ms))
         put_u32(b, p + 12, crc)
         put_u32(b, p + 16, total_ms)
         put_u16(b, p + 20, level)
@@ -517,6 +530,15 @@ class Logbook:
             c = raw[i]
             b[p + 8 + i] = c if 0x20 <= c <= 0x7E or c == 10 else 0x3F
         self._end_record(p, n)
+        self.flush()
+
+    def log_morning(self, answer, mono_ms):
+        """Record the answer to "back this morning?" (BETTER, SAME or WORSE) and write it."""
+        p = self._timed_record(MORNING, MORNING_PAYLOAD, mono_ms)
+        if p < 0:
+            return
+        self._buf[p + 12] = answer
+        self._end_record(p, MORNING_PAYLOAD)
         self.flush()
 
     def know_time(self, wall_s, mono_ms):

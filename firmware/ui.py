@@ -357,6 +357,25 @@ def pain(fb, n):
     fb.text("1=more hold=save", 0, 56)
 
 
+MORNING_WORDS = ("better", "same", "worse")
+
+
+def morning(fb, selected):
+    """The next-morning question, "your back this morning:", and the three answers; the
+    one a long press picks (selected, 0 to 2) is shown inverted."""
+    fb.fill(0)
+    title_bar(fb, "THIS MORNING")
+    fb.text("your back is", 0, 12)
+    for i in range(3):
+        y = 23 + 10 * i
+        c = 1
+        if i == selected:
+            fb.fill_rect(0, y - 1, WIDTH, 10, 1)
+            c = 0
+        text_centered(fb, MORNING_WORDS[i], y, c)
+    fb.text("1=next hold=pick", 0, 56)
+
+
 def question(fb, text, no="no", yes="yes"):
     """A yes/no question in a frame: a short press answers no, a long press yes."""
     fb.fill(0)

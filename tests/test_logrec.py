@@ -48,7 +48,7 @@ def _record(rtype: int, seq: int, payload: bytes) -> bytes:
     [
         (b"\xb1\x05\x00", "a record is at least 12 bytes, this is 3"),
         (b"\xb2" + _record(5, 1, bytes(12))[1:], "sync byte 0xb2, expected 0xb1"),
-        (_record(6, 1, bytes(12)), "unknown record type 6"),
+        (_record(7, 1, bytes(12)), "unknown record type 7"),
         (_record(5, 1, bytes(12))[:-1] + b"\x00", "record 1: CRC mismatch"),
         (_record(5, 1, bytes(12)) + b"\x00", "record of 25 bytes, its header says 24"),
         (struct.pack("<BBHI", 0xB1, 5, 241, 1) + bytes(245), "payload of 241 bytes (at most 240)"),
@@ -73,6 +73,9 @@ def test_check_record__invalid(raw, message):
         (3, bytes(13), "session end payload of 13 bytes, expected 14"),
         (3, b"\x01\x02" + bytes(12), "session end payload of 14 bytes, expected 18"),
         (1, bytes(24) + b"\x05abc", "session start payload of 28 bytes, expected 30"),
+        (6, bytes(12), "morning payload of 12 bytes, expected 13"),
+        (6, bytes(12) + b"\x04", "unknown morning answer code 4"),
+        (6, bytes(13), "unknown morning answer code 0"),
     ],
 )
 def test_decode_record__invalid_fields(rtype, payload, message):

@@ -52,14 +52,14 @@ def run_session(dev: PtyDevice, path, level: int, pain: str, plank_ms: int) -> N
     lb.end_session(1, len(timeline.segments), 0, t, 0, 1000 + t)
 
 
-def sync_and_plan(dev: PtyDevice, tmp_path, path) -> list[tuple]:
+def sync_and_plan(dev: PtyDevice, tmp_path, path, now: int = NOW) -> list[tuple]:
     port = SerialPort(dev.path)
     try:
         with Store(tmp_path / "b.db") as store:
-            sync_device(LinkClient(port, timeout=0.5), store, NOW)
+            sync_device(LinkClient(port, timeout=0.5), store, now)
     finally:
         port.close()
-    on = datetime.fromtimestamp(NOW).date().isoformat()
+    on = datetime.fromtimestamp(now).date().isoformat()
     result = CliRunner().invoke(
         main, ["plan", str(path), "--db", str(tmp_path / "b.db"), "--on", on, "--json"]
     )
@@ -87,3 +87,20 @@ def test_plan__three_clean_synced_sessions_earn_a_level_and_pain_takes_it_back(d
         ("Partial cobra", 0, 0, None),  # pain 8: more than hold, back one level
         ("Plank", 0, 5, 30_000),  # the best of the last three holds
     ]
+
+
+def test_plan__a_worse_morning_answered_on_the_device_takes_the_level_back(dev, tmp_path):
+    path = tmp_path / "back.yaml"
+    path.write_text(ROUTINE)
+    for plank in (21_000, 25_400, 23_000):
+        run_session(dev, path, 0, "no", plank)
+    assert sync_and_plan(dev, tmp_path, path)[0] == ("Partial cobra", 1, 0, None)
+    # The next morning the device asks, and the answer is "worse".
+    morning = NOW + 86_400
+    dev.logbook.know_time(morning, 5000)
+    dev.logbook.log_morning(3, 5000)
+    with Store(tmp_path / "b.db") as store:
+        assert store.mornings() == []
+    assert sync_and_plan(dev, tmp_path, path, morning + 60)[0] == ("Partial cobra", 0, 0, None)
+    with Store(tmp_path / "b.db") as store:
+        assert store.mornings() == [(morning, "worse")]

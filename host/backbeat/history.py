@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-ANSWERS = ("better", "same", "worse")
+from backbeat.codec.logrec import MORNING_ANSWERS
+
+ANSWERS = tuple(MORNING_ANSWERS.values())  # better, same, worse
 
 
 class HistoryError(ValueError):
@@ -176,7 +178,7 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
     Each session's attempts are read from its segments, named by the routine it ran
     (backbeat.sessions.attempts); pain asked yes or no (log format 1) counts as
     PAIN_OF_ANSWER says. A session of no routine given, or whose segments cannot be
-    named, is left out.
+    named, is left out. The morning answers are every device's, at local time.
     """
     from backbeat.sessions import attempts
 
@@ -194,4 +196,5 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
             best = max((held for held, _target in a.open_holds), default=None)
             made.append(Attempt(a.exercise, a.level or 0, a.completed, pain, best))
         sessions.append(Session(s.routine_id, _when(s), s.ending == "completed", tuple(made)))
-    return History(tuple(sessions))
+    mornings = tuple(Morning(datetime.fromtimestamp(at), answer) for at, answer in store.mornings())
+    return History(tuple(sessions), mornings)

@@ -26,6 +26,7 @@ from typing import Any
 
 from backbeat.codec.bbr import BbrError, decode
 from backbeat.codec.logrec import (
+    MORNING,
     SESSION_START,
     decode_record,
     ticks_diff,
@@ -366,6 +367,16 @@ class Store:
         for uid, recs in by_device.items():
             out += _Builder(uid, recs, syncs.get(uid, []), self._timeline, routines).sessions
         return out
+
+    def mornings(self) -> list[tuple[int, str]]:
+        """Every stored answer to "back this morning?": (Unix time, better / same / worse),
+        in time order. The device asks only when it knows the date, so each has its time."""
+        out = []
+        for (raw,) in self.db.execute("SELECT raw FROM records WHERE type = ?", (MORNING,)):
+            rec = decode_record(bytes(raw))
+            if rec["wall_s"]:
+                out.append((rec["wall_s"], rec["answer"]))
+        return sorted(out)
 
     def _timeline(self, crc: int, cache: dict[int, dict | None]) -> dict | None:
         if crc not in cache:

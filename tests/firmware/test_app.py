@@ -6,112 +6,15 @@ import os
 
 import app
 import bbr
-import board
 import cues
 import fakes
 import framebuf
 import logbook
 import ui
+from apprig import EASY, LONG, Rig
 from bbrmake import build, seg
 from memfs import MemFs
 from testdata import allocated, heap_locked, scratch_dir
-
-CAT_SAY = "Round your back,\ntuck your hips"
-EASY = build(
-    [
-        seg(bbr.PREPARE, 5000, flags=9, exercise="Cat", say=CAT_SAY),
-        seg(bbr.HOLD, 6000, breath=0, flags=14, exercise="Cat", say=CAT_SAY),
-        seg(bbr.HOLD_OPEN, 3000, param=10000, exercise="Plank", flags=3),
-        seg(bbr.REST, 2000, say="Breathe out"),
-    ],
-    breaths=((4000, 0, 2000, 0),),
-    name="Easy",
-)
-LONG = build([seg(bbr.HOLD, 30000, exercise="Wall sit", flags=11)], name="Long one")
-
-
-class Screen(fakes.Canvas):
-    """The display: a recording canvas that counts show() calls and power changes."""
-
-    def __init__(self):
-        super().__init__()
-        self.shows = 0
-        self.on = True
-
-    def show(self):
-        self.shows += 1
-
-    def poweroff(self):
-        self.on = False
-
-    def poweron(self):
-        self.on = True
-
-
-class Rig:
-    """The app on a fake board, its button pressed by the test, time moved 10 ms a turn."""
-
-    def __init__(self, fs=None, corrupt=True, settings=None):
-        self.m = fakes.FakeMachine()
-        self.clock = self.m.clock
-        self.board = board.open_board(self.m, "Raspberry Pi Pico with RP2040")
-        self.pin = self.board.button
-        if fs is None:
-            fs = MemFs()
-        self.fs = fs
-        if "/routines" not in fs.dirs:
-            fs.dirs.append("/routines")
-            fs.files["/routines/easy.bbr"] = bytearray(EASY)
-            fs.files["/routines/b-long.bbr"] = bytearray(LONG)
-            if corrupt:
-                fs.files["/routines/c.bbr"] = bytearray(b"XXXX" + LONG[4:])
-            fs.files["/routines/notes.txt"] = bytearray(b"not a routine file")
-        if settings is not None:
-            fs.files["/settings.txt"] = bytearray(settings)
-        self.screen = Screen()
-        self.lb = logbook.Logbook(fs)
-        self.app = app.App(self.board, self.screen, self.lb, self.clock.now, fs=fs,
-                           ticks_ms=self._now)
-
-    def _now(self):
-        return self.clock.now
-
-    def run(self, ms):
-        end = self.clock.now + ms
-        while self.clock.now < end:
-            self.app.step(self.clock.now)
-            self.clock.advance(10)
-
-    def hold(self, ms):
-        self.pin.drive(0)
-        self.run(ms)
-        self.pin.drive(1)
-
-    def short(self):
-        self.hold(100)
-        self.run(400)
-
-    def long(self):
-        self.hold(1000)
-        self.run(50)
-
-    def double(self):
-        self.hold(80)
-        self.run(100)
-        self.hold(80)
-        self.run(50)
-
-    def texts(self):
-        return self.screen.strings()
-
-    def records(self):
-        out = []
-
-        def take(seq, rtype, buf, size):
-            out.append((rtype, bytes(buf[8 : size - 4])))
-
-        logbook.Logbook(self.fs).records(0, take)
-        return out
 
 
 def _segment_fields(payload):
@@ -773,85 +676,3 @@ def test_the_clock_chip_dates_sessions_and_keeps_the_time_the_host_gives():
     rig.app.set_clock(1800003600, rig.clock.now)
     assert clock.read() == 1800003600
     assert [r[0] for r in rig.records()][-1] == logbook.CLOCK
-
-
-# ---------------------------------------------------------------- what is due today
-
-MONDAY = 20829  # 2027-01-11
-
-
-def _scheduled_rig(day, minute):
-    """A menu of three routines on a device whose clock says `minute` after midnight of
-    `day`, an hour ahead of UTC: none (no schedule), twice (2 a day, level 3), fri (Fridays)."""
-    fs = MemFs()
-    fs.dirs.append("/routines")
-    one = [seg(bbr.HOLD, 1000, exercise="Cat", flags=3)]
-    fs.files["/routines/a-none.bbr"] = bytearray(build(one, name="None"))
-    fs.files["/routines/b-twice.bbr"] = bytearray(
-        build(one, name="Twice", level=3, schedule=(bbr.DUE_PER_DAY, 2, (480, 1140))))
-    fs.files["/routines/c-fri.bbr"] = bytearray(
-        build(one, name="Fri", schedule=(bbr.DUE_DAYS, 1 << 4, ())))
-    fs.files["/logs/zone"] = bytearray(b"60")
-    fs.dirs.append("/logs")
-    rig = Rig(fs=fs)
-    rig.app.set_clock(day * 86400 + minute * 60 - 3600, rig.clock.now)
-    return rig
-
-
-def _menu_stems(rig):
-    return [e.stem for e in rig.app.entries]
-
-
-def _one_session(rig):
-    rig.long()
-    assert rig.app.screen == app.SESSION
-    rig.run(1500)
-    assert rig.app.screen == app.DONE
-    rig.short()
-    assert rig.app.screen == app.MENU
-
-
-def test_the_menu_shows_what_is_due_today_first_and_how_much_is_done():
-    rig = _scheduled_rig(MONDAY, 9 * 60)
-    rig.run(50)
-    assert _menu_stems(rig) == ["b-twice", "a-none", "c-fri"]
-    assert rig.app.selected == 0
-    assert rig.texts() == ["due 1 of 2", "1/3", "Twice", "time 0:01", "never done",
-                           "1=next hold=go", "L3"]
-    _one_session(rig)
-    assert rig.texts()[0] == "due 2 of 2" and rig.app.selected == 0
-    rig.short()
-    assert rig.texts()[:3] == ["ROUTINE", "2/3", "None"]
-    rig.double()  # back to Twice
-    _one_session(rig)
-    assert _menu_stems(rig) == ["b-twice", "a-none", "c-fri"]
-    assert rig.texts()[:3] == ["done today", "1/3", "Twice"]
-    # On Friday both are due: fri comes before twice by name, each due once more.
-    rig.app.set_clock((MONDAY + 4) * 86400 + 7 * 3600, rig.clock.now)
-    rig.run(50)
-    assert _menu_stems(rig) == ["b-twice", "c-fri", "a-none"]
-    assert rig.texts()[0] == "due 1 of 2"
-    rig.short()
-    assert rig.texts()[:3] == ["due 1 of 1", "2/3", "Fri"]
-
-
-def test_after_a_session_the_menu_shows_the_first_routine_still_due():
-    rig = _scheduled_rig(MONDAY + 4, 10 * 60)
-    rig.run(50)
-    assert _menu_stems(rig) == ["b-twice", "c-fri", "a-none"]
-    rig.short()
-    _one_session(rig)  # fri, done: it moves after twice, and the menu shows twice
-    assert _menu_stems(rig) == ["b-twice", "c-fri", "a-none"]
-    assert rig.app.selected == 0 and rig.texts()[0] == "due 1 of 2"
-    rig.short()
-    assert rig.texts()[:3] == ["done today", "2/3", "Fri"]
-
-
-def test_without_a_clock_the_menu_says_nothing_of_what_is_due():
-    fs = MemFs()
-    fs.dirs.append("/routines")
-    fs.files["/routines/a.bbr"] = bytearray(
-        build([seg(bbr.HOLD, 1000)], name="A", schedule=(bbr.DUE_PER_DAY, 3, ())))
-    rig = Rig(fs=fs)
-    rig.run(50)
-    assert rig.texts()[:3] == ["ROUTINE", "1/1", "A"]

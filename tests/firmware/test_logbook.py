@@ -27,6 +27,7 @@ def _pain(code, version):
         return _PAINS[code]
     return None if code == 255 else "unanswered" if code == 254 else code
 _ENDS = (None, "completed", "stopped")
+_ANSWERS = (None, "better", "same", "worse")
 
 
 def decode(buf, size):
@@ -70,6 +71,10 @@ def decode(buf, size):
     if rtype == 5:
         boot, mono, wall = struct.unpack_from("<III", buf, p)
         return {"seq": seq, "type": "clock", "boot": boot, "mono_ms": mono, "wall_s": wall}
+    if rtype == 6:
+        boot, mono, wall, answer = struct.unpack_from("<IIIB", buf, p)
+        return {"seq": seq, "type": "morning", "boot": boot, "mono_ms": mono, "wall_s": wall,
+                "answer": _ANSWERS[answer]}
     raise AssertionError("unknown record type %d" % rtype)
 
 
@@ -110,6 +115,7 @@ def golden_scenario(lb):
     lb.add_segment(3, 2, 3, 254, 46500, 47000, 5000, 500)
     lb.end_session(2, 2, 1, 47000, 3000, 12345 + 47000)
     lb.log_error("MemoryError: x", 99000)
+    lb.log_morning(L.WORSE, 100000)
 
 
 GOLDEN_RECORDS = [
@@ -132,6 +138,8 @@ GOLDEN_RECORDS = [
     {"seq": 7, "type": "session_end", "version": 2, "end": "stopped", "done": 2,
      "skipped": 1, "elapsed_ms": 47000, "paused_ms": 3000, "wall_s": 1790000054},
     {"seq": 8, "type": "error", "boot": 1, "mono_ms": 99000, "text": "MemoryError: x"},
+    {"seq": 9, "type": "morning", "boot": 1, "mono_ms": 100000, "wall_s": 1790000095,
+     "answer": "worse"},
 ]
 
 

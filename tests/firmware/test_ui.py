@@ -378,3 +378,17 @@ def test_pain_screen():
     assert c.strings()[1] == "too much" and c.count(0, 13, 128, 24) > 0
     words = [ui.pain_word(n) for n in range(11)]
     assert words == ["none", "a little", "a little", "ok", "ok", "ok"] + ["too much"] * 5
+
+
+def test_morning_screen():
+    c = fakes.Canvas()
+    ui.morning(c, 0)
+    assert c.texts == [
+        ("THIS MORNING", 1, 1, 0),
+        ("your back is", 0, 12, 1),
+        ("better", 40, 23, 0),
+        ("same", 48, 33, 1),
+        ("worse", 44, 43, 1),
+        ("1=next hold=pick", 0, 56, 1),
+    ]
+    assert c.get(0, 22) and c.get(127, 31) and not c.get(0, 32)

@@ -20,9 +20,11 @@ HEADER = 8
 TRAILER = 4
 MAX_PAYLOAD = 240
 
-SESSION_START, SEGMENT, SESSION_END, ERROR, CLOCK = 1, 2, 3, 4, 5
+SESSION_START, SEGMENT, SESSION_END, ERROR, CLOCK, MORNING = 1, 2, 3, 4, 5, 6
 TYPE_NAMES = {SESSION_START: "session_start", SEGMENT: "segment", SESSION_END: "session_end",
-              ERROR: "error", CLOCK: "clock"}
+              ERROR: "error", CLOCK: "clock", MORNING: "morning"}
+# The answers to "back this morning?" (morning records).
+MORNING_ANSWERS = {1: "better", 2: "same", 3: "worse"}
 OUTCOMES = {1: "done", 2: "skipped", 3: "stopped"}
 # Version 1 pain codes (yes/no); version 2 logs the answer 0..10 itself.
 PAINS = {0: None, 1: "no", 2: "yes", 3: "unanswered"}
@@ -139,6 +141,11 @@ def decode_record(raw: bytes) -> dict[str, Any]:
         boot, mono = struct.unpack_from("<II", p)
         return {"seq": seq, "type": "error", "boot": boot, "mono_ms": mono,
                 "text": p[8:].decode("ascii", "replace")}
+    if rtype == MORNING:
+        _need(p, 13, "morning")
+        boot, mono, wall, answer = struct.unpack_from("<IIIB", p)
+        return {"seq": seq, "type": "morning", "boot": boot, "mono_ms": mono, "wall_s": wall,
+                "answer": _code(MORNING_ANSWERS, answer, "morning answer")}
     _need(p, 12, "clock")
     boot, mono, wall = struct.unpack_from("<III", p)
     return {"seq": seq, "type": "clock", "boot": boot, "mono_ms": mono, "wall_s": wall}
