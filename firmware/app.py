@@ -85,8 +85,11 @@ class App:
     # Idle this long outside a session: screen off and light sleep until the button wakes
     # it (then the menu shows).
     idle_ms = 180000
-    # Each light sleep lasts at most this long before the button is checked again.
-    sleep_chunk_ms = 60000
+    # Each light sleep lasts at most this long (a lightsleep's timer is 32 bits of µs, and
+    # the clock's ticks anchor is kept in range); it ends sooner at the next reminder.
+    sleep_chunk_ms = 3600000
+    # After a reminder the device goes back to sleep this long without a press.
+    remind_ms = 60000
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
                  settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms,
@@ -141,9 +144,17 @@ class App:
         self._morning_entry = None
         self.morning = 1
         self._asked_day = 0
+        # Reminders: the next `at` time of any routine, in local seconds (_slot_s) and as a
+        # ticks deadline (_slot_at); None when there is none or no clock. Slots up to
+        # _slot_done (local seconds) are past: each is looked at once. Planned with the
+        # menu's order (every header read), and again after each.
+        self._slot_s = None
+        self._slot_at = 0
+        self._slot_done = 0
         self._load_settings()
         self.read_clock(now_ms)
         self.reload(now_ms)
+        self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
 
     # ------------------------------------------------------------ the clock
 
@@ -160,6 +171,8 @@ class App:
         if self.clock is not None:
             self.clock.write(wall_s)
         self._ordered = False
+        if not self._slot_done:
+            self._slot_done = self.logbook.local_s(now_ms)
 
     def set_zone(self, minutes, now_ms):
         """The host's local time is `minutes` ahead of UTC: the device's is too."""
@@ -182,6 +195,7 @@ class App:
         # Due first, then done today, then the others, each by name; the menu stays on the
         # routine it shows, or after a start-up, a session or a sleep shows the first due.
         self._ordered = True
+        self._plan_reminder(now_ms)
         day = self.today(now_ms)
         if not day or not self.entries:
             return
@@ -196,6 +210,70 @@ class App:
         elif shown is not None:
             self.selected = self.entries.index(shown)
         self._dirty = True
+
+    # ------------------------------------------------------------ reminders
+
+    def _plan_reminder(self, now_ms):
+        # The next reminder time after _slot_done (today's, or the first of tomorrow).
+        self._slot_s = None
+        local = self.logbook.local_s(now_ms)
+        if not local:
+            return
+        self.load_all()
+        after = self._slot_done if self._slot_done > local else local
+        midnight = after - after % 86400
+        best = -1
+        first = -1
+        for en in self.entries:
+            for m in en.at:
+                if first < 0 or m < first:
+                    first = m
+                t = midnight + 60 * m
+                if t > after and (best < 0 or t < best):
+                    best = t
+        if first < 0:
+            return
+        if best < 0:
+            best = midnight + 86400 + 60 * first
+        self._slot_s = best
+        self._slot_at = time.ticks_add(now_ms, (best - local) * 1000)
+
+    def _slot_reached(self, now_ms):
+        # The reminder time has come: the index of the first routine in the menu due and
+        # not done for that slot (its k-th time of the day is due while fewer than k
+        # sessions, as many as are due at most, were completed), or -1. Each time is
+        # looked at once; the next one is planned.
+        found = -1
+        slot = self._slot_s
+        self._slot_done = slot
+        day = slot // 86400
+        minute = (slot % 86400) // 60
+        self._order(now_ms)
+        for i in range(len(self.entries)):
+            en = self.entries[i]
+            if minute in en.at:
+                n, done = self.due_of(en, day)
+                k = en.at.index(minute) + 1
+                if done < (k if k < n else n):
+                    found = i
+                    break
+        self._plan_reminder(now_ms)
+        return found
+
+    def _show_reminder(self, i, now_ms):
+        # Entry i shown in the menu with a gentle cue: a buzz, or without a motor (or with
+        # vibration switched off) two soft notes.
+        c = self.cues
+        c.play(cues.REMIND if c.motor is not None and c.vibration else cues.REMIND_TONE,
+               now_ms)
+        self.selected = i
+        self._fresh = False
+        if self.screen != MENU:
+            self.engine = None
+            self.screen = MENU
+        self._dirty = True
+        # Left alone, it sleeps again after remind_ms.
+        self._last_input = time.ticks_add(now_ms, self.remind_ms - self.idle_ms)
 
     def due_status(self, en, now_ms):
         """What the menu says of entry en's day: "due 2 of 3" (the next session is the
@@ -487,6 +565,11 @@ class App:
             self._check_turn()
         elif not self._ordered and s == MENU:
             self._order(now_ms)
+        if (self._slot_s is not None and s != SESSION and s != MORNING
+                and time.ticks_diff(now_ms, self._slot_at) >= 0):
+            i = self._slot_reached(now_ms)
+            if i >= 0:
+                self._show_reminder(i, now_ms)
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -792,8 +875,21 @@ class App:
         self.cues.stop()
         self.display.poweroff()
         pin = self.board.button
+        # A timer to the next reminder time, not a poll: each sleep lasts until it, or
+        # sleep_chunk_ms at most.
+        remind = -1
         while pin.value() != 0:
-            self.board.lightsleep(self.sleep_chunk_ms)
+            ms = self.sleep_chunk_ms
+            if self._slot_s is not None:
+                d = time.ticks_diff(self._slot_at, self.ticks_ms())
+                if d <= 0:
+                    remind = self._slot_reached(self.ticks_ms())
+                    if remind >= 0:
+                        break
+                    continue  # nothing due then: asleep on, to the next time
+                if d < ms:
+                    ms = d
+            self.board.lightsleep(ms)
             self.logbook.wall_s(self.ticks_ms())  # keeps the clock's ticks anchor in range
         self.display.poweron()
         now = self.ticks_ms()
@@ -804,6 +900,8 @@ class App:
         self._ordered = False
         self._fresh = True
         self._dirty = True
+        if remind >= 0:
+            self._show_reminder(remind, now)
 
     # ------------------------------------------------------------ screen
 

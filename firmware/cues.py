@@ -22,10 +22,12 @@ BEAT = const(8)
 DONE = const(9)
 ASK = const(10)
 ERROR = const(11)
+REMIND = const(12)
+REMIND_TONE = const(13)
 
 NAMES = (
     "get_ready", "start", "inhale", "exhale", "hold", "rest",
-    "switch", "tick", "beat", "done", "ask", "error",
+    "switch", "tick", "beat", "done", "ask", "error", "remind", "remind_tone",
 )
 
 # Steps per cue, flat: hz, ms, motor, hz, ms, motor, ...
@@ -54,6 +56,10 @@ PATTERNS = (
     (784, 100, 1, 0, 60, 0, 988, 150, 1),
     # ERROR: two low tones, a long buzz.
     (220, 400, 1, 0, 100, 1, 220, 400, 1),
+    # REMIND: a routine is due (a reminder time): two slow buzzes, no sound.
+    (0, 400, 1, 0, 400, 0, 0, 400, 1),
+    # REMIND_TONE: the same without a motor: two short low notes, no buzz.
+    (330, 80, 0, 0, 300, 0, 294, 80, 0),
 )
 
 

@@ -73,7 +73,8 @@ def test_the_self_test_sees_the_display_sounds_and_presses(pico):
                           "display: 8 rows of text"]
     assert [s for s in lines if s.startswith("sound: ")] == [
         "sound: " + n for n in ("get_ready", "start", "inhale", "exhale", "hold", "rest",
-                                "switch", "tick", "beat", "done", "ask", "error")]
+                                "switch", "tick", "beat", "done", "ask", "error", "remind",
+                                "remind_tone")]
     assert "motor: 3 pulses" in lines
     assert [s for s in lines if s.startswith("button: ") and "press it" not in s] == [
         "button: short", "button: long"]

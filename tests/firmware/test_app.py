@@ -573,7 +573,7 @@ def test_idle_menu_sleeps_until_the_button():
     rig.run(app.App.idle_ms - 100)
     assert calls == [] and rig.screen.on
     rig.run(200)
-    assert calls == [60000, 60000, 60000] and lit == [False, False, False]
+    assert calls == [3600000] * 3 and lit == [False, False, False]
     assert rig.screen.on and rig.app.screen == app.MENU
     pin.drive(1)
     rig.run(500)

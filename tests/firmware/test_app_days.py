@@ -3,6 +3,7 @@
 
 import app
 import bbr
+import cues
 import logbook
 from apprig import Rig
 from bbrmake import build, seg
@@ -143,3 +144,88 @@ def test_no_morning_question_without_a_session_the_day_before_or_without_a_clock
     plain.short()
     plain.long()  # no clock: no day, no question
     assert plain.app.screen == app.SESSION and _morning_records(plain) == []
+
+
+# ---------------------------------------------------------------- reminders
+
+HOUR = 3600000
+
+
+def _sleeps(rig):
+    """Record the board's light sleeps (each moves the clock on by its length)."""
+    calls = []
+
+    def lightsleep(ms=0):
+        calls.append(ms)
+        rig.clock.advance(ms)
+
+    rig.m.lightsleep = lightsleep
+    return calls
+
+
+def test_a_sleeping_device_wakes_at_a_reminder_time_and_only_then():
+    rig = _scheduled_rig(MONDAY, 7 * 60)  # 07:00; Twice is due at 08:00 and 19:00
+    t0 = rig.clock.now
+    rig.run(50)
+    calls = _sleeps(rig)
+    rig.run(app.App.idle_ms + 100)
+    # One timer to 08:00, not a poll: then the screen, the buzz and the routine due (within
+    # the second: the wall clock counts whole seconds).
+    assert len(calls) == 1 and 0 <= rig.clock.now - (t0 + HOUR) <= 1000
+    assert rig.screen.on and rig.app.screen == app.MENU
+    assert rig.app.cues.cue == cues.REMIND
+    rig.run(10)  # the next turn draws the menu
+    assert rig.texts()[:3] == ["due 1 of 2", "1/3", "Twice"]
+    # Left alone it sleeps again after a minute, to 19:00 in hour-long sleeps at most.
+    del calls[:]
+    rig.run(app.App.remind_ms + 100)
+    assert calls[:10] == [HOUR] * 10 and len(calls) == 11
+    assert 0 <= rig.clock.now - (t0 + 12 * HOUR) <= 1000 and rig.app.cues.cue == cues.REMIND
+
+
+def test_no_reminder_for_a_slot_already_done_and_one_per_slot():
+    rig = _scheduled_rig(MONDAY, 7 * 60)
+    t0 = rig.clock.now
+    rig.run(50)
+    _one_session(rig)
+    _one_session(rig)  # both of the day's sessions done before 08:00
+    assert rig.texts()[0] == "done today"
+    calls = _sleeps(rig)
+    rig.run(app.App.idle_ms + 100)
+    # 08:00 and 19:00 pass asleep; the next reminder is Tuesday's 08:00.
+    assert 0 <= rig.clock.now - (t0 + 25 * HOUR) <= 1000 and rig.app.cues.cue == cues.REMIND
+    assert len(calls) == 1 + 11 + 13  # to 08:00, to 19:00, to 08:00: an hour at most each
+    rig.run(10)  # the next turn draws the menu
+    assert rig.texts()[:3] == ["due 1 of 2", "1/3", "Twice"]
+
+
+def test_an_idle_awake_device_is_reminded_too_with_a_soft_tone_without_vibration():
+    rig = _scheduled_rig(MONDAY, 7 * 60 + 59)
+    rig.app.cues.set_vibration(False)
+    rig.run(50)
+    rig.short()  # looking at another routine
+    assert rig.texts()[2] == "None"
+    rig.run(60000)
+    assert rig.app.selected == 0 and rig.texts()[:3] == ["due 1 of 2", "1/3", "Twice"]
+    assert rig.app.cues.cue == -1  # played, and over
+    assert [f for t, f in rig.board.buzzer.sounding() if f] == [330, 294]
+
+
+def test_no_reminders_without_a_clock():
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    fs.files["/routines/a.bbr"] = bytearray(
+        build([seg(bbr.HOLD, 1000)], name="A", schedule=(bbr.DUE_PER_DAY, 3, (0, 1))))
+    rig = Rig(fs=fs)
+    rig.run(50)
+    calls = []
+
+    def lightsleep(ms=0):
+        calls.append(ms)
+        rig.clock.advance(ms)
+        if len(calls) == 30:
+            rig.pin.drive(0)  # a press after 30 hours asleep
+
+    rig.m.lightsleep = lightsleep
+    rig.run(app.App.idle_ms + 100)
+    assert calls == [HOUR] * 30 and rig.app.cues.cue != cues.REMIND

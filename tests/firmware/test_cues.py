@@ -28,8 +28,9 @@ def play(c, clock, cue, start, until, step=1):
 def test_constants_and_names():
     assert cues.GET_READY == 0
     assert cues.ERROR == 11
-    assert len(cues.NAMES) == 12
-    assert len(cues.PATTERNS) == 12
+    assert len(cues.NAMES) == 14
+    assert len(cues.PATTERNS) == 14
+    assert cues.NAMES[cues.REMIND_TONE] == "remind_tone"
     assert cues.NAMES[cues.TICK] == "tick"
 
 
@@ -172,3 +173,15 @@ def test_schedule_wraps_with_ticks():
     assert c.update(period - 6)
     assert not c.update(0)
     assert pwm.duty == 0
+
+
+def test_the_reminders_buzz_or_sound_softly_but_never_both():
+    c, pwm, motor, clock = make()
+    play(c, clock, cues.REMIND, 1000, 2500)
+    assert pwm.sounding() == []
+    assert motor.writes == [(1000, 1), (1400, 0), (1800, 1), (2200, 0)]
+    c, pwm, motor, clock = make()
+    play(c, clock, cues.REMIND_TONE, 1000, 1600)
+    assert pwm.sounding() == [(1000, 330), (1080, 0), (1380, 294), (1460, 0)]
+    assert motor.writes == []
+    assert (cues.duration_ms(cues.REMIND), cues.duration_ms(cues.REMIND_TONE)) == (1200, 460)
