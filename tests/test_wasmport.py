@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_pin_is_the_checkouts_package_json():
     deps = json.loads((npm_dir() / "package.json").read_text())["dependencies"]
-    assert wasmport.pinned() == "@micropython/micropython-webassembly-pyscript@" + \
-        deps["@micropython/micropython-webassembly-pyscript"]
+    assert wasmport.pinned() == ("@micropython/micropython-webassembly-pyscript@"
+                                 + deps["@micropython/micropython-webassembly-pyscript"]
+                                 + " rp2040js@" + deps["rp2040js"])
     assert (npm_dir() / "package-lock.json").is_file()
 
 
