@@ -52,13 +52,13 @@ def firmware_flash(flash: Path, *routines: str) -> Path:
 
 class Emulator:
     def __init__(self, flash: Path, speed: float = 1.0, backbeat: list[str] | None = None,
-                 cwd: Path = ROOT, env: dict[str, str] | None = None):
+                 cwd: Path = ROOT, env: dict[str, str] | None = None, rtc: bool = True):
         """`backbeat emulate` as `backbeat` names it (this checkout's, by default), run in
-        `cwd` with `env`."""
+        `cwd` with `env`; with rtc False, without the clock chip."""
         self.flash = flash
         self.proc = subprocess.Popen(
             [*(backbeat or [sys.executable, "-m", "backbeat.cli"]), "emulate", "--flash",
-             str(flash), "--speed", str(speed)],
+             str(flash), "--speed", str(speed), "--rtc" if rtc else "--no-rtc"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, cwd=cwd, env=env,
         )

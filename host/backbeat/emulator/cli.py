@@ -32,8 +32,11 @@ def default_flash_dir() -> Path:
               help="rp2040: MicroPython's firmware for the Pico (RPI_PICO .uf2).")
 @click.option("--bootrom", type=click.Path(dir_okay=False), default=None,
               help="rp2040: the RP2040's boot ROM image (16 KB).")
+@click.option("--rtc/--no-rtc", default=True, show_default=True,
+              help="Fit the battery-backed clock chip (it keeps real time at any --speed; "
+                   "--board wasm only).")
 def emulate(flash_dir: str | None, speed: float, snapshot: str | None, board: str,
-            uf2: str | None, bootrom: str | None) -> None:
+            uf2: str | None, bootrom: str | None, rtc: bool) -> None:
     """Run the firmware stored in the flash DIR on a virtual Pico (--board wasm: the
     WebAssembly port; --board rp2040: MicroPython's Pico firmware on an emulated RP2040).
 
@@ -59,7 +62,7 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None, board: st
         click.echo("error: --uf2 and --bootrom are for --board rp2040", err=True)
         raise SystemExit(2)
     flash = Path(flash_dir) if flash_dir else default_flash_dir()
-    dev = VirtualDevice(flash, speed, board=chip)
+    dev = VirtualDevice(flash, speed, board=chip, rtc=rtc)
     try:
         port = dev.start()
     except (EmulatorError, OSError) as e:

@@ -130,11 +130,13 @@ class VirtualDevice:
     """One virtual Pico: start() gives its port; step() runs it for a while."""
 
     def __init__(self, flash_dir: Path, speed: float = 1.0, node: str | None = None,
-                 board: Rp2040Board | None = None):
-        """board: None for the WebAssembly port, or the real rp2 port's files."""
+                 board: Rp2040Board | None = None, rtc: bool = True):
+        """board: None for the WebAssembly port, or the real rp2 port's files; rtc: fit the
+        clock chip (the WebAssembly board only)."""
         self.flash_dir = Path(flash_dir)
         self.board = board
         self.speed = speed
+        self.rtc = rtc  # a battery-backed clock chip on the I2C bus (vm/ds3231.mjs)
         self.node = node or shutil.which("node") or "node"
         self.state = DeviceState()
         self.on_frame: Callable[[Frame], None] | None = None
@@ -157,7 +159,7 @@ class VirtualDevice:
             script = ["rp2040.mjs", "--rp2040js", str(find_rp2040js()), "--uf2",
                       str(self.board.uf2), "--bootrom", str(self.board.bootrom)]
         else:
-            script = ["device.mjs"]
+            script = ["device.mjs", *([] if self.rtc else ["--no-rtc"])]
         if shutil.which(self.node) is None and not Path(self.node).is_file():
             raise EmulatorError("node is not installed (hint: install Node.js 20 or newer)")
         try:
