@@ -1,0 +1,131 @@
+"""The report's charts: the one module that uses matplotlib. Each chart is a static SVG with
+its text kept as text, the same bytes for the same data (fixed hash salt, no date)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import matplotlib
+
+matplotlib.use("svg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from backbeat.report.adherence import Day  # noqa: E402
+from backbeat.report.data import Exercise  # noqa: E402
+
+STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "backbeat",
+    "font.family": "sans-serif",
+    "font.size": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+WIDTH_IN = 6.6  # fits an A4 page's text width
+LEFT, RIGHT = "#3b75af", "#e1812c"
+NOT_DUE = "#eeeeee"
+# Adherence 0, below a half, below full, full.
+SHADES = ("#f2c4c0", "#f6dc8c", "#b7dca5", "#3f9a4a")
+
+
+def shade(d: Day) -> str:
+    a = d.adherence
+    if a is None:
+        return NOT_DUE
+    return SHADES[0] if a == 0 else SHADES[1] if a < 0.5 else SHADES[2] if a < 1 else SHADES[3]
+
+
+def _svg(fig) -> str:
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    plt.close(fig)
+    text = out.getvalue()
+    return text[text.index("<svg"):]  # inline: no XML prolog or doctype
+
+
+def calendar(days: list[Day]) -> str:
+    """A day grid, one column a week (Monday on top), each day coloured by its adherence."""
+    with plt.rc_context(STYLE):
+        first = days[0].day - timedelta(days=days[0].day.weekday())
+        weeks = (days[-1].day - first).days // 7 + 1
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 1.3))
+        cells = [Rectangle(((d.day - first).days // 7, 6 - d.day.weekday()), 0.9, 0.9)
+                 for d in days]
+        ax.add_collection(PatchCollection(cells, facecolors=[shade(d) for d in days],
+                                          edgecolors="none"))
+        ax.set_xlim(-0.1, max(weeks, 8))
+        ax.set_ylim(-0.1, 7)
+        ax.set_yticks([6.45, 4.45, 2.45, 0.45], ["Mon", "Wed", "Fri", "Sun"])
+        months = [(i, first + timedelta(weeks=i)) for i in range(weeks)]
+        ticks = [(i, m) for i, m in months if i == 0 or m.month != (m - timedelta(weeks=1)).month]
+        ax.set_xticks([i for i, _ in ticks], [f"{m:%b}" if m.month != 1 or i == 0
+                                              else f"{m:%b %Y}" for i, m in ticks])
+        ax.tick_params(length=0)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set_aspect("equal")
+        return _svg(fig)
+
+
+def holds(exercises: list[Exercise]) -> str:
+    """Best open hold per period for each exercise, its target dashed."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.4))
+        for i, e in enumerate(exercises):
+            colour = f"C{i % 10}"
+            xs = [p for p, _, _ in e.holds]
+            ax.plot(xs, [b / 1000 for _, b, _ in e.holds], marker="o", markersize=3,
+                    color=colour, label=e.exercise)
+            ax.plot(xs, [t / 1000 for _, _, t in e.holds], linestyle="--", linewidth=1,
+                    color=colour)
+        ax.set_ylabel("seconds held (best)")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+        fig.autofmt_xdate()
+        return _svg(fig)
+
+
+def sides(exercises: list[Exercise]) -> str:
+    """Left and right mean time a side as paired bars, and left:right against a 1.0 line."""
+    with plt.rc_context(STYLE):
+        n = len(exercises)
+        fig, (bars, ratio) = plt.subplots(1, 2, figsize=(WIDTH_IN, 0.5 + 0.35 * n),
+                                          gridspec_kw={"width_ratios": [3, 2]}, sharey=True)
+        ys = list(range(n))
+        names = [e.exercise for e in exercises]
+        bars.barh([y + 0.2 for y in ys], [(e.left_ms or 0) / 1000 for e in exercises], 0.4,
+                  color=LEFT, label="left")
+        bars.barh([y - 0.2 for y in ys], [(e.right_ms or 0) / 1000 for e in exercises], 0.4,
+                  color=RIGHT, label="right")
+        bars.set_yticks(ys, names)
+        bars.invert_yaxis()
+        bars.set_xlabel("seconds a side (mean)")
+        bars.legend(fontsize=7, frameon=False, loc="lower right")
+        ratios = [e.ratio or 1.0 for e in exercises]
+        colours = ["#c0392b" if e.side_behind else "#555555" for e in exercises]
+        ratio.axvline(1.0, color="#888888", linewidth=1)
+        ratio.scatter(ratios, ys, color=colours, zorder=3)
+        low, high = min(ratios + [0.8]), max(ratios + [1.25])
+        ratio.set_xlim(low - 0.05, high + 0.05)
+        ratio.set_xlabel("left : right")
+        return _svg(fig)
+
+
+def pain(exercises: list[Exercise]) -> str:
+    """Mean pain per period for each exercise, 0 to 10, with the 2 and 5 lines."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.2))
+        ax.axhspan(0, 2, color="#e8f3e4", zorder=0)
+        ax.axhspan(2, 5, color="#fbf3dc", zorder=0)
+        for i, e in enumerate(exercises):
+            ax.plot([p for p, _, _ in e.pain], [m for _, m, _ in e.pain], marker="o",
+                    markersize=3, color=f"C{i % 10}", label=e.exercise)
+        ax.set_ylim(0, 10)
+        ax.set_ylabel("pain (0 to 10)")
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+        fig.autofmt_xdate()
+        return _svg(fig)
+

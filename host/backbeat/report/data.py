@@ -1,0 +1,284 @@
+"""The report's questions answered by SQL aggregation over the store: what a report shows,
+never every row. The one module of the report that knows the store's tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from backbeat.report import adherence
+from backbeat.report.adherence import TimesDue
+
+# Segment kinds that are not work on an exercise.
+NOT_WORK = ("prepare", "rest", "switch")
+# One side more than this fraction behind the other is flagged.
+SIDE_BEHIND = 0.10
+# The sessions table shows at most this many, the latest.
+SESSION_ROWS = 40
+
+# The store as the report reads it: one row per session in range (its local day and period,
+# whether that day is exact, whether it completed) and one per work segment of those sessions.
+_FACTS = """
+WITH s AS MATERIALIZED (
+    SELECT id, uid AS device, routine, ending, at_s, exact,
+           date(at_s, 'unixepoch', 'localtime') AS day, {period} AS p
+    FROM (SELECT *, COALESCE(wall_s, date_lo_s) AS at_s, wall_s IS NOT NULL AS exact
+          FROM sessions)
+    WHERE at_s IS NOT NULL {where}
+), g AS (
+    SELECT s.id AS session_id, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
+           seg.outcome, seg.pain, seg.level, seg.planned_ms, seg.achieved_ms
+    FROM s JOIN segments AS seg ON seg.session_id = s.id
+    WHERE seg.exercise IS NOT NULL AND seg.kind NOT IN ('prepare', 'rest', 'switch')
+)
+"""
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: date | None = None
+    until: date | None = None
+    routine: str | None = None
+    device: str | None = None
+
+
+@dataclass
+class RoutineAdherence:
+    routine: str
+    week: float | None  # Monday to the report's last day
+    month: float | None  # the last 30 days
+    streak: int
+    days: list[adherence.Day]
+
+
+@dataclass
+class Exercise:
+    routine: str
+    exercise: str
+    levels: list[tuple[int, date, date]] = field(default_factory=list)  # level, first, last day
+    done: int = 0  # work segments done
+    planned: int = 0  # work segments that started
+    # Open holds, per period: (period start, best achieved ms, target ms).
+    holds: list[tuple[date, int, int]] = field(default_factory=list)
+    # Pain, per period: (period start, mean of the attempts' pain, highest).
+    pain: list[tuple[date, float, int]] = field(default_factory=list)
+    left_ms: float | None = None  # mean time achieved per left segment
+    right_ms: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """Left over right; None unless both sides were done."""
+        if not self.left_ms or not self.right_ms:
+            return None
+        return self.left_ms / self.right_ms
+
+    @property
+    def side_behind(self) -> str | None:
+        """The side more than SIDE_BEHIND behind the other, if one is."""
+        if self.left_ms is None or self.right_ms is None:
+            return None
+        low, high = sorted((self.left_ms, self.right_ms))
+        if high and (high - low) / high > SIDE_BEHIND:
+            return "left" if self.left_ms < self.right_ms else "right"
+        return None
+
+    @property
+    def best_ms(self) -> int | None:
+        return max((best for _, best, _ in self.holds), default=None)
+
+
+@dataclass
+class SessionRow:
+    day: date
+    time: str  # HH:MM local, "~HH:MM" when the date is bounded
+    routine: str
+    device: str
+    ending: str
+    done: int
+    planned: int
+    pain: int | None  # the highest pain answered
+
+
+@dataclass
+class Report:
+    first: date
+    last: date
+    period: str  # "day", "week" or "month": how the series are grouped
+    session_count: int
+    completed: int
+    bounded: int  # sessions whose date is only known within bounds
+    routines: list[RoutineAdherence]
+    calendar: list[adherence.Day]  # all routines together
+    exercises: list[Exercise]
+    mornings: dict[str, int]  # answer -> count; empty when none are stored
+    sessions: list[SessionRow]
+
+
+class ReportError(Exception):
+    """The store cannot be reported on; str() says why and what to do."""
+
+
+@contextmanager
+def open_store(path: Path) -> Iterator[sqlite3.Connection]:
+    """The store at ``path``, read-only: a report never creates or changes a database."""
+    if not path.is_file():
+        raise ReportError(f"{path}: no database here (hint: `backbeat sync` fills it, or "
+                          "pass --db PATH)")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = {row[1] for row in db.execute("PRAGMA table_info(segments)")}
+        if "exercise" not in names:
+            raise ReportError(f"{path}: this store keeps no exercise names (hint: run "
+                              "`backbeat sync` with this version of backbeat to upgrade it)")
+        yield db
+    finally:
+        db.close()
+
+
+def period_of(first: date, last: date) -> str:
+    span = (last - first).days
+    return "day" if span <= 31 else "week" if span <= 366 else "month"
+
+
+_PERIOD_SQL = {
+    "day": "date(at_s, 'unixepoch', 'localtime')",
+    "week": "date(at_s, 'unixepoch', 'localtime', 'weekday 0', '-6 days')",
+    "month": "strftime('%Y-%m-01', at_s, 'unixepoch', 'localtime')",
+}
+
+
+def _where(f: Filters) -> tuple[str, list[object]]:
+    clauses, args = [], []
+    day = "date(at_s, 'unixepoch', 'localtime')"
+    if f.since:
+        clauses.append(f"{day} >= ?")
+        args.append(f.since.isoformat())
+    if f.until:
+        clauses.append(f"{day} <= ?")
+        args.append(f.until.isoformat())
+    if f.routine:
+        clauses.append("routine = ?")
+        args.append(f.routine)
+    if f.device:
+        clauses.append("uid = ?")
+        args.append(f.device)
+    return "".join(" AND " + c for c in clauses), args
+
+
+def build(db: sqlite3.Connection, f: Filters, today: date,
+          schedules: Mapping[str, TimesDue]) -> Report:
+    """The report over ``db``'s sessions within ``f``; ``today`` ends an open range, and
+    ``schedules`` says when each routine that has a schedule is due."""
+    where, args = _where(f)
+    first_day, last_day = db.execute(
+        _FACTS.format(where=where, period="NULL") + "SELECT MIN(day), MAX(day) FROM s",
+        args).fetchone()
+    last = f.until or today
+    first = min(f.since or (date.fromisoformat(first_day) if first_day else last), last)
+    per = period_of(first, last)
+    facts = _FACTS.format(where=where, period=_PERIOD_SQL[per])
+
+    def q(sql: str, extra: tuple[object, ...] = ()) -> list[tuple]:
+        return db.execute(facts + sql, [*args, *extra]).fetchall()
+
+    count, completed, bounded = q(
+        "SELECT COUNT(*), COALESCE(SUM(ending = 'completed'), 0), COALESCE(SUM(NOT exact), 0)"
+        " FROM s")[0]
+    routines, calendar = _adherence(db, f, first, last, schedules)
+
+    exercises: dict[tuple[str, str], Exercise] = {}
+
+    def ex(routine: str, name: str) -> Exercise:
+        return exercises.setdefault((routine, name), Exercise(routine, name))
+
+    # One pass over the work segments, grouped as finely as any figure needs.
+    levels: dict[tuple[str, str, int], list[str]] = {}
+    holds: dict[tuple[str, str, str], list[int]] = {}
+    sides: dict[tuple[str, str, str], list[int]] = {}
+    for routine, name, side, level, p, n, done_n, best, target, achieved, lo, hi in q(
+            "SELECT routine, exercise, side, level, p, COUNT(*), SUM(outcome = 'done'), "
+            "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN achieved_ms END), "
+            "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN planned_ms END), "
+            "SUM(achieved_ms), MIN(day), MAX(day) FROM g GROUP BY 1, 2, 3, 4, 5"):
+        e = ex(routine, name)
+        e.done += done_n
+        e.planned += n
+        span = levels.setdefault((routine, name, level), [lo, hi])
+        span[0], span[1] = min(span[0], lo), max(span[1], hi)
+        if best is not None:
+            h = holds.setdefault((routine, name, p), [best, target])
+            h[0], h[1] = max(h[0], best), max(h[1], target)
+        if side is not None:
+            t = sides.setdefault((routine, name, side), [0, 0])
+            t[0] += achieved
+            t[1] += n
+    for (routine, name, level), (lo, hi) in sorted(levels.items(), key=lambda kv: kv[1][0]):
+        ex(routine, name).levels.append((level, date.fromisoformat(lo), date.fromisoformat(hi)))
+    for (routine, name, p), (best, target) in sorted(holds.items()):
+        ex(routine, name).holds.append((date.fromisoformat(p), best, target))
+    for (routine, name, side), (achieved, n) in sides.items():
+        setattr(ex(routine, name), f"{side}_ms", achieved / n)
+    # An attempt's pain is the highest answer for its exercise in the session.
+    for routine, name, p, mean, high in q(
+            "SELECT routine, exercise, p, AVG(pain), MAX(pain) FROM ("
+            "SELECT routine, exercise, p, MAX(pain) AS pain FROM g WHERE pain IS NOT NULL "
+            "GROUP BY session_id, exercise) GROUP BY 1, 2, 3 ORDER BY 3"):
+        ex(routine, name).pain.append((date.fromisoformat(p), mean, high))
+
+    sessions = [
+        SessionRow(date.fromisoformat(day), ("" if exact else "~") + hhmm, routine, device,
+                   ending or "unfinished", done_n or 0, planned, pain)
+        for day, hhmm, exact, routine, device, ending, done_n, planned, pain in q(
+            "SELECT s.day, strftime('%H:%M', s.at_s, 'unixepoch', 'localtime'), s.exact, "
+            "s.routine, s.device, s.ending, SUM(g.outcome = 'done'), COUNT(g.session_id), "
+            "MAX(g.pain) FROM (SELECT * FROM s ORDER BY at_s DESC, id DESC LIMIT ?) AS s "
+            "LEFT JOIN g ON g.session_id = s.id GROUP BY s.id ORDER BY s.at_s DESC, s.id DESC",
+            (SESSION_ROWS,))]
+
+    return Report(first, last, per, count, completed, bounded, routines, calendar,
+                  sorted(exercises.values(), key=lambda e: (e.routine, e.exercise)),
+                  _mornings(db, first, last), sessions)
+
+
+def _adherence(db: sqlite3.Connection, f: Filters, first: date, last: date,
+               schedules: Mapping[str, TimesDue]
+               ) -> tuple[list[RoutineAdherence], list[adherence.Day]]:
+    """Each scheduled routine's adherence, and every day's of all of them together."""
+    # Completed sessions per routine and day, earlier ones too: some schedules look back.
+    where, args = _where(Filters(None, f.until, f.routine, f.device))
+    done: dict[str, dict[date, int]] = defaultdict(dict)
+    for routine, day, n in db.execute(
+            _FACTS.format(where=where, period="NULL") + "SELECT routine, day, COUNT(*) FROM s "
+            "WHERE ending = 'completed' GROUP BY routine, day", args):
+        done[routine][date.fromisoformat(day)] = n
+    routines = []
+    calendar: dict[date, list[int]] = {}
+    monday = last - timedelta(days=last.weekday())
+    for routine in sorted(schedules):
+        if f.routine and routine != f.routine:
+            continue
+        ds = adherence.days(first, last, done.get(routine, {}), schedules[routine])
+        for d in ds:
+            cell = calendar.setdefault(d.day, [0, 0])
+            cell[0] += d.due
+            cell[1] += d.kept
+        routines.append(RoutineAdherence(
+            routine, adherence.period(ds, monday, last),
+            adherence.period(ds, last - timedelta(days=29), last),
+            adherence.streak(ds, last), ds))
+    return routines, [adherence.Day(day, due, kept) for day, (due, kept) in sorted(calendar.items())]
+
+
+def _mornings(db: sqlite3.Connection, first: date, last: date) -> dict[str, int]:
+    """Counts of the next-morning answers in range, when the store keeps them."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'mornings'").fetchone():
+        return {}
+    rows = db.execute("SELECT answer, COUNT(*) FROM mornings WHERE "
+                      "date(at_s, 'unixepoch', 'localtime') BETWEEN ? AND ? GROUP BY answer",
+                      (first.isoformat(), last.isoformat())).fetchall()
+    return dict(rows)

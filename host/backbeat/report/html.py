@@ -1,0 +1,166 @@
+"""The report as one HTML file: no network, prints on A4, each chart a figure with a text
+alternative and its data in a table."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+
+from backbeat.report import charts, percent, seconds
+from backbeat.report.data import Report
+
+CALENDAR_DAYS = 371  # the calendar shows the last 53 weeks of the range
+
+CSS = """
+@page { size: A4; margin: 14mm; }
+body { font: 10pt/1.35 sans-serif; color: #222; max-width: 180mm; margin: 1em auto; }
+h1 { font-size: 16pt; margin: 0 0 .2em; }
+h2 { font-size: 12pt; margin: 1.2em 0 .3em; border-bottom: 1px solid #ccc; }
+figure { margin: .5em 0 1em; break-inside: avoid; }
+figure svg { width: 100%; height: auto; }
+figcaption { font-weight: bold; margin-bottom: .3em; }
+table { border-collapse: collapse; font-size: 8.5pt; margin: .4em 0; }
+th, td { padding: 1px 6px; text-align: left; border-bottom: 1px solid #e4e4e4; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-style: italic; color: #555; }
+.flag { color: #b03020; font-weight: bold; }
+.note { color: #555; }
+tr { break-inside: avoid; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
+"""
+
+
+def _table(caption: str, head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+    def cell(tag: str, i: int, text: str) -> str:
+        cls = ' class="n"' if i in numeric else ""
+        return f"<{tag}{cls}>{text}</{tag}>"
+
+    out = [f"<table><caption>{escape(caption)}</caption><thead><tr>",
+           "".join(cell("th", i, escape(h)) for i, h in enumerate(head)),
+           "</tr></thead><tbody>"]
+    for row in rows:
+        out.append("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _figure(ident: str, caption: str, summary: str, svg: str, table: str) -> str:
+    svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{ident}-alt" ', 1)
+    return (f'<figure id="{ident}"><figcaption>{escape(caption)}</figcaption>'
+            f'<p id="{ident}-alt" class="note">{escape(summary)}</p>{svg}{table}</figure>')
+
+
+def _period(p: date, period: str) -> str:
+    return f"{p:%Y-%m}" if period == "month" else f"week of {p}" if period == "week" else str(p)
+
+
+def render(r: Report) -> str:
+    """The whole page."""
+    parts = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f"<title>backbeat report {r.first} to {r.last}</title><style>{CSS}</style></head><body>",
+        f"<h1>backbeat report</h1><p>{r.first} to {r.last}: {r.session_count} sessions, "
+        f"{r.completed} completed.",
+    ]
+    if r.bounded:
+        parts.append(f" {r.bounded} dated within bounds (the device had no clock), shown on "
+                     "the earliest day they can have been.")
+    parts.append("</p>")
+
+    parts.append("<h2>Adherence</h2>")
+    if r.routines:
+        parts.append(_table(
+            "Adherence to each routine's schedule", ["routine", "this week", "last 30 days",
+                                                     "streak (days)"],
+            [[escape(a.routine), percent(a.week), percent(a.month), str(a.streak)]
+             for a in r.routines], {1, 2, 3}))
+        shown = r.calendar[-CALENDAR_DAYS:]
+        due = [d for d in shown if d.due]
+        full = sum(1 for d in due if d.kept == d.due)
+        weeks = []
+        start = shown[0].day
+        while start <= shown[-1].day:
+            week = [d for d in shown if start <= d.day < start + timedelta(days=7)]
+            w_due = sum(d.due for d in week)
+            weeks.append([str(week[0].day), str(w_due), str(sum(d.kept for d in week)),
+                          percent(sum(d.kept for d in week) / w_due if w_due else None)])
+            start = week[-1].day + timedelta(days=1)
+        parts.append(_figure(
+            "calendar", f"Adherence calendar, {shown[0].day} to {shown[-1].day}",
+            f"Each square is a day, a column a week. {full} of the {len(due)} days with "
+            "something due were kept in full. Green: all done; light green: most; yellow: "
+            "under half; pink: none; grey: nothing due.",
+            charts.calendar(shown),
+            _table("Sessions due and done, by week", ["week from", "due", "done", "adherence"],
+                   weeks, {1, 2, 3})))
+    else:
+        parts.append('<p class="note">No routine here says when it is due (<code>due:</code> '
+                     "in its YAML), so there is no adherence to show.</p>")
+
+    holds = [e for e in r.exercises if e.holds]
+    if holds:
+        parts.append("<h2>Hold progression</h2>")
+        summary = "; ".join(
+            f"{e.exercise}: best {seconds(e.holds[0][1])} in the first {r.period}, "
+            f"{seconds(e.holds[-1][1])} in the last, target {seconds(e.holds[-1][2])}"
+            for e in holds)
+        rows = [[escape(e.exercise), _period(p, r.period), seconds(b), seconds(t)]
+                for e in holds for p, b, t in e.holds]
+        parts.append(_figure(
+            "holds", f"Open holds: best time held by {r.period}", summary + ".",
+            charts.holds(holds),
+            _table("Best open hold and its target", ["exercise", r.period, "best", "target"],
+                   rows, {2, 3})))
+
+    paired = [e for e in r.exercises if e.ratio is not None]
+    if paired:
+        parts.append("<h2>Left and right</h2>")
+        flagged = [e for e in paired if e.side_behind]
+        summary = ("No side is more than 10 % behind." if not flagged else "; ".join(
+            f"{e.exercise}: {e.side_behind} side behind (left:right {e.ratio:.2f})"
+            for e in flagged) + ".")
+        rows = [[escape(e.exercise), seconds(e.left_ms or 0), seconds(e.right_ms or 0),
+                 f"{e.ratio:.2f}",
+                 f'<span class="flag">{e.side_behind} behind</span>' if e.side_behind else ""]
+                for e in paired]
+        parts.append(_figure(
+            "sides", "Mean time a side, and left:right (1.0 is even)", summary,
+            charts.sides(paired),
+            _table("Left and right", ["exercise", "left", "right", "left:right", ""], rows,
+                   {1, 2, 3})))
+
+    pained = [e for e in r.exercises if e.pain]
+    if pained:
+        parts.append("<h2>Pain</h2>")
+        summary = "; ".join(f"{e.exercise}: {e.pain[0][1]:.1f} at first, {e.pain[-1][1]:.1f} "
+                            f"lately, highest {max(h for _, _, h in e.pain)}" for e in pained)
+        rows = [[escape(e.exercise), _period(p, r.period), f"{m:.1f}", str(h)]
+                for e in pained for p, m, h in e.pain]
+        parts.append(_figure(
+            "pain", f"Pain by {r.period} (mean of each session's highest answer, 0 to 10)",
+            summary + ". Up to 2 is fine, up to 5 acceptable.", charts.pain(pained),
+            _table("Pain", ["exercise", r.period, "mean", "highest"], rows, {2, 3})))
+    if r.mornings:
+        parts.append("<p>Mornings after: " + ", ".join(
+            f"{r.mornings.get(a, 0)} {a}" for a in ("better", "same", "worse")) + ".</p>")
+
+    if r.exercises:
+        parts.append("<h2>Levels</h2>")
+        rows = [[escape(e.routine), escape(e.exercise), str(level), str(lo), str(hi)]
+                for e in r.exercises for level, lo, hi in e.levels]
+        parts.append(_table("Each exercise's level, and the days it was done at it",
+                            ["routine", "exercise", "level", "first", "last"], rows, {2}))
+
+    parts.append("<h2>Sessions</h2>")
+    if r.sessions:
+        caption = ("Every session" if len(r.sessions) == r.session_count else
+                   f"The latest {len(r.sessions)} of {r.session_count} sessions")
+        rows = [[str(s.day), s.time, escape(s.routine), escape(s.ending), f"{s.done} of "
+                 f"{s.planned}", "" if s.pain is None else str(s.pain)] for s in r.sessions]
+        parts.append(_table(caption + " (~: the time is the earliest it can have been)",
+                            ["day", "time", "routine", "ending", "sets done", "pain"],
+                            rows, {4, 5}))
+    else:
+        parts.append('<p class="note">No sessions in this range.</p>')
+    parts.append("</body></html>\n")
+    return "".join(parts)
