@@ -9,6 +9,7 @@ from datetime import timedelta
 import matplotlib
 
 matplotlib.use("svg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
@@ -46,12 +47,21 @@ def _svg(fig) -> str:
     return text[text.index("<svg"):]  # inline: no XML prolog or doctype
 
 
+def _dates(ax) -> None:  # type: ignore[no-untyped-def]
+    """Date ticks as few and short as they can be, and the legend beside the axes."""
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+
+
 def calendar(days: list[Day]) -> str:
     """A day grid, one column a week (Monday on top), each day coloured by its adherence."""
     with plt.rc_context(STYLE):
         first = days[0].day - timedelta(days=days[0].day.weekday())
         weeks = (days[-1].day - first).days // 7 + 1
-        fig, ax = plt.subplots(figsize=(WIDTH_IN, 1.3))
+        # Squares of the same size whatever the range: the figure grows with the weeks.
+        fig, ax = plt.subplots(figsize=(min(WIDTH_IN, 0.6 + 0.115 * max(weeks, 8)), 1.3))
         cells = [Rectangle(((d.day - first).days // 7, 6 - d.day.weekday()), 0.9, 0.9)
                  for d in days]
         ax.add_collection(PatchCollection(cells, facecolors=[shade(d) for d in days],
@@ -59,10 +69,11 @@ def calendar(days: list[Day]) -> str:
         ax.set_xlim(-0.1, max(weeks, 8))
         ax.set_ylim(-0.1, 7)
         ax.set_yticks([6.45, 4.45, 2.45, 0.45], ["Mon", "Wed", "Fri", "Sun"])
-        months = [(i, first + timedelta(weeks=i)) for i in range(weeks)]
-        ticks = [(i, m) for i, m in months if i == 0 or m.month != (m - timedelta(weeks=1)).month]
-        ax.set_xticks([i for i, _ in ticks], [f"{m:%b}" if m.month != 1 or i == 0
-                                              else f"{m:%b %Y}" for i, m in ticks])
+        # A month's name over the first week that starts in it.
+        ticks = [(i, m) for i, m in ((i, first + timedelta(weeks=i)) for i in range(weeks))
+                 if i > 0 and m.month != (m - timedelta(weeks=1)).month]
+        ax.set_xticks([i + 0.45 for i, _ in ticks],
+                      [f"{m:%b %Y}" if m.month == 1 else f"{m:%b}" for _, m in ticks])
         ax.tick_params(length=0)
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
@@ -70,7 +81,7 @@ def calendar(days: list[Day]) -> str:
         return _svg(fig)
 
 
-def holds(exercises: list[Exercise]) -> str:
+def holds(exercises: list[Exercise], names: list[str]) -> str:
     """Best open hold per period for each exercise, its target dashed."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.4))
@@ -78,27 +89,25 @@ def holds(exercises: list[Exercise]) -> str:
             colour = f"C{i % 10}"
             xs = [p for p, _, _ in e.holds]
             ax.plot(xs, [b / 1000 for _, b, _ in e.holds], marker="o", markersize=3,
-                    color=colour, label=e.exercise)
+                    color=colour, label=names[i])
             ax.plot(xs, [t / 1000 for _, _, t in e.holds], linestyle="--", linewidth=1,
                     color=colour)
         ax.set_ylabel("seconds held (best)")
         ax.set_ylim(bottom=0)
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-        fig.autofmt_xdate()
+        _dates(ax)
         return _svg(fig)
 
 
-def sides(exercises: list[Exercise]) -> str:
+def sides(exercises: list[Exercise], names: list[str]) -> str:
     """Left and right mean time a side as paired bars, and left:right against a 1.0 line."""
     with plt.rc_context(STYLE):
         n = len(exercises)
         fig, (bars, ratio) = plt.subplots(1, 2, figsize=(WIDTH_IN, 0.5 + 0.35 * n),
                                           gridspec_kw={"width_ratios": [3, 2]}, sharey=True)
         ys = list(range(n))
-        names = [e.exercise for e in exercises]
-        bars.barh([y + 0.2 for y in ys], [(e.left_ms or 0) / 1000 for e in exercises], 0.4,
+        bars.barh([y - 0.2 for y in ys], [(e.left_ms or 0) / 1000 for e in exercises], 0.4,
                   color=LEFT, label="left")
-        bars.barh([y - 0.2 for y in ys], [(e.right_ms or 0) / 1000 for e in exercises], 0.4,
+        bars.barh([y + 0.2 for y in ys], [(e.right_ms or 0) / 1000 for e in exercises], 0.4,
                   color=RIGHT, label="right")
         bars.set_yticks(ys, names)
         bars.invert_yaxis()
@@ -114,7 +123,7 @@ def sides(exercises: list[Exercise]) -> str:
         return _svg(fig)
 
 
-def pain(exercises: list[Exercise]) -> str:
+def pain(exercises: list[Exercise], names: list[str]) -> str:
     """Mean pain per period for each exercise, 0 to 10, with the 2 and 5 lines."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.2))
@@ -122,10 +131,9 @@ def pain(exercises: list[Exercise]) -> str:
         ax.axhspan(2, 5, color="#fbf3dc", zorder=0)
         for i, e in enumerate(exercises):
             ax.plot([p for p, _, _ in e.pain], [m for _, m, _ in e.pain], marker="o",
-                    markersize=3, color=f"C{i % 10}", label=e.exercise)
+                    markersize=3, color=f"C{i % 10}", label=names[i])
         ax.set_ylim(0, 10)
         ax.set_ylabel("pain (0 to 10)")
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-        fig.autofmt_xdate()
+        _dates(ax)
         return _svg(fig)
 

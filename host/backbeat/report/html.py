@@ -3,11 +3,12 @@ alternative and its data in a table."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 from html import escape
 
 from backbeat.report import charts, percent, seconds
-from backbeat.report.data import Report
+from backbeat.report.data import Exercise, Report
 
 CALENDAR_DAYS = 371  # the calendar shows the last 53 weeks of the range
 
@@ -17,7 +18,7 @@ body { font: 10pt/1.35 sans-serif; color: #222; max-width: 180mm; margin: 1em au
 h1 { font-size: 16pt; margin: 0 0 .2em; }
 h2 { font-size: 12pt; margin: 1.2em 0 .3em; border-bottom: 1px solid #ccc; }
 figure { margin: .5em 0 1em; break-inside: avoid; }
-figure svg { width: 100%; height: auto; }
+figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-weight: bold; margin-bottom: .3em; }
 table { border-collapse: collapse; font-size: 8.5pt; margin: .4em 0; }
 th, td { padding: 1px 6px; text-align: left; border-bottom: 1px solid #e4e4e4; }
@@ -26,7 +27,8 @@ caption { text-align: left; font-style: italic; color: #555; }
 .flag { color: #b03020; font-weight: bold; }
 .note { color: #555; }
 tr { break-inside: avoid; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
+details { margin: .2em 0; color: #444; }
+@media print { details { display: none; } body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
 """
 
 
@@ -45,9 +47,27 @@ def _table(caption: str, head: list[str], rows: list[list[str]], numeric: set[in
 
 
 def _figure(ident: str, caption: str, summary: str, svg: str, table: str) -> str:
+    """A chart with its text alternative (what it shows, in words) and its data."""
     svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{ident}-alt" ', 1)
     return (f'<figure id="{ident}"><figcaption>{escape(caption)}</figcaption>'
-            f'<p id="{ident}-alt" class="note">{escape(summary)}</p>{svg}{table}</figure>')
+            f'<p id="{ident}-alt" class="note">{escape(summary)}</p>{svg}'
+            f"<details><summary>The data as a table</summary>{table}</details></figure>")
+
+
+def _pivot(caption: str, corner: str, names: list[str], series: list[dict[date, str]],
+           period: str) -> str:
+    """One row per period, one column per name."""
+    periods = sorted({p for s in series for p in s})
+    return _table(caption, [corner, *names],
+                  [[_period(p, period), *(s.get(p, "") for s in series)] for p in periods],
+                  set(range(1, len(names) + 1)))
+
+
+def _names(exercises: list[Exercise]) -> list[str]:
+    """Each exercise's name, with its routine when two routines have one of that name."""
+    counts = Counter(e.exercise for e in exercises)
+    return [e.exercise if counts[e.exercise] == 1 else f"{e.exercise} ({e.routine})"
+            for e in exercises]
 
 
 def _period(p: date, period: str) -> str:
@@ -77,22 +97,21 @@ def render(r: Report) -> str:
         shown = r.calendar[-CALENDAR_DAYS:]
         due = [d for d in shown if d.due]
         full = sum(1 for d in due if d.kept == d.due)
-        weeks = []
-        start = shown[0].day
-        while start <= shown[-1].day:
-            week = [d for d in shown if start <= d.day < start + timedelta(days=7)]
-            w_due = sum(d.due for d in week)
-            weeks.append([str(week[0].day), str(w_due), str(sum(d.kept for d in week)),
-                          percent(sum(d.kept for d in week) / w_due if w_due else None)])
-            start = week[-1].day + timedelta(days=1)
+        monday = shown[0].day - timedelta(days=shown[0].day.weekday())
+        grid: dict[date, list[str]] = {}
+        for d in shown:
+            week = grid.setdefault(d.day - timedelta(days=d.day.weekday()), [""] * 7)
+            week[d.day.weekday()] = (f"{d.kept} of {d.due}" if d.due else "not due")
+        weeks = [[f"week of {w}", *days] for w, days in sorted(grid.items()) if w >= monday]
         parts.append(_figure(
             "calendar", f"Adherence calendar, {shown[0].day} to {shown[-1].day}",
             f"Each square is a day, a column a week. {full} of the {len(due)} days with "
             "something due were kept in full. Green: all done; light green: most; yellow: "
             "under half; pink: none; grey: nothing due.",
             charts.calendar(shown),
-            _table("Sessions due and done, by week", ["week from", "due", "done", "adherence"],
-                   weeks, {1, 2, 3})))
+            _table("Sessions done of those due, each day", ["week", "Mon", "Tue", "Wed", "Thu",
+                                                             "Fri", "Sat", "Sun"],
+                   weeks, set(range(1, 8)))))
     else:
         parts.append('<p class="note">No routine here says when it is due (<code>due:</code> '
                      "in its YAML), so there is no adherence to show.</p>")
@@ -100,56 +119,60 @@ def render(r: Report) -> str:
     holds = [e for e in r.exercises if e.holds]
     if holds:
         parts.append("<h2>Hold progression</h2>")
+        names = _names(holds)
         summary = "; ".join(
-            f"{e.exercise}: best {seconds(e.holds[0][1])} in the first {r.period}, "
+            f"{name}: best {seconds(e.holds[0][1])} in the first {r.period}, "
             f"{seconds(e.holds[-1][1])} in the last, target {seconds(e.holds[-1][2])}"
-            for e in holds)
-        rows = [[escape(e.exercise), _period(p, r.period), seconds(b), seconds(t)]
-                for e in holds for p, b, t in e.holds]
+            for name, e in zip(names, holds, strict=True))
         parts.append(_figure(
             "holds", f"Open holds: best time held by {r.period}", summary + ".",
-            charts.holds(holds),
-            _table("Best open hold and its target", ["exercise", r.period, "best", "target"],
-                   rows, {2, 3})))
+            charts.holds(holds, names),
+            _pivot("Best open hold (target)", r.period, names,
+                   [{p: f"{seconds(b)} ({seconds(t)})" for p, b, t in e.holds} for e in holds],
+                   r.period)))
 
     paired = [e for e in r.exercises if e.ratio is not None]
     if paired:
         parts.append("<h2>Left and right</h2>")
+        names = _names(paired)
         flagged = [e for e in paired if e.side_behind]
         summary = ("No side is more than 10 % behind." if not flagged else "; ".join(
-            f"{e.exercise}: {e.side_behind} side behind (left:right {e.ratio:.2f})"
-            for e in flagged) + ".")
-        rows = [[escape(e.exercise), seconds(e.left_ms or 0), seconds(e.right_ms or 0),
+            f"{name}: {e.side_behind} side behind (left:right {e.ratio:.2f})"
+            for name, e in zip(names, paired, strict=True) if e.side_behind) + ".")
+        rows = [[escape(name), seconds(e.left_ms or 0), seconds(e.right_ms or 0),
                  f"{e.ratio:.2f}",
                  f'<span class="flag">{e.side_behind} behind</span>' if e.side_behind else ""]
-                for e in paired]
+                for name, e in zip(names, paired, strict=True)]
         parts.append(_figure(
             "sides", "Mean time a side, and left:right (1.0 is even)", summary,
-            charts.sides(paired),
+            charts.sides(paired, names),
             _table("Left and right", ["exercise", "left", "right", "left:right", ""], rows,
                    {1, 2, 3})))
 
     pained = [e for e in r.exercises if e.pain]
     if pained:
         parts.append("<h2>Pain</h2>")
-        summary = "; ".join(f"{e.exercise}: {e.pain[0][1]:.1f} at first, {e.pain[-1][1]:.1f} "
-                            f"lately, highest {max(h for _, _, h in e.pain)}" for e in pained)
-        rows = [[escape(e.exercise), _period(p, r.period), f"{m:.1f}", str(h)]
-                for e in pained for p, m, h in e.pain]
+        names = _names(pained)
+        summary = "; ".join(f"{name}: {e.pain[0][1]:.1f} at first, {e.pain[-1][1]:.1f} "
+                            f"lately, highest {max(h for _, _, h in e.pain)}"
+                            for name, e in zip(names, pained, strict=True))
         parts.append(_figure(
             "pain", f"Pain by {r.period} (mean of each session's highest answer, 0 to 10)",
-            summary + ". Up to 2 is fine, up to 5 acceptable.", charts.pain(pained),
-            _table("Pain", ["exercise", r.period, "mean", "highest"], rows, {2, 3})))
+            summary + ". Up to 2 is fine, up to 5 acceptable.", charts.pain(pained, names),
+            _pivot("Pain: mean (highest)", r.period, names,
+                   [{p: f"{m:.1f} ({h})" for p, m, h in e.pain} for e in pained], r.period)))
     if r.mornings:
         parts.append("<p>Mornings after: " + ", ".join(
             f"{r.mornings.get(a, 0)} {a}" for a in ("better", "same", "worse")) + ".</p>")
 
     if r.exercises:
         parts.append("<h2>Levels</h2>")
-        rows = [[escape(e.routine), escape(e.exercise), str(level), str(lo), str(hi)]
-                for e in r.exercises for level, lo, hi in e.levels]
-        parts.append(_table("Each exercise's level, and the days it was done at it",
-                            ["routine", "exercise", "level", "first", "last"], rows, {2}))
+        rows = [[escape(e.routine), escape(e.exercise), str(e.levels[-1][0]),
+                 str(e.levels[-1][1]), ", ".join(f"{level} from {lo}"
+                                                 for level, lo, _ in e.levels[:-1])]
+                for e in r.exercises if e.levels]
+        parts.append(_table("Each exercise's level: the latest, and the earlier ones",
+                            ["routine", "exercise", "level", "since", "earlier"], rows, {2}))
 
     parts.append("<h2>Sessions</h2>")
     if r.sessions:
