@@ -48,7 +48,7 @@ class CraftedStore:
             "INSERT INTO sessions (id, uid, epoch, start_seq, boot, mono_ms, wall_s, date_lo_s, "
             "date_hi_s, routine, routine_crc, total_ms, level, segment_count, ending) "
             "VALUES (?,?,0,?,0,0,?,?,?,?,0,0,0,?,?)",
-            (sid, device, sid * 1000, local_s(at) if at else None, lo, hi, routine, len(work),
+            (sid, device, sid * 1000, local_s(at) if at else 0, lo, hi, routine, len(work),
              None if ending == "unfinished" else ending))
         self.db.executemany(
             "INSERT INTO segments (session_id, seq, idx, exercise, side, kind, outcome, pain, "

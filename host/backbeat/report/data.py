@@ -22,17 +22,19 @@ SIDE_BEHIND = 0.10
 SESSION_ROWS = 40
 
 # The store as the report reads it: one row per session in range (its local day and period,
-# whether that day is exact, whether it completed) and one per work segment of those sessions.
+# whether that day is exact, whether it completed) and one per work segment of those sessions,
+# with its pain from 0 to 10 (a yes or no of an old log is no number: NULL).
 _FACTS = """
 WITH s AS MATERIALIZED (
     SELECT id, uid AS device, routine, ending, at_s, exact,
            date(at_s, 'unixepoch', 'localtime') AS day, {period} AS p
-    FROM (SELECT *, COALESCE(wall_s, date_lo_s) AS at_s, wall_s IS NOT NULL AS exact
+    FROM (SELECT *, COALESCE(NULLIF(wall_s, 0), date_lo_s) AS at_s, wall_s > 0 AS exact
           FROM sessions)
     WHERE at_s IS NOT NULL {where}
 ), g AS (
     SELECT s.id AS session_id, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
-           seg.outcome, seg.pain, seg.level, seg.planned_ms, seg.achieved_ms
+           seg.outcome, seg.level, seg.planned_ms, seg.achieved_ms,
+           CASE WHEN seg.pain GLOB '[0-9]*' THEN CAST(seg.pain AS INTEGER) END AS pain
     FROM s JOIN segments AS seg ON seg.session_id = s.id
     WHERE seg.exercise IS NOT NULL AND seg.kind NOT IN ('prepare', 'rest', 'switch')
 )
