@@ -8,10 +8,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from reportstore import CraftedStore, hold
-
 from backbeat.report.data import Filters, ReportError, build, open_store, period_of
 from backbeat.store import Store
+from reportstore import CraftedStore, hold
 
 TODAY = date(2026, 12, 4)  # a Friday
 

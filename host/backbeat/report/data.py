@@ -69,7 +69,7 @@ class Exercise:
     holds: list[tuple[date, int, int]] = field(default_factory=list)
     # Pain, per period: (period start, mean of the attempts' pain, highest).
     pain: list[tuple[date, float, int]] = field(default_factory=list)
-    left_ms: float | None = None  # mean time achieved per left segment
+    left_ms: float | None = None  # mean time achieved in a left set done
     right_ms: float | None = None
 
     @property
@@ -202,11 +202,12 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
     levels: dict[tuple[str, str, int], list[str]] = {}
     holds: dict[tuple[str, str, str], list[int]] = {}
     sides: dict[tuple[str, str, str], list[int]] = {}
-    for routine, name, side, level, p, n, done_n, best, target, achieved, lo, hi in q(
+    for routine, name, side, level, p, n, done_n, best, target, done_ms, lo, hi in q(
             "SELECT routine, exercise, side, level, p, COUNT(*), SUM(outcome = 'done'), "
             "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN achieved_ms END), "
             "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN planned_ms END), "
-            "SUM(achieved_ms), MIN(day), MAX(day) FROM g GROUP BY 1, 2, 3, 4, 5"):
+            "SUM(CASE WHEN outcome = 'done' THEN achieved_ms END), MIN(day), MAX(day) "
+            "FROM g GROUP BY 1, 2, 3, 4, 5"):
         e = ex(routine, name)
         e.done += done_n
         e.planned += n
@@ -215,10 +216,10 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
         if best is not None:
             h = holds.setdefault((routine, name, p), [best, target])
             h[0], h[1] = max(h[0], best), max(h[1], target)
-        if side is not None:
+        if side is not None and done_n:
             t = sides.setdefault((routine, name, side), [0, 0])
-            t[0] += achieved
-            t[1] += n
+            t[0] += done_ms
+            t[1] += done_n
     for (routine, name, level), (lo, hi) in sorted(levels.items(), key=lambda kv: kv[1][0]):
         ex(routine, name).levels.append((level, date.fromisoformat(lo), date.fromisoformat(hi)))
     for (routine, name, p), (best, target) in sorted(holds.items()):

@@ -15,7 +15,7 @@ from backbeat.report.data import Exercise, Report
 BLOCKS = " ▏▎▍▌▋▊▉█"
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 8  # characters of a full adherence bar
-SPARK_MAX = 24  # periods a sparkline shows, the latest
+SPARK_MAX = 20  # periods a sparkline shows, the latest
 
 
 def bar(x: float | None, width: int = BAR_WIDTH) -> str:
@@ -41,19 +41,24 @@ def _style(x: float | None) -> str:
     return "green" if x >= 0.8 else "yellow" if x >= 0.5 else "red"
 
 
+LEVELS_SHOWN = 3  # the latest level and the ones before it that a line shows
+
+
 def _levels(e: Exercise) -> str:
-    steps = []
-    for level, first, _ in e.levels:
-        if steps and steps[-1][0] == level:
-            continue
-        steps.append((level, first))
-    return ", ".join(f"{level} from {first:%b %-d}" for level, first in steps)
+    """"level 2 since 2026-12-02 (before: 1 from 2026-11-20, 0 from 2026-11-05)"."""
+    (level, since, _), *before = reversed(e.levels)
+    text = f"level {level} since {since}"
+    if before:
+        text += " (before: " + ", ".join(f"{lv} from {lo}" for lv, lo, _ in
+                                         before[:LEVELS_SHOWN - 1])
+        text += ", ...)" if len(before) >= LEVELS_SHOWN else ")"
+    return text
 
 
 def _exercise_lines(e: Exercise, period: str) -> list[Text]:
     lines = [Text.assemble((f"{e.exercise}", "bold"), f"  ({e.routine})")]
     if e.levels:
-        lines.append(Text(f"  level {_levels(e)}"))
+        lines.append(Text(f"  {_levels(e)}"))
     lines.append(Text(f"  done {e.done} of {e.planned} sets"
                       f" ({percent(e.done / e.planned if e.planned else None)})"))
     if e.holds:
@@ -84,11 +89,10 @@ def _exercise_lines(e: Exercise, period: str) -> list[Text]:
 def render(report: Report, console: Console) -> None:
     r = report
     days = (r.last - r.first).days + 1
-    console.print(Text.assemble(
-        ("backbeat report", "bold"),
-        f"  {r.first} to {r.last} ({days} day{'' if days == 1 else 's'}): "
-        f"{r.session_count} session{'' if r.session_count == 1 else 's'}, "
-        f"{r.completed} completed"))
+    console.print(Text.assemble(("backbeat report", "bold"),
+                                f": {r.first} to {r.last} ({days} day{'' if days == 1 else 's'})"))
+    console.print(f"{r.session_count} session{'' if r.session_count == 1 else 's'}, "
+                  f"{r.completed} completed")
     if r.bounded:
         console.print(f"{r.bounded} of them dated within bounds (the device had no clock); "
                       "shown on the earliest day they can have been", style="dim")
@@ -98,7 +102,8 @@ def render(report: Report, console: Console) -> None:
 
     console.print()
     if r.routines:
-        table = Table(title="Adherence", title_justify="left", box=None, pad_edge=False)
+        console.print(Text("Adherence", style="bold"))
+        table = Table(box=None, pad_edge=False)
         table.add_column("routine")
         table.add_column("this week", no_wrap=True)
         table.add_column("last 30 days", no_wrap=True)
