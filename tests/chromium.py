@@ -4,6 +4,7 @@ open a page, keep its console errors and network requests, take screenshots, pri
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import shutil
@@ -158,3 +159,17 @@ class Chromium:
         data = self.call("Page.printToPDF", session=True, preferCSSPageSize=True,
                          printBackground=True)
         return base64.b64decode(data["data"])
+
+
+def ink(png: bytes, box: dict[str, float]) -> float:
+    """The fraction of pixels inside ``box`` (x, y, width, height in CSS pixels) that are not
+    near white."""
+    from PIL import Image  # a matplotlib dependency; only this helper reads PNG
+
+    with Image.open(io.BytesIO(png)) as image:
+        region = image.convert("L").crop((round(box["x"]), round(box["y"]),
+                                          round(box["x"] + box["width"]),
+                                          round(box["y"] + box["height"])))
+        histogram = region.histogram()
+    total = sum(histogram)
+    return sum(histogram[:240]) / total if total else 0.0

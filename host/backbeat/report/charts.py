@@ -4,6 +4,7 @@ its text kept as text, the same bytes for the same data (fixed hash salt, no dat
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import matplotlib
@@ -44,12 +45,14 @@ def _svg(fig) -> str:
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     plt.close(fig)
     text = out.getvalue()
-    return text[text.index("<svg"):]  # inline: no XML prolog or doctype
+    # Inline: no XML prolog or doctype, and no metadata block (it names the format only).
+    text = text[text.index("<svg"):]
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
 
 
 def _dates(ax) -> None:  # type: ignore[no-untyped-def]
     """Date ticks as few and short as they can be, and the legend beside the axes."""
-    locator = mdates.AutoDateLocator(maxticks=8)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))

@@ -169,7 +169,7 @@ def render(r: Report) -> str:
         parts.append("<h2>Levels</h2>")
         rows = [[escape(e.routine), escape(e.exercise), str(e.levels[-1][0]),
                  str(e.levels[-1][1]), ", ".join(f"{level} from {lo}"
-                                                 for level, lo, _ in e.levels[:-1])]
+                                                 for level, lo, _ in reversed(e.levels[:-1]))]
                 for e in r.exercises if e.levels]
         parts.append(_table("Each exercise's level: the latest, and the earlier ones",
                             ["routine", "exercise", "level", "since", "earlier"], rows, {2}))
