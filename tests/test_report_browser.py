@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from chromium import Chromium, find, ink
-from test_report_terminal import TODAY, make_store, weekdays
-
 from backbeat.report.data import Filters, build, open_store
 from backbeat.report.html import render
+from chromium import Chromium, find, ink
+from test_report_terminal import TODAY, make_store, weekdays
 
 BROWSER = find()
 pytestmark = pytest.mark.skipif(

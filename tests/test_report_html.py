@@ -10,10 +10,9 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from test_report_terminal import TODAY, make_store, weekdays
-
 from backbeat.report.data import Filters, build, open_store
 from backbeat.report.html import render
+from test_report_terminal import TODAY, make_store, weekdays
 
 
 class Page(HTMLParser):

@@ -115,7 +115,7 @@ def sides(exercises: list[Exercise], names: list[str]) -> str:
         bars.set_yticks(ys, names)
         bars.invert_yaxis()
         bars.set_xlabel("seconds a side (mean)")
-        bars.legend(fontsize=7, frameon=False, loc="lower right")
+        bars.legend(fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncol=2)
         ratios = [e.ratio or 1.0 for e in exercises]
         colours = ["#c0392b" if e.side_behind else "#555555" for e in exercises]
         ratio.axvline(1.0, color="#888888", linewidth=1)

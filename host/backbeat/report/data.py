@@ -14,13 +14,13 @@ from pathlib import Path
 from backbeat.report import adherence
 from backbeat.report.adherence import TimesDue
 
-# Segment kinds that are not work on an exercise.
-NOT_WORK = ("prepare", "rest", "switch")
 # One side more than this fraction behind the other is flagged.
 SIDE_BEHIND = 0.10
 # The sessions table shows at most this many, the latest.
 SESSION_ROWS = 40
 
+_WORK = "seg.exercise IS NOT NULL AND seg.kind NOT IN ('prepare', 'rest', 'switch')"
+_PAIN = "CASE WHEN seg.pain GLOB '[0-9]*' THEN CAST(seg.pain AS INTEGER) END"
 # The store as the report reads it: one row per session in range (its local day and period,
 # whether that day is exact, whether it completed) and one per work segment of those sessions,
 # with its pain from 0 to 10 (a yes or no of an old log is no number: NULL).
@@ -34,11 +34,11 @@ WITH s AS MATERIALIZED (
 ), g AS (
     SELECT s.id AS session_id, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
            seg.outcome, seg.level, seg.planned_ms, seg.achieved_ms,
-           CASE WHEN seg.pain GLOB '[0-9]*' THEN CAST(seg.pain AS INTEGER) END AS pain
+           {pain} AS pain
     FROM s JOIN segments AS seg ON seg.session_id = s.id
-    WHERE seg.exercise IS NOT NULL AND seg.kind NOT IN ('prepare', 'rest', 'switch')
+    WHERE {work}
 )
-"""
+""".replace("{work}", _WORK).replace("{pain}", _PAIN)
 
 
 @dataclass(frozen=True)
@@ -238,9 +238,10 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
                    ending or "unfinished", done_n or 0, planned, pain)
         for day, hhmm, exact, routine, device, ending, done_n, planned, pain in q(
             "SELECT s.day, strftime('%H:%M', s.at_s, 'unixepoch', 'localtime'), s.exact, "
-            "s.routine, s.device, s.ending, SUM(g.outcome = 'done'), COUNT(g.session_id), "
-            "MAX(g.pain) FROM (SELECT * FROM s ORDER BY at_s DESC, id DESC LIMIT ?) AS s "
-            "LEFT JOIN g ON g.session_id = s.id GROUP BY s.id ORDER BY s.at_s DESC, s.id DESC",
+            "s.routine, s.device, s.ending, SUM(seg.outcome = 'done'), COUNT(seg.session_id), "
+            f"MAX({_PAIN}) FROM (SELECT * FROM s ORDER BY at_s DESC, id DESC LIMIT ?) AS s "
+            f"LEFT JOIN segments AS seg ON seg.session_id = s.id AND {_WORK} "
+            "GROUP BY s.id ORDER BY s.at_s DESC, s.id DESC",
             (SESSION_ROWS,))]
 
     return Report(first, last, per, count, completed, bounded, routines, calendar,
