@@ -9,7 +9,7 @@ import pytest
 from backbeat.report.data import Filters, build, open_store
 from backbeat.report.html import render
 from chromium import Chromium, find, ink
-from test_report_terminal import TODAY, make_store, weekdays
+from test_report_terminal import TODAY, WEEKDAYS, make_store
 
 BROWSER = find()
 pytestmark = pytest.mark.skipif(
@@ -25,7 +25,7 @@ FIGURE_BOXES = """JSON.stringify([...document.querySelectorAll('figure')].map(f 
 def opened(tmp_path_factory):
     directory = tmp_path_factory.mktemp("browser")
     with open_store(make_store(directory / "crafted.db")) as db:
-        page = render(build(db, Filters(), TODAY, {"core-stability": weekdays}))
+        page = render(build(db, Filters(), TODAY, {"core-stability": WEEKDAYS}))
     path = directory / "report.html"
     path.write_text(page, encoding="utf-8")
     with Chromium(BROWSER) as browser:

@@ -9,18 +9,15 @@ from pathlib import Path
 
 import pytest
 from backbeat.report.data import Filters, ReportError, build, open_store, period_of
+from backbeat.routine.model import Due
 from backbeat.store import Store
 from reportstore import CraftedStore, hold
 
 TODAY = date(2026, 12, 4)  # a Friday
 
 
-def three_a_day(day, done):
-    return 3
-
-
-def weekdays(day, done):
-    return 0 if day.weekday() >= 5 else 1
+THREE_A_DAY = Due(per_day=3, text="3 times a day")
+WEEKDAYS = Due(days=(0, 1, 2, 3, 4), text="weekdays")
 
 
 def at(day: int, hour: int = 8, month: int = 12) -> datetime:
@@ -51,7 +48,7 @@ def three_sessions_a_day(s: CraftedStore) -> None:
 
 def test_adherence__week_month_and_streak(crafted):
     three_sessions_a_day(crafted)
-    r = report(crafted, {"core": three_a_day})
+    r = report(crafted, {"core": THREE_A_DAY})
     (a,) = r.routines
     assert [(d.day.day, d.due, d.done) for d in a.days] == [
         (30, 3, 3), (1, 3, 2), (2, 3, 0), (3, 3, 3), (4, 3, 3)]
@@ -65,16 +62,17 @@ def test_adherence__week_month_and_streak(crafted):
 def test_adherence__a_stopped_session_does_not_count(crafted):
     crafted.session("core", at(4, 8), [hold("Bird dog", 10)], ending="stopped")
     crafted.session("core", at(4, 9), [hold("Bird dog", 10)], ending="unfinished")
-    (a,) = report(crafted, {"core": three_a_day}).routines
-    assert [(d.due, d.done) for d in a.days] == [(3, 0)]
-    assert (a.week, a.streak) == (0.0, 0)
+    crafted.session("core", at(3, 8), [hold("Bird dog", 10)])
+    (a,) = report(crafted, {"core": THREE_A_DAY}).routines
+    assert [(d.due, d.done) for d in a.days] == [(3, 1), (3, 0)]
+    assert (a.week, a.streak) == (pytest.approx(1 / 6), 0)
 
 
 def test_adherence__the_last_30_days_and_the_week_differ(crafted):
     crafted.session("core", at(5, month=11), [hold("Bird dog", 10)])
     for day in (1, 2, 3, 4):
         crafted.session("core", at(day), [hold("Bird dog", 10)])
-    (a,) = report(crafted, {"core": weekdays}, since=date(2026, 11, 1)).routines
+    (a,) = report(crafted, {"core": WEEKDAYS}, since=date(2026, 11, 1)).routines
     # This week Mon 30 missed, Tue to Fri kept: 4 of 5. The last 30 days (Nov 5 to Dec 4)
     # hold 22 weekdays of which 5 were kept.
     assert a.week == pytest.approx(4 / 5)
@@ -88,7 +86,7 @@ def test_adherence__a_day_not_due_neither_counts_nor_breaks_the_streak(crafted):
     crafted.session("core", at(6), [hold("Bird dog", 10)])  # Sunday, after the range
     for day in (28, 27):  # Saturday and Friday of the week before
         crafted.session("core", at(day, month=11), [hold("Bird dog", 10)])
-    r = report(crafted, {"core": weekdays}, since=date(2026, 11, 27))
+    r = report(crafted, {"core": WEEKDAYS}, since=date(2026, 11, 27))
     (a,) = r.routines
     assert [d.adherence for d in a.days] == [1.0, None, None, 0.0, 0.0, 0.0, 1.0, 1.0]
     assert a.streak == 2
@@ -97,15 +95,12 @@ def test_adherence__a_day_not_due_neither_counts_nor_breaks_the_streak(crafted):
 
 
 def test_adherence__history_before_the_range_reaches_the_schedule(crafted):
-    crafted.session("core", at(20, month=11), [hold("Bird dog", 10)])
-    seen = []
-
-    def schedule(day, done):
-        seen.append(sorted(done))
-        return 1
-
-    report(crafted, {"core": schedule}, since=date(2026, 12, 4))
-    assert seen == [[date(2026, 11, 20)]]
+    # Every 3 days: done on Dec 1 (before the range), so due again on the 4th, not before.
+    crafted.session("core", at(1), [hold("Bird dog", 10)])
+    (a,) = report(crafted, {"core": Due(every_days=3)}, since=date(2026, 12, 2)).routines
+    assert [(x.day.day, x.due) for x in a.days] == [(2, 0), (3, 0), (4, 1)]
+    # The week is the week, whatever --since says: Dec 1 kept, Dec 4 not.
+    assert (a.week, a.streak) == (0.5, 0)
 
 
 def test_sides__mean_time_a_side_ratio_and_the_side_behind(crafted):
@@ -165,16 +160,15 @@ def test_levels__each_level_with_its_first_and_last_day(crafted):
 
 
 def test_no_sessions__an_empty_report_on_today(crafted):
-    r = report(crafted, {"core": three_a_day})
+    r = report(crafted, {"core": THREE_A_DAY})
     assert (r.first, r.last, r.session_count, r.exercises, r.sessions) == (TODAY, TODAY, 0, [], [])
-    (a,) = r.routines
-    assert (a.week, a.month, a.streak) == (0.0, 0.0, 0)
+    assert (r.routines, r.calendar) == ([], [])
 
 
 def test_one_day(crafted):
     crafted.session("core", at(4, 9), [hold("Bird dog", 10, side="left"),
                                        hold("Bird dog", 10, side="right")])
-    r = report(crafted, {"core": three_a_day})
+    r = report(crafted, {"core": THREE_A_DAY})
     assert (r.first, r.last, r.period) == (TODAY, TODAY, "day")
     assert r.routines[0].week == pytest.approx(1 / 3)
     assert r.routines[0].streak == 0
@@ -185,7 +179,7 @@ def test_bounded_date__counted_on_its_earliest_day_and_marked(crafted):
     crafted.session("core", None, [hold("Bird dog", 10)],
                     bounds=(datetime(2026, 12, 3, 21, 30), datetime(2026, 12, 4, 7, 0)))
     crafted.session("core", at(4, 10), [hold("Bird dog", 10)])
-    r = report(crafted, {"core": lambda day, done: 1})
+    r = report(crafted, {"core": Due(per_day=1)})
     assert r.bounded == 1
     assert [(d.day.day, d.done) for d in r.routines[0].days] == [(3, 1), (4, 1)]
     assert [(s.day.day, s.time) for s in r.sessions] == [(4, "10:05"), (3, "~21:30")]

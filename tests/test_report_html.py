@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from backbeat.report.data import Filters, build, open_store
 from backbeat.report.html import render
-from test_report_terminal import TODAY, make_store, weekdays
+from test_report_terminal import TODAY, WEEKDAYS, make_store
 
 
 class Page(HTMLParser):
@@ -47,7 +47,7 @@ class Page(HTMLParser):
 def page(tmp_path_factory) -> str:
     path = make_store(tmp_path_factory.mktemp("html") / "crafted.db")
     with open_store(path) as db:
-        return render(build(db, Filters(), TODAY, {"core-stability": weekdays}))
+        return render(build(db, Filters(), TODAY, {"core-stability": WEEKDAYS}))
 
 
 def test_render__every_chart_is_a_figure_with_words_an_svg_and_a_table(page):
@@ -106,11 +106,11 @@ def test_render__the_same_bytes_in_another_process(page, tmp_path):
     code = "\n".join([
         "import sys, pathlib",
         "sys.path.insert(0, 'tests')",
-        "from test_report_terminal import TODAY, weekdays",
+        "from test_report_terminal import TODAY, WEEKDAYS",
         "from backbeat.report.data import Filters, build, open_store",
         "from backbeat.report.html import render",
         f"with open_store(pathlib.Path({str(path)!r})) as db:",
-        "    sys.stdout.write(render(build(db, Filters(), TODAY, {'core-stability': weekdays})))"])
+        "    sys.stdout.write(render(build(db, Filters(), TODAY, {'core-stability': WEEKDAYS})))"])
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert other.stderr == ""
     assert other.stdout == page

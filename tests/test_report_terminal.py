@@ -13,13 +13,13 @@ from datetime import date, datetime
 import pytest
 from backbeat.report.data import Filters, build, open_store
 from backbeat.report.terminal import bar, print_report, spark
+from backbeat.routine.model import Due
 from reportstore import CraftedStore, hold
 
 TODAY = date(2026, 12, 4)
 
 
-def weekdays(day, done):
-    return 0 if day.weekday() >= 5 else 1
+WEEKDAYS = Due(days=(0, 1, 2, 3, 4), text="weekdays")
 
 
 @pytest.fixture
@@ -57,8 +57,8 @@ backbeat report: 2026-11-30 to 2026-12-04 (5 days)
 5 sessions, 4 completed
 
 Adherence
-routine         this week       last 30 days    streak
-core-stability  ██████▍   80 %  ██████▍   80 %  3 days
+routine         due       this week       last 30 days    streak
+core-stability  weekdays  ██████▍   80 %  ██████▍   80 %  3 days
 
 Exercises
 Bird dog  (core-stability)
@@ -75,11 +75,11 @@ Side plank  (core-stability)
 
 
 def test_print_report__exact_text_when_piped(store):
-    assert text_of(store, {"core-stability": weekdays}) == EXPECTED
+    assert text_of(store, {"core-stability": WEEKDAYS}) == EXPECTED
 
 
 def test_print_report__no_line_over_80_columns_and_no_escape_codes(store):
-    text = text_of(store, {"core-stability": weekdays})
+    text = text_of(store, {"core-stability": WEEKDAYS})
     assert "\x1b" not in text
     assert max(len(line) for line in text.splitlines()) <= 80
 

@@ -1,14 +1,16 @@
-"""Adherence against a routine's schedule: the day's figure of PROGRESS.md, the week, the last
-30 days and the streak, from completed-session counts per day (pure functions, no store)."""
+"""Adherence by day and the streak, from the days of a routine's completed sessions and its
+`due` schedule (PROGRESS.md, "Schedules"; the plan's `times_due` says what is due)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# How many times a routine is due on a day, given the completed sessions of every earlier day.
-TimesDue = Callable[[date, Mapping[date, int]], int]
+from backbeat.plan import adherence as plan_adherence
+from backbeat.plan import times_due
+from backbeat.routine.model import Due
 
 
 @dataclass(frozen=True)
@@ -23,31 +25,33 @@ class Day:
 
     @property
     def adherence(self) -> float | None:
-        """min(done, due) / due; None on a day the routine was not due."""
+        """The day's adherence, min(done, due) / due; None on a day the routine was not due."""
         return self.kept / self.due if self.due else None
 
 
-def days(first: date, last: date, done: Mapping[date, int], times_due: TimesDue) -> list[Day]:
-    """Every day from ``first`` to ``last`` with what was due and what was done."""
+def days(due: Due, first: date, last: date, done: Sequence[date]) -> list[Day]:
+    """Every day from ``first`` to ``last``: how often the routine was due and done, ``done``
+    being the sorted days of its completed sessions (one entry a session, earlier ones too)."""
+    per_day = Counter(done)
     out = []
     day = first
     while day <= last:
-        out.append(Day(day, times_due(day, done), done.get(day, 0)))
+        out.append(Day(day, times_due(due, day, done), per_day[day]))
         day += timedelta(days=1)
     return out
 
 
-def period(days_: list[Day], first: date, last: date) -> float | None:
-    """The mean of the day adherences from ``first`` to ``last``; None when nothing was due."""
-    figures = [d.adherence for d in days_ if first <= d.day <= last and d.due]
-    return sum(figures) / len(figures) if figures else None  # type: ignore[arg-type]
+def over(due: Due, last: date, n: int, done: Sequence[date]) -> float | None:
+    """The adherence over the ``n`` days up to ``last``, as the plan counts it (from the first
+    completed session on); None when nothing was due in them."""
+    return plan_adherence(due, last + timedelta(days=1), done, n)
 
 
 def streak(days_: list[Day], today: date) -> int:
     """Due days kept in full, counted back from ``today``.
 
     Days when nothing was due neither break nor extend it; ``today`` breaks it only once it is
-    kept, as the day is not over yet (it counts when already kept).
+    over (it counts when already kept).
     """
     n = 0
     for d in reversed([d for d in days_ if d.day <= today]):

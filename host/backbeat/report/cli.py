@@ -22,6 +22,25 @@ class _Day(click.ParamType):
                       param, ctx)
 
 
+def _schedules() -> dict:
+    """Each library routine's `due` schedule, by routine id; a routine that does not check
+    is left out, and said so on stderr."""
+    from backbeat.device.cli import ROOT
+    from backbeat.routine import RoutineErrors, read_routine, routine_id
+
+    out = {}
+    for path in sorted((ROOT / "routines").glob("*.yaml")):
+        try:
+            routine = read_routine(path)
+        except RoutineErrors:
+            click.echo(f"{path}: has errors, its adherence is left out (hint: backbeat check "
+                       f"{path})", err=True)
+            continue
+        if routine.due is not None:
+            out[routine_id(path)] = routine.due
+    return out
+
+
 def register(main: click.Group) -> None:
     @main.command()
     @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
@@ -49,7 +68,8 @@ def register(main: click.Group) -> None:
         path = Path(db_path) if db_path else default_db_path()
         try:
             with open_store(path) as db:
-                figures = build(db, Filters(since, until, routine, device), date.today(), {})
+                figures = build(db, Filters(since, until, routine, device), date.today(),
+                                _schedules())
         except ReportError as e:
             click.echo(f"error: {e}", err=True)
             raise SystemExit(2) from None

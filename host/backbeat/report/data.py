@@ -4,7 +4,6 @@ never every row. The one module of the report that knows the store's tables."""
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from backbeat.report import adherence
-from backbeat.report.adherence import TimesDue
+from backbeat.routine.model import Due
 
 # One side more than this fraction behind the other is flagged.
 SIDE_BEHIND = 0.10
@@ -52,6 +51,7 @@ class Filters:
 @dataclass
 class RoutineAdherence:
     routine: str
+    due: str  # the schedule as written: "3 times a day"
     week: float | None  # Monday to the report's last day
     month: float | None  # the last 30 days
     streak: int
@@ -173,9 +173,9 @@ def _where(f: Filters) -> tuple[str, list[object]]:
 
 
 def build(db: sqlite3.Connection, f: Filters, today: date,
-          schedules: Mapping[str, TimesDue]) -> Report:
+          schedules: Mapping[str, Due]) -> Report:
     """The report over ``db``'s sessions within ``f``; ``today`` ends an open range, and
-    ``schedules`` says when each routine that has a schedule is due."""
+    ``schedules`` says when each routine (by id) is due."""
     where, args = _where(f)
     first_day, last_day = db.execute(
         _FACTS.format(where=where, period="NULL") + "SELECT MIN(day), MAX(day) FROM s",
@@ -250,31 +250,29 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
 
 
 def _adherence(db: sqlite3.Connection, f: Filters, first: date, last: date,
-               schedules: Mapping[str, TimesDue]
+               schedules: Mapping[str, Due]
                ) -> tuple[list[RoutineAdherence], list[adherence.Day]]:
-    """Each scheduled routine's adherence, and every day's of all of them together."""
-    # Completed sessions per routine and day, earlier ones too: some schedules look back.
+    """The adherence of each routine that has a schedule and sessions, and every day's of all
+    of them together."""
+    # The days of completed sessions, earlier ones too: some schedules look back.
     where, args = _where(Filters(None, f.until, f.routine, f.device))
-    done: dict[str, dict[date, int]] = defaultdict(dict)
+    done: dict[str, list[date]] = {}
     for routine, day, n in db.execute(
-            _FACTS.format(where=where, period="NULL") + "SELECT routine, day, COUNT(*) FROM s "
-            "WHERE ending = 'completed' GROUP BY routine, day", args):
-        done[routine][date.fromisoformat(day)] = n
+            _FACTS.format(where=where, period="NULL") + "SELECT routine, day, "
+            "SUM(ending = 'completed') FROM s GROUP BY routine, day ORDER BY routine, day", args):
+        done.setdefault(routine, []).extend([date.fromisoformat(day)] * n)
     routines = []
     calendar: dict[date, list[int]] = {}
-    monday = last - timedelta(days=last.weekday())
-    for routine in sorted(schedules):
-        if f.routine and routine != f.routine:
-            continue
-        ds = adherence.days(first, last, done.get(routine, {}), schedules[routine])
+    for routine in sorted(set(done) & set(schedules)):
+        due, dates = schedules[routine], done[routine]
+        ds = adherence.days(due, first, last, dates)
         for d in ds:
             cell = calendar.setdefault(d.day, [0, 0])
             cell[0] += d.due
             cell[1] += d.kept
         routines.append(RoutineAdherence(
-            routine, adherence.period(ds, monday, last),
-            adherence.period(ds, last - timedelta(days=29), last),
-            adherence.streak(ds, last), ds))
+            routine, due.text, adherence.over(due, last, last.weekday() + 1, dates),
+            adherence.over(due, last, 30, dates), adherence.streak(ds, last), ds))
     return routines, [adherence.Day(day, due, kept) for day, (due, kept) in sorted(calendar.items())]
 
 

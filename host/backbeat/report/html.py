@@ -90,10 +90,10 @@ def render(r: Report) -> str:
     parts.append("<h2>Adherence</h2>")
     if r.routines:
         parts.append(_table(
-            "Adherence to each routine's schedule", ["routine", "this week", "last 30 days",
-                                                     "streak (days)"],
-            [[escape(a.routine), percent(a.week), percent(a.month), str(a.streak)]
-             for a in r.routines], {1, 2, 3}))
+            "Adherence to each routine's schedule", ["routine", "due", "this week",
+                                                     "last 30 days", "streak (days)"],
+            [[escape(a.routine), escape(a.due), percent(a.week), percent(a.month),
+              str(a.streak)] for a in r.routines], {2, 3, 4}))
         shown = r.calendar[-CALENDAR_DAYS:]
         due = [d for d in shown if d.due]
         full = sum(1 for d in due if d.kept == d.due)

@@ -105,12 +105,13 @@ def render(report: Report, console: Console) -> None:
         console.print(Text("Adherence", style="bold"))
         table = Table(box=None, pad_edge=False)
         table.add_column("routine")
+        table.add_column("due")
         table.add_column("this week", no_wrap=True)
         table.add_column("last 30 days", no_wrap=True)
         table.add_column("streak", justify="right", no_wrap=True)
         for a in r.routines:
             table.add_row(
-                a.routine,
+                a.routine, a.due,
                 Text.assemble((bar(a.week), _style(a.week)), f" {percent(a.week):>5}"),
                 Text.assemble((bar(a.month), _style(a.month)), f" {percent(a.month):>5}"),
                 f"{a.streak} day{'' if a.streak == 1 else 's'}")
