@@ -37,12 +37,12 @@ def _ms(*args: str) -> float:
 
 
 def run() -> dict:
-    from reportstore import CraftedStore, years_of_sessions
+    from reportstore import CraftedFacts, years_of_sessions
 
     with tempfile.TemporaryDirectory() as tmp:
         stores = {}
         for name, days in (("5y", 5 * 365 + 1), ("1m", 30)):
-            store = CraftedStore(Path(tmp) / f"{name}.db")
+            store = CraftedFacts(Path(tmp) / f"{name}.db")
             years_of_sessions(store, LAST, days)
             sessions, segments = (store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                                   for t in ("sessions", "segments"))

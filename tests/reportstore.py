@@ -1,5 +1,5 @@
-"""Crafted stores for the report's tests and benchmarks: sessions with named segments at
-chosen local times, written as the store keeps them."""
+"""Crafted report indexes for the report's tests and benchmarks: sessions with named
+segments at chosen local times, as `backbeat.report.facts` keeps them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from backbeat.store import Store
+from backbeat.report import facts
 
 
 def local_s(when: datetime) -> int:
@@ -16,22 +16,13 @@ def local_s(when: datetime) -> int:
     return int(time.mktime(when.timetuple()))
 
 
-# Columns of the store's named sessions (issue 9) that a store may not have yet.
-_V2_COLUMNS = (("sessions", "date_lo_s"), ("sessions", "date_hi_s"), ("segments", "exercise"),
-               ("segments", "side"), ("segments", "level"))
-
-
-class CraftedStore:
-    """A store file with sessions added one by one; ``db`` is its connection."""
+class CraftedFacts:
+    """A report index (``facts``) filled session by session; ``db`` is its connection."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        Store(path).close()
         self.db = sqlite3.connect(str(path))
-        for table, column in _V2_COLUMNS:
-            names = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
-            if column not in names:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        facts.create(self.db, "crafted")
         self._next = 1
 
     def session(self, routine: str, at: datetime | None, work: list[tuple],
@@ -43,18 +34,19 @@ class CraftedStore:
         """
         sid = self._next
         self._next += 1
-        lo, hi = (local_s(bounds[0]), local_s(bounds[1])) if bounds else (None, None)
-        self.db.execute(
-            "INSERT INTO sessions (id, uid, epoch, start_seq, boot, mono_ms, wall_s, date_lo_s, "
-            "date_hi_s, routine, routine_crc, total_ms, level, segment_count, ending) "
-            "VALUES (?,?,0,?,0,0,?,?,?,?,0,0,0,?,?)",
-            (sid, device, sid * 1000, local_s(at) if at else 0, lo, hi, routine, len(work),
-             None if ending == "unfinished" else ending))
+        self.db.execute("INSERT INTO sessions (id, uid, routine, at_s, exact, ending) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (sid, device, routine, local_s(at if at else bounds[0]),
+                         at is not None, ending))
         self.db.executemany(
-            "INSERT INTO segments (session_id, seq, idx, exercise, side, kind, outcome, pain, "
-            "level, start_ms, end_ms, planned_ms, achieved_ms) VALUES (?,?,?,?,?,?,?,?,?,0,0,?,?)",
-            [(sid, sid * 1000 + i + 1, i, *w) for i, w in enumerate(work)])
+            "INSERT INTO segments (session_id, seq, exercise, side, kind, outcome, pain, level, "
+            "planned_ms, achieved_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(sid, i, *w) for i, w in enumerate(work)])
         return sid
+
+    def morning(self, at: datetime, answer: str) -> None:
+        self.db.execute("INSERT INTO mornings (at_s, answer) VALUES (?, ?)",
+                        (local_s(at), answer))
 
     def commit(self) -> None:
         self.db.commit()
@@ -72,7 +64,7 @@ def hold(exercise: str, seconds: float, *, side: str | None = None, outcome: str
             round((seconds if planned is None else planned) * 1000), round(seconds * 1000))
 
 
-def years_of_sessions(store: CraftedStore, last: date, days: int, per_day: int = 3) -> None:
+def years_of_sessions(store: CraftedFacts, last: date, days: int, per_day: int = 3) -> None:
     """``days`` days up to ``last`` of ``per_day`` sessions, each 30 work segments over 6
     exercises (both sides, open holds growing, pain easing), one in 20 stopped."""
     n = 0
@@ -97,3 +89,21 @@ def years_of_sessions(store: CraftedStore, last: date, days: int, per_day: int =
             store.session(f"routine-{k}", at, work[:30],
                           ending="stopped" if n % 20 == 0 else "completed")
     store.commit()
+
+
+def real_store(path: Path, days: tuple[datetime, ...], routine: str = "core-stability",
+               stopped: tuple[datetime, ...] = (), seq: int = 0) -> Path:
+    """A store filled as sync fills it: a session of one segment started at each local
+    time of ``days`` (completed) and of ``stopped``, in one device's log after record
+    ``seq``."""
+    from backbeat.store import Store
+    from test_store import end, segment, start
+
+    records = []
+    for when in sorted(days + stopped):
+        seq += 3
+        records += [start(seq - 2, wall=local_s(when), name=routine), segment(seq - 1, 0),
+                    end(seq, how=1 if when in days else 2)]
+    with Store(path) as store:
+        store.add_records("e6614103e7a1b2c3", 0, records)
+    return path

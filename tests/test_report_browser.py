@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from backbeat.report.data import Filters, build, open_store
+from backbeat.report.data import Filters, build
+from backbeat.report.facts import open_facts
 from backbeat.report.html import render
 from chromium import Chromium, find, ink
 from test_report_terminal import TODAY, WEEKDAYS, make_store
@@ -24,7 +25,7 @@ FIGURE_BOXES = """JSON.stringify([...document.querySelectorAll('figure')].map(f 
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory):
     directory = tmp_path_factory.mktemp("browser")
-    with open_store(make_store(directory / "crafted.db")) as db:
+    with open_facts(make_store(directory / "crafted.db")) as db:
         page = render(build(db, Filters(), TODAY, {"core-stability": WEEKDAYS}))
     path = directory / "report.html"
     path.write_text(page, encoding="utf-8")

@@ -1,63 +1,77 @@
-"""`backbeat report`: options, errors people read, and the HTML file written."""
+"""`backbeat report` on a store as sync fills it: options, errors people read, the HTML file,
+and the routine library's schedules."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
 from backbeat.cli import main
 from click.testing import CliRunner
-from test_report_terminal import make_store
+from reportstore import real_store
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, ["report", *args])
+@pytest.fixture
+def db(tmp_path):
+    return real_store(tmp_path / "s.db", (datetime(2026, 12, 2, 8, 5), datetime(2026, 12, 3, 8, 5),
+                                          datetime(2026, 12, 4, 8, 5)),
+                      stopped=(datetime(2026, 12, 3, 18, 0),))
 
 
-def test_report__terminal_over_a_range(tmp_path):
-    db = make_store(tmp_path / "s.db")
-    result = run("--db", str(db), "--since", "2026-12-02", "--until", "2026-12-03")
+def run(tmp_path, *args: str):
+    return CliRunner().invoke(main, ["report", *args],
+                              env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+
+
+def test_report__terminal_with_the_library_schedule(tmp_path, db):
+    result = run(tmp_path, "--db", str(db), "--until", "2026-12-04")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:2] == [
-        "backbeat report: 2026-12-02 to 2026-12-03 (2 days)", "2 sessions, 2 completed"]
+    lines = result.output.splitlines()
+    assert lines[:2] == ["backbeat report: 2026-12-02 to 2026-12-04 (3 days)",
+                         "4 sessions, 3 completed"]
+    # core-stability is due daily in the library: three days kept of three.
+    assert "core-stability  daily  ████████ 100 %  ████████ 100 %  3 days" in lines
 
 
-def test_report__routine_and_device_filters(tmp_path):
-    db = make_store(tmp_path / "s.db")
-    assert "0 sessions" in run("--db", str(db), "--routine", "neck", "--until",
-                               "2026-12-04").output
-    assert "5 sessions" in run("--db", str(db), "--device", "e6614103e7a1b2c3", "--until",
-                               "2026-12-04").output
-    assert "No sessions in this range" in run("--db", str(db), "--device", "ffff").output
+def test_report__filters(tmp_path, db):
+    def head(*args):
+        return run(tmp_path, "--db", str(db), "--until", "2026-12-04", *args).output.splitlines()[1]
+
+    assert head("--since", "2026-12-03") == "3 sessions, 2 completed"
+    assert head("--routine", "gym") == "0 sessions, 0 completed"
+    assert head("--device", "e6614103e7a1b2c3") == "4 sessions, 3 completed"
+    assert head("--device", "ffff") == "0 sessions, 0 completed"
 
 
-def test_report__html_file(tmp_path):
-    db = make_store(tmp_path / "s.db")
+def test_report__html_file(tmp_path, db):
     out = tmp_path / "report.html"
-    result = run("--db", str(db), "--until", "2026-12-04", "--html", str(out))
+    result = run(tmp_path, "--db", str(db), "--until", "2026-12-04", "--html", str(out))
     assert result.exit_code == 0, result.output
     assert result.output == f"wrote {out}\n"
-    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<figure id="calendar">' in page
 
 
 def test_report__no_database_is_an_error_and_creates_nothing(tmp_path):
-    result = run("--db", str(tmp_path / "none" / "x.db"))
+    result = run(tmp_path, "--db", str(tmp_path / "none" / "x.db"))
     assert result.exit_code == 2
     assert result.output == (f"error: {tmp_path / 'none' / 'x.db'}: no database here (hint: "
                              "`backbeat sync` fills it, or pass --db PATH)\n")
-    assert not (tmp_path / "none").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_report__bad_dates(tmp_path):
-    db = make_store(tmp_path / "s.db")
-    result = run("--db", str(db), "--since", "4.12.2026")
+def test_report__bad_dates(tmp_path, db):
+    result = run(tmp_path, "--db", str(db), "--since", "4.12.2026")
     assert result.exit_code == 2
     assert "'4.12.2026' is not a date (hint: write it as YYYY-MM-DD" in result.output
-    result = run("--db", str(db), "--since", "2026-12-04", "--until", "2026-12-01")
+    result = run(tmp_path, "--db", str(db), "--since", "2026-12-04", "--until", "2026-12-01")
     assert result.exit_code == 2
     assert "--since 2026-12-04 is after --until 2026-12-01" in result.output
 
 
-def test_report__html_that_cannot_be_written(tmp_path):
-    db = make_store(tmp_path / "s.db")
-    result = run("--db", str(db), "--html", str(tmp_path / "no" / "dir" / "r.html"))
+def test_report__html_that_cannot_be_written(tmp_path, db):
+    result = run(tmp_path, "--db", str(db), "--html", str(tmp_path / "no" / "dir" / "r.html"))
     assert result.exit_code == 2
     assert result.output == (f"error: {tmp_path / 'no' / 'dir' / 'r.html'}: cannot write "
                              "(No such file or directory)\n")

@@ -3,15 +3,13 @@ and the edges (no sessions, one day, a stopped session, a day not due, a bounded
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
-from backbeat.report.data import Filters, ReportError, build, open_store, period_of
+from backbeat.report.data import Filters, build, period_of
+from backbeat.report.facts import open_facts
 from backbeat.routine.model import Due
-from backbeat.store import Store
-from reportstore import CraftedStore, hold
+from reportstore import CraftedFacts, hold
 
 TODAY = date(2026, 12, 4)  # a Friday
 
@@ -26,18 +24,18 @@ def at(day: int, hour: int = 8, month: int = 12) -> datetime:
 
 @pytest.fixture
 def crafted(tmp_path):
-    s = CraftedStore(tmp_path / "crafted.db")
+    s = CraftedFacts(tmp_path / "crafted.db")
     yield s
     s.close()
 
 
-def report(s: CraftedStore, schedules=None, **filters):
+def report(s: CraftedFacts, schedules=None, **filters):
     s.commit()
-    with open_store(s.path) as db:
+    with open_facts(s.path) as db:
         return build(db, Filters(**filters), TODAY, schedules or {})
 
 
-def three_sessions_a_day(s: CraftedStore) -> None:
+def three_sessions_a_day(s: CraftedFacts) -> None:
     """Mon Nov 30 to Fri Dec 4: 3, 2 and a stop, none, 3, 3 completed sessions."""
     plan = {(11, 30): ["completed"] * 3, (12, 1): ["completed", "stopped", "completed"],
             (12, 3): ["completed"] * 3, (12, 4): ["completed"] * 3}
@@ -211,21 +209,11 @@ def test_weeks_start_on_monday(crafted):
     assert [p for p, _, _ in plank.holds] == [date(2026, 9, 28), date(2026, 11, 30)]
 
 
-def test_open_store__missing_file_is_an_error_and_nothing_is_created(tmp_path):
-    path = tmp_path / "none" / "backbeat.db"
-    with pytest.raises(ReportError, match=r"no database here \(hint: `backbeat sync`"):
-        with open_store(path):
-            pass
-    assert not path.parent.exists()
-
-
-def test_open_store__read_only(crafted):
-    with open_store(crafted.path) as db, pytest.raises(sqlite3.OperationalError, match="readonly"):
-        db.execute("DELETE FROM sessions")
-
-
-def test_open_store__a_store_without_exercise_names_says_what_to_do(tmp_path):
-    Store(tmp_path / "old.db").close()
-    with pytest.raises(ReportError, match="keeps no exercise names"):
-        with open_store(Path(tmp_path / "old.db")):
-            pass
+def test_mornings__counted_in_range(crafted):
+    crafted.session("core", at(3), [hold("Bird dog", 10)])
+    crafted.morning(at(4, 7), "better")
+    crafted.morning(at(3, 7), "worse")
+    crafted.morning(at(2, 7), "better")
+    crafted.morning(at(5, 7), "same")  # after the range
+    assert report(crafted).mornings == {"better": 1, "worse": 1}
+    assert report(crafted, since=date(2026, 12, 1)).mornings == {"better": 2, "worse": 1}

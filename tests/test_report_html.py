@@ -10,7 +10,8 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from backbeat.report.data import Filters, build, open_store
+from backbeat.report.data import Filters, build
+from backbeat.report.facts import open_facts
 from backbeat.report.html import render
 from test_report_terminal import TODAY, WEEKDAYS, make_store
 
@@ -46,7 +47,7 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> str:
     path = make_store(tmp_path_factory.mktemp("html") / "crafted.db")
-    with open_store(path) as db:
+    with open_facts(path) as db:
         return render(build(db, Filters(), TODAY, {"core-stability": WEEKDAYS}))
 
 
@@ -107,9 +108,10 @@ def test_render__the_same_bytes_in_another_process(page, tmp_path):
         "import sys, pathlib",
         "sys.path.insert(0, 'tests')",
         "from test_report_terminal import TODAY, WEEKDAYS",
-        "from backbeat.report.data import Filters, build, open_store",
+        "from backbeat.report.data import Filters, build",
+        "from backbeat.report.facts import open_facts",
         "from backbeat.report.html import render",
-        f"with open_store(pathlib.Path({str(path)!r})) as db:",
+        f"with open_facts(pathlib.Path({str(path)!r})) as db:",
         "    sys.stdout.write(render(build(db, Filters(), TODAY, {'core-stability': WEEKDAYS})))"])
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert other.stderr == ""
@@ -117,11 +119,11 @@ def test_render__the_same_bytes_in_another_process(page, tmp_path):
 
 
 def test_render__no_sessions_says_so(tmp_path):
-    from reportstore import CraftedStore
+    from reportstore import CraftedFacts
 
-    s = CraftedStore(tmp_path / "empty.db")
+    s = CraftedFacts(tmp_path / "empty.db")
     s.close()
-    with open_store(s.path) as db:
+    with open_facts(s.path) as db:
         text = render(build(db, Filters(), date(2026, 12, 4), {}))
     assert '<p class="note">No sessions in this range.</p>' in text
     assert "<figure" not in text

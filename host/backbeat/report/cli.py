@@ -59,18 +59,19 @@ def register(main: click.Group) -> None:
         In the terminal by default; with --html FILE, one self-contained file that
         prints on A4 and needs no network.
         """
-        from backbeat.report.data import Filters, ReportError, build, open_store
-        from backbeat.store import default_db_path
+        from backbeat.report.data import Filters, build
+        from backbeat.report.facts import FactsError, open_facts, refresh
+        from backbeat.store import StoreError, default_db_path
 
         if since and until and since > until:
             raise click.BadParameter(f"--since {since} is after --until {until}",
                                      param_hint="--since")
         path = Path(db_path) if db_path else default_db_path()
         try:
-            with open_store(path) as db:
+            with open_facts(refresh(path)) as db:
                 figures = build(db, Filters(since, until, routine, device), date.today(),
                                 _schedules())
-        except ReportError as e:
+        except (FactsError, StoreError) as e:
             click.echo(f"error: {e}", err=True)
             raise SystemExit(2) from None
         except sqlite3.Error as e:

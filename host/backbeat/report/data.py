@@ -1,14 +1,13 @@
-"""The report's questions answered by SQL aggregation over the store: what a report shows,
-never every row. The one module of the report that knows the store's tables."""
+"""The report's questions answered by SQL aggregation over the report's index of the store
+(`facts`): what a report shows, never every row."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from datetime import date, timedelta
 
 from backbeat.report import adherence
 from backbeat.routine.model import Due
@@ -19,25 +18,20 @@ SIDE_BEHIND = 0.10
 SESSION_ROWS = 40
 
 _WORK = "seg.exercise IS NOT NULL AND seg.kind NOT IN ('prepare', 'rest', 'switch')"
-_PAIN = "CASE WHEN seg.pain GLOB '[0-9]*' THEN CAST(seg.pain AS INTEGER) END"
-# The store as the report reads it: one row per session in range (its local day and period,
-# whether that day is exact, whether it completed) and one per work segment of those sessions,
-# with its pain from 0 to 10 (a yes or no of an old log is no number: NULL).
+# One row per session in range (its local day and period) and one per work segment of those
+# sessions.
 _FACTS = """
 WITH s AS MATERIALIZED (
     SELECT id, uid AS device, routine, ending, at_s, exact,
            date(at_s, 'unixepoch', 'localtime') AS day, {period} AS p
-    FROM (SELECT *, COALESCE(NULLIF(wall_s, 0), date_lo_s) AS at_s, wall_s > 0 AS exact
-          FROM sessions)
-    WHERE at_s IS NOT NULL {where}
+    FROM sessions WHERE 1 {where}
 ), g AS (
     SELECT s.id AS session_id, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
-           seg.outcome, seg.level, seg.planned_ms, seg.achieved_ms,
-           {pain} AS pain
+           seg.outcome, seg.level, seg.planned_ms, seg.achieved_ms, seg.pain
     FROM s JOIN segments AS seg ON seg.session_id = s.id
     WHERE {work}
 )
-""".replace("{work}", _WORK).replace("{pain}", _PAIN)
+""".replace("{work}", _WORK)
 
 
 @dataclass(frozen=True)
@@ -121,27 +115,6 @@ class Report:
     sessions: list[SessionRow]
 
 
-class ReportError(Exception):
-    """The store cannot be reported on; str() says why and what to do."""
-
-
-@contextmanager
-def open_store(path: Path) -> Iterator[sqlite3.Connection]:
-    """The store at ``path``, read-only: a report never creates or changes a database."""
-    if not path.is_file():
-        raise ReportError(f"{path}: no database here (hint: `backbeat sync` fills it, or "
-                          "pass --db PATH)")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        names = {row[1] for row in db.execute("PRAGMA table_info(segments)")}
-        if "exercise" not in names:
-            raise ReportError(f"{path}: this store keeps no exercise names (hint: run "
-                              "`backbeat sync` with this version of backbeat to upgrade it)")
-        yield db
-    finally:
-        db.close()
-
-
 def period_of(first: date, last: date) -> str:
     span = (last - first).days
     return "day" if span <= 31 else "week" if span <= 366 else "month"
@@ -154,15 +127,20 @@ _PERIOD_SQL = {
 }
 
 
+def local_s(day: date) -> int:
+    """Unix time of local midnight at the start of ``day``."""
+    return int(time.mktime(day.timetuple()))
+
+
 def _where(f: Filters) -> tuple[str, list[object]]:
+    """The filters as SQL over sessions: the dates as a range of at_s, which is indexed."""
     clauses, args = [], []
-    day = "date(at_s, 'unixepoch', 'localtime')"
     if f.since:
-        clauses.append(f"{day} >= ?")
-        args.append(f.since.isoformat())
+        clauses.append("at_s >= ?")
+        args.append(local_s(f.since))
     if f.until:
-        clauses.append(f"{day} <= ?")
-        args.append(f.until.isoformat())
+        clauses.append("at_s < ?")
+        args.append(local_s(f.until + timedelta(days=1)))
     if f.routine:
         clauses.append("routine = ?")
         args.append(f.routine)
@@ -239,7 +217,7 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
         for day, hhmm, exact, routine, device, ending, done_n, planned, pain in q(
             "SELECT s.day, strftime('%H:%M', s.at_s, 'unixepoch', 'localtime'), s.exact, "
             "s.routine, s.device, s.ending, SUM(seg.outcome = 'done'), COUNT(seg.session_id), "
-            f"MAX({_PAIN}) FROM (SELECT * FROM s ORDER BY at_s DESC, id DESC LIMIT ?) AS s "
+            "MAX(seg.pain) FROM (SELECT * FROM s ORDER BY at_s DESC, id DESC LIMIT ?) AS s "
             f"LEFT JOIN segments AS seg ON seg.session_id = s.id AND {_WORK} "
             "GROUP BY s.id ORDER BY s.at_s DESC, s.id DESC",
             (SESSION_ROWS,))]
@@ -277,10 +255,7 @@ def _adherence(db: sqlite3.Connection, f: Filters, first: date, last: date,
 
 
 def _mornings(db: sqlite3.Connection, first: date, last: date) -> dict[str, int]:
-    """Counts of the next-morning answers in range, when the store keeps them."""
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'mornings'").fetchone():
-        return {}
-    rows = db.execute("SELECT answer, COUNT(*) FROM mornings WHERE "
-                      "date(at_s, 'unixepoch', 'localtime') BETWEEN ? AND ? GROUP BY answer",
-                      (first.isoformat(), last.isoformat())).fetchall()
-    return dict(rows)
+    """How often each next-morning answer was given in range; empty when none was."""
+    return dict(db.execute("SELECT answer, COUNT(*) FROM mornings WHERE at_s >= ? AND at_s < ? "
+                           "GROUP BY answer",
+                           (local_s(first), local_s(last + timedelta(days=1)))).fetchall())

@@ -1,0 +1,69 @@
+"""The report's index of the store: built from the store's sessions, kept while the store is
+unchanged, rebuilt when it changes, and never a database made where there was none."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+from backbeat.report.facts import FactsError, facts_path, refresh
+from backbeat.store import Store
+from reportstore import local_s, real_store
+
+DAYS = (datetime(2026, 12, 2, 8, 5), datetime(2026, 12, 3, 8, 5))
+
+
+def rows(path):
+    db = sqlite3.connect(path)
+    try:
+        return (db.execute("SELECT uid, routine, at_s, exact, ending FROM sessions "
+                           "ORDER BY id").fetchall(),
+                db.execute("SELECT session_id, seq, kind, outcome FROM segments").fetchall())
+    finally:
+        db.close()
+
+
+def test_refresh__a_session_and_a_segment_a_row(tmp_path):
+    store = real_store(tmp_path / "s.db", DAYS, stopped=(datetime(2026, 12, 4, 9, 0),))
+    path = refresh(store, tmp_path / "cache")
+    assert path == facts_path(store, tmp_path / "cache")
+    sessions, segments = rows(path)
+    assert sessions == [
+        ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[0]), 1, "completed"),
+        ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[1]), 1, "completed"),
+        ("e6614103e7a1b2c3", "core-stability", local_s(datetime(2026, 12, 4, 9)), 1,
+         "stopped")]
+    assert segments == [(1, 0, "hold", "done"), (2, 0, "hold", "done"),
+                        (3, 0, "hold", "done")]
+
+
+def test_refresh__kept_while_the_store_is_unchanged_and_rebuilt_after(tmp_path):
+    store = real_store(tmp_path / "s.db", DAYS[:1])
+    path = refresh(store, tmp_path / "cache")
+    built = path.stat().st_mtime_ns, path.stat().st_ino
+    assert refresh(store, tmp_path / "cache") == path
+    assert (path.stat().st_mtime_ns, path.stat().st_ino) == built
+    real_store(store, DAYS[1:], seq=3)  # a later sync adds a session
+    refresh(store, tmp_path / "cache")
+    assert len(rows(path)[0]) == 2
+
+
+def test_refresh__a_session_with_no_date_is_left_out(tmp_path):
+    from test_store import end, segment, start
+
+    with Store(tmp_path / "s.db") as s:
+        s.add_records("d", 0, [start(1, wall=0), segment(2, 0), end(3)])
+    assert rows(refresh(tmp_path / "s.db", tmp_path / "cache")) == ([], [])
+
+
+def test_refresh__no_store_is_an_error_and_nothing_is_made(tmp_path):
+    with pytest.raises(FactsError, match=r"no database here \(hint: `backbeat sync` fills it"):
+        refresh(tmp_path / "none.db", tmp_path / "cache")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_facts_path__one_cache_file_per_store(tmp_path):
+    a, b = facts_path(tmp_path / "a.db", tmp_path), facts_path(tmp_path / "b.db", tmp_path)
+    assert a != b and a.parent == b.parent == tmp_path
+    assert facts_path(tmp_path / "a.db", tmp_path) == a
