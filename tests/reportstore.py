@@ -19,10 +19,11 @@ def local_s(when: datetime) -> int:
 class CraftedFacts:
     """A report index (``facts``) filled session by session; ``db`` is its connection."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stamp: str = "crafted") -> None:
         self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path))
-        facts.create(self.db, "crafted")
+        facts.create(self.db, stamp)
         self._next = 1
 
     def session(self, routine: str, at: datetime | None, work: list[tuple],
