@@ -1,6 +1,7 @@
 """A session on a fresh virtual device, for `make demo`: the firmware and one routine
 (strength-four unless --routine names another) flashed with `backbeat flash`, run at speed
-with the screen shown at each step, then the session pulled with `backbeat sync` and listed.
+with the screen shown at each step, then the session pulled with `backbeat sync`, listed and
+reported (`backbeat report`, and its HTML file in build/report.html).
 
 Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR]
 """
@@ -81,9 +82,11 @@ def _run(args: list[str], out) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError(f"backbeat {args[0]} failed: {r.stderr.strip()}")
 
 
-def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # type: ignore[no-untyped-def]
+                 html: Path | None = None) -> None:
     """Flash a fresh virtual device in work/flash, run routine on it, sync it into
-    work/backbeat.db and list the sessions."""
+    work/backbeat.db, list the sessions and report them (the HTML report in ``html``,
+    work/report.html by default)."""
     flash = work / "flash"
     flash.mkdir(parents=True, exist_ok=True)
     emu = _Emulator(flash, speed)
@@ -111,6 +114,11 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> Non
         db = work / "backbeat.db"
         _run(["sync", "--port", emu.port, "--db", str(db)], out)
         _run(["sessions", "--db", str(db)], out)
+        out.write("\n")
+        _run(["report", "--db", str(db)], out)
+        html = html or work / "report.html"
+        html.parent.mkdir(parents=True, exist_ok=True)
+        _run(["report", "--db", str(db), "--html", str(html)], out)
     finally:
         emu.stop()
 
@@ -124,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     work = a.keep or Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
     try:
-        demo_session(a.routine, a.speed, work)
+        demo_session(a.routine, a.speed, work, html=ROOT / "build" / "report.html")
     except (RuntimeError, OSError, queue.Empty) as e:
         print(f"error: the virtual device demo stopped: {e}", file=sys.stderr)
         return 1
