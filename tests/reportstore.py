@@ -92,19 +92,29 @@ def years_of_sessions(store: CraftedFacts, last: date, days: int, per_day: int =
     store.commit()
 
 
-def real_store(path: Path, days: tuple[datetime, ...], routine: str = "core-stability",
-               stopped: tuple[datetime, ...] = (), seq: int = 0) -> Path:
-    """A store filled as sync fills it: a session of one segment started at each local
-    time of ``days`` (completed) and of ``stopped``, in one device's log after record
-    ``seq``."""
+def real_store(path: Path, days: tuple[datetime, ...], stopped: tuple[datetime, ...] = (),
+               seq: int = 0) -> Path:
+    """A store filled as sync fills it, its routine archived: a session of "Side plank and
+    more" (test_store.ROUTINE: side plank left and right, an open plank) started at each
+    local time of ``days`` (completed) and of ``stopped``, in one device's log after record
+    ``seq``. Left is held 20 s, right 16 s, the plank 30 s more each day; pain 2."""
     from backbeat.store import Store
-    from test_store import end, segment, start
+    from test_store import BBR, CRC, end, segment, start
 
     records = []
-    for when in sorted(days + stopped):
-        seq += 3
-        records += [start(seq - 2, wall=local_s(when), name=routine), segment(seq - 1, 0),
-                    end(seq, how=1 if when in days else 2)]
+    for k, when in enumerate(sorted(days + stopped)):
+        seq += 7
+        records += [
+            start(seq - 6, boot=seq, wall=local_s(when), crc=CRC, name="core-stability",
+                  count=5),
+            segment(seq - 5, 0, kind=1, version=2, pain=255),
+            segment(seq - 4, 1, version=2, pain=255, achieved=20000),
+            segment(seq - 3, 2, kind=10, version=2, pain=255),
+            segment(seq - 2, 3, version=2, pain=2, achieved=16000),
+            segment(seq - 1, 4, kind=3, version=2, pain=0, achieved=30000 + 1000 * k),
+            end(seq, how=1 if when in days else 2, done=5)]
     with Store(path) as store:
-        store.add_records("e6614103e7a1b2c3", 0, records)
+        store.archive(BBR, "core-stability", "compiled", now_s=0)
+        store.add_records("e6614103e7a1b2c3", 0, records, store.begin_sync(
+            "e6614103e7a1b2c3", local_s(max(days + stopped)) + 3600))
     return path

@@ -19,7 +19,8 @@ def rows(path):
     try:
         return (db.execute("SELECT uid, routine, at_s, exact, ending FROM sessions "
                            "ORDER BY id").fetchall(),
-                db.execute("SELECT session_id, seq, kind, outcome FROM segments").fetchall())
+                db.execute("SELECT session_id, seq, exercise, side, kind, outcome, pain, level, "
+                           "planned_ms, achieved_ms FROM segments").fetchall())
     finally:
         db.close()
 
@@ -34,8 +35,12 @@ def test_refresh__a_session_and_a_segment_a_row(tmp_path):
         ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[1]), 1, "completed"),
         ("e6614103e7a1b2c3", "core-stability", local_s(datetime(2026, 12, 4, 9)), 1,
          "stopped")]
-    assert segments == [(1, 0, "hold", "done"), (2, 0, "hold", "done"),
-                        (3, 0, "hold", "done")]
+    # Work segments only, named from the archived routine, with their level and pain.
+    assert segments[:3] == [
+        (1, 3, "Side plank", "left", "hold", "done", None, 2, 5000, 20000),
+        (1, 5, "Side plank", "right", "hold", "done", 2, 2, 5000, 16000),
+        (1, 6, "Plank", None, "hold_open", "done", 0, 0, 5000, 30000)]
+    assert len(segments) == 9
 
 
 def test_refresh__kept_while_the_store_is_unchanged_and_rebuilt_after(tmp_path):
@@ -44,17 +49,22 @@ def test_refresh__kept_while_the_store_is_unchanged_and_rebuilt_after(tmp_path):
     built = path.stat().st_mtime_ns, path.stat().st_ino
     assert refresh(store, tmp_path / "cache") == path
     assert (path.stat().st_mtime_ns, path.stat().st_ino) == built
-    real_store(store, DAYS[1:], seq=3)  # a later sync adds a session
+    real_store(store, DAYS[1:], seq=7)  # a later sync adds a session
     refresh(store, tmp_path / "cache")
     assert len(rows(path)[0]) == 2
 
 
-def test_refresh__a_session_with_no_date_is_left_out(tmp_path):
+def test_refresh__a_clockless_session_at_its_earliest_and_an_unknown_routine_unnamed(tmp_path):
     from test_store import end, segment, start
 
     with Store(tmp_path / "s.db") as s:
-        s.add_records("d", 0, [start(1, wall=0), segment(2, 0), end(3)])
-    assert rows(refresh(tmp_path / "s.db", tmp_path / "cache")) == ([], [])
+        s.add_records("d", 0, [start(1, wall=0), segment(2, 0), end(3)],
+                      s.begin_sync("d", 1_800_000_000))
+        (session,) = s.sessions()
+    sessions, segments = rows(refresh(tmp_path / "s.db", tmp_path / "cache"))
+    assert session.dated == "bounded"
+    assert sessions == [("d", "desk-job", session.earliest_s, 0, "completed")]
+    assert segments == [(1, 2, None, None, "hold", "done", None, None, 5000, 5000)]
 
 
 def test_refresh__no_store_is_an_error_and_nothing_is_made(tmp_path):

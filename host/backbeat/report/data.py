@@ -17,7 +17,7 @@ SIDE_BEHIND = 0.10
 # The sessions table shows at most this many, the latest.
 SESSION_ROWS = 40
 
-_WORK = "seg.exercise IS NOT NULL AND seg.kind NOT IN ('prepare', 'rest', 'switch')"
+_WORK = "seg.exercise IS NOT NULL"  # a segment of a routine the store could name
 # One row per session in range (its local day and period) and one per work segment of those
 # sessions.
 _FACTS = """

@@ -23,10 +23,10 @@ CREATE TABLE sessions (
     exact INTEGER NOT NULL,  -- 1: at_s is the start; 0: only bounds are known
     ending TEXT NOT NULL  -- completed, stopped or unfinished
 );
-CREATE TABLE segments (
+CREATE TABLE segments (  -- work on an exercise only: no prepare, rest or switch
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     seq INTEGER NOT NULL,
-    exercise TEXT,  -- NULL for prepare, rest and switch, and when the routine is unknown
+    exercise TEXT,  -- NULL when the session's routine is not in the store's archive
     side TEXT,
     kind TEXT NOT NULL,
     outcome TEXT NOT NULL,
@@ -86,21 +86,22 @@ def _stamp_of(path: Path) -> str | None:
 
 
 def _fill(db: sqlite3.Connection, store: Path) -> None:
-    """One row per stored session and per segment, as the store builds them."""
+    """One row per stored session and per work segment, as the store builds them."""
     from backbeat.store import Store
 
-    with Store(store) as st:
+    with Store(store, create=False) as st:
         sessions = st.sessions()
     for n, s in enumerate(sessions, 1):
-        if s.wall_s is None:
-            continue  # no date, not even bounds: no day to show it on
+        exact = s.dated == "exact"
         db.execute("INSERT INTO sessions (id, uid, routine, at_s, exact, ending) "
-                   "VALUES (?,?,?,?,1,?)", (n, s.device, s.routine, s.wall_s, s.ending))
+                   "VALUES (?,?,?,?,?,?)",
+                   (n, s.device, s.routine_id, s.start_s if exact else s.earliest_s, exact,
+                    s.ending))
         db.executemany(
             "INSERT INTO segments (session_id, seq, exercise, side, kind, outcome, pain, level, "
-            "planned_ms, achieved_ms) VALUES (?,?,NULL,NULL,?,?,NULL,?,?,?)",
-            [(n, i, g.kind, g.outcome, s.level, g.planned_ms, g.achieved_ms)
-             for i, g in enumerate(s.segments)])
+            "planned_ms, achieved_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(n, g.seq, g.exercise, g.side, g.kind, g.outcome, g.pain, g.level, g.planned_ms,
+              g.achieved_ms) for g in s.segments if g.work])
 
 
 def refresh(store: Path, directory: Path | None = None) -> Path:
