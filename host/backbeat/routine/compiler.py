@@ -204,8 +204,7 @@ class _Builder:
         if kind == "count":
             flags |= BEATS
         self.segments.append(
-            Segment(kind=kind, start_ms=self.t, duration_ms=duration_ms, flags=flags,
-                    level=self.level, **fields)
+            Segment(kind=kind, start_ms=self.t, duration_ms=duration_ms, flags=flags, **fields)
         )
         self.t += duration_ms
 
