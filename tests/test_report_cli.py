@@ -32,12 +32,15 @@ def test_report__terminal_with_the_library_schedule(tmp_path, db):
     # core-stability is due daily in the library: three days kept of three.
     assert "core-stability  daily  ████████ 100 %  ████████ 100 %  3 days" in lines
     # Its segments named from the archived routine, through the store's sessions.
-    assert lines[lines.index("Side plank  (core-stability)"):] == [
+    side = lines.index("Side plank  (core-stability)")
+    assert lines[side:side + 5] == [
         "Side plank  (core-stability)",
         "  level 2 since 2026-12-02",
         "  done 8 of 8 sets (100 %)",
         "  left 20s, right 16s a side, L:R 1.25  ! right 20 % behind",
         "  pain by day ▂▂▂ latest 2.0, highest 2 of 10"]
+    assert lines[side + 5:side + 8] == [
+        "Plank  (core-stability)", "  level 0 since 2026-12-02", "  done 4 of 4 sets (100 %)"]
     assert "  open hold best 33s, by day ▇██ 30s -> 33s, target 5s" in lines
 
 

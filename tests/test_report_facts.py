@@ -35,11 +35,12 @@ def test_refresh__a_session_and_a_segment_a_row(tmp_path):
         ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[1]), 1, "completed"),
         ("e6614103e7a1b2c3", "core-stability", local_s(datetime(2026, 12, 4, 9)), 1,
          "stopped")]
-    # Work segments only, named from the archived routine, with their level and pain.
+    # Work segments only, in routine order, named from the archived routine, with their
+    # level and pain.
     assert segments[:3] == [
-        (1, 3, "Side plank", "left", "hold", "done", None, 2, 5000, 20000),
-        (1, 5, "Side plank", "right", "hold", "done", 2, 2, 5000, 16000),
-        (1, 6, "Plank", None, "hold_open", "done", 0, 0, 5000, 30000)]
+        (1, 0, "Side plank", "left", "hold", "done", None, 2, 5000, 20000),
+        (1, 1, "Side plank", "right", "hold", "done", 2, 2, 5000, 16000),
+        (1, 2, "Plank", None, "hold_open", "done", 0, 0, 5000, 30000)]
     assert len(segments) == 9
 
 
@@ -64,7 +65,7 @@ def test_refresh__a_clockless_session_at_its_earliest_and_an_unknown_routine_unn
     sessions, segments = rows(refresh(tmp_path / "s.db", tmp_path / "cache"))
     assert session.dated == "bounded"
     assert sessions == [("d", "desk-job", session.earliest_s, 0, "completed")]
-    assert segments == [(1, 2, None, None, "hold", "done", None, None, 5000, 5000)]
+    assert segments == [(1, 0, None, None, "hold", "done", None, None, 5000, 5000)]
 
 
 def test_refresh__no_store_is_an_error_and_nothing_is_made(tmp_path):

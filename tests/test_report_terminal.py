@@ -72,16 +72,16 @@ routine         due       this week       last 30 days    streak
 core-stability  weekdays  ██████▍   80 %  ██████▍   80 %  3 days
 
 Exercises
-Bird dog  (core-stability)
-  level 0 since 2026-11-30
-  done 8 of 8 sets (100 %)
-  left 10s, right 10s a side, L:R 1.00
-  pain by day ▃▂▂▁ latest 0.0, highest 3 of 10
 Side plank  (core-stability)
   level 2 since 2026-12-04 (before: 1 from 2026-12-02, 0 from 2026-11-30)
   done 8 of 9 sets (89 %)
   open hold best 25s, by day ▇▇██ 20s -> 25s, target 20s
   left 22.8s, right 19s a side, L:R 1.20  ! right 16 % behind
+Bird dog  (core-stability)
+  level 0 since 2026-11-30
+  done 8 of 8 sets (100 %)
+  left 10s, right 10s a side, L:R 1.00
+  pain by day ▃▂▂▁ latest 0.0, highest 3 of 10
 """
 
 

@@ -26,7 +26,7 @@ WITH s AS MATERIALIZED (
            date(at_s, 'unixepoch', 'localtime') AS day, {period} AS p
     FROM sessions WHERE 1 {where}
 ), g AS (
-    SELECT s.id AS session_id, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
+    SELECT s.id AS session_id, seg.seq, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
            seg.outcome, seg.level, seg.planned_ms, seg.achieved_ms, seg.pain
     FROM s JOIN segments AS seg ON seg.session_id = s.id
     WHERE {work}
@@ -180,13 +180,15 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
     levels: dict[tuple[str, str, int], list[str]] = {}
     holds: dict[tuple[str, str, str], list[int]] = {}
     sides: dict[tuple[str, str, str], list[int]] = {}
-    for routine, name, side, level, p, n, done_n, best, target, done_ms, lo, hi in q(
+    place: dict[tuple[str, str], int] = {}
+    for routine, name, side, level, p, n, done_n, best, target, done_ms, lo, hi, pos in q(
             "SELECT routine, exercise, side, level, p, COUNT(*), SUM(outcome = 'done'), "
             "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN achieved_ms END), "
             "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN planned_ms END), "
-            "SUM(CASE WHEN outcome = 'done' THEN achieved_ms END), MIN(day), MAX(day) "
+            "SUM(CASE WHEN outcome = 'done' THEN achieved_ms END), MIN(day), MAX(day), MIN(seq) "
             "FROM g GROUP BY 1, 2, 3, 4, 5"):
         e = ex(routine, name)
+        place[routine, name] = min(place.get((routine, name), pos), pos)
         e.done += done_n
         e.planned += n
         span = levels.setdefault((routine, name, level), [lo, hi])
@@ -223,7 +225,9 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
             (SESSION_ROWS,))]
 
     return Report(first, last, per, count, completed, bounded, routines, calendar,
-                  sorted(exercises.values(), key=lambda e: (e.routine, e.exercise)),
+                  sorted(exercises.values(),
+                         key=lambda e: (e.routine, place.get((e.routine, e.exercise), 0),
+                                        e.exercise)),
                   _mornings(db, first, last), sessions)
 
 

@@ -25,7 +25,7 @@ CREATE TABLE sessions (
 );
 CREATE TABLE segments (  -- work on an exercise only: no prepare, rest or switch
     session_id INTEGER NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
+    seq INTEGER NOT NULL,  -- its place among the session's work segments: 0, 1, ...
     exercise TEXT,  -- NULL when the session's routine is not in the store's archive
     side TEXT,
     kind TEXT NOT NULL,
@@ -100,8 +100,8 @@ def _fill(db: sqlite3.Connection, store: Path) -> None:
         db.executemany(
             "INSERT INTO segments (session_id, seq, exercise, side, kind, outcome, pain, level, "
             "planned_ms, achieved_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(n, g.seq, g.exercise, g.side, g.kind, g.outcome, g.pain, g.level, g.planned_ms,
-              g.achieved_ms) for g in s.segments if g.work])
+            [(n, k, g.exercise, g.side, g.kind, g.outcome, g.pain, g.level, g.planned_ms,
+              g.achieved_ms) for k, g in enumerate(g for g in s.segments if g.work)])
 
 
 def refresh(store: Path, directory: Path | None = None) -> Path:
