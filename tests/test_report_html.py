@@ -71,7 +71,7 @@ def test_render__the_words_say_what_the_charts_show(page):
             in page)
     assert "Side plank: best 20s in the first day, 25s in the last, target 20s." in page
     assert "Bird dog: 3.0 at first, 0.0 lately, highest 3." in page
-    assert "4 of the 5 days with something due were kept in full." in page
+    assert "Kept in full: 4 of 5 days with something due." in page
 
 
 def test_render__data_tables(page):

@@ -9,6 +9,7 @@ from html import escape
 
 from backbeat.report import charts, percent, seconds
 from backbeat.report.data import Exercise, Report
+from backbeat.text import count
 
 CALENDAR_DAYS = 371  # the calendar shows the last 53 weeks of the range
 
@@ -79,7 +80,7 @@ def render(r: Report) -> str:
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f"<title>backbeat report {r.first} to {r.last}</title><style>{CSS}</style></head><body>",
-        f"<h1>backbeat report</h1><p>{r.first} to {r.last}: {r.session_count} sessions, "
+        f"<h1>backbeat report</h1><p>{r.first} to {r.last}: {count(r.session_count, 'session')}, "
         f"{r.completed} completed.",
     ]
     if r.bounded:
@@ -105,9 +106,9 @@ def render(r: Report) -> str:
         weeks = [[f"week of {w}", *days] for w, days in sorted(grid.items()) if w >= monday]
         parts.append(_figure(
             "calendar", f"Adherence calendar, {shown[0].day} to {shown[-1].day}",
-            f"Each square is a day, a column a week. {full} of the {len(due)} days with "
-            "something due were kept in full. Green: all done; light green: most; yellow: "
-            "under half; pink: none; grey: nothing due.",
+            f"Each square is a day, a column a week. Kept in full: {full} of "
+            f"{count(len(due), 'day')} with something due. Green: all done; light green: most; "
+            "yellow: under half; pink: none; grey: nothing due.",
             charts.calendar(shown),
             _table("Sessions done of those due, each day", ["week", "Mon", "Tue", "Wed", "Thu",
                                                              "Fri", "Sat", "Sun"],
