@@ -190,7 +190,7 @@ COVERAGE = [
     (r"bird dog", "hold", 10 * S, 30 * S, BOTH),
     (r"partial cobra", "hold", 10 * S, 30 * S, None),
     (r"^cobra", "hold", 10 * S, 30 * S, None),
-    (r"plank on elbows", "hold", 10 * S, 30 * S, None),
+    (r"plank on elbows", "hold_open", 10 * S, 30 * S, None),
     (r"plank on hands", "hold_open", 10 * S, 30 * S, None),
     # globalbackcare.com, "Stretches for Upper and Lower Back Pain"
     (r"hip crossover", "hold", 1 * MIN, 5 * MIN, BOTH),

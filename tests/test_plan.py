@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -392,3 +393,20 @@ def test_plan_text__says_why_each_level_is_what_it_is():
         "Partial cobra with pain 5 or less",
         "  Plank: level 0 of 0, as long as you can, target 20s",
     ]
+
+
+def test_the_plan_does_not_depend_on_the_order_the_history_lists_sessions_in():
+    rng = random.Random(7)
+    names = ("Bird dog", "Partial cobra", "Cobra", "Plank", "Cat")
+    sessions = [
+        session(d // 3 + 1, *((n, rng.randrange(3), rng.choice((0, 1, 2, 4, 6, 9)),
+                               rng.random() > 0.1, rng.randrange(5_000, 90_000)) for n in names),
+                hour=8 + 5 * (d % 3))
+        for d in range(80)
+    ]
+    mornings = [Morning(at(d, 7), rng.choice(("better", "same", "worse"))) for d in range(2, 28)]
+    first = plan(*sessions, mornings=mornings)
+    rng.shuffle(sessions)
+    rng.shuffle(mornings)
+    assert plan(*sessions, mornings=mornings) == first
+    assert all(0 <= e.level <= e.top for e in first.exercises)

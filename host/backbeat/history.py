@@ -50,7 +50,7 @@ class History:
     mornings: tuple[Morning, ...] = ()
 
 
-def _get(obj: dict, key: str, kind: type | tuple, where: str, optional: bool = False):
+def _get(obj: dict, key: str, kind: type, where: str, optional: bool = False):
     if key not in obj:
         if optional:
             return None
@@ -59,9 +59,11 @@ def _get(obj: dict, key: str, kind: type | tuple, where: str, optional: bool = F
     if optional and value is None:
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise HistoryError(f"{where}.{key}: {value!r} is not a {names}")
+        raise HistoryError(f"{where}.{key}: {json.dumps(value)} is not {_KINDS[kind]}")
     return value
+
+
+_KINDS = {int: "a whole number", bool: "true or false", str: "text", list: "a list"}
 
 
 def _time(obj: dict, where: str) -> datetime:
@@ -145,9 +147,10 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
 
     The store keeps each segment's index, outcome and pain answer, and the
     level of the session, but not which exercise a segment belonged to; so each
-    session's routine is compiled again at that level to find its exercises,
-    and a session whose segment count no longer matches (the routine changed)
-    is left out; a session dated by bounds counts at their middle.
+    session's routine is compiled again at that level to find its exercises and
+    their levels (each capped at its top), and a session whose segment count no
+    longer matches (the routine changed) is left out; a session dated by bounds
+    counts at their middle.
     """
     from backbeat.routine.compiler import compile_routine
 
@@ -161,9 +164,11 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
             continue
         logged = {seg.index: seg for seg in s.segments}
         attempts: dict[str, list] = {}
+        level_of: dict[str, int] = {}
         for index, seg in enumerate(timeline.segments):
             if seg.exercise is not None and seg.kind in _WORK_KINDS:
                 attempts.setdefault(seg.exercise, []).append((seg.kind, logged.get(index)))
+                level_of[seg.exercise] = seg.level
         made = []
         for exercise, parts in attempts.items():
             done = bool(parts) and all(got is not None and got.outcome == "done" for _, got in parts)
@@ -175,7 +180,7 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
             ]
             holds = [got.achieved_ms for kind, got in parts
                      if kind == "hold_open" and got is not None and got.outcome == "done"]
-            made.append(Attempt(exercise, s.level, done, max(pains, default=0),
+            made.append(Attempt(exercise, level_of[exercise], done, max(pains, default=0),
                                 max(holds) if holds else None))
         sessions.append(
             Session(s.routine_id, datetime.fromtimestamp(s.when_s), s.ending == "completed",

@@ -345,7 +345,18 @@ def _worse_morning(day: date, states: dict[str, _Exercise]) -> None:
 
 def make_plan(routines: Sequence[tuple[str, Routine]], history: History, on: date) -> Plan:
     """The plan of ``routines`` (id, routine) on the day ``on``."""
-    return Plan(on, tuple(plan_routine(rid, r, history, on) for rid, r in routines))
+    by_routine: dict[str, list[Session]] = {rid: [] for rid, _ in routines}
+    for s in history.sessions:
+        mine = by_routine.get(s.routine)
+        if mine is not None:
+            mine.append(s)
+    return Plan(
+        on,
+        tuple(
+            plan_routine(rid, r, History(tuple(by_routine[rid]), history.mornings), on)
+            for rid, r in routines
+        ),
+    )
 
 
 def plan_text(plan: Plan) -> str:
@@ -374,5 +385,6 @@ def _exercise_line(e: ExercisePlan) -> str:
     out = f"level {e.level} of {e.top}, {e.meaning}"
     if e.level < e.top:
         out += f"; {e.clean} of {e.after} clean towards {e.level + 1}"
-    out += f"; {e.why.reason}" if e.why else ("; from the start" if e.top else "")
+    if e.why:
+        out += f"; {e.why.reason}"
     return out

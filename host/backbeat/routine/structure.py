@@ -1,4 +1,6 @@
-"""The shape of a routine: which keys go where, defaults, and the checked model built from them.
+"""The checked model of a routine, built by the tables of `language` (which keys go where, their
+validators and defaults) and the rules between keys (one work kind, `target` only with
+`hold: max`, `clean` not above `hold`, needs that name an exercise and do not loop).
 
 Every problem found is collected, so that one run reports all the errors of a
 file; a part with an error is left out of the model, and the caller gets
