@@ -8,9 +8,11 @@ from datetime import datetime
 
 import pytest
 from backbeat.cli import main
+from backbeat.codec.logrec import PAIN_NOT_ASKED
 from backbeat.device.link import LinkClient
 from backbeat.device.serialport import SerialPort
 from backbeat.device.sync import sync_device
+from backbeat.history import PAIN_OF_ANSWER
 from backbeat.routine import load_routine
 from backbeat.store import Store
 from backbeat.timeline import CHECK_PAIN, KINDS
@@ -27,7 +29,6 @@ steps:
     hold: max
     target: 20s
 """
-PAIN_CODES = {"no": 1, "yes": 2}
 
 
 @pytest.fixture
@@ -45,11 +46,11 @@ def run_session(dev: PtyDevice, path, level: int, pain: str, plank_ms: int) -> N
     t = 0
     for i, seg in enumerate(timeline.segments):
         lasted = plank_ms if seg.kind == "hold_open" else seg.duration_ms
-        asked = PAIN_CODES[pain] if seg.flags & CHECK_PAIN else 0
+        asked = PAIN_OF_ANSWER[pain] if seg.flags & CHECK_PAIN else PAIN_NOT_ASKED
         lb.add_segment(i, KINDS.index(seg.kind) + 1, 1, asked, t, t + lasted, seg.duration_ms, lasted)
         lb.flush()
         t += lasted
-    lb.end_session(1, len(timeline.segments), 0, t, 0)
+    lb.end_session(1, len(timeline.segments), 0, t, 0, 1000 + t)
 
 
 def sync_and_plan(dev: PtyDevice, tmp_path, path) -> list[tuple]:
