@@ -76,7 +76,7 @@ def calendar(days: list[Day]) -> str:
         ticks = [(i, m) for i, m in ((i, first + timedelta(weeks=i)) for i in range(weeks))
                  if i > 0 and m.month != (m - timedelta(weeks=1)).month]
         ax.set_xticks([i + 0.45 for i, _ in ticks],
-                      [f"{m:%b %Y}" if m.month == 1 else f"{m:%b}" for _, m in ticks])
+                      [f"{m:%b}\n{m:%Y}" if m.month == 1 else f"{m:%b}" for _, m in ticks])
         ax.tick_params(length=0)
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
