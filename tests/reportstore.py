@@ -24,6 +24,7 @@ class CraftedFacts:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path))
         facts.create(self.db, stamp)
+        self.writer = facts.Writer(self.db)
         self._next = 1
 
     def session(self, routine: str, at: datetime | None, work: list[tuple],
@@ -35,25 +36,19 @@ class CraftedFacts:
         """
         sid = self._next
         self._next += 1
-        self.db.execute("INSERT INTO sessions (id, uid, routine, at_s, exact, ending) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (sid, device, routine, local_s(at if at else bounds[0]),
-                         at is not None, ending))
-        self.db.executemany(
-            "INSERT INTO segments (session_id, seq, exercise, side, kind, outcome, pain, level, "
-            "planned_ms, achieved_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(sid, i, *w) for i, w in enumerate(work)])
+        self.writer.session(sid, device, routine, local_s(at if at else bounds[0]),
+                            at is not None, ending, work)
         return sid
 
     def morning(self, at: datetime, answer: str) -> None:
-        self.db.execute("INSERT INTO mornings (at_s, answer) VALUES (?, ?)",
-                        (local_s(at), answer))
+        self.writer.morning(local_s(at), answer)
 
     def commit(self) -> None:
+        self.writer.finish()
         self.db.commit()
 
     def close(self) -> None:
-        self.db.commit()
+        self.commit()
         self.db.close()
 
 
@@ -89,7 +84,6 @@ def years_of_sessions(store: CraftedFacts, last: date, days: int, per_day: int =
                 work.append(hold(name, 10, pain=(d + e) % 4, level=level, kind="count"))
             store.session(f"routine-{k}", at, work[:30],
                           ending="stopped" if n % 20 == 0 else "completed")
-    store.commit()
 
 
 def real_store(path: Path, days: tuple[datetime, ...], stopped: tuple[datetime, ...] = (),

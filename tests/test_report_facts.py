@@ -17,10 +17,11 @@ DAYS = (datetime(2026, 12, 2, 8, 5), datetime(2026, 12, 3, 8, 5))
 def rows(path):
     db = sqlite3.connect(path)
     try:
-        return (db.execute("SELECT uid, routine, at_s, exact, ending FROM sessions "
-                           "ORDER BY id").fetchall(),
-                db.execute("SELECT session_id, seq, exercise, side, kind, outcome, pain, level, "
-                           "planned_ms, achieved_ms FROM segments").fetchall())
+        return (db.execute("SELECT uid, routine, at_s, exact, ending, sets, sets_done, pain "
+                           "FROM sessions ORDER BY id").fetchall(),
+                db.execute("SELECT session_id, seq, routine, name, place, side, open, done, pain, "
+                           "level, planned_ms, achieved_ms FROM segments JOIN exercises "
+                           "ON exercises.id = exercise ORDER BY session_id, seq").fetchall())
     finally:
         db.close()
 
@@ -31,16 +32,16 @@ def test_refresh__a_session_and_a_segment_a_row(tmp_path):
     assert path == facts_path(store, tmp_path / "cache")
     sessions, segments = rows(path)
     assert sessions == [
-        ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[0]), 1, "completed"),
-        ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[1]), 1, "completed"),
+        ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[0]), 1, "completed", 3, 3, 2),
+        ("e6614103e7a1b2c3", "core-stability", local_s(DAYS[1]), 1, "completed", 3, 3, 2),
         ("e6614103e7a1b2c3", "core-stability", local_s(datetime(2026, 12, 4, 9)), 1,
-         "stopped")]
+         "stopped", 3, 3, 2)]
     # Work segments only, in routine order, named from the archived routine, with their
     # level and pain.
     assert segments[:3] == [
-        (1, 0, "Side plank", "left", "hold", "done", None, 2, 5000, 20000),
-        (1, 1, "Side plank", "right", "hold", "done", 2, 2, 5000, 16000),
-        (1, 2, "Plank", None, "hold_open", "done", 0, 0, 5000, 30000)]
+        (1, 0, "core-stability", "Side plank", 0, 1, 0, 1, None, 2, 5000, 20000),
+        (1, 1, "core-stability", "Side plank", 0, 2, 0, 1, 2, 2, 5000, 16000),
+        (1, 2, "core-stability", "Plank", 2, 0, 1, 1, 0, 0, 5000, 30000)]
     assert len(segments) == 9
 
 
@@ -64,8 +65,9 @@ def test_refresh__a_clockless_session_at_its_earliest_and_an_unknown_routine_unn
         (session,) = s.sessions()
     sessions, segments = rows(refresh(tmp_path / "s.db", tmp_path / "cache"))
     assert session.dated == "bounded"
-    assert sessions == [("d", "desk-job", session.earliest_s, 0, "completed")]
-    assert segments == [(1, 0, None, None, "hold", "done", None, None, 5000, 5000)]
+    # Its segment counts for the session; with no name it is in no exercise's figures.
+    assert sessions == [("d", "desk-job", session.earliest_s, 0, "completed", 1, 1, None)]
+    assert segments == []
 
 
 def test_refresh__no_store_is_an_error_and_nothing_is_made(tmp_path):

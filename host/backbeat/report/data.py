@@ -7,7 +7,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from backbeat.report import adherence
 from backbeat.routine.model import Due
@@ -16,23 +16,6 @@ from backbeat.routine.model import Due
 SIDE_BEHIND = 0.10
 # The sessions table shows at most this many, the latest.
 SESSION_ROWS = 40
-
-_WORK = "seg.exercise IS NOT NULL"  # a segment of a routine the store could name
-# One row per session in range (its local day and period) and one per work segment of those
-# sessions.
-_FACTS = """
-WITH s AS MATERIALIZED (
-    SELECT id, uid AS device, routine, ending, at_s, exact,
-           date(at_s, 'unixepoch', 'localtime') AS day, {period} AS p
-    FROM sessions WHERE 1 {where}
-), g AS (
-    SELECT s.id AS session_id, seg.seq, s.day, s.p, s.routine, seg.exercise, seg.side, seg.kind,
-           seg.outcome, seg.level, seg.planned_ms, seg.achieved_ms, seg.pain
-    FROM s JOIN segments AS seg ON seg.session_id = s.id
-    WHERE {work}
-)
-""".replace("{work}", _WORK)
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -120,20 +103,14 @@ def period_of(first: date, last: date) -> str:
     return "day" if span <= 31 else "week" if span <= 366 else "month"
 
 
-_PERIOD_SQL = {
-    "day": "date(at_s, 'unixepoch', 'localtime')",
-    "week": "date(at_s, 'unixepoch', 'localtime', 'weekday 0', '-6 days')",
-    "month": "strftime('%Y-%m-01', at_s, 'unixepoch', 'localtime')",
-}
-
-
 def local_s(day: date) -> int:
     """Unix time of local midnight at the start of ``day``."""
     return int(time.mktime(day.timetuple()))
 
 
-def _where(f: Filters) -> tuple[str, list[object]]:
-    """The filters as SQL over sessions: the dates as a range of at_s, which is indexed."""
+def _filters(f: Filters, sessions: bool) -> tuple[str, list[object]]:
+    """``f`` as SQL conditions on the sessions table or on the segments table; the dates as
+    a range of at_s, which both index."""
     clauses, args = [], []
     if f.since:
         clauses.append("at_s >= ?")
@@ -142,92 +119,87 @@ def _where(f: Filters) -> tuple[str, list[object]]:
         clauses.append("at_s < ?")
         args.append(local_s(f.until + timedelta(days=1)))
     if f.routine:
-        clauses.append("routine = ?")
+        clauses.append("routine = ?" if sessions else
+                       "exercise IN (SELECT id FROM exercises WHERE routine = ?)")
         args.append(f.routine)
     if f.device:
-        clauses.append("uid = ?")
+        clauses.append("uid = ?" if sessions else
+                       "session_id IN (SELECT id FROM sessions WHERE uid = ?)")
         args.append(f.device)
     return "".join(" AND " + c for c in clauses), args
 
 
 def build(db: sqlite3.Connection, f: Filters, today: date,
           schedules: Mapping[str, Due]) -> Report:
-    """The report over ``db``'s sessions within ``f``; ``today`` ends an open range, and
+    """The report over the index ``db`` within ``f``; ``today`` ends an open range, and
     ``schedules`` says when each routine (by id) is due."""
-    where, args = _where(f)
-    first_day, last_day = db.execute(
-        _FACTS.format(where=where, period="NULL") + "SELECT MIN(day), MAX(day) FROM s",
-        args).fetchone()
+    where, args = _filters(f, sessions=True)
+    first_day, count, completed, bounded = db.execute(
+        "SELECT MIN(day), COUNT(*), COALESCE(SUM(ending = 'completed'), 0), "
+        f"COALESCE(SUM(NOT exact), 0) FROM sessions WHERE 1{where}", args).fetchone()
     last = f.until or today
-    first = min(f.since or (date.fromisoformat(first_day) if first_day else last), last)
+    first = min(f.since or (date.fromordinal(first_day) if first_day else last), last)
     per = period_of(first, last)
-    facts = _FACTS.format(where=where, period=_PERIOD_SQL[per])
-
-    def q(sql: str, extra: tuple[object, ...] = ()) -> list[tuple]:
-        return db.execute(facts + sql, [*args, *extra]).fetchall()
-
-    count, completed, bounded = q(
-        "SELECT COUNT(*), COALESCE(SUM(ending = 'completed'), 0), COALESCE(SUM(NOT exact), 0)"
-        " FROM s")[0]
     routines, calendar = _adherence(db, f, first, last, schedules)
 
-    exercises: dict[tuple[str, str], Exercise] = {}
+    named = {i: (routine, name, place) for i, routine, name, place in
+             db.execute("SELECT id, routine, name, place FROM exercises")}
+    exercises: dict[int, Exercise] = {}
 
-    def ex(routine: str, name: str) -> Exercise:
-        return exercises.setdefault((routine, name), Exercise(routine, name))
+    def ex(i: int) -> Exercise:
+        if i not in exercises:
+            exercises[i] = Exercise(named[i][0], named[i][1])
+        return exercises[i]
 
+    gwhere, gargs = _filters(f, sessions=False)
+    # A range of dates reads only its rows, through the time index.
+    segments = "segments INDEXED BY segments_by_time" if f.since or f.until else "segments"
     # One pass over the work segments, grouped as finely as any figure needs.
-    levels: dict[tuple[str, str, int], list[str]] = {}
-    holds: dict[tuple[str, str, str], list[int]] = {}
-    sides: dict[tuple[str, str, str], list[int]] = {}
-    place: dict[tuple[str, str], int] = {}
-    for routine, name, side, level, p, n, done_n, best, target, done_ms, lo, hi, pos in q(
-            "SELECT routine, exercise, side, level, p, COUNT(*), SUM(outcome = 'done'), "
-            "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN achieved_ms END), "
-            "MAX(CASE WHEN kind = 'hold_open' AND outcome = 'done' THEN planned_ms END), "
-            "SUM(CASE WHEN outcome = 'done' THEN achieved_ms END), MIN(day), MAX(day), MIN(seq) "
-            "FROM g GROUP BY 1, 2, 3, 4, 5"):
-        e = ex(routine, name)
-        place[routine, name] = min(place.get((routine, name), pos), pos)
+    levels: dict[tuple[int, int], list[int]] = {}
+    holds: dict[tuple[int, int], list[int]] = {}
+    sides: dict[tuple[int, int], list[int]] = {}
+    for i, side, level, p, n, done_n, best, target, done_ms, lo, hi in db.execute(
+            f"SELECT exercise, side, level, {per}, COUNT(*), SUM(done), "
+            "MAX(CASE WHEN open AND done THEN achieved_ms END), "
+            "MAX(CASE WHEN open AND done THEN planned_ms END), "
+            "SUM(CASE WHEN done THEN achieved_ms END), MIN(day), MAX(day) "
+            f"FROM {segments} WHERE 1{gwhere} GROUP BY 1, 2, 3, 4", gargs):
+        e = ex(i)
         e.done += done_n
         e.planned += n
-        span = levels.setdefault((routine, name, level), [lo, hi])
+        span = levels.setdefault((i, level), [lo, hi])
         span[0], span[1] = min(span[0], lo), max(span[1], hi)
         if best is not None:
-            h = holds.setdefault((routine, name, p), [best, target])
+            h = holds.setdefault((i, p), [best, target])
             h[0], h[1] = max(h[0], best), max(h[1], target)
-        if side is not None and done_n:
-            t = sides.setdefault((routine, name, side), [0, 0])
+        if side and done_n:
+            t = sides.setdefault((i, side), [0, 0])
             t[0] += done_ms
             t[1] += done_n
-    for (routine, name, level), (lo, hi) in sorted(levels.items(), key=lambda kv: kv[1][0]):
-        ex(routine, name).levels.append((level, date.fromisoformat(lo), date.fromisoformat(hi)))
-    for (routine, name, p), (best, target) in sorted(holds.items()):
-        ex(routine, name).holds.append((date.fromisoformat(p), best, target))
-    for (routine, name, side), (achieved, n) in sides.items():
-        setattr(ex(routine, name), f"{side}_ms", achieved / n)
+    for (i, level), (lo, hi) in sorted(levels.items(), key=lambda kv: kv[1][0]):
+        ex(i).levels.append((level, date.fromordinal(lo), date.fromordinal(hi)))
+    for (i, p), (best, target) in sorted(holds.items()):
+        ex(i).holds.append((date.fromordinal(p), best, target))
+    for (i, side), (achieved, n) in sides.items():
+        setattr(ex(i), "left_ms" if side == 1 else "right_ms", achieved / n)
     # An attempt's pain is the highest answer for its exercise in the session.
-    for routine, name, p, mean, high in q(
-            "SELECT routine, exercise, p, AVG(pain), MAX(pain) FROM ("
-            "SELECT routine, exercise, p, MAX(pain) AS pain FROM g WHERE pain IS NOT NULL "
-            "GROUP BY session_id, exercise) GROUP BY 1, 2, 3 ORDER BY 3"):
-        ex(routine, name).pain.append((date.fromisoformat(p), mean, high))
+    for i, p, mean, high in db.execute(
+            "SELECT exercise, p, AVG(pain), MAX(pain) FROM ("
+            f"SELECT exercise, MAX({per}) AS p, MAX(pain) AS pain FROM segments "
+            f"WHERE pain IS NOT NULL{gwhere} GROUP BY session_id, exercise) "
+            "GROUP BY 1, 2 ORDER BY 2", gargs):
+        ex(i).pain.append((date.fromordinal(p), mean, high))
 
     sessions = [
-        SessionRow(date.fromisoformat(day), ("" if exact else "~") + hhmm, routine, device,
-                   ending or "unfinished", done_n or 0, planned, pain)
-        for day, hhmm, exact, routine, device, ending, done_n, planned, pain in q(
-            "SELECT s.day, strftime('%H:%M', s.at_s, 'unixepoch', 'localtime'), s.exact, "
-            "s.routine, s.device, s.ending, SUM(seg.outcome = 'done'), COUNT(seg.session_id), "
-            "MAX(seg.pain) FROM (SELECT * FROM s ORDER BY at_s DESC, id DESC LIMIT ?) AS s "
-            f"LEFT JOIN segments AS seg ON seg.session_id = s.id AND {_WORK} "
-            "GROUP BY s.id ORDER BY s.at_s DESC, s.id DESC",
-            (SESSION_ROWS,))]
+        SessionRow(date.fromordinal(day),
+                   ("" if exact else "~") + f"{datetime.fromtimestamp(at_s):%H:%M}", routine,
+                   device, ending, done_n, planned, pain)
+        for day, at_s, exact, routine, device, ending, done_n, planned, pain in db.execute(
+            "SELECT day, at_s, exact, routine, uid, ending, sets_done, sets, pain FROM sessions "
+            f"WHERE 1{where} ORDER BY at_s DESC, id DESC LIMIT ?", [*args, SESSION_ROWS])]
 
     return Report(first, last, per, count, completed, bounded, routines, calendar,
-                  sorted(exercises.values(),
-                         key=lambda e: (e.routine, place.get((e.routine, e.exercise), 0),
-                                        e.exercise)),
+                  [exercises[i] for i in sorted(exercises, key=lambda i: (named[i][0], named[i][2]))],
                   _mornings(db, first, last), sessions)
 
 
@@ -237,12 +209,12 @@ def _adherence(db: sqlite3.Connection, f: Filters, first: date, last: date,
     """The adherence of each routine that has a schedule and sessions, and every day's of all
     of them together."""
     # The days of completed sessions, earlier ones too: some schedules look back.
-    where, args = _where(Filters(None, f.until, f.routine, f.device))
+    where, args = _filters(Filters(None, f.until, f.routine, f.device), sessions=True)
     done: dict[str, list[date]] = {}
     for routine, day, n in db.execute(
-            _FACTS.format(where=where, period="NULL") + "SELECT routine, day, "
-            "SUM(ending = 'completed') FROM s GROUP BY routine, day ORDER BY routine, day", args):
-        done.setdefault(routine, []).extend([date.fromisoformat(day)] * n)
+            "SELECT routine, day, SUM(ending = 'completed') FROM sessions "
+            f"WHERE 1{where} GROUP BY routine, day ORDER BY routine, day", args):
+        done.setdefault(routine, []).extend([date.fromordinal(day)] * n)
     routines = []
     calendar: dict[date, list[int]] = {}
     for routine in sorted(set(done) & set(schedules)):
