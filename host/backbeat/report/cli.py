@@ -22,14 +22,16 @@ class _Day(click.ParamType):
                       param, ctx)
 
 
-def _schedules() -> dict:
-    """Each library routine's `due` schedule, by routine id; a routine that does not check
-    is left out, and said so on stderr."""
+def _schedules(ids: list[str]) -> dict:
+    """The `due` schedule of each routine of ``ids`` that the library has, by routine id; a
+    routine that does not check is left out, and said so on stderr."""
     from backbeat.device.cli import ROOT
     from backbeat.routine import RoutineErrors, read_routine, routine_id
 
     out = {}
-    for path in sorted((ROOT / "routines").glob("*.yaml")):
+    for path in (ROOT / "routines" / f"{i}.yaml" for i in ids):
+        if not path.is_file():
+            continue
         try:
             routine = read_routine(path)
         except RoutineErrors:
@@ -69,8 +71,9 @@ def register(main: click.Group) -> None:
         path = Path(db_path) if db_path else default_db_path()
         try:
             with open_facts(refresh(path)) as db:
+                ran = [r for (r,) in db.execute("SELECT DISTINCT routine FROM sessions")]
                 figures = build(db, Filters(since, until, routine, device), date.today(),
-                                _schedules())
+                                _schedules(ran))
         except (FactsError, StoreError) as e:
             click.echo(f"error: {e}", err=True)
             raise SystemExit(2) from None
