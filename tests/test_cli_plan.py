@@ -173,3 +173,16 @@ def test_plan__the_readme_example_is_what_plan_prints(tmp_path):
     history = str(root / "tests" / "data" / "my-plan-history.json")
     result = run("plan", str(tmp_path / "my-plan.yaml"), "--history", history, "--on", "2026-12-04")
     assert "```\n" + result.stdout + "```\n" in readme
+
+
+def test_plan__the_library_by_default(tmp_path):
+    from pathlib import Path
+
+    _, history = files(tmp_path)
+    library = sorted(p.stem for p in (Path(__file__).parent.parent / "routines").glob("*.yaml"))
+    result = run("plan", "--history", history, "--on", "2026-12-04", "--json")
+    routines = json.loads(result.stdout)["routines"]
+    assert [r["routine"] for r in routines] == library
+    assert {r["routine"]: r["due_today"] for r in routines if r["due_today"] != 1} == {
+        "pnf-lower-back": 3, "pnf-minor": 3, "pnf-neck": 3,
+    }

@@ -442,12 +442,12 @@ def test_compile_routine__a_level_per_exercise():
         ("prepare", "A", None, 0, 2000, 2),
         ("hold", "A", None, 2000, 20000, 2),
         ("count", "B", None, 22000, 20000, 3),  # B's top is 3
-        ("rest", None, None, 42000, 15000, 0),  # outside exercises: their lowest level, 1
+        ("rest", None, None, 42000, 15000, 1),  # outside exercises: their lowest level
         ("prepare", "C", None, 57000, 5000, 0),
         ("hold", "C", "left", 62000, 4000, 0),
         ("switch", "C", "right", 66000, 1000, 0),
         ("hold", "C", "right", 67000, 4000, 0),
-        ("rest", None, None, 71000, 3000, 0),
+        ("rest", None, None, 71000, 3000, 1),
         ("prepare", "C", None, 74000, 5000, 0),
         ("hold", "C", "left", 79000, 4000, 0),
         ("switch", "C", "right", 83000, 1000, 0),

@@ -192,7 +192,7 @@ def _walk_checks(items: tuple[Item, ...], at: _At, problems: list[Invalid]) -> N
 class _Builder:
     def __init__(self, at: _At) -> None:
         self.at = at
-        self.level = at.outside
+        self.level = at.outside  # the level of what is being built: its exercise's, in a step
         self.segments: list[Segment] = []
         self.t = 0
         self.step_index = 0
@@ -204,7 +204,8 @@ class _Builder:
         if kind == "count":
             flags |= BEATS
         self.segments.append(
-            Segment(kind=kind, start_ms=self.t, duration_ms=duration_ms, flags=flags, **fields)
+            Segment(kind=kind, start_ms=self.t, duration_ms=duration_ms, flags=flags,
+                    level=self.level, **fields)
         )
         self.t += duration_ms
 
@@ -234,9 +235,10 @@ class _Builder:
                 self.step_index += 1
 
     def exercise(self, step: ExerciseStep) -> None:
-        level = self.at.of(step)
+        outside = self.level
+        self.level = level = self.at.of(step)
         first = len(self.segments)
-        common = {"exercise": step.exercise, "say": step.say, "level": level, "step": self.step_index}
+        common = {"exercise": step.exercise, "say": step.say, "step": self.step_index}
         prepare = at_level(step.prepare, level)
         rest = at_level(step.rest, level)
         switch = at_level(step.switch, level)
@@ -255,10 +257,11 @@ class _Builder:
             self.segments[-1], STEP_END | (CHECK_PAIN if step.check_pain else 0)
         )
         self.step_index += 1
+        self.level = outside
 
     def work(self, step: ExerciseStep, side: str | None, rep: int, reps: int, common: dict) -> None:
         work = step.work
-        level = common["level"]
+        level = self.level
         mine = dict(common, side=side, rep=rep, reps=reps)
         if isinstance(work, Hold):
             self.add("hold", at_level(work.duration, level), breath=work.breath, **mine)
