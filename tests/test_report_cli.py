@@ -86,3 +86,13 @@ def test_report__html_that_cannot_be_written(tmp_path, db):
     assert result.exit_code == 2
     assert result.output == (f"error: {tmp_path / 'no' / 'dir' / 'r.html'}: cannot write "
                              "(No such file or directory)\n")
+
+
+def test_report__a_cache_that_cannot_be_written(tmp_path, db):
+    (tmp_path / "file").write_text("")
+    result = CliRunner().invoke(main, ["report", "--db", str(db)],
+                                env={"XDG_CACHE_HOME": str(tmp_path / "file")})
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {tmp_path / 'file' / 'backbeat' / 'reports'}: cannot keep the report's index there "
+        "(Not a directory) (hint: set XDG_CACHE_HOME to a folder you can write)\n")

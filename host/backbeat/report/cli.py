@@ -80,6 +80,11 @@ def register(main: click.Group) -> None:
         except sqlite3.Error as e:
             click.echo(f"error: {path}: cannot read the database ({e})", err=True)
             raise SystemExit(2) from None
+        except OSError as e:
+            click.echo(f"error: {e.filename}: cannot keep the report's index there "
+                       f"({e.strerror}) (hint: set XDG_CACHE_HOME to a folder you can write)",
+                       err=True)
+            raise SystemExit(2) from None
         if html_path is None:
             from backbeat.report.terminal import print_report
 
