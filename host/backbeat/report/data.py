@@ -17,6 +17,7 @@ SIDE_BEHIND = 0.10
 # The sessions table shows at most this many, the latest.
 SESSION_ROWS = 40
 
+
 @dataclass(frozen=True)
 class Filters:
     since: date | None = None
@@ -99,6 +100,7 @@ class Report:
 
 
 def period_of(first: date, last: date) -> str:
+    """How the series of a range are grouped: by day up to 31 days, by week up to 366."""
     span = (last - first).days
     return "day" if span <= 31 else "week" if span <= 366 else "month"
 
