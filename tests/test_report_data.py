@@ -155,6 +155,15 @@ def test_levels__each_level_with_its_first_and_last_day(crafted):
     (dog,) = report(crafted).exercises
     assert dog.levels == [(0, date(2026, 12, 1), date(2026, 12, 4)),
                           (1, date(2026, 12, 2), date(2026, 12, 3))]
+    # Back at 0 after the last day at 1.
+    assert dog.level_now() == (0, date(2026, 12, 3), True)
+
+
+def test_levels__going_up_the_latest_level_since_its_first_day(crafted):
+    for day, level in ((1, 0), (2, 1), (3, 1), (4, 2)):
+        crafted.session("core", at(day), [hold("Bird dog", 10, level=level)])
+    (dog,) = report(crafted).exercises
+    assert dog.level_now() == (2, date(2026, 12, 4), False)
 
 
 def test_no_sessions__an_empty_report_on_today(crafted):

@@ -67,6 +67,14 @@ class Exercise:
             return "left" if self.left_ms < self.right_ms else "right"
         return None
 
+    def level_now(self) -> tuple[int, date, bool]:
+        """The level of the latest session, and since when: the first day at it, or, when
+        another level came after that (a step back, say), the last day of the other
+        (``True``: back at it after that day)."""
+        level, lo, hi = max(self.levels, key=lambda x: (x[2], x[1]))
+        after = max((h for lv, _, h in self.levels if lv != level and h >= lo), default=None)
+        return (level, lo, False) if after is None else (level, after, True)
+
     @property
     def best_ms(self) -> int | None:
         return max((best for _, best, _ in self.holds), default=None)

@@ -168,10 +168,16 @@ def render(r: Report) -> str:
 
     if r.exercises:
         parts.append("<h2>Levels</h2>")
-        rows = [[escape(e.routine), escape(e.exercise), str(e.levels[-1][0]),
-                 str(e.levels[-1][1]), ", ".join(f"{level} from {lo}"
-                                                 for level, lo, _ in reversed(e.levels[:-1]))]
-                for e in r.exercises if e.levels]
+        rows = []
+        for e in r.exercises:
+            if not e.levels:
+                continue
+            level, since, again = e.level_now()
+            rows.append([escape(e.routine), escape(e.exercise), str(level),
+                         f"{'after ' if again else ''}{since}",
+                         ", ".join(f"{lv} from {lo} to {hi}" for lv, lo, hi in
+                                   sorted(e.levels, key=lambda x: x[1], reverse=True)
+                                   if lv != level)])
         parts.append(_table("Each exercise's level: the latest, and the earlier ones",
                             ["routine", "exercise", "level", "since", "earlier"], rows, {2}))
 

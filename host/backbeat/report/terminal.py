@@ -45,9 +45,11 @@ LEVELS_SHOWN = 3  # the latest level and the ones before it that a line shows
 
 
 def _levels(e: Exercise) -> str:
-    """"level 2 since 2026-12-02 (before: 1 from 2026-11-20, 0 from 2026-11-05)"."""
-    (level, since, _), *before = reversed(e.levels)
-    text = f"level {level} since {since}"
+    """"level 2 since 2026-12-02 (before: 1 from 2026-11-20, 0 from 2026-11-05)", or "level
+    1 again after 2026-12-03 (before: ...)" when it went up and came back."""
+    level, since, again = e.level_now()
+    before = sorted((x for x in e.levels if x[0] != level), key=lambda x: x[1], reverse=True)
+    text = f"level {level} {'again after' if again else 'since'} {since}"
     if before:
         text += " (before: " + ", ".join(f"{lv} from {lo}" for lv, lo, _ in
                                          before[:LEVELS_SHOWN - 1])
