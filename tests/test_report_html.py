@@ -82,7 +82,7 @@ def test_render__data_tables(page):
             '<td class="n">1.20</td><td><span class="flag">right behind</span></td></tr>') in page
     assert ('<tr><td>core-stability</td><td>Side plank</td><td class="n">2</td>'
             "<td>2026-12-04</td><td>1 from 2026-12-02 to 2026-12-03, 0 from 2026-11-30 to "
-            "2026-11-30</td></tr>") in page
+            "2026-12-01</td></tr>") in page
 
 
 def test_render__nothing_from_outside(page):
