@@ -8,11 +8,9 @@ from datetime import datetime
 
 import pytest
 from backbeat.cli import main
-from backbeat.codec.logrec import PAIN_NOT_ASKED
 from backbeat.device.link import LinkClient
 from backbeat.device.serialport import SerialPort
 from backbeat.device.sync import sync_device
-from backbeat.history import PAIN_OF_ANSWER
 from backbeat.routine import load_routine
 from backbeat.store import Store
 from backbeat.timeline import CHECK_PAIN, KINDS
@@ -29,6 +27,7 @@ steps:
     hold: max
     target: 20s
 """
+PAIN = {"no": 0, "yes": 8}  # the answers, 0 to 10 (log format 2); 255: not asked
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def run_session(dev: PtyDevice, path, level: int, pain: str, plank_ms: int) -> N
     t = 0
     for i, seg in enumerate(timeline.segments):
         lasted = plank_ms if seg.kind == "hold_open" else seg.duration_ms
-        asked = PAIN_OF_ANSWER[pain] if seg.flags & CHECK_PAIN else PAIN_NOT_ASKED
+        asked = PAIN[pain] if seg.flags & CHECK_PAIN else 255
         lb.add_segment(i, KINDS.index(seg.kind) + 1, 1, asked, t, t + lasted, seg.duration_ms, lasted)
         lb.flush()
         t += lasted
@@ -85,6 +84,6 @@ def test_plan__three_clean_synced_sessions_earn_a_level_and_pain_takes_it_back(d
     ]
     run_session(dev, path, 1, "yes", 19_000)
     assert sync_and_plan(dev, tmp_path, path) == [
-        ("Partial cobra", 0, 0, None),  # pain "yes": more than hold, back one level
+        ("Partial cobra", 0, 0, None),  # pain 8: more than hold, back one level
         ("Plank", 0, 5, 30_000),  # the best of the last three holds
     ]
