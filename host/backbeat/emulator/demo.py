@@ -1,9 +1,10 @@
-"""A session on a fresh virtual device, for `make demo`: the firmware and one routine
+"""A session on a fresh virtual device, for `backbeat demo`: the firmware and one routine
 (strength-four unless --routine names another) flashed with `backbeat flash`, run at speed
 with the screen shown at each step, then the session pulled with `backbeat sync`, listed and
-reported (`backbeat report`, and its HTML file in build/report.html).
+reported (`backbeat report`, and its HTML file, backbeat-demo-report.html in the current
+folder unless --report names another).
 
-Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR]
+Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR] [--report FILE]
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from backbeat.emulator.display import HEIGHT, boxed
+from backbeat.emulator.display import WIDTH, boxed
+from backbeat.resources import library_dir
 
-ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 120.0
+REPORT_FILE = "backbeat-demo-report.html"  # kept when the rest of the demo is removed
 
 
 class _Emulator:
@@ -57,8 +59,8 @@ class _Emulator:
         self.send("until " + text)
         return self.block()
 
-    def picture(self) -> list[str]:
-        self.send("picture")
+    def picture(self, wide: bool) -> list[str]:
+        self.send("picture" if wide else "picture braille")
         return self.block()
 
     def stop(self) -> None:
@@ -68,15 +70,17 @@ class _Emulator:
 
 
 def _show(title: str, emu: _Emulator, out) -> None:  # type: ignore[no-untyped-def]
-    rows = emu.picture()
+    # Half blocks when the terminal is wide enough for them, else braille (fits 80 columns).
+    wide = shutil.get_terminal_size().columns >= WIDTH + 2
+    rows = emu.picture(wide)
     out.write(f"\n{title}\n")
-    out.write("".join(line + "\n" for line in boxed(rows[: HEIGHT // 2])))
+    out.write("".join(line + "\n" for line in boxed(rows, WIDTH if wide else WIDTH // 2)))
     out.flush()
 
 
 def _run(args: list[str], out) -> None:  # type: ignore[no-untyped-def]
     r = subprocess.run([sys.executable, "-m", "backbeat.cli", *args], capture_output=True,
-                       text=True, cwd=ROOT, timeout=TIMEOUT)
+                       text=True, timeout=TIMEOUT)
     out.write(r.stdout)
     if r.returncode != 0:
         raise RuntimeError(f"backbeat {args[0]} failed: {r.stderr.strip()}")
@@ -126,13 +130,15 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # typ
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--speed", type=float, default=20.0)
-    p.add_argument("--routine", type=Path, default=ROOT / "routines" / "strength-four.yaml")
+    p.add_argument("--routine", type=Path, default=library_dir() / "strength-four.yaml")
     p.add_argument("--keep", type=Path, default=None,
                    help="Keep the flash and the database in this directory.")
+    p.add_argument("--report", type=Path, default=Path(REPORT_FILE),
+                   help=f"Write the HTML report here (default: {REPORT_FILE} in this folder).")
     a = p.parse_args(argv)
     work = a.keep or Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
     try:
-        demo_session(a.routine, a.speed, work, html=ROOT / "build" / "report.html")
+        demo_session(a.routine, a.speed, work, html=a.report.resolve())
     except (RuntimeError, OSError, queue.Empty) as e:
         print(f"error: the virtual device demo stopped: {e}", file=sys.stderr)
         return 1

@@ -23,13 +23,16 @@ class _Day(click.ParamType):
 
 
 def _schedules(ids: list[str]) -> dict:
-    """The `due` schedule of each routine of ``ids`` that the library has, by routine id; a
-    routine that does not check is left out, and said so on stderr."""
-    from backbeat.device.cli import ROOT
+    """The `due` schedule of each routine of ``ids`` in the routines folder that flash sends
+    (the library until one is set), by routine id; a routine that does not check is left
+    out, and said so on stderr."""
+    from backbeat.resources import library_dir
     from backbeat.routine import RoutineErrors, read_routine, routine_id
+    from backbeat.settings import routines_folder
 
+    folder = routines_folder() or library_dir()
     out = {}
-    for path in (ROOT / "routines" / f"{i}.yaml" for i in ids):
+    for path in (folder / f"{i}.yaml" for i in ids):
         if not path.is_file():
             continue
         try:
@@ -63,6 +66,7 @@ def register(main: click.Group) -> None:
         """
         from backbeat.report.data import Filters, build
         from backbeat.report.facts import FactsError, open_facts, refresh
+        from backbeat.settings import SettingsError
         from backbeat.store import StoreError, default_db_path
 
         if since and until and since > until:
@@ -74,7 +78,7 @@ def register(main: click.Group) -> None:
                 ran = [r for (r,) in db.execute("SELECT DISTINCT routine FROM sessions")]
                 figures = build(db, Filters(since, until, routine, device), date.today(),
                                 _schedules(ran))
-        except (FactsError, StoreError) as e:
+        except (FactsError, StoreError, SettingsError) as e:
             click.echo(f"error: {e}", err=True)
             raise SystemExit(2) from None
         except sqlite3.Error as e:
