@@ -20,7 +20,8 @@ def db(tmp_path):
 
 def run(tmp_path, *args: str):
     return CliRunner().invoke(main, ["report", *args],
-                              env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+                              env={"XDG_CACHE_HOME": str(tmp_path / "cache"),
+                                   "XDG_CONFIG_HOME": str(tmp_path / "config")})
 
 
 def test_report__terminal_with_the_library_schedule(tmp_path, db):
