@@ -30,11 +30,6 @@ if (!mpModule || !flashDir || !(speed > 0)) {
   process.exit(2);
 }
 
-// Button gestures, in device milliseconds: a short press, a long press, the gap between
-// the two presses of a double press, and the least time between two gestures (longer
-// than a double press window, so two separate presses stay two).
-const gesture = { shortMs: 150, longMs: 1500, doubleGapMs: 150, gapMs: 600 };
-
 const serialSab = Ring.create(1 << 18);
 const controlSab = Ring.create(1 << 10);
 const serial = new Ring(serialSab);
@@ -67,7 +62,7 @@ function start(mode) {
   }
   const w = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: {
-      mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
+      mpModule, flashDir, speed, bootRealMs, mode, uniqueId,
       heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState, rtcState,
       serial: serialSab, control: controlSab, doorbell: doorbellSab,
     },
@@ -92,6 +87,10 @@ function start(mode) {
       oledState = m.oled;
       restart(m.mode);
     }
+  });
+  // A worker that cannot make the port like a Pico (exit code 3) stops the device.
+  w.on("exit", (code) => {
+    if (w === worker && code === 3) process.exit(3);
   });
   w.on("error", (e) => {
     if (w !== worker) return;
