@@ -7,6 +7,7 @@ import click
 from backbeat import __version__
 from backbeat.device.cli import register as register_device_commands
 from backbeat.emulator.cli import register as register_emulator_commands
+from backbeat.export_cli import register as register_export_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,6 +96,7 @@ def schema() -> None:
 
 register_device_commands(main)
 register_emulator_commands(main)
+register_export_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,120 @@
+"""The export and import commands of the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from backbeat.text import count
+
+
+def _fail(message: str, status: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(status)
+
+
+def _write_whole(target: str, text: str) -> None:
+    """`text` to stdout for "-", else to the file `target`, written aside and renamed over
+    it, so a failed write leaves the old file as it was."""
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(target)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        _fail(f"{target}: cannot write ({e.strerror})")
+
+
+def register(main: click.Group) -> None:
+    """Add export and import to the CLI group."""
+    from backbeat.device.cli import _db_option
+
+    @main.command()
+    @_db_option
+    @click.option("--csv", "csv_to", metavar="FILE|-", help="One row per segment (- stdout).")
+    @click.option("--json", "json_to", metavar="FILE|-",
+                  help="A complete backup for backbeat import (- stdout).")
+    @click.option("--fit", "fit_dir", metavar="DIR", type=click.Path(file_okay=False),
+                  help="One FIT activity file per session, for Garmin Connect or Strava.")
+    @click.option("--device", help="Only the sessions of this device (its id).")
+    def export(db_path: str | None, csv_to: str | None, json_to: str | None,
+               fit_dir: str | None, device: str | None) -> None:
+        """Write the synced sessions for a spreadsheet (--csv), as a backup (--json) or for
+        Garmin Connect and Strava (--fit). The database is only read."""
+        from backbeat.backup import dumps, export_backup
+        from backbeat.exporting import write_csv
+        from backbeat.store import Store, StoreError, default_db_path
+
+        if not (csv_to or json_to or fit_dir):
+            _fail("say what to write: --csv FILE, --json FILE or --fit DIR (- for stdout)", 2)
+        if csv_to == "-" and json_to == "-":
+            _fail("only one of --csv and --json can go to stdout (-)", 2)
+        path = Path(db_path) if db_path else default_db_path()
+        if not path.is_file():
+            _fail(f"{path}: no database yet (hint: run backbeat sync)")
+        try:
+            with Store(path) as store:
+                sessions = store.sessions(device)
+                backup = export_backup(store, device) if json_to else None
+        except (StoreError, sqlite3.Error) as e:
+            _fail(str(e) if isinstance(e, StoreError) else f"{path}: database error ({e})")
+            raise
+        if device is not None and not sessions and not (backup and backup["records"]):
+            _fail(f"no device {device} in {path}")
+        if csv_to:
+            buf = io.StringIO()
+            rows = write_csv(sessions, buf)
+            _write_whole(csv_to, buf.getvalue())
+            if csv_to != "-":
+                click.echo(f"{csv_to}: {count(rows, 'segment')} of "
+                           f"{count(len(sessions), 'session')}", err=True)
+        if backup is not None and json_to:
+            _write_whole(json_to, dumps(backup))
+            if json_to != "-":
+                click.echo(f"{json_to}: backup of {count(len(backup['devices']), 'device')}, "
+                           f"{count(len(backup['records']), 'record')}, "
+                           f"{count(len(sessions), 'session')}", err=True)
+
+    @main.command("import")
+    @_db_option
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def import_(db_path: str | None, file: str) -> None:
+        """Merge the backup FILE (from backbeat export --json) into the database. What the
+        database already holds is kept once; a damaged backup changes nothing."""
+        from backbeat.backup import BackupError, import_backup, parse_backup
+        from backbeat.store import Store, StoreError, default_db_path
+
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            _fail(f"{file}: cannot read ({getattr(e, 'strerror', None) or e})")
+            raise
+        try:
+            backup = parse_backup(text)
+        except BackupError as e:
+            _fail(f"{file}: {e}; nothing imported")
+            raise
+        try:
+            with Store(db_path or default_db_path()) as store:
+                res = import_backup(store, backup)
+        except BackupError as e:
+            _fail(f"{file}: {e}; nothing imported")
+            raise
+        except (StoreError, sqlite3.Error) as e:
+            _fail(f"{e}; nothing imported" if isinstance(e, StoreError)
+                  else f"database error ({e}); nothing imported")
+            raise
+        click.echo(f"imported {file}: {count(res.sessions, 'new session')}, "
+                   f"{count(res.records, 'new record')}, {count(res.devices, 'new device')}")
