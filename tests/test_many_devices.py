@@ -1,0 +1,59 @@
+"""Many devices, one store: two virtual devices, each running its own routine, synced into
+one database, keep their sessions apart (--device) and together."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from backbeat.cli import main
+from click.testing import CliRunner
+from emulatorrig import Emulator, firmware_flash
+
+
+def _run_session(emu: Emulator, skip: str | None) -> None:
+    emu.until("hold=go")
+    emu.command("long")
+    if skip:
+        # A double press skips the segment showing `skip` (and, a button being used, keeps
+        # the device awake on its DONE screen after a session longer than its idle time).
+        emu.until(skip)
+        emu.command("double")
+    emu.until("1=ok")  # the DONE screen
+    assert emu.errors == []
+
+
+def test_two_devices_synced_into_one_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    db = str(tmp_path / "one.db")
+    runner = CliRunner()
+    flashes = {"desk-job": firmware_flash(tmp_path / "a", "desk-job"),
+               "strength-four": firmware_flash(tmp_path / "b", "strength-four")}
+    uids = {}
+    # One after the other: a device left in its menu while the other runs goes to sleep.
+    for routine, skip in (("desk-job", "Hamstring"), ("strength-four", None)):
+        with Emulator(flashes[routine], speed=20) as emu:
+            _run_session(emu, skip)
+            r = runner.invoke(main, ["sync", "--port", emu.port, "--db", db])
+        assert r.exit_code == 0, r.output
+        m = re.search(r"\(device (\w+)\): 1 new session, ", r.output)
+        assert m, r.output
+        uids[routine] = m.group(1)
+    assert uids["desk-job"] != uids["strength-four"]
+
+    together = json.loads(runner.invoke(main, ["sessions", "--db", db, "--json"]).output)
+    assert sorted((s["device"], s["routine"]) for s in together) == sorted(
+        (uid, routine) for routine, uid in uids.items())
+    for routine, uid in uids.items():
+        r = runner.invoke(main, ["export", "--db", db, "--csv", "-", "--device", uid])
+        assert r.exit_code == 0, r.output
+        rows = list(csv.DictReader(io.StringIO(r.output)))
+        assert {(x["device"], x["routine"]) for x in rows} == {(uid, routine)}
+        (s,) = [s for s in together if s["device"] == uid]
+        assert len(rows) == len(s["segments"]) == s["segment_count"]
+    r = runner.invoke(main, ["export", "--db", db, "--csv", "-"])
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    assert {x["device"] for x in rows} == set(uids.values())
+    assert len(rows) == sum(len(s["segments"]) for s in together)
