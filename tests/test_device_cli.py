@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -42,12 +43,13 @@ def test_sync_then_sessions(dev, tmp_path):
     assert again.output.endswith(": 0 new sessions, 0 new records; acknowledged up to record 5\n")
     r = CliRunner().invoke(main, ["sessions", "--json"])
     (s,) = json.loads(r.output)
-    assert (s["routine"], s["ending"], s["done"], s["elapsed_ms"]) == ("easy", "completed", 2, 6000)
+    assert (s["routine_id"], s["ending"], s["done"], s["elapsed_ms"]) == (
+        "easy", "completed", 2, 6000)
     assert [g["outcome"] for g in s["segments"]] == ["done", "done"]
     text = CliRunner().invoke(main, ["sessions"]).output.splitlines()
-    assert text[0].endswith("  easy  0:06  completed  2 done, 0 skipped")
-    assert text[1:] == ["          0 hold      done     3.0s of 3.0s",
-                        "          1 hold      done     3.0s of 3.0s"]
+    assert text[0].endswith("  easy")
+    assert text[1:] == ["  completed in 6 s",
+                        "  routine easy (CRC 1234abcd) not found: 2 segments done, 0 skipped"]
 
 
 def test_devices(dev):
@@ -115,11 +117,29 @@ def test_sessions__undated_and_unfinished(dev, tmp_path):
     db = str(tmp_path / "u.db")
     with dev.lock:
         lb.wall_offset_s = 0
+        lb.boot += 1  # the device started again since: the clock the sync gives cannot date it
     with Store(db) as store, SerialPort(dev.path) as port:
-        sync_device(LinkClient(port), store, 0)  # no time to give: nothing dates it
+        sync_device(LinkClient(port), store, 1_800_000_000)
     out = CliRunner().invoke(main, ["sessions", "--db", db]).output.splitlines()
-    assert out[0] == "   1  date unknown  easy  -  unfinished  1 done, 0 skipped"
-    assert out[1] == "          0 hold      done     3.0s of 3.0s  pain: yes"
+    assert out == [
+        f"before {when_local(1_800_000_000)} (the device had no clock)  easy",
+        "  unfinished (the power went)",
+        "  routine easy (CRC 00000001) not found: 1 segments done, 0 skipped"]
+
+
+def when_local(unix_s: int) -> str:
+    t = datetime.fromtimestamp(unix_s)
+    return f"{t:%a} {t.day} {t:%b %Y %H:%M}"
+
+
+def test_sessions__read_only_never_creates_a_database(tmp_path):
+    db = tmp_path / "none" / "x.db"
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db)])
+    assert (r.exit_code, r.output) == (
+        0, f"no sessions yet: no database at {db} (run backbeat sync)\n")
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--json"])
+    assert (r.exit_code, r.output) == (0, "[]\n")
+    assert not (tmp_path / "none").exists()
 
 
 def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):

@@ -73,9 +73,9 @@ def test_start_up_with_a_long_log_reaches_the_menu_and_keeps_when_last_done(tmp_
             name = "strength-four" if i == 9 and b == 4 else f"retired-{i}"
             lb.begin_session(name, 1, 0, 30, 30000, 5000 + i)
             for j in range(30):
-                lb.add_segment(j, 2, 1, 0, 1000 * j, 1000 * j + 1000, 1000, 1000)
+                lb.add_segment(j, 2, 1, 255, 1000 * j, 1000 * j + 1000, 1000, 1000)
                 lb.flush()
-            lb.end_session(1, 30, 0, 30000, 0)
+            lb.end_session(1, 30, 0, 30000, 0, 35000)
     before = {p.name: p.read_bytes() for p in logs.iterdir()}
     assert sorted(before) == ["%08x.log" % (1 + 320 * b) for b in range(5)]
 

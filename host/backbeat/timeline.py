@@ -78,6 +78,7 @@ class Segment:
     rounds: int | None = None
     step: int = 0
     say: str | None = None
+    level: int = 0
     breath: BreathPattern | None = None
     cap_ms: int | None = None  # hold_open only
     pace_ms: int | None = None  # count only

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -133,14 +133,16 @@ def register(main: click.Group) -> None:
                   default=str(ROOT / "firmware"), show_default=True, help="Firmware folder.")
     @click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
                   help="Progression level the routines are compiled at.")
+    @_db_option
     @click.argument("routines", nargs=-1, type=click.Path())
-    def flash(port: str, firmware_dir: str, level: int, routines: tuple[str, ...]) -> None:
+    def flash(port: str, firmware_dir: str, level: int, db_path: str | None,
+              routines: tuple[str, ...]) -> None:
         """Install the firmware and ROUTINES (YAML files; the library when none) on the device.
 
         Only files that changed are sent; the device switches to the new set at once,
         so a cut leaves the old set or the new one, never a mix.
         """
-        from backbeat.compiling import compile_files
+        from backbeat.compiling import archive_compiled, compile_files
         from backbeat.device.flasher import FlashError
         from backbeat.device.flasher import flash as do_flash
 
@@ -152,6 +154,10 @@ def register(main: click.Group) -> None:
             _fail(f"{count(len(errors), 'routine error')}, nothing flashed", 2)
         bbrs = {c.file_name[:-4]: c.data for c in compiled}
         target = _resolve(port)
+        # Archived before they are sent: a session may run them the moment they arrive.
+        warning = archive_compiled(compiled, db_path, "flashed")
+        if warning:
+            click.echo(warning, err=True)
         if session_running(target):
             _fail(f"a session is running on {target}: flash once it has ended (a flash would "
                   "stop it)")
@@ -202,36 +208,46 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @_db_option
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-    def sessions(db_path: str | None, as_json: bool) -> None:
-        """List synced sessions with their segments."""
-        store = _open_store(db_path)
+    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                  help="Only sessions from this day on (YYYY-MM-DD, local time).")
+    @click.option("--routine", default=None, metavar="ROUTINE",
+                  help="Only sessions of this routine (its id or its name).")
+    @click.option("--device", default=None, metavar="UID", help="Only sessions of this device.")
+    @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+    def sessions(db_path: str | None, since: datetime | None, routine: str | None,
+                 device: str | None, as_json: bool) -> None:
+        """List synced sessions: when, which routine, and each exercise done.
+
+        Reads the database only: a missing one is not created.
+        """
+        from backbeat.sessions import select, session_text
+        from backbeat.store import Store, StoreError, default_db_path
+
+        path = Path(db_path) if db_path else default_db_path()
+        if not path.exists():
+            click.echo("[]" if as_json else f"no sessions yet: no database at {path} "
+                       "(run backbeat sync)")
+            return
         try:
-            found = store.sessions()
+            with Store(path, create=False) as store:
+                found = select(store.sessions(), since.date() if since else None, routine, device)
+                devices = store.devices()
+        except StoreError as e:
+            _fail(str(e))
+            raise
         except sqlite3.Error as e:
-            _fail(f"{store.path}: database error ({e}) (hint: close the program holding the "
+            _fail(f"{path}: database error ({e}) (hint: close the program holding the "
                   "database, then try again)")
             raise
-        finally:
-            store.close()
         if as_json:
             click.echo(json.dumps([s.as_json() for s in found], indent=1))
             return
         if not found:
-            click.echo("no sessions yet (run backbeat sync)")
+            click.echo("no sessions match" if since or routine or device else
+                       "no sessions yet (run backbeat sync)")
             return
-        for s in found:
-            when = ("date unknown" if s.wall_s is None else
-                    datetime.fromtimestamp(s.wall_s, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-            took = "-" if s.elapsed_ms is None else _mmss(s.elapsed_ms)
-            click.echo(f"{s.id:4d}  {when}  {s.routine}  {took}  {s.ending}  "
-                       f"{s.done} done, {s.skipped} skipped")
-            for g in s.segments:
-                pain = f"  pain: {g.pain}" if g.pain else ""
-                click.echo(f"        {g.index:3d} {g.kind:<9} {g.outcome:<8} "
-                           f"{g.achieved_ms / 1000:.1f}s of {g.planned_ms / 1000:.1f}s{pain}")
-
-
-def _mmss(ms: int) -> str:
-    s = round(ms / 1000)
-    return f"{s // 60}:{s % 60:02d}"
+        for i, s in enumerate(found):
+            if i:
+                click.echo("")
+            for line in session_text(s, with_device=len(devices) > 1):
+                click.echo(line)

@@ -65,6 +65,7 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
     uid = hello.uid
     result.uid = uid
     store.note_device(uid, hello.board, hello.firmware, now_s)
+    sync_id = store.begin_sync(uid, now_s)
     epoch = store.epoch(uid)
     last = store.last_record(uid, epoch)
     if last is not None and hello.next_seq - 1 < last[0]:
@@ -97,7 +98,7 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
         if records:
             before = store.session_count(uid)
             try:
-                added = store.add_records(uid, epoch, records)
+                added = store.add_records(uid, epoch, records, sync_id)
             except RecordError as e:
                 raise SyncError(f"the device sent a damaged record ({e}); nothing of this read "
                                 "was stored: run the sync again") from None

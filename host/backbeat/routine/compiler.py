@@ -145,7 +145,8 @@ class _Builder:
         if kind == "count":
             flags |= BEATS
         self.segments.append(
-            Segment(kind=kind, start_ms=self.t, duration_ms=duration_ms, flags=flags, **fields)
+            Segment(kind=kind, start_ms=self.t, duration_ms=duration_ms, flags=flags,
+                    level=self.level, **fields)
         )
         self.t += duration_ms
 

@@ -1,6 +1,8 @@
 """Writes the golden log vectors (session.log/json, torn.log/json) from the firmware logbook.
 
 Run from the repository root: python tests/golden/log/make_vectors.py
+(session-v1.log/json, the same session in log format version 1, are kept as they were
+written by the firmware of that version: readers still accept it.)
 The expected decodes come from the scenario's own values (GOLDEN_RECORDS in
 tests/firmware/test_logbook.py), not from decoding the bytes.
 """
@@ -12,8 +14,13 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-sys.path[:0] = [os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tests", "firmware")]
+sys.path[:0] = [os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tests", "firmware"),
+                os.path.join(ROOT, "tests", "firmware", "cpython")]
 sys.modules.setdefault("micropython", types.SimpleNamespace(const=lambda x: x))
+
+import mpcompat  # noqa: E402
+
+mpcompat.install()
 
 import test_logbook  # noqa: E402
 
