@@ -7,11 +7,15 @@ import csv
 import io
 import json
 import re
+import time
+import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from backbeat.cli import main
 from backbeat.exporting import CSV_COLUMNS
+from backbeat.fit import decode
 from backbeat.store import Store
 from click.testing import CliRunner
 from test_backup import _sessions, _two_devices
@@ -28,53 +32,76 @@ def db(tmp_path):
     return str(path)
 
 
+@pytest.fixture
+def utc(monkeypatch):
+    """Local time is UTC (CSV times are local)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def _run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-def test_csv_to_stdout__one_row_per_segment(db):
+def test_csv_to_stdout__one_row_per_segment(db, utc):
     r = _run("export", "--db", db, "--csv", "-")
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert list(rows[0]) == [name for name, _ in CSV_COLUMNS]
-    assert [(x["device"], x["routine"], x["segment"], x["kind"], x["outcome"], x["pain"])
-            for x in rows] == [
-        ("aaaa", "lower-back-easy", "0", "prepare", "done", ""),
-        ("aaaa", "lower-back-easy", "1", "hold_open", "done", "yes"),
-        ("aaaa", "lower-back-easy", "2", "rest", "skipped", ""),
-        ("aaaa", "lower-back-easy", "3", "hold", "stopped", "unanswered"),
-        ("bbbb", "desk-job", "0", "hold", "done", ""),
-        ("bbbb", "desk-job", "1", "hold", "skipped", ""),
-        ("bbbb", "hollow-back", "0", "hold", "done", "")]
-    desk = rows[4]
-    assert (desk["start_utc"], desk["routine_level"], desk["ending"], desk["start_s"],
-            desk["end_s"], desk["planned_s"], desk["achieved_s"], desk["paused_s"]) == (
-        "2027-01-15T08:00:02Z", "1", "completed", "0.000", "5.000", "5.000", "5.000", "0.000")
-    assert rows[6]["start_utc"] == "" and rows[6]["ending"] == "unfinished"
+    assert [(x["session"], x["segment"], x["exercise"], x["side"], x["rep"], x["kind"],
+             x["work"], x["level"], x["outcome"], x["pain"], x["pain_answer"]) for x in rows] == [
+        ("aaaa/0/2", "0", "", "", "", "prepare", "0", "", "done", "", ""),
+        ("aaaa/0/2", "1", "", "", "", "hold_open", "1", "", "done", "", "yes"),
+        ("aaaa/0/2", "2", "", "", "", "rest", "0", "", "skipped", "", ""),
+        ("aaaa/0/2", "3", "", "", "", "hold", "1", "", "stopped", "", "unanswered"),
+        ("bbbb/0/2", "0", "Side plank", "", "", "prepare", "0", "2", "done", "", ""),
+        ("bbbb/0/2", "1", "Side plank", "left", "1", "hold", "1", "2", "done", "", ""),
+        ("bbbb/0/2", "2", "Side plank", "", "", "switch", "0", "2", "done", "", ""),
+        ("bbbb/0/2", "3", "Side plank", "right", "1", "hold", "1", "2", "done", "3", "scale"),
+        ("bbbb/0/2", "4", "Plank", "", "1", "hold_open", "1", "0", "done", "0", "scale"),
+        ("bbbb/1/1", "0", "", "", "", "hold", "1", "", "done", "", "")]
+    assert rows[5] == {
+        "device": "bbbb", "session": "bbbb/0/2", "dated": "exact",
+        "start": "2027-01-15 08:00:02", "earliest": "2027-01-15 08:00:02",
+        "latest": "2027-01-15 08:00:02", "routine": "side",
+        "routine_name": "Side plank and more", "routine_level": "1", "ending": "completed",
+        "segment": "1", "exercise": "Side plank", "side": "left", "rep": "1", "reps": "1",
+        "round": "", "rounds": "", "kind": "hold", "work": "1", "level": "2", "outcome": "done",
+        "start_s": "5.000", "end_s": "33.000", "planned_s": "5.000", "achieved_s": "20.000",
+        "paused_s": "8.000", "pain": "", "pain_answer": ""}
+    # Switched on without a clock: between the sync before and the sync that fetched it.
+    assert (rows[9]["dated"], rows[9]["start"], rows[9]["earliest"], rows[9]["latest"],
+            rows[9]["ending"]) == ("bounded", "2027-01-15 20:31:40", "2027-01-15 08:03:20",
+                                   "2027-01-16 09:00:00", "unfinished")
 
 
 def test_csv_filtered_by_device(db, tmp_path):
     out = tmp_path / "b.csv"
     r = _run("export", "--db", db, "--csv", str(out), "--device", "bbbb")
     assert r.exit_code == 0, r.output
-    assert r.output == f"{out}: 3 segments of 2 sessions\n"
+    assert r.output == f"{out}: 6 segments of 2 sessions\n"
     rows = list(csv.DictReader(out.open(newline="")))
-    assert {x["device"] for x in rows} == {"bbbb"} and len(rows) == 3
+    assert {x["device"] for x in rows} == {"bbbb"} and len(rows) == 6
 
 
 def test_json_then_import_into_an_empty_database__identical_sessions(db, tmp_path):
     backup = tmp_path / "backup.json"
     r = _run("export", "--db", db, "--json", str(backup))
     assert r.exit_code == 0, r.output
-    assert r.output == f"{backup}: backup of 2 devices, 15 records, 3 sessions\n"
+    assert r.output == f"{backup}: backup of 2 devices, 18 records, 1 routine, 3 sessions\n"
     fresh = tmp_path / "fresh" / "b.db"
     r = _run("import", "--db", str(fresh), str(backup))
     assert r.exit_code == 0, r.output
-    assert r.output == f"imported {backup}: 3 new sessions, 15 new records, 2 new devices\n"
+    assert r.output == (f"imported {backup}: 3 new sessions, 18 new records, 2 new devices, "
+                        "1 new routine\n")
     with Store(db) as a, Store(fresh) as b:
         assert _sessions(b) == _sessions(a)
     r = _run("import", "--db", str(fresh), str(backup))
-    assert r.output == f"imported {backup}: 0 new sessions, 0 new records, 0 new devices\n"
+    assert r.output == (f"imported {backup}: 0 new sessions, 0 new records, 0 new devices, "
+                        "0 new routines\n")
 
 
 def test_json_to_stdout_is_the_backup(db):
@@ -143,3 +170,63 @@ def test_docs_describe_every_csv_column():
     section = text.split("## CSV", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| `(\w+)` \|", section, re.M)
     assert documented == [name for name, _ in CSV_COLUMNS]
+
+
+def test_fit__a_file_per_session_with_a_lap_per_exercise(db, tmp_path):
+    out = tmp_path / "fit" / "new"
+    r = _run("export", "--db", db, "--fit", str(out))
+    assert r.exit_code == 0, r.output
+    assert r.output == f"{out}: 3 FIT files\n"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["2026-09-21-1413-lower-back-easy-aaaa-0-2.fit",
+                     "2027-01-15-0800-side-bbbb-0-2.fit",
+                     "2027-01-15-2031-hollow-back-bbbb-1-1.fit"]
+    m = decode((out / names[1]).read_bytes())
+    t0 = datetime.fromtimestamp(1_800_000_002, timezone.utc)
+    assert m["file_id_mesgs"] == [{
+        "type": "activity", "manufacturer": "development", "product": 0,
+        "serial_number": zlib.crc32(b"bbbb"), "time_created": t0, "number": 2,
+        "product_name": "backbeat"}]
+    assert [t["wkt_step_name"] for t in m["exercise_title_mesgs"]] == ["Side plank", "Plank"]
+    assert [(s["wkt_step_index"], s["set_type"], s["duration"]) for s in m["set_mesgs"]] == [
+        (0, "rest", 5.0), (0, "active", 20.0), (0, "rest", 5.0), (0, "active", 5.0),
+        (1, "active", 41.0)]
+    assert [(lap["message_index"], lap["sport"], lap["sub_sport"], lap["total_timer_time"])
+            for lap in m["lap_mesgs"]] == [(0, "training", "strength_training", 35.0),
+                                           (1, "training", "strength_training", 41.0)]
+    (session,) = m["session_mesgs"]
+    assert (session["sport"], session["sub_sport"], session["start_time"], session["num_laps"],
+            session["total_elapsed_time"], session["total_timer_time"]) == (
+        "training", "strength_training", t0, 2, 90.0, 76.0)
+    # Its routine not archived: one lap named by the routine's id.
+    m = decode((out / names[0]).read_bytes())
+    assert [t["wkt_step_name"] for t in m["exercise_title_mesgs"]] == ["lower-back-easy"]
+    assert [s["set_type"] for s in m["set_mesgs"]] == ["rest", "active", "rest", "active"]
+    # Bounded: at the middle of its bounds; unfinished: until its last segment ended.
+    (session,) = decode((out / names[2]).read_bytes())["session_mesgs"]
+    assert (session["start_time"], session["total_elapsed_time"]) == (
+        datetime.fromtimestamp((1_800_000_200 + 1_800_090_000) // 2, timezone.utc), 5.0)
+    again = _run("export", "--db", db, "--fit", str(out))
+    assert again.exit_code == 0 and sorted(p.name for p in out.iterdir()) == names
+
+
+def test_fit__a_directory_that_cannot_be_written(db, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = _run("export", "--db", db, "--fit", str(blocker / "fit"))
+    assert r.exit_code == 1
+    assert r.output == (f"error: {blocker / 'fit'}: cannot write (Not a directory); no FIT "
+                        "file is left half written\n")
+    assert blocker.read_text() == "x"
+
+
+def test_fit__a_file_that_cannot_be_replaced_leaves_no_part_behind(db, tmp_path):
+    out = tmp_path / "fit"
+    out.mkdir()
+    # A directory where the first file should go: renaming onto it fails.
+    (out / "2026-09-21-1413-lower-back-easy-aaaa-0-2.fit").mkdir()
+    r = _run("export", "--db", db, "--fit", str(out))
+    assert r.exit_code == 1
+    assert r.output == (f"error: {out / '2026-09-21-1413-lower-back-easy-aaaa-0-2.fit'}: cannot "
+                        "write (Is a directory); no FIT file is left half written\n")
+    assert [p.name for p in out.iterdir()] == ["2026-09-21-1413-lower-back-easy-aaaa-0-2.fit"]

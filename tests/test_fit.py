@@ -19,7 +19,7 @@ def _activity() -> FitActivity:
     return FitActivity(T0, 95_500, [
         FitLap("prepare", 0, 5000, [FitSet(0, 5000, False)]),
         FitLap("bird dog", 5000, 95_500, [FitSet(5000, 30_000, True), FitSet(35_000, 10_000, False),
-                                          FitSet(48_000, 28_000, True)])], 0x1234)
+                                          FitSet(48_000, 28_000, True)])], 0x1234, 7)
 
 
 def test_round_trip__every_message_as_the_sdk_reads_it():
@@ -28,7 +28,7 @@ def test_round_trip__every_message_as_the_sdk_reads_it():
                          "lap_mesgs", "session_mesgs", "set_mesgs"]
     assert m["file_id_mesgs"] == [{
         "type": "activity", "manufacturer": "development", "product": 0,
-        "serial_number": 0x1234, "time_created": T0, "product_name": "backbeat"}]
+        "serial_number": 0x1234, "time_created": T0, "number": 7, "product_name": "backbeat"}]
     assert m["event_mesgs"] == [
         {"timestamp": T0, "event": "timer", "event_type": "start"},
         {"timestamp": _at(95), "event": "timer", "event_type": "stop_all"}]

@@ -9,6 +9,7 @@ import json
 import re
 
 from backbeat.cli import main
+from backbeat.store import default_db_path
 from click.testing import CliRunner
 from emulatorrig import Emulator, firmware_flash
 
@@ -27,7 +28,9 @@ def _run_session(emu: Emulator, skip: str | None) -> None:
 
 def test_two_devices_synced_into_one_database(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
-    db = str(tmp_path / "one.db")
+    # The database `backbeat compile` keeps the routines in (this test's own data directory),
+    # so the synced sessions are named.
+    db = str(default_db_path())
     runner = CliRunner()
     flashes = {"desk-job": firmware_flash(tmp_path / "a", "desk-job"),
                "strength-four": firmware_flash(tmp_path / "b", "strength-four")}
@@ -44,16 +47,26 @@ def test_two_devices_synced_into_one_database(tmp_path, monkeypatch):
     assert uids["desk-job"] != uids["strength-four"]
 
     together = json.loads(runner.invoke(main, ["sessions", "--db", db, "--json"]).output)
-    assert sorted((s["device"], s["routine"]) for s in together) == sorted(
+    assert sorted((s["device"], s["routine_id"]) for s in together) == sorted(
         (uid, routine) for routine, uid in uids.items())
     for routine, uid in uids.items():
+        (s,) = [s for s in together if s["device"] == uid]
+        assert s["routine_found"] and s["dated"] == "exact"
+        apart = json.loads(runner.invoke(main, ["sessions", "--db", db, "--json",
+                                                "--device", uid]).output)
+        assert apart == [s]
         r = runner.invoke(main, ["export", "--db", db, "--csv", "-", "--device", uid])
         assert r.exit_code == 0, r.output
         rows = list(csv.DictReader(io.StringIO(r.output)))
         assert {(x["device"], x["routine"]) for x in rows} == {(uid, routine)}
-        (s,) = [s for s in together if s["device"] == uid]
-        assert len(rows) == len(s["segments"]) == s["segment_count"]
+        assert [x["exercise"] for x in rows] == [g["exercise"] for g in s["segments"]]
+        assert len(rows) == s["segment_count"]
     r = runner.invoke(main, ["export", "--db", db, "--csv", "-"])
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert {x["device"] for x in rows} == set(uids.values())
     assert len(rows) == sum(len(s["segments"]) for s in together)
+    # Both devices' sessions through a backup into an empty database: the same sessions.
+    backup, fresh = str(tmp_path / "backup.json"), str(tmp_path / "fresh.db")
+    assert runner.invoke(main, ["export", "--db", db, "--json", backup]).exit_code == 0
+    assert runner.invoke(main, ["import", "--db", fresh, backup]).exit_code == 0
+    assert json.loads(runner.invoke(main, ["sessions", "--db", fresh, "--json"]).output) == together

@@ -39,7 +39,7 @@ def _write_whole(target: str, text: str) -> None:
 
 def register(main: click.Group) -> None:
     """Add export and import to the CLI group."""
-    from backbeat.device.cli import _db_option
+    from backbeat.device.cli import _db_option, reading_store
 
     @main.command()
     @_db_option
@@ -54,25 +54,19 @@ def register(main: click.Group) -> None:
         """Write the synced sessions for a spreadsheet (--csv), as a backup (--json) or for
         Garmin Connect and Strava (--fit). The database is only read."""
         from backbeat.backup import dumps, export_backup
-        from backbeat.exporting import write_csv
-        from backbeat.store import Store, StoreError, default_db_path
+        from backbeat.exporting import write_csv, write_fit
+        from backbeat.store import default_db_path
 
         if not (csv_to or json_to or fit_dir):
             _fail("say what to write: --csv FILE, --json FILE or --fit DIR (- for stdout)", 2)
         if csv_to == "-" and json_to == "-":
             _fail("only one of --csv and --json can go to stdout (-)", 2)
         path = Path(db_path) if db_path else default_db_path()
-        if not path.is_file():
-            _fail(f"{path}: no database yet (hint: run backbeat sync)")
-        try:
-            with Store(path) as store:
-                sessions = store.sessions(device)
-                backup = export_backup(store, device) if json_to else None
-        except (StoreError, sqlite3.Error) as e:
-            _fail(str(e) if isinstance(e, StoreError) else f"{path}: database error ({e})")
-            raise
-        if device is not None and not sessions and not (backup and backup["records"]):
-            _fail(f"no device {device} in {path}")
+        with reading_store(path) as store:
+            if device is not None and device not in store.devices():
+                _fail(f"no device {device} in {path}")
+            sessions = store.sessions(device)
+            backup = export_backup(store, device) if json_to else None
         if csv_to:
             buf = io.StringIO()
             rows = write_csv(sessions, buf)
@@ -85,7 +79,16 @@ def register(main: click.Group) -> None:
             if json_to != "-":
                 click.echo(f"{json_to}: backup of {count(len(backup['devices']), 'device')}, "
                            f"{count(len(backup['records']), 'record')}, "
+                           f"{count(len(backup['routines']), 'routine')}, "
                            f"{count(len(sessions), 'session')}", err=True)
+        if fit_dir:
+            try:
+                written = write_fit(sessions, Path(fit_dir))
+            except OSError as e:
+                _fail(f"{e.filename or fit_dir}: cannot write ({e.strerror}); no FIT file is "
+                      "left half written")
+                raise
+            click.echo(f"{fit_dir}: {count(len(written), 'FIT file')}", err=True)
 
     @main.command("import")
     @_db_option
@@ -117,4 +120,5 @@ def register(main: click.Group) -> None:
                   else f"database error ({e}); nothing imported")
             raise
         click.echo(f"imported {file}: {count(res.sessions, 'new session')}, "
-                   f"{count(res.records, 'new record')}, {count(res.devices, 'new device')}")
+                   f"{count(res.records, 'new record')}, {count(res.devices, 'new device')}, "
+                   f"{count(res.routines, 'new routine')}")

@@ -49,6 +49,7 @@ class FitActivity:
     elapsed_ms: int  # from the start to the end, pauses included
     laps: list[FitLap]
     serial_number: int  # identifies the device (nonzero)
+    number: int  # tells apart the files of one device that start in the same second
 
     @property
     def timer_ms(self) -> int:
@@ -67,7 +68,7 @@ def encode_activity(a: FitActivity) -> bytes:
     enc.write_mesg({"mesg_num": _MESG["FILE_ID"], "type": "activity",
                     "manufacturer": "development", "product": 0,
                     "serial_number": a.serial_number, "time_created": a.start,
-                    "product_name": PRODUCT_NAME})
+                    "number": a.number, "product_name": PRODUCT_NAME})
     enc.write_mesg({"mesg_num": _MESG["EVENT"], "timestamp": a.start, "event": "timer",
                     "event_type": "start"})
     set_index = 0
