@@ -187,6 +187,8 @@ def test_fit__a_file_per_session_with_a_lap_per_exercise(db, tmp_path):
         "type": "activity", "manufacturer": "development", "product": 0,
         "serial_number": zlib.crc32(b"bbbb"), "time_created": t0, "number": 2,
         "product_name": "backbeat"}]
+    assert m["sport_mesgs"] == [{"sport": "training", "sub_sport": "strength_training",
+                                 "name": "Side plank and more"}]
     assert [t["wkt_step_name"] for t in m["exercise_title_mesgs"]] == ["Side plank", "Plank"]
     assert [(s["wkt_step_index"], s["set_type"], s["duration"]) for s in m["set_mesgs"]] == [
         (0, "rest", 5.0), (0, "active", 20.0), (0, "rest", 5.0), (0, "active", 5.0),
@@ -201,6 +203,7 @@ def test_fit__a_file_per_session_with_a_lap_per_exercise(db, tmp_path):
     # Its routine not archived: one lap named by the routine's id.
     m = decode((out / names[0]).read_bytes())
     assert [t["wkt_step_name"] for t in m["exercise_title_mesgs"]] == ["lower-back-easy"]
+    assert m["sport_mesgs"][0]["name"] == "lower-back-easy"
     assert [s["set_type"] for s in m["set_mesgs"]] == ["rest", "active", "rest", "active"]
     # Bounded: at the middle of its bounds; unfinished: until its last segment ended.
     (session,) = decode((out / names[2]).read_bytes())["session_mesgs"]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from backbeat.fit import FitActivity, FitError, FitLap, FitSet, decode, encode_activity
+from garmin_fit_sdk import FIT_EPOCH_S, Decoder, Stream
 
 T0 = datetime(2026, 12, 4, 8, 0, 0, tzinfo=timezone.utc)
 
@@ -16,16 +17,19 @@ def _at(s: float) -> datetime:
 
 
 def _activity() -> FitActivity:
-    return FitActivity(T0, 95_500, [
+    return FitActivity("Bird dog and more", T0, 95_500, [
         FitLap("prepare", 0, 5000, [FitSet(0, 5000, False)]),
         FitLap("bird dog", 5000, 95_500, [FitSet(5000, 30_000, True), FitSet(35_000, 10_000, False),
-                                          FitSet(48_000, 28_000, True)])], 0x1234, 7)
+                                          FitSet(48_000, 28_000, True)])], 0x1234, 7, 3600)
 
 
 def test_round_trip__every_message_as_the_sdk_reads_it():
     m = decode(encode_activity(_activity()))
     assert sorted(m) == ["activity_mesgs", "event_mesgs", "exercise_title_mesgs", "file_id_mesgs",
-                         "lap_mesgs", "session_mesgs", "set_mesgs"]
+                         "lap_mesgs", "record_mesgs", "session_mesgs", "set_mesgs", "sport_mesgs"]
+    assert m["sport_mesgs"] == [{"sport": "training", "sub_sport": "strength_training",
+                                 "name": "Bird dog and more"}]
+    assert m["record_mesgs"] == [{"timestamp": _at(s)} for s in (0, 5, 35, 48, 95)]
     assert m["file_id_mesgs"] == [{
         "type": "activity", "manufacturer": "development", "product": 0,
         "serial_number": 0x1234, "time_created": T0, "number": 7, "product_name": "backbeat"}]
@@ -55,7 +59,15 @@ def test_round_trip__every_message_as_the_sdk_reads_it():
         "num_laps": 2, "trigger": "activity_end"}]
     assert m["activity_mesgs"] == [{
         "timestamp": _at(95), "total_timer_time": 73.0, "num_sessions": 1, "type": "manual",
-        "event": "activity", "event_type": "stop"}]
+        "event": "activity", "event_type": "stop", "local_timestamp": int(_at(95 + 3600).timestamp()) - FIT_EPOCH_S}]
+
+
+def test_messages_in_time_order():
+    order = []
+    Decoder(Stream.from_byte_array(bytearray(encode_activity(_activity())))).read(
+        mesg_listener=lambda num, mesg: order.append(mesg.get("timestamp")))
+    stamped = [t for t in order if t is not None]
+    assert stamped == sorted(stamped) and len(stamped) == 15
 
 
 def test_file_header_says_fit_with_its_crc():

@@ -9,6 +9,7 @@ import json
 import re
 
 from backbeat.cli import main
+from backbeat.fit import decode
 from backbeat.store import default_db_path
 from click.testing import CliRunner
 from emulatorrig import Emulator, firmware_flash
@@ -65,6 +66,21 @@ def test_two_devices_synced_into_one_database(tmp_path, monkeypatch):
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert {x["device"] for x in rows} == set(uids.values())
     assert len(rows) == sum(len(s["segments"]) for s in together)
+    # A FIT file per session, a lap per exercise, read back by the FIT SDK.
+    fit_dir = tmp_path / "fit"
+    assert runner.invoke(main, ["export", "--db", db, "--fit", str(fit_dir)]).exit_code == 0
+    laps = {}
+    for path in sorted(fit_dir.iterdir()):
+        m = decode(path.read_bytes())
+        (session,) = m["session_mesgs"]
+        assert (session["sport"], session["sub_sport"]) == ("training", "strength_training")
+        assert len(m["lap_mesgs"]) == session["num_laps"]
+        laps[m["sport_mesgs"][0]["name"]] = [t["wkt_step_name"]
+                                             for t in m["exercise_title_mesgs"]]
+    assert laps == {
+        "Desk-job flexibility": ["Wall sit", "Buttock stretch", "Hamstring stretch",
+                                 "Calf stretch"],
+        "Four strength moves": ["Squat", "Superman", "Sit-ups", "Press-ups"]}
     # Both devices' sessions through a backup into an empty database: the same sessions.
     backup, fresh = str(tmp_path / "backup.json"), str(tmp_path / "fresh.db")
     assert runner.invoke(main, ["export", "--db", db, "--json", backup]).exit_code == 0

@@ -8,7 +8,7 @@ import csv
 import os
 import zlib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,8 +113,11 @@ def fit_activity(s: Session) -> FitActivity:
     elapsed = s.elapsed_ms
     if elapsed is None:  # unfinished: until its last segment ended
         elapsed = max((g.end_ms for g in s.segments), default=0)
-    return FitActivity(datetime.fromtimestamp(fit_start_s(s), timezone.utc), elapsed, _laps(s),
-                       zlib.crc32(s.device.encode()) or 1, s.seq & 0xFFFF)
+    start = datetime.fromtimestamp(fit_start_s(s), timezone.utc)
+    offset = (start + timedelta(milliseconds=elapsed)).astimezone().utcoffset()
+    return FitActivity(s.routine_name or s.routine_id, start, elapsed, _laps(s),
+                       zlib.crc32(s.device.encode()) or 1, s.seq & 0xFFFF,
+                       int(offset.total_seconds()) if offset else 0)
 
 
 def fit_name(s: Session) -> str:

@@ -1,9 +1,9 @@
 """FIT activity files (Garmin's format) for one session: the only user of garmin-fit-sdk.
 
 A session becomes a strength-training activity (sport training, sub-sport
-strength_training): a lap per exercise, a set per segment in it (active for the
-work, rest for the rests), the exercise's name in an exercise_title message, so
-Garmin Connect and Strava show it as a strength workout. docs/export.md lists the
+strength_training) named after its routine: a lap per exercise, a set per segment in
+it (active for the work, rest for the rests), the exercise's name in an exercise_title
+message, so Garmin Connect and Strava show it as a strength workout. docs/export.md lists the
 messages and fields.
 """
 
@@ -45,11 +45,13 @@ class FitLap:
 
 @dataclass(frozen=True)
 class FitActivity:
+    name: str  # the routine's
     start: datetime  # aware (UTC)
     elapsed_ms: int  # from the start to the end, pauses included
     laps: list[FitLap]
     serial_number: int  # identifies the device (nonzero)
     number: int  # tells apart the files of one device that start in the same second
+    utc_offset_s: int  # local time minus UTC at the end, for the activity's local time
 
     @property
     def timer_ms(self) -> int:
@@ -61,14 +63,17 @@ def _at(a: FitActivity, ms: int) -> datetime:
 
 
 def encode_activity(a: FitActivity) -> bytes:
-    """The FIT file of one activity: file_id, timer start, per lap its exercise_title, sets
-    and lap, timer stop, session, activity."""
+    """The FIT file of one activity, its messages in time order: file_id, sport, timer
+    start; per lap its exercise_title, per set a record at its start and the set, then the
+    lap; a record and the timer stop at the end; session; activity."""
     end = _at(a, a.elapsed_ms)
     enc = Encoder()
     enc.write_mesg({"mesg_num": _MESG["FILE_ID"], "type": "activity",
                     "manufacturer": "development", "product": 0,
                     "serial_number": a.serial_number, "time_created": a.start,
                     "number": a.number, "product_name": PRODUCT_NAME})
+    enc.write_mesg({"mesg_num": _MESG["SPORT"], "sport": "training",
+                    "sub_sport": "strength_training", "name": a.name})
     enc.write_mesg({"mesg_num": _MESG["EVENT"], "timestamp": a.start, "event": "timer",
                     "event_type": "start"})
     set_index = 0
@@ -76,6 +81,7 @@ def encode_activity(a: FitActivity) -> bytes:
         enc.write_mesg({"mesg_num": _MESG["EXERCISE_TITLE"], "message_index": i,
                         "exercise_category": "unknown", "wkt_step_name": lap.name})
         for s in lap.sets:
+            enc.write_mesg({"mesg_num": _MESG["RECORD"], "timestamp": _at(a, s.start_ms)})
             enc.write_mesg({"mesg_num": _MESG["SET"], "message_index": set_index,
                             "timestamp": _at(a, s.start_ms + s.duration_ms),
                             "start_time": _at(a, s.start_ms), "duration": s.duration_ms / 1000,
@@ -88,6 +94,7 @@ def encode_activity(a: FitActivity) -> bytes:
                         "total_elapsed_time": (lap.end_ms - lap.start_ms) / 1000,
                         "total_timer_time": lap.timer_ms / 1000,
                         "sport": "training", "sub_sport": "strength_training"})
+    enc.write_mesg({"mesg_num": _MESG["RECORD"], "timestamp": end})
     enc.write_mesg({"mesg_num": _MESG["EVENT"], "timestamp": end, "event": "timer",
                     "event_type": "stop_all"})
     enc.write_mesg({"mesg_num": _MESG["SESSION"], "message_index": 0, "timestamp": end,
@@ -98,7 +105,8 @@ def encode_activity(a: FitActivity) -> bytes:
                     "num_laps": len(a.laps), "trigger": "activity_end"})
     enc.write_mesg({"mesg_num": _MESG["ACTIVITY"], "timestamp": end,
                     "total_timer_time": a.timer_ms / 1000, "num_sessions": 1, "type": "manual",
-                    "event": "activity", "event_type": "stop"})
+                    "event": "activity", "event_type": "stop",
+                    "local_timestamp": end + timedelta(seconds=a.utc_offset_s)})
     return bytes(enc.close())
 
 
