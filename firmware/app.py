@@ -72,8 +72,9 @@ class App:
     sleep_chunk_ms = 60000
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
-                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms):
+                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms, clock=None):
         self.board = board
+        self.clock = clock  # the battery-backed clock chip (rtc.Clock), None without one
         self.ticks_ms = ticks_ms
         self.display = display
         self.logbook = logbook
@@ -105,7 +106,23 @@ class App:
         self.pain = 0  # the pain answer being counted up
         self._answered_at = time.ticks_add(now_ms, -_ANSWER_GRACE_MS)
         self._load_settings()
+        self.read_clock(now_ms)
         self.reload(now_ms)
+
+    # ------------------------------------------------------------ the clock
+
+    def read_clock(self, now_ms):
+        """Take the time from the clock chip, when there is one and it holds a date."""
+        if self.clock is not None:
+            wall = self.clock.read()
+            if wall:
+                self.logbook.know_time(wall, now_ms)
+
+    def set_clock(self, wall_s, now_ms):
+        """The host gave the time: the log records it and the clock chip keeps it."""
+        self.logbook.set_clock(wall_s, now_ms)
+        if self.clock is not None:
+            self.clock.write(wall_s)
 
     # ------------------------------------------------------------ routines and settings
 
@@ -304,6 +321,8 @@ class App:
             return False
         self.reader = r
         self.entry = entry
+        # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
+        self.read_clock(now_ms)
         lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
         # The schedule starts once the file work is done, so the first cue is not late.
         now_ms = self.ticks_ms()
@@ -397,6 +416,7 @@ class App:
     def _finish(self, how, now_ms):
         e = self.engine
         elapsed = time.ticks_diff(now_ms, e.start_ms)
+        self.read_clock(now_ms)
         self.logbook.end_session(how, e.done_count, e.skipped_count, elapsed, e.paused_ms,
                                  now_ms)
         self.cues.play(cues.DONE, now_ms)

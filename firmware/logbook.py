@@ -402,11 +402,16 @@ class Logbook:
         self._end_record(p, n)
         self.flush()
 
-    def set_clock(self, wall_s, mono_ms):
-        """The host told the time: remember the offset and record it."""
+    def know_time(self, wall_s, mono_ms):
+        """The time is wall_s at ticks mono_ms (from the clock chip): remember it, with no
+        record (the session starts carry it)."""
         self.wall_offset_s = wall_s - mono_ms // 1000
         self._clock_at = mono_ms
         self._clock_ms = mono_ms
+
+    def set_clock(self, wall_s, mono_ms):
+        """The host told the time: remember the offset and record it."""
+        self.know_time(wall_s, mono_ms)
         p = self._start_record(CLOCK, 12)
         if p < 0:
             return

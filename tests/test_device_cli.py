@@ -36,8 +36,11 @@ def test_sync_then_sessions(dev, tmp_path):
     dev.session(segments=2)
     r = CliRunner().invoke(main, ["sync"])
     assert r.exit_code == 0, r.output
-    assert r.output == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session, "
+    assert r.stdout == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session, "
                         "5 new records; acknowledged up to record 5\n")
+    assert r.stderr == ("warning: neither this computer nor the device has easy (1234abcd): the "
+                        "sessions that ran it are stored, without exercise names (hint: compile "
+                        "or flash that routine's YAML here and they are named)\n")
     assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
     again = CliRunner().invoke(main, ["sync", "--port", dev.path])
     assert again.output.endswith(": 0 new sessions, 0 new records; acknowledged up to record 5\n")

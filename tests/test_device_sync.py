@@ -153,7 +153,9 @@ def test_sync__cut_anywhere_loses_and_doubles_nothing(tmp_path):
     # up to the last line (once it has arrived the sync is over).
     cuts = sorted(set(ends[:-1]) | {(a + b) // 2 for a, b in zip([0] + ends, ends, strict=False)}
                   | set(range(1, ends[-1], 50)))
-    assert len(ends) == 7 and len(cuts) == 41
+    # 9 lines: HELLO, READs, ACKs, and the GET_ROUTINEs for the routines the sessions ran
+    # (the device has none of that CRC).
+    assert len(ends) == 9 and len(cuts) == 45
     for n, cut in enumerate(cuts):
         dev = PtyDevice(fs.copy())
         try:
@@ -173,3 +175,34 @@ def test_sync__cut_anywhere_loses_and_doubles_nothing(tmp_path):
                 assert all(len(s.segments) == 6 for s in db.sessions())
         finally:
             dev.close()
+
+
+def test_sync__fetches_the_routine_a_session_ran_then_a_replaced_one_from_those_kept(dev, tmp_path):
+    import zlib
+
+    from linkrig import EASY, OTHER
+
+    crc = zlib.crc32(EASY[:-4])
+    with dev.lock:
+        dev.logbook.begin_session("easy", crc, 0, 2, 7000, 1000)
+        dev.logbook.end_session(1, 2, 0, 7000, 0, 8000)
+        # A new version of the routine arrives before the sync (the device keeps the old one).
+        import retain
+
+        retain.save(dev.fs, "/routines/easy.bbr", bytearray(64), False)
+        dev.fs.files["/routines/easy.bbr"] = bytearray(OTHER)
+    with Store(tmp_path / "f.db") as db:
+        res, _ = _sync(dev, db)
+        assert (res.fetched, res.missing) == ([f"easy ({crc:08x})"], [])
+        (s,) = db.sessions()
+        assert (s.routine_found, s.routine_name) == (True, "Easy")
+        assert db.routine(crc).origin == "device"
+    assert dev.fs.listdir("/kept") == []  # acknowledged: the device let it go
+
+
+def test_sync__a_routine_nowhere_is_said_and_the_session_stored(dev, tmp_path):
+    dev.session(segments=1)  # it ran a routine of CRC 1234abcd, which the device lacks
+    with Store(tmp_path / "m.db") as db:
+        res, _ = _sync(dev, db)
+        assert (res.new_sessions, res.fetched, res.missing) == (1, [], ["easy (1234abcd)"])
+        assert db.sessions()[0].routine_found is False

@@ -663,3 +663,25 @@ def test_the_summary_left_alone_also_sleeps_and_wakes_to_the_menu():
     rig.run(app.App.idle_ms + 100)
     assert slept == [False]
     assert rig.app.screen == app.MENU and rig.screen.on
+
+
+def test_the_clock_chip_dates_sessions_and_keeps_the_time_the_host_gives():
+    import rtc
+    from test_rtc import FakeDs3231
+
+    chip = FakeDs3231()
+    clock = rtc.Clock(chip, 0x68)
+    clock.write(1800000000)
+    rig = Rig(corrupt=False)
+    rig.app = app.App(rig.board, rig.screen, rig.lb, rig.clock.now, fs=rig.fs,
+                      ticks_ms=rig._now, clock=clock)
+    assert rig.lb.wall_offset_s  # known from the chip at start-up, no record written
+    assert rig.records() == []
+    chip.regs[0] = 0x30  # the chip says 30 s later when the session starts
+    _start_easy(rig)
+    start = rig.records()[0][1]
+    assert logbook.get_u32(start, 8) == 1800000030
+    rig.long()  # stop
+    rig.app.set_clock(1800003600, rig.clock.now)
+    assert clock.read() == 1800003600
+    assert [r[0] for r in rig.records()][-1] == logbook.CLOCK

@@ -227,6 +227,12 @@ def register(main: click.Group) -> None:
             store.close()
         click.echo(f"synced {target} (device {res.uid}): {count(res.new_sessions, 'new session')}, "
                    f"{count(res.new_records, 'new record')}; acknowledged up to record {res.acked}")
+        if res.fetched:
+            click.echo(f"fetched from the device: {', '.join(res.fetched)}")
+        if res.missing:
+            click.echo(f"warning: neither this computer nor the device has {', '.join(res.missing)}"
+                       ": the sessions that ran it are stored, without exercise names (hint: "
+                       "compile or flash that routine's YAML here and they are named)", err=True)
 
     @main.command()
     @_db_option
