@@ -7,12 +7,14 @@ import csv
 import io
 import json
 import re
+import sqlite3
 import time
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from backbeat.backup import import_backup, parse_backup
 from backbeat.cli import main
 from backbeat.exporting import CSV_COLUMNS
 from backbeat.fit import decode
@@ -233,3 +235,32 @@ def test_fit__a_file_that_cannot_be_replaced_leaves_no_part_behind(db, tmp_path)
     assert r.output == (f"error: {out / '2026-09-21-1413-lower-back-easy-aaaa-0-2.fit'}: cannot "
                         "write (Is a directory); no FIT file is left half written\n")
     assert [p.name for p in out.iterdir()] == ["2026-09-21-1413-lower-back-easy-aaaa-0-2.fit"]
+
+
+def test_import__a_database_locked_by_another_program(db, tmp_path, monkeypatch):
+    from backbeat import store as store_module
+
+    monkeypatch.setattr(store_module, "LOCK_TIMEOUT_S", 0.2)
+    backup = tmp_path / "backup.json"
+    _run("export", "--db", db, "--json", str(backup))
+    other = tmp_path / "other.db"
+    Store(other).close()
+    holder = sqlite3.connect(str(other))
+    holder.execute("BEGIN EXCLUSIVE")
+    r = _run("import", "--db", str(other), str(backup))
+    holder.rollback()
+    holder.close()
+    assert r.exit_code == 1
+    assert r.output == (f"error: {other}: the database is locked by another program (hint: "
+                        "close that program, then try again); nothing imported\n")
+    # Opened before the lock: the import's own transaction waits, then gives up whole.
+    with Store(other) as store:
+        holder = sqlite3.connect(str(other))
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(sqlite3.OperationalError):
+            import_backup(store, parse_backup(backup.read_text()))
+        holder.rollback()
+        holder.close()
+        assert store.record_count() == 0
+    r = _run("import", "--db", str(other), str(backup))
+    assert r.exit_code == 0 and ": 3 new sessions, 18 new records" in r.output

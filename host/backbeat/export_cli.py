@@ -109,15 +109,19 @@ def register(main: click.Group) -> None:
         except BackupError as e:
             _fail(f"{file}: {e}; nothing imported")
             raise
+        path = Path(db_path) if db_path else default_db_path()
         try:
-            with Store(db_path or default_db_path()) as store:
+            with Store(path) as store:
                 res = import_backup(store, backup)
         except BackupError as e:
             _fail(f"{file}: {e}; nothing imported")
             raise
-        except (StoreError, sqlite3.Error) as e:
-            _fail(f"{e}; nothing imported" if isinstance(e, StoreError)
-                  else f"database error ({e}); nothing imported")
+        except StoreError as e:
+            _fail(f"{e}; nothing imported")
+            raise
+        except sqlite3.Error as e:
+            _fail(f"{path}: database error ({e}); nothing imported (hint: close the program "
+                  "holding the database, then try again)")
             raise
         click.echo(f"imported {file}: {count(res.sessions, 'new session')}, "
                    f"{count(res.records, 'new record')}, {count(res.devices, 'new device')}, "
