@@ -173,3 +173,12 @@ def test_import__a_record_the_store_holds_otherwise__nothing_changed(tmp_path, b
                                 "holds under that number")
         assert b.record_count() == 2 and b.session_count() == 1
         assert b.db.execute("SELECT uid FROM devices").fetchall() == []
+
+
+def test_import__records_of_a_device_the_backup_does_not_list(tmp_path, backup_text):
+    backup = json.loads(backup_text)
+    backup["devices"] = []
+    with Store(tmp_path / "b.db") as b:
+        import_backup(b, parse_backup(json.dumps(backup)))
+        assert [(d, b.epoch(d)) for d in b.devices()] == [("aaaa", 0), ("bbbb", 1)]
+        assert b.session_count() == 3

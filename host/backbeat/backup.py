@@ -85,8 +85,9 @@ def _list(backup: dict[str, Any], key: str) -> list[Any]:
 
 
 def parse_backup(text: str) -> dict[str, Any]:
-    """The backup in `text`, checked whole: its format and version, every device and every
-    record (CRC and decoding included). BackupError names the first thing wrong."""
+    """The backup in `text`, checked whole: its format and version, every device and sync,
+    every record (CRC and decoding included) and every routine (its .bbr decoded).
+    BackupError names the first thing wrong."""
     try:
         backup = json.loads(text)
     except json.JSONDecodeError as e:
@@ -172,13 +173,14 @@ def import_backup(store: Store, backup: dict[str, Any]) -> ImportResult:
                              (y["device"], y["at_s"])).fetchone()
             sync_ids[y["id"]] = row[0] if row else db.execute(
                 "INSERT INTO syncs (uid, at_s) VALUES (?, ?)", (y["device"], y["at_s"])).lastrowid
-        for r in sorted(backup["records"], key=lambda r: (r["device"], r["epoch"], r["seq"])):
+        for r in backup["records"]:
             uid, epoch, seq, raw = r["device"], r["epoch"], r["seq"], bytes.fromhex(r["raw"])
             held = db.execute("SELECT raw FROM records WHERE uid = ? AND epoch = ? AND seq = ?",
                               (uid, epoch, seq)).fetchone()
             if held is None:
-                db.execute("INSERT INTO devices (uid) VALUES (?) ON CONFLICT (uid) DO NOTHING",
-                           (uid,))
+                # A device's epoch is never below that of a record it holds.
+                db.execute("INSERT INTO devices (uid, epoch) VALUES (?, ?) ON CONFLICT (uid) "
+                           "DO UPDATE SET epoch = max(epoch, excluded.epoch)", (uid, epoch))
                 db.execute("INSERT INTO records (uid, epoch, seq, type, raw, sync_id) "
                            "VALUES (?,?,?,?,?,?)", (uid, epoch, seq, raw[1], raw,
                                                     sync_ids.get(r["sync"])))

@@ -2,44 +2,34 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
+from backbeat.device.cli import _db_option, _fail, reading_store
 from backbeat.text import count
 
 
-def _fail(message: str, status: int = 1) -> None:
-    click.echo(f"error: {message}", err=True)
-    raise SystemExit(status)
-
-
 def _write_whole(target: str, text: str) -> None:
-    """`text` to stdout for "-", else to the file `target`, written aside and renamed over
-    it, so a failed write leaves the old file as it was."""
+    """`text` to stdout for "-", else into the file `target` by write_aside(), so a failed
+    write leaves the old file as it was."""
+    from backbeat.exporting import write_aside
+
     if target == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path = Path(target)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8", newline="")
-        os.replace(tmp, path)
+        write_aside(Path(target), text.encode("utf-8"))
     except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         _fail(f"{target}: cannot write ({e.strerror})")
 
 
 def register(main: click.Group) -> None:
     """Add export and import to the CLI group."""
-    from backbeat.device.cli import _db_option, reading_store
 
     @main.command()
     @_db_option

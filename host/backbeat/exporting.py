@@ -126,21 +126,27 @@ def fit_name(s: Session) -> str:
     return f"{when}-{s.routine_id}-{s.device}-{s.epoch}-{s.seq}.fit"
 
 
+def write_aside(path: Path, data: bytes) -> None:
+    """data into the file `path`, written beside it and renamed over it, so a failed write
+    leaves what was there. OSError (naming `path`) when it cannot be written."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(path)) from None
+
+
 def write_fit(sessions: list[Session], out_dir: Path) -> list[Path]:
     """One FIT file per session in out_dir (made if missing; files of the same sessions are
-    replaced). Each file is written aside and renamed into place. OSError when the
-    directory cannot be made or written."""
+    replaced), each by write_aside(). OSError when the directory cannot be made or a file
+    cannot be written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for s in sessions:
         path = out_dir / fit_name(s)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            tmp.write_bytes(encode_activity(fit_activity(s)))
-            os.replace(tmp, path)
-        except OSError as e:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise OSError(e.errno, e.strerror, str(path)) from None
+        write_aside(path, encode_activity(fit_activity(s)))
         written.append(path)
     return written
