@@ -182,3 +182,13 @@ def test_import__records_of_a_device_the_backup_does_not_list(tmp_path, backup_t
         import_backup(b, parse_backup(json.dumps(backup)))
         assert [(d, b.epoch(d)) for d in b.devices()] == [("aaaa", 0), ("bbbb", 1)]
         assert b.session_count() == 3
+
+
+def test_backup_covers_every_table_the_store_keeps(tmp_path, backup_text):
+    """A table added to the store must be added to the backup too (and to docs/export.md)."""
+    with Store(tmp_path / "s.db") as db:
+        tables = {r[0] for r in db.db.execute("SELECT name FROM sqlite_master WHERE type = "
+                                              "'table' AND name NOT LIKE 'sqlite_%'")}
+    assert tables == {"devices", "syncs", "records", "routines"}
+    assert set(json.loads(backup_text)) == {"format", "version", "exported_at", "devices",
+                                            "syncs", "records", "routines", "sessions"}

@@ -38,7 +38,7 @@ def register(main: click.Group) -> None:
                   help="A complete backup for backbeat import (- stdout).")
     @click.option("--fit", "fit_dir", metavar="DIR", type=click.Path(file_okay=False),
                   help="One FIT activity file per session, for Garmin Connect or Strava.")
-    @click.option("--device", help="Only the sessions of this device (its id).")
+    @click.option("--device", metavar="UID", help="Only the sessions of this device.")
     def export(db_path: str | None, csv_to: str | None, json_to: str | None,
                fit_dir: str | None, device: str | None) -> None:
         """Write the synced sessions for a spreadsheet (--csv), as a backup (--json) or for
