@@ -21,7 +21,7 @@ from backbeat.fit import decode
 from backbeat.store import Store
 from click.testing import CliRunner
 from test_backup import _sessions, _two_devices
-from test_store import start
+from test_store import clock, end, start
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "export.md"
 
@@ -264,3 +264,19 @@ def test_import__a_database_locked_by_another_program(db, tmp_path, monkeypatch)
         assert store.record_count() == 0
     r = _run("import", "--db", str(other), str(backup))
     assert r.exit_code == 0 and ": 3 new sessions, 18 new records" in r.output
+
+
+def test_fit__a_session_stopped_before_any_segment_ended(tmp_path):
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        store.add_records("cccc", 0, [clock(1, mono=0, wall=1_800_000_000),
+                                      start(2, mono=1000, name="desk-job"),
+                                      end(3, how=2, done=0, elapsed=2500)])
+    out = tmp_path / "fit"
+    assert _run("export", "--db", str(db), "--fit", str(out)).exit_code == 0
+    (path,) = out.iterdir()
+    m = decode(path.read_bytes())
+    assert [(lap["total_elapsed_time"], lap["total_timer_time"]) for lap in m["lap_mesgs"]] == [
+        (2.5, 0.0)]
+    assert [t["wkt_step_name"] for t in m["exercise_title_mesgs"]] == ["desk-job"]
+    assert "set_mesgs" not in m and m["session_mesgs"][0]["num_laps"] == 1

@@ -115,7 +115,9 @@ def fit_activity(s: Session) -> FitActivity:
         elapsed = max((g.end_ms for g in s.segments), default=0)
     start = datetime.fromtimestamp(fit_start_s(s), timezone.utc)
     offset = (start + timedelta(milliseconds=elapsed)).astimezone().utcoffset()
-    return FitActivity(s.routine_name or s.routine_id, start, elapsed, _laps(s),
+    # Stopped before its first segment ended: one lap without sets, as FIT wants a lap.
+    laps = _laps(s) or [FitLap(s.routine_id, 0, elapsed)]
+    return FitActivity(s.routine_name or s.routine_id, start, elapsed, laps,
                        zlib.crc32(s.device.encode()) or 1, s.seq & 0xFFFF,
                        int(offset.total_seconds()) if offset else 0)
 
