@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from backbeat.routine import check_files, load_routine, read_routine
+from backbeat.routine.model import Due, exercise_steps
 from backbeat.routine.model import top_level as last_progression_level
 from backbeat.text import display_lines
 from backbeat.timeline import CHECK_PAIN, Timeline
@@ -189,7 +190,7 @@ COVERAGE = [
     (r"bird dog", "hold", 10 * S, 30 * S, BOTH),
     (r"partial cobra", "hold", 10 * S, 30 * S, None),
     (r"^cobra", "hold", 10 * S, 30 * S, None),
-    (r"plank on elbows", "hold", 10 * S, 30 * S, None),
+    (r"plank on elbows", "hold_open", 10 * S, 30 * S, None),
     (r"plank on hands", "hold_open", 10 * S, 30 * S, None),
     # globalbackcare.com, "Stretches for Upper and Lower Back Pain"
     (r"hip crossover", "hold", 1 * MIN, 5 * MIN, BOTH),
@@ -325,6 +326,26 @@ def test_partial_cobra_comes_before_cobra_and_asks_about_pain():
             assert partial.pain_check, name
 
 
+def test_cobra_needs_the_partial_cobra():
+    for name in NAMES:
+        routine = read_routine(LIBRARY / name)
+        cobras = [s for s in exercise_steps(routine.steps) if s.exercise == "Cobra"]
+        assert [s.needs.exercise for s in cobras if s.needs] == ["Partial cobra"] * len(cobras), name
+
+
+def test_every_routine_is_due_as_its_page_says():
+    due = {name: read_routine(LIBRARY / name).due for name in NAMES}
+    assert due["gym.yaml"] == Due(per_week=3)
+    assert due["desk-job.yaml"] == Due(days=(0, 1, 2, 3, 4))
+    for name in ("pnf-lower-back.yaml", "pnf-minor.yaml", "pnf-neck.yaml"):
+        assert due[name] == Due(per_day=3)
+        assert read_routine(LIBRARY / name).at == (7 * 60 + 30, 13 * 60, 22 * 60)
+    assert read_routine(LIBRARY / "hip-crossover.yaml").at == (20 * 60,)
+    others = set(NAMES) - {"gym.yaml", "desk-job.yaml", "pnf-lower-back.yaml", "pnf-minor.yaml",
+                           "pnf-neck.yaml"}
+    assert {due[n] for n in others} == {Due(per_day=1)}
+
+
 def test_pain_is_checked_after_stretches_that_can_hurt():
     checked = {(s.routine, s.exercise) for s in all_steps(0) if s.pain_check}
     assert ("lower-back-easy.yaml", "Hip flexor stretch") in checked
@@ -411,6 +432,7 @@ def test_readme_shows_examples_of_show_and_check():
         "more.yaml",
         "morning-back.yaml",
         "my-back.yaml",
+        "my-plan.yaml",
         "twice.yaml",
         "work-kinds.yaml",
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from backbeat.routine.compiler import compile_routine, planned_ms
+from backbeat.routine.compiler import Levels, compile_routine, planned_ms
 from backbeat.routine.errors import MultipleInvalid
 from backbeat.routine.loader import load, parse
 from backbeat.routine.structure import build_routine
@@ -412,4 +412,91 @@ def test_compile_routine__rest_growing_from_zero():
         ("hold", 2000),
         ("rest", 3000),
         ("hold", 2000),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Levels per exercise (PROGRESS.md): a level each, gates, moved targets
+
+LEVELS_ROUTINE = (
+    "steps:\n"
+    "  - exercise: A\n    hold: {from: 10s, to: 30s, step: 5s}\n    prepare: 2s\n"
+    "  - exercise: B\n    count: {from: 5, to: 20, step: 5}\n    pace: 1s\n    prepare: 0\n"
+    "  - rest: {from: 10s, to: 20s, step: 5s}\n"
+    "  - repeat: 2\n    rest: 3s\n    steps:\n"
+    "      - exercise: C\n        sides: both\n        hold: 4s\n        switch: 1s\n"
+    "        needs: A\n"
+    "  - exercise: P\n    hold: max\n    target: {from: 10s, to: 20s, step: 5s}\n    cap: 1m\n"
+)
+
+
+def level_rows(levels, text: str = LEVELS_ROUTINE) -> list[tuple]:
+    """(kind, exercise, side, start_ms, duration_ms, level) of every segment."""
+    tl = compile_routine(build_routine(parse("name: R\n" + text)), levels)
+    return [(s.kind, s.exercise, s.side, s.start_ms, s.duration_ms, s.level) for s in tl.segments]
+
+
+def test_compile_routine__a_level_per_exercise():
+    levels = Levels(exercises={"A": 2, "B": 9, "P": 1})
+    assert level_rows(levels) == [
+        ("prepare", "A", None, 0, 2000, 2),
+        ("hold", "A", None, 2000, 20000, 2),
+        ("count", "B", None, 22000, 20000, 3),  # B's top is 3
+        ("rest", None, None, 42000, 15000, 1),  # outside exercises: their lowest level
+        ("prepare", "C", None, 57000, 5000, 0),
+        ("hold", "C", "left", 62000, 4000, 0),
+        ("switch", "C", "right", 66000, 1000, 0),
+        ("hold", "C", "right", 67000, 4000, 0),
+        ("rest", None, None, 71000, 3000, 1),
+        ("prepare", "C", None, 74000, 5000, 0),
+        ("hold", "C", "left", 79000, 4000, 0),
+        ("switch", "C", "right", 83000, 1000, 0),
+        ("hold", "C", "right", 84000, 4000, 0),
+        ("prepare", "P", None, 88000, 5000, 1),
+        ("hold_open", "P", None, 93000, 15000, 1),
+    ]
+    tl = compile_routine(build_routine(parse("name: R\n" + LEVELS_ROUTINE)), levels)
+    assert tl.level == 3
+    assert tl.total_ms == planned_ms(build_routine(parse("name: R\n" + LEVELS_ROUTINE)), levels)
+
+
+def test_compile_routine__one_level_for_all_is_capped_at_each_top():
+    assert [(r[0], r[1], r[4], r[5]) for r in level_rows(9) if r[0] in ("hold", "count", "hold_open")] == [
+        ("hold", "A", 30000, 4),
+        ("count", "B", 20000, 3),
+        ("hold", "C", 4000, 0),
+        ("hold", "C", 4000, 0),
+        ("hold", "C", 4000, 0),
+        ("hold", "C", 4000, 0),
+        ("hold_open", "P", 20000, 2),
+    ]
+    assert compile_routine(build_routine(parse("name: R\n" + LEVELS_ROUTINE)), 9).level == 9
+
+
+def test_compile_routine__locked_steps_are_left_out_with_their_gaps():
+    levels = Levels(exercises={"A": 0}, locked=frozenset({"C"}), targets={"P": 37000})
+    assert level_rows(levels) == [
+        ("prepare", "A", None, 0, 2000, 0),
+        ("hold", "A", None, 2000, 10000, 0),
+        ("count", "B", None, 12000, 5000, 0),
+        ("rest", None, None, 17000, 10000, 0),
+        ("prepare", "P", None, 27000, 5000, 0),
+        ("hold_open", "P", None, 32000, 37000, 0),
+    ]
+    routine = build_routine(parse("name: R\n" + LEVELS_ROUTINE))
+    assert planned_ms(routine, levels) == 69000
+    assert [s.step for s in compile_routine(routine, levels).segments] == [0, 0, 1, 2, 3, 3]
+
+
+def test_compile_routine__a_block_keeps_its_round_rests_while_a_step_in_it_is_kept():
+    text = (
+        "steps:\n  - repeat: 2\n    rest: 3s\n    steps:\n"
+        "      - exercise: A\n        hold: 2s\n        prepare: 0\n"
+        "      - exercise: B\n        hold: 2s\n        prepare: 0\n        needs: A\n"
+    )
+    assert [r[:2] for r in level_rows(Levels(locked=frozenset({"B"})), text)] == [
+        ("hold", "A"), ("rest", None), ("hold", "A"),
+    ]
+    assert level_rows(Levels(locked=frozenset({"A", "B"})), text + "  - rest: 1s\n") == [
+        ("rest", None, None, 0, 1000, 0),
     ]

@@ -27,7 +27,9 @@ def test_schema__is_draft_2020_12():
     schema = routine_schema()
     assert schema["$schema"] == SCHEMA_URI == "https://json-schema.org/draft/2020-12/schema"
     assert schema["required"] == ["name", "steps"]
-    assert list(schema["properties"]) == ["name", "about", "source", "defaults", "steps"]
+    assert list(schema["properties"]) == [
+        "name", "about", "source", "defaults", "progress", "due", "at", "steps"
+    ]
 
 
 def test_schema_json__round_trips():
@@ -124,3 +126,63 @@ BAD = [
 @pytest.mark.parametrize("text", BAD)
 def test_schema__rejects(validator, text):
     assert list(validator.iter_errors(yaml.safe_load(text))) != []
+
+
+NEW_KEYS_GOOD = [
+    "name: R\nprogress: {after: 5, clean: 1, hold: 4, back: 2}\ndue: 3 times a day\n"
+    "at: [08:00, 13:00, 19:30]\nsteps:\n  - exercise: A\n    hold: 5s\n"
+    "  - exercise: B\n    hold: 5s\n    needs: A\n    progress: {after: 2}\n"
+    "  - exercise: C\n    hold: 5s\n    needs: {exercise: A, clean: 4}\n",
+    "name: R\ndue: mon wed fri\nat: 07:15\nsteps:\n  - rest: 1s\n",
+    "name: R\ndue: every 2 days\nsteps:\n  - rest: 1s\n",
+    "name: R\ndue: 21 times a week\nsteps:\n  - rest: 1s\n",
+]
+
+
+@pytest.mark.parametrize("text", NEW_KEYS_GOOD)
+def test_schema__accepts_progress_needs_due_and_at(validator, text):
+    assert list(validator.iter_errors(yaml.safe_load(text))) == []
+    assert check_text(text) == []
+
+
+NEW_KEYS_BAD = [
+    "name: R\nprogress: {after: 0}\nsteps:\n  - rest: 1s\n",
+    "name: R\nprogress: {clean: 11}\nsteps:\n  - rest: 1s\n",
+    "name: R\nprogress: {pain: 3}\nsteps:\n  - rest: 1s\n",
+    "name: R\ndue: 7 times a day\nsteps:\n  - rest: 1s\n",
+    "name: R\ndue: every 15 days\nsteps:\n  - rest: 1s\n",
+    "name: R\ndue: mon fry\nsteps:\n  - rest: 1s\n",
+    "name: R\ndue: daily\nat: '25:00'\nsteps:\n  - rest: 1s\n",
+    "name: R\nsteps:\n  - exercise: A\n    hold: 5s\n    needs: {clean: 3}\n",
+]
+
+
+@pytest.mark.parametrize("text", NEW_KEYS_BAD)
+def test_schema__rejects_bad_progress_needs_due_and_at(validator, text):
+    assert list(validator.iter_errors(yaml.safe_load(text))) != []
+    assert check_text(text) != []
+
+
+def check_text(text: str) -> list:
+    from backbeat.routine.errors import MultipleInvalid
+    from backbeat.routine.loader import parse
+    from backbeat.routine.structure import build_routine
+
+    try:
+        build_routine(parse(text))
+    except MultipleInvalid as many:
+        return many.problems
+    return []
+
+
+def test_schema__offers_the_new_keys_and_schedules_for_completion():
+    schema = routine_schema()
+    assert list(schema["$defs"]["exerciseStep"]["properties"])[-2:] == ["progress", "needs"]
+    assert list(schema["$defs"]["progress"]["properties"]) == ["after", "clean", "hold", "back"]
+    assert schema["$defs"]["due"]["anyOf"][0]["enum"] == [
+        "daily", "twice a day", "3 times a day", "weekdays", "weekends", "mon wed fri",
+        "3 times a week", "every 2 days",
+    ]
+    assert schema["$defs"]["defaults"]["properties"]["rest"]["description"] == (
+        "Rest between reps. 0 leaves the segment out. Default 10s."
+    )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from backbeat.routine import values as v
 from backbeat.routine.errors import MultipleInvalid
 from backbeat.routine.loader import parse
 from backbeat.routine.model import (
     Breathe,
     Count,
+    Due,
     ExerciseStep,
     Hold,
     HoldMax,
+    Needs,
     Pnf,
+    Progress,
     Progression,
     Repeat,
     RestStep,
@@ -157,7 +161,7 @@ def test_build_routine__repeat_and_rest_steps():
 def test_build_routine__keys_as_yaml_booleans_are_words():
     # `yes:` would be the boolean true in YAML 1.1; keys are taken as written.
     assert problems("name: R\nyes: 1\nsteps:\n  - rest: 1\n") == [
-        "2:1: unknown key 'yes' in the routine (hint: the keys here are name, about, source, defaults, steps)"
+        "2:1: unknown key 'yes' in the routine (hint: the keys here are name, about, source, defaults, progress, due, at, steps)"
     ]
 
 
@@ -173,7 +177,7 @@ BAD = [
     pytest.param(
         "name: R\ncolour: red\nsteps:\n  - rest: 5s\n",
         [
-            "2:1: unknown key 'colour' in the routine (hint: the keys here are name, about, source, defaults, steps)"
+            "2:1: unknown key 'colour' in the routine (hint: the keys here are name, about, source, defaults, progress, due, at, steps)"
         ],
         id="unknown_top",
     ),
@@ -250,7 +254,7 @@ BAD = [
     pytest.param(
         "name: R\nsteps:\n  - exercise: Cat\n    hold: 10s\n    colour: red\n",
         [
-            "5:5: unknown key 'colour' in an exercise step (hint: the keys here are exercise, say, hold, breathe, pnf, count, target, cap, sides, reps, prepare, rest, switch, breath, pace, check)"
+            "5:5: unknown key 'colour' in an exercise step (hint: the keys here are exercise, say, hold, breathe, pnf, count, target, cap, sides, reps, prepare, rest, switch, breath, pace, check, progress, needs)"
         ],
         id="unknown_far",
     ),
@@ -627,3 +631,146 @@ def test_build_routine__invalid(text, expected):
 
 def test_bad_inputs_are_many():
     assert len(BAD) >= 30
+
+
+# ---------------------------------------------------------------------------
+# progress, needs, due, at
+
+
+def test_build_routine__progress_defaults_and_overrides():
+    routine = build_routine(
+        parse(
+            "name: R\nprogress: {after: 5, hold: 6}\nsteps:\n"
+            "  - exercise: A\n    hold: 5s\n"
+            "  - exercise: B\n    hold: 5s\n    progress: {clean: 0, back: 2}\n"
+        )
+    )
+    assert routine.progress == Progress(after=5, clean=2, hold=6, back=1)
+    a, b = routine.steps
+    assert a.progress == Progress(after=5, clean=2, hold=6, back=1)
+    assert b.progress == Progress(after=5, clean=0, hold=6, back=2)
+    plain = build_routine(parse("name: R\nsteps:\n  - exercise: A\n    hold: 5s\n"))
+    assert plain.progress == plain.steps[0].progress == Progress(3, 2, 5, 1)
+    assert (plain.due, plain.at) == (None, ())
+
+
+def test_build_routine__progress_invalid():
+    assert problems(
+        "name: R\nprogress: {after: 0, clean: 6, hold: 5, pain: 3}\nsteps:\n"
+        "  - exercise: A\n    hold: 5s\n    progress: {clean: 7}\n"
+        "  - exercise: B\n    hold: 5s\n    progress: 3\n"
+    ) == [
+        "2:19: progress.after is 0, outside 1 to 20 (hint: progress.after is a whole number 1 to 20)",
+        "2:29: progress: clean 6 is above hold 5 (hint: pain 0..clean is clean and clean+1..hold "
+        "keeps the level; make clean at most hold)",
+        "2:41: unknown key 'pain' in progress (hint: the keys here are after, clean, hold, back)",
+        "6:23: progress: clean 7 is above hold 5 (hint: pain 0..clean is clean and clean+1..hold "
+        "keeps the level; make clean at most hold)",
+        "9:15: progress must be a mapping, not 3 (hint: write e.g. "
+        "`progress: {after: 3, clean: 2, hold: 5, back: 1}`)",
+    ]
+
+
+def test_build_routine__needs_valid():
+    routine = build_routine(
+        parse(
+            "name: R\nsteps:\n  - exercise: Partial cobra\n    hold: 5s\n"
+            "  - exercise: Cobra\n    hold: 5s\n    needs: Partial cobra\n"
+            "  - exercise: Plank\n    hold: 5s\n    needs: {exercise: Cobra, clean: 4}\n"
+        )
+    )
+    assert [s.needs for s in routine.steps] == [
+        None,
+        Needs("Partial cobra"),
+        Needs("Cobra", 4),
+    ]
+
+
+def test_build_routine__needs_a_missing_exercise():
+    assert problems(
+        "name: R\nsteps:\n  - exercise: Partial cobra\n    hold: 5s\n"
+        "  - exercise: Cobra\n    hold: 5s\n    needs: Partial kobra\n"
+        "  - exercise: Plank\n    hold: 5s\n    needs: Side plank\n"
+    ) == [
+        "7:12: needs 'Partial kobra', but this routine has no exercise of that name "
+        "(hint: did you mean 'Partial cobra'?)",
+        "10:12: needs 'Side plank', but this routine has no exercise of that name "
+        "(hint: name an exercise of this routine as its `exercise:` says it)",
+    ]
+
+
+def test_build_routine__needs_that_loop():
+    assert problems(
+        "name: R\nsteps:\n"
+        "  - exercise: A\n    hold: 5s\n    needs: C\n"
+        "  - repeat: 2\n    steps:\n"
+        "      - exercise: B\n        hold: 5s\n        needs: A\n"
+        "      - exercise: C\n        hold: 5s\n        needs: {exercise: B}\n"
+        "  - exercise: D\n    hold: 5s\n    needs: D\n"
+    ) == [
+        "5:12: the needs loop: 'A' needs 'C' needs 'B' needs 'A' (hint: remove one of these "
+        "needs; a loop would keep every step in it locked)",
+        "16:12: the needs loop: 'D' needs 'D' (hint: remove one of these needs; a loop would "
+        "keep every step in it locked)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "due"),
+    [
+        ("daily", Due(per_day=1)),
+        ("twice a day", Due(per_day=2)),
+        ("3 times a day", Due(per_day=3)),
+        ("1 time a day", Due(per_day=1)),
+        ("weekdays", Due(days=(0, 1, 2, 3, 4))),
+        ("Weekends", Due(days=(5, 6))),
+        ("mon wed fri", Due(days=(0, 2, 4))),
+        ("'sunday, Tuesday'", Due(days=(1, 6))),
+        ("3 times a week", Due(per_week=3)),
+        ("every 2 days", Due(every_days=2)),
+    ],
+)
+def test_build_routine__due_valid(written, due):
+    routine = build_routine(parse(f"name: R\ndue: {written}\nsteps:\n  - rest: 1\n"))
+    assert routine.due == due
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("mon wed fry", "due 'mon wed fry': 'fry' is not a day (hint: did you mean 'fri'?)"),
+        ("mon xyz", "due 'mon xyz': 'xyz' is not a day (hint: write days as mon tue wed thu fri sat sun)"),
+        ("mon mon", "due 'mon mon' names mon twice (hint: name each day once)"),
+        ("7 times a day", f"due '7 times a day': 7 is outside 1 to 6 (hint: {v.DUE_HINT})"),
+        ("22 times a week", f"due '22 times a week': 22 is outside 1 to 21 (hint: {v.DUE_HINT})"),
+        ("every 1 day", f"due 'every 1 day': 1 is outside 2 to 14 (hint: {v.DUE_HINT})"),
+        ("often", f"due 'often' is not a schedule (hint: {v.DUE_HINT})"),
+        ("3 times an hour", f"due '3 times an hour' is not a schedule (hint: {v.DUE_HINT})"),
+        ("[mon]", f"due must be a schedule, not a list (hint: {v.DUE_HINT})"),
+    ],
+)
+def test_build_routine__due_invalid(written, message):
+    assert problems(f"name: R\ndue: {written}\nsteps:\n  - rest: 1\n") == [f"2:6: {message}"]
+
+
+def test_build_routine__at_valid():
+    routine = build_routine(
+        parse("name: R\ndue: 3 times a day\nat: [19:00, 08:00, '13:30']\nsteps:\n  - rest: 1\n")
+    )
+    assert routine.at == (8 * 60, 13 * 60 + 30, 19 * 60)
+    one = build_routine(parse("name: R\ndue: daily\nat: 7:05\nsteps:\n  - rest: 1\n"))
+    assert one.at == (7 * 60 + 5,)
+
+
+def test_build_routine__at_invalid():
+    hint = "write 24-hour times such as 08:00 or [08:00, 13:00, 19:00]"
+    assert problems("name: R\ndue: daily\nat: [08:00, 24:00, 8]\nsteps:\n  - rest: 1\n") == [
+        f"3:13: at 24:00 is not a time of day (hint: {hint})"
+    ]
+    assert problems("name: R\ndue: daily\nat: [08:00, 8:00]\nsteps:\n  - rest: 1\n") == [
+        "3:13: at lists 8:00 twice (hint: give each reminder time once)"
+    ]
+    assert problems("name: R\nat: 08:00\nsteps:\n  - rest: 1\n") == [
+        "2:1: at gives reminder times, but the routine says no due (hint: add `due: ...` "
+        "(e.g. `due: 3 times a day`); reminders come on the days it is due)"
+    ]

@@ -39,22 +39,95 @@ def check(files: tuple[str, ...]) -> None:
         raise SystemExit(2)
 
 
+def _history_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+                     help="Read the history from this database [default: the one sync fills].")(f)
+    f = click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="The day to plan (YYYY-MM-DD) [default: today].")(f)
+    return click.option("--history", "history_path", type=click.Path(dir_okay=False),
+                        default=None, help="A history file (JSON) instead of the store.")(f)
+
+
+def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
+    """The plan of routine ``files`` from the history (file or store), or exit 2 saying why."""
+    from datetime import date
+
+    from backbeat.history import HistoryError, from_store, read_history
+    from backbeat.plan import make_plan
+    from backbeat.routine import RoutineErrors, read_routine, routine_id
+    from backbeat.store import Store, StoreError, default_db_path
+
+    routines, failed = [], False
+    for path in files:
+        try:
+            routines.append((routine_id(path), read_routine(path)))
+        except RoutineErrors as errors:
+            failed = True
+            for error in errors.errors:
+                click.echo(str(error), err=True)
+    if failed:
+        raise SystemExit(2)
+    try:
+        if history_path is not None:
+            history = read_history(history_path)
+        else:
+            with Store(db_path or default_db_path()) as store:
+                history = from_store(store, dict(routines))
+    except (HistoryError, StoreError) as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(2) from None
+    return make_plan(routines, history, on.date() if on else date.today())
+
+
 @main.command()
 @click.argument("file", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
-@click.option("--level", type=click.IntRange(min=0), default=0, show_default=True, help="Progression level.")
-def show(file: str, as_json: bool, level: int) -> None:
+@click.option("--level", type=click.IntRange(min=0), default=None,
+              help="Every exercise at this level (capped at its top)  [default: 0].")
+@click.option("--plan", "use_plan", is_flag=True,
+              help="At the levels the history earned, gates and targets applied (see plan).")
+@_history_options
+def show(file: str, as_json: bool, level: int | None, use_plan: bool, history_path: str | None,
+         on, db_path: str | None) -> None:  # type: ignore[no-untyped-def]
     """Dry run: print the timeline of the routine in FILE, segment by segment."""
     from backbeat.routine import RoutineErrors, load_routine
     from backbeat.routine.report import dry_run_json, dry_run_table
 
+    if use_plan and level is not None:
+        click.echo("error: --plan and --level both set the levels (hint: keep one)", err=True)
+        raise SystemExit(2)
+    at = level or 0
+    if use_plan:
+        at = _planned([file], history_path, db_path, on).routines[0].levels
     try:
-        timeline = load_routine(file, level)
+        timeline = load_routine(file, at)
     except RoutineErrors as errors:
         for error in errors.errors:
             click.echo(str(error), err=True)
         raise SystemExit(2) from None
     click.echo(dry_run_json(timeline) if as_json else dry_run_table(timeline))
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@_history_options
+def plan(files: tuple[str, ...], as_json: bool, history_path: str | None, on,
+         db_path: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Each exercise's level earned from the logs, its gates and targets, and what is due.
+
+    FILEs are routines (the library by default). The history is what sync
+    stored, or a --history file; --on plans another day from the history up to
+    its end.
+    """
+    import json
+
+    from backbeat.device.cli import ROOT
+    from backbeat.plan import plan_text
+
+    paths = list(files) or [str(p) for p in sorted((ROOT / "routines").glob("*.yaml"))]
+    made = _planned(paths, history_path, db_path, on)
+    click.echo(json.dumps(made.as_json(), indent=2) if as_json else plan_text(made))
 
 
 @main.command("compile")

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from backbeat.routine import loader
-from backbeat.routine.compiler import compile_routine
+from backbeat.routine.compiler import Levels, compile_routine
 from backbeat.routine.errors import Invalid, MultipleInvalid, RoutineError, RoutineErrors
 from backbeat.routine.model import Routine, top_level
 from backbeat.routine.structure import build_routine
@@ -47,8 +47,9 @@ def read_routine(path: str | Path) -> Routine:
         raise _located(str(path), many.problems) from None
 
 
-def load_routine(path: str | Path, level: int = 0) -> Timeline:
-    """The timeline of the routine in ``path`` at progression ``level``.
+def load_routine(path: str | Path, level: int | Levels = 0) -> Timeline:
+    """The timeline of the routine in ``path`` at progression ``level`` (or a plan's
+    :class:`~backbeat.routine.compiler.Levels`).
 
     Raises :class:`RoutineErrors` carrying every error found, each with its
     file, line and column.

@@ -9,7 +9,8 @@ are checked here.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from backbeat.routine import values as v
 from backbeat.routine.errors import Invalid, MultipleInvalid
@@ -25,6 +26,7 @@ from backbeat.routine.model import (
     RestStep,
     Routine,
     at_level,
+    exercise_tops,
 )
 from backbeat.timeline import (
     BEATS,
@@ -39,19 +41,70 @@ from backbeat.timeline import (
 )
 
 
-def planned_ms(item: Item | Routine, level: int) -> int:
+@dataclass(frozen=True)
+class Levels:
+    """What a routine is compiled at: a level per exercise, the steps left out, moved targets.
+
+    ``exercises`` maps an exercise name to its level (missing: 0), each capped at
+    the exercise's top. ``locked`` names exercises whose steps are left out with
+    their prepare, rests and switches; ``targets`` gives the planned time (ms) of
+    open holds whose target moved. A progression outside an exercise step (a
+    rest step, a repeat block's count or rest) takes the lowest level of the
+    routine's exercises that have a progression.
+    """
+
+    exercises: Mapping[str, int] = field(default_factory=dict)
+    locked: frozenset[str] = frozenset()
+    targets: Mapping[str, int] = field(default_factory=dict)
+
+
+class _At:
+    """The level of each part of one routine, from one level for all or from :class:`Levels`."""
+
+    def __init__(self, routine: Routine | None, level: int | Levels) -> None:
+        self.tops = exercise_tops(routine) if routine is not None else {}
+        self.given = level
+        if isinstance(level, Levels):
+            self.plan = level
+            earned = [self.step_level(n) for n, top in self.tops.items() if top > 0]
+            self.outside = min(earned, default=0)
+        else:
+            self.plan = Levels()
+            self.outside = level
+
+    def step_level(self, exercise: str) -> int:
+        wanted = self.given if isinstance(self.given, int) else self.plan.exercises.get(exercise, 0)
+        return min(wanted, self.tops.get(exercise, wanted))
+
+    def of(self, step: ExerciseStep) -> int:
+        return self.step_level(step.exercise)
+
+    def kept(self, item: Item) -> bool:
+        return not (isinstance(item, ExerciseStep) and item.exercise in self.plan.locked)
+
+    @property
+    def timeline_level(self) -> int:
+        """The level a timeline records: the one given, or the highest earned."""
+        if isinstance(self.given, int):
+            return self.given
+        return max((self.step_level(n) for n in self.tops), default=0)
+
+
+def planned_ms(item: Item | Routine, level: int | Levels, at: _At | None = None) -> int:
     """The planned length of a routine or an item, computed without unrolling it."""
+    if at is None:
+        at = _At(item if isinstance(item, Routine) else None, level)
     if isinstance(item, Routine):
-        return sum(planned_ms(i, level) for i in item.steps)
+        return sum(planned_ms(i, level, at) for i in item.steps if at.kept(i))
     if isinstance(item, RestStep):
-        return at_level(item.duration, level)
+        return at_level(item.duration, at.outside)
     if isinstance(item, Repeat):
-        times = at_level(item.times, level)
-        once = sum(planned_ms(i, level) for i in item.steps)
-        return times * once + (times - 1) * at_level(item.rest, level)
-    return sum(d for _, d in _work_parts(item, level)) * len(item.sides) * at_level(
-        item.reps, level
-    ) + _gaps_ms(item, level)
+        times = at_level(item.times, at.outside)
+        once = sum(planned_ms(i, level, at) for i in item.steps if at.kept(i))
+        return times * once + (times - 1) * at_level(item.rest, at.outside) if once else 0
+    step_level = at.of(item)
+    work_ms = sum(d for _, d in _work_parts(item, step_level, at.plan.targets))
+    return work_ms * len(item.sides) * at_level(item.reps, step_level) + _gaps_ms(item, step_level)
 
 
 def _gaps_ms(step: ExerciseStep, level: int) -> int:
@@ -64,13 +117,18 @@ def _gaps_ms(step: ExerciseStep, level: int) -> int:
     )
 
 
-def _work_parts(step: ExerciseStep, level: int) -> list[tuple[str, int]]:
-    """The (kind, duration) of the segments of one WORK, checked against the segment limits."""
+def _target_ms(step: ExerciseStep, level: int, targets: Mapping[str, int]) -> int:
+    assert isinstance(step.work, HoldMax)
+    return targets.get(step.exercise, at_level(step.work.target, level))
+
+
+def _work_parts(step: ExerciseStep, level: int, targets: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The (kind, duration) of the segments of one WORK."""
     work = step.work
     if isinstance(work, Hold):
         return [("hold", at_level(work.duration, level))]
     if isinstance(work, HoldMax):
-        return [("hold_open", at_level(work.target, level))]
+        return [("hold_open", _target_ms(step, level, targets))]
     if isinstance(work, Breathe):
         return [("breathe", work.cycles_at(level) * work.pattern.cycle_ms)]
     if isinstance(work, Count):
@@ -123,17 +181,18 @@ def _check_step(step: ExerciseStep, level: int, problems: list[Invalid]) -> None
             )
 
 
-def _walk_checks(items: tuple[Item, ...], level: int, problems: list[Invalid]) -> None:
+def _walk_checks(items: tuple[Item, ...], at: _At, problems: list[Invalid]) -> None:
     for item in items:
-        if isinstance(item, ExerciseStep):
-            _check_step(item, level, problems)
+        if isinstance(item, ExerciseStep) and at.kept(item):
+            _check_step(item, at.of(item), problems)
         elif isinstance(item, Repeat):
-            _walk_checks(item.steps, level, problems)
+            _walk_checks(item.steps, at, problems)
 
 
 class _Builder:
-    def __init__(self, level: int) -> None:
-        self.level = level
+    def __init__(self, at: _At) -> None:
+        self.at = at
+        self.level = at.outside  # the level of what is being built: its exercise's, in a step
         self.segments: list[Segment] = []
         self.t = 0
         self.step_index = 0
@@ -152,6 +211,8 @@ class _Builder:
 
     def items(self, items: tuple[Item, ...]) -> None:
         for item in items:
+            if not self.at.kept(item):
+                continue
             if isinstance(item, ExerciseStep):
                 self.exercise(item)
             elif isinstance(item, RestStep):
@@ -165,6 +226,8 @@ class _Builder:
     def repeat(self, block: Repeat) -> None:
         times = at_level(block.times, self.level)
         rest = at_level(block.rest, self.level)
+        if not any(self.at.kept(i) for i in block.steps):
+            return
         for n in range(times):
             self.items(block.steps)
             if rest and n < times - 1:
@@ -172,7 +235,8 @@ class _Builder:
                 self.step_index += 1
 
     def exercise(self, step: ExerciseStep) -> None:
-        level = self.level
+        outside = self.level
+        self.level = level = self.at.of(step)
         first = len(self.segments)
         common = {"exercise": step.exercise, "say": step.say, "step": self.step_index}
         prepare = at_level(step.prepare, level)
@@ -193,6 +257,7 @@ class _Builder:
             self.segments[-1], STEP_END | (CHECK_PAIN if step.check_pain else 0)
         )
         self.step_index += 1
+        self.level = outside
 
     def work(self, step: ExerciseStep, side: str | None, rep: int, reps: int, common: dict) -> None:
         work = step.work
@@ -201,9 +266,8 @@ class _Builder:
         if isinstance(work, Hold):
             self.add("hold", at_level(work.duration, level), breath=work.breath, **mine)
         elif isinstance(work, HoldMax):
-            self.add(
-                "hold_open", at_level(work.target, level), cap_ms=at_level(work.cap, level), **mine
-            )
+            target = _target_ms(step, level, self.at.plan.targets)
+            self.add("hold_open", target, cap_ms=at_level(work.cap, level), **mine)
         elif isinstance(work, Breathe):
             self.add(
                 "breathe",
@@ -227,17 +291,19 @@ def _with_flags(segment: Segment, flags: int) -> Segment:
     return replace(segment, flags=segment.flags | flags)
 
 
-def compile_routine(routine: Routine, level: int = 0) -> Timeline:
-    """The timeline of ``routine`` at ``level``; raises :class:`MultipleInvalid` past a limit."""
-    if level < 0:
+def compile_routine(routine: Routine, level: int | Levels = 0) -> Timeline:
+    """The timeline of ``routine`` at ``level`` (every exercise at that level, capped at its
+    top) or at the :class:`Levels` of a plan; raises :class:`MultipleInvalid` past a limit."""
+    if isinstance(level, int) and level < 0:
         raise ValueError(f"level must be 0 or more, not {level}")
+    at_ = _At(routine, level)
     problems: list[Invalid] = []
-    _walk_checks(routine.steps, level, problems)
+    _walk_checks(routine.steps, at_, problems)
     if problems:
         raise MultipleInvalid(problems)
-    total = planned_ms(routine, level)
+    total = planned_ms(routine, level, at_)
     if total > v.TOTAL_MAX_MS:
-        at = f" at level {level}" if level else ""
+        at = f" at level {at_.timeline_level}" if at_.timeline_level else ""
         raise MultipleInvalid(
             [
                 Invalid(
@@ -247,12 +313,12 @@ def compile_routine(routine: Routine, level: int = 0) -> Timeline:
                 )
             ]
         )
-    builder = _Builder(level)
+    builder = _Builder(at_)
     builder.items(routine.steps)
     return Timeline(
         name=routine.name,
         segments=tuple(builder.segments),
-        level=level,
+        level=at_.timeline_level,
         about=routine.about,
         source=routine.source,
     )

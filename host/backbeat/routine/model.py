@@ -82,6 +82,36 @@ Work = Hold | HoldMax | Breathe | Pnf | Count
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How an exercise earns its levels from the logs (PROGRESS.md, "The rules")."""
+
+    after: int = 3  # clean attempts at one level before the next level
+    clean: int = 2  # pain 0..clean is clean
+    hold: int = 5  # pain clean+1..hold keeps the level; more steps back
+    back: int = 1  # levels to step back
+
+
+@dataclass(frozen=True)
+class Needs:
+    """A gate: the step is left out until ``exercise`` has had ``clean`` clean attempts."""
+
+    exercise: str
+    clean: int | None = None  # None: the needed exercise's `after`
+    node: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a routine is due, in local time; exactly one way is set (PROGRESS.md, "Schedules")."""
+
+    per_day: int = 0  # N times every day
+    days: tuple[int, ...] = ()  # once on each of these weekdays (0 Monday .. 6 Sunday)
+    per_week: int = 0  # once a day while fewer than N sessions were completed that week
+    every_days: int = 0  # N days after the last completed session, and every day after
+    text: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class ExerciseStep:
     exercise: str
     work: Work
@@ -92,6 +122,8 @@ class ExerciseStep:
     rest: Amount = 10000
     switch: Amount = 5000
     check_pain: bool = False
+    progress: Progress = Progress()
+    needs: Needs | None = None
     node: object = field(default=None, compare=False, repr=False)
 
 
@@ -119,6 +151,9 @@ class Routine:
     steps: tuple[Item, ...]
     about: str | None = None
     source: str | None = None
+    progress: Progress = Progress()
+    due: Due | None = None
+    at: tuple[int, ...] = ()  # reminder times, minutes after midnight
     node: object = field(default=None, compare=False, repr=False)  # the `steps` key
 
 
@@ -140,3 +175,26 @@ def progressions(value) -> list[Progression]:
 def top_level(routine: Routine) -> int:
     """The lowest level at which every progression of ``routine`` has reached its end."""
     return max((p.last_level for p in progressions(routine)), default=0)
+
+
+def exercise_steps(items: tuple[Item, ...]) -> list[ExerciseStep]:
+    """Every exercise step of ``items``, in order, inside repeat blocks too (each once)."""
+    out: list[ExerciseStep] = []
+    for item in items:
+        if isinstance(item, ExerciseStep):
+            out.append(item)
+        elif isinstance(item, Repeat):
+            out.extend(exercise_steps(item.steps))
+    return out
+
+
+def exercise_tops(routine: Routine) -> dict[str, int]:
+    """Each exercise's top: the lowest level at which every progression of its steps has ended.
+
+    Steps of one routine with the same name are one exercise with one level.
+    """
+    tops: dict[str, int] = {}
+    for step in exercise_steps(routine.steps):
+        top = max((p.last_level for p in progressions(step)), default=0)
+        tops[step.exercise] = max(tops.get(step.exercise, 0), top)
+    return tops

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 
-from backbeat.routine import structure
-from backbeat.routine.values import COUNT_MAX, NAME_MAX_CHARS
+from backbeat.routine import language as lang
+from backbeat.routine.language import Key, ref
+from backbeat.routine.values import COUNT_MAX, PER_DAY_MAX, format_ms
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
@@ -21,19 +22,15 @@ DURATION_PATTERN = (
 PATTERN_PATTERN = rf"^\s*(none|{_NUM}(\s*-\s*{_NUM}){{1,3}})\s*$"
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/$defs/{name}"}
-
-
 def _progression(of: str, description: str) -> dict:
     return {
         "description": description,
         "anyOf": [
-            _ref(of),
+            ref(of),
             {
                 "type": "object",
                 "description": "A progression: `from` at level 0, `step` more each level, never above `to`.",
-                "properties": {"from": _ref(of), "to": _ref(of), "step": _ref(of)},
+                "properties": {"from": ref(of), "to": ref(of), "step": ref(of)},
                 "required": ["from", "to", "step"],
                 "additionalProperties": False,
             },
@@ -41,55 +38,65 @@ def _progression(of: str, description: str) -> dict:
     }
 
 
-def _text(description: str, max_length: int | None = None) -> dict:
-    out: dict = {"type": "string", "minLength": 1, "description": description}
-    if max_length is not None:
-        out["maxLength"] = max_length
-    return out
-
-
 def _not_any(*keys: str) -> dict:
     return {"not": {"anyOf": [{"required": [k]} for k in keys]}}
 
 
+def _properties(keys: tuple[Key, ...], with_default: bool = False) -> dict:
+    """The schema of each key of a table, described by its help (and its default)."""
+    out = {}
+    for key in keys:
+        description = key.help
+        if with_default:
+            description += f" Default {_shown(key.default)}."
+        out[key.name] = {"description": description, **key.schema}
+    return out
+
+
+def _shown(default) -> str:
+    return "none" if default is None else format_ms(default)
+
+
+def _object(keys: tuple[Key, ...], description: str, required: tuple[str, ...] = ()) -> dict:
+    out: dict = {
+        "type": "object",
+        "description": description,
+        "properties": _properties(keys),
+        "additionalProperties": False,
+    }
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+_TIME = r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$"
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)(day|sday|nesday|rsday|urday)?"
+DUE_PATTERN = (
+    r"^\s*(daily|twice a day|weekdays|weekends|[1-6] times? a day"
+    r"|([1-9]|1\d|2[01]) times? a week|every ([2-9]|1[0-4]) days?"
+    rf"|{_DAY}([\s,]+{_DAY})*)\s*$"
+)
+DUE_EXAMPLES = [
+    "daily",
+    "twice a day",
+    "3 times a day",
+    "weekdays",
+    "weekends",
+    "mon wed fri",
+    "3 times a week",
+    "every 2 days",
+]
+
+
 def routine_schema() -> dict:
     """The schema as a JSON-ready dict."""
-    say = _text("What the screen says during the step (3 lines of 16 characters at most).")
-    gap = "0 leaves the segment out."
-    exercise_properties = {
-        "exercise": _text("The exercise's name, shown on the screen.", NAME_MAX_CHARS),
-        "say": say,
-        "hold": {
-            "description": "Hold still for a time, or `max`: as long as you can (needs `target`).",
-            "anyOf": [{"const": "max"}, _ref("segmentOrProgression")],
-        },
-        "target": {"description": "Planned time of `hold: max`.", **_ref("segmentOrProgression")},
-        "cap": {
-            "description": "Longest time of `hold: max` (default 5m).",
-            **_ref("segmentOrProgression"),
-        },
-        "breathe": _ref("breathe"),
-        "pnf": _ref("pnf"),
-        "count": {"description": "Reps counted at `pace`.", **_ref("countOrProgression")},
-        "sides": _ref("sides"),
-        "reps": {"description": "Reps on each side (default 1).", **_ref("countOrProgression")},
-        "prepare": {"description": f"Countdown before the step. {gap}", **_ref("gapOrProgression")},
-        "rest": {"description": f"Rest between reps. {gap}", **_ref("gapOrProgression")},
-        "switch": {"description": f"Pause between sides. {gap}", **_ref("gapOrProgression")},
-        "breath": {
-            "description": "Breathing guidance for this step's hold.",
-            **_ref("breathPattern"),
-        },
-        "pace": {"description": "Time between counted reps.", **_ref("paceOrProgression")},
-        "check": {"description": "Ask about pain after the step.", "const": "pain"},
-    }
     exercise_step = {
-        "type": "object",
-        "description": "An exercise step: `exercise` and exactly one of hold, breathe, pnf, count.",
-        "properties": exercise_properties,
-        "required": ["exercise"],
-        "additionalProperties": False,
-        "oneOf": [{"required": [kind]} for kind in structure.WORK_KINDS],
+        **_object(
+            lang.EXERCISE,
+            "An exercise step: `exercise` and exactly one of hold, breathe, pnf, count.",
+            ("exercise",),
+        ),
+        "oneOf": [{"required": [kind]} for kind in lang.WORK_KINDS],
         "allOf": [
             {
                 "if": {"properties": {"hold": {"const": "max"}}, "required": ["hold"]},
@@ -106,6 +113,16 @@ def routine_schema() -> dict:
                     ]
                 },
             },
+        ],
+    }
+    breathe = _object(lang.BREATHE, "Paced breathing: a pattern and either cycles or for.")
+    breathe["oneOf"] = [{"required": ["cycles"]}, {"required": ["for"]}]
+    time = {
+        "description": "A time of day, 24-hour (08:00, 19:30).",
+        "anyOf": [
+            {"type": "string", "pattern": _TIME},
+            # YAML 1.1 readers take 13:00 as 780 (base 60); the minutes of the day.
+            {"type": "integer", "minimum": 0, "maximum": 23 * 60 + 59},
         ],
     }
     defs = {
@@ -154,7 +171,6 @@ def routine_schema() -> dict:
             "pattern": PATTERN_PATTERN,
         },
         "sides": {
-            "description": "both (left then right), left, right, or a list of 1 to 4 sides in order.",
             "anyOf": [
                 {"enum": ["both", "left", "right"]},
                 {
@@ -165,79 +181,60 @@ def routine_schema() -> dict:
                 },
             ],
         },
-        "breathe": {
-            "type": "object",
-            "description": "Paced breathing: a pattern and either cycles or for.",
-            "properties": {
-                "pattern": _ref("breathPattern"),
-                "cycles": _ref("cyclesOrProgression"),
-                "for": _ref("segmentOrProgression"),
-            },
-            "additionalProperties": False,
-            "oneOf": [{"required": ["cycles"]}, {"required": ["for"]}],
+        "defaults": {
+            **_object((), "Values for every step that does not set its own."),
+            "properties": _properties(lang.DEFAULTS, with_default=True),
         },
-        "pnf": {
-            "type": "object",
-            "description": "Contract-relax stretching: stretch, then rounds of contract, relax, deeper stretch.",
-            "properties": {
-                "stretch": _ref("segmentOrProgression"),
-                "contract": _ref("segmentOrProgression"),
-                "relax": _ref("segmentOrProgression"),
-                "deeper": _ref("segmentOrProgression"),
-                "rounds": _ref("countOrProgression"),
-            },
-            "required": list(structure.PNF_KEYS),
-            "additionalProperties": False,
+        "progress": _object(
+            lang.PROGRESS,
+            "The pain rules (of 10): clean 0..clean, keep the level up to hold, "
+            f"step back above it. Defaults: {_progress_defaults()}.",
+        ),
+        "needs": {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                _object(lang.NEEDS, "The exercise, and how many clean attempts.", ("exercise",)),
+            ],
         },
+        "due": {
+            "anyOf": [
+                {"enum": DUE_EXAMPLES},
+                {"type": "string", "pattern": DUE_PATTERN},
+            ],
+        },
+        "time": time,
+        "times": {
+            "anyOf": [
+                ref("time"),
+                {"type": "array", "items": ref("time"), "minItems": 1, "maxItems": PER_DAY_MAX},
+            ],
+        },
+        "breathe": breathe,
+        "pnf": _object(
+            lang.PNF,
+            "Contract-relax stretching: stretch, then rounds of contract, relax, deeper stretch.",
+            lang.names(lang.PNF),
+        ),
         "exerciseStep": exercise_step,
-        "restStep": {
-            "type": "object",
-            "description": "A rest step: one rest of this length.",
-            "properties": {"rest": _ref("segmentOrProgression"), "say": say},
-            "required": ["rest"],
-            "additionalProperties": False,
-        },
-        "repeatBlock": {
-            "type": "object",
-            "description": "Steps done N times, with an optional rest between rounds.",
-            "properties": {
-                "repeat": _ref("countOrProgression"),
-                "steps": _ref("steps"),
-                "rest": _ref("gapOrProgression"),
-            },
-            "required": ["repeat", "steps"],
-            "additionalProperties": False,
-        },
-        "step": {"oneOf": [_ref("exerciseStep"), _ref("restStep"), _ref("repeatBlock")]},
-        "steps": {"type": "array", "minItems": 1, "items": _ref("step")},
+        "restStep": _object(lang.REST_STEP, "A rest step: one rest of this length.", ("rest",)),
+        "repeatBlock": _object(
+            lang.REPEAT,
+            "Steps done N times, with an optional rest between rounds.",
+            ("repeat", "steps"),
+        ),
+        "step": {"oneOf": [ref("exerciseStep"), ref("restStep"), ref("repeatBlock")]},
+        "steps": {"type": "array", "minItems": 1, "items": ref("step")},
     }
     return {
         "$schema": SCHEMA_URI,
         "title": "backbeat routine",
-        "description": "An exercise routine for the backbeat timer.",
-        "type": "object",
-        "properties": {
-            "name": _text("The routine's name (32 characters at most).", NAME_MAX_CHARS),
-            "about": _text("What the routine is for."),
-            "source": _text("Where the exercises come from."),
-            "defaults": {
-                "type": "object",
-                "description": "Values for every step that does not set its own.",
-                "properties": {
-                    "prepare": {"description": "Default 5s.", **_ref("gapOrProgression")},
-                    "rest": {"description": "Default 10s.", **_ref("gapOrProgression")},
-                    "switch": {"description": "Default 5s.", **_ref("gapOrProgression")},
-                    "breath": {"description": "Default none.", **_ref("breathPattern")},
-                    "pace": {"description": "Default 3s.", **_ref("paceOrProgression")},
-                },
-                "additionalProperties": False,
-            },
-            "steps": _ref("steps"),
-        },
-        "required": ["name", "steps"],
-        "additionalProperties": False,
+        **_object(lang.TOP, "An exercise routine for the backbeat timer.", ("name", "steps")),
         "$defs": defs,
     }
+
+
+def _progress_defaults() -> str:
+    return ", ".join(f"{k.name} {k.default}" for k in lang.PROGRESS)
 
 
 def schema_json() -> str:

@@ -1,4 +1,6 @@
-"""The shape of a routine: which keys go where, defaults, and the checked model built from them.
+"""The checked model of a routine, built by the tables of `language` (which keys go where, their
+validators and defaults) and the rules between keys (one work kind, `target` only with
+`hold: max`, `clean` not above `hold`, needs that name an exercise and do not loop).
 
 Every problem found is collected, so that one run reports all the errors of a
 file; a part with an error is left out of the model, and the caller gets
@@ -7,95 +9,52 @@ file; a part with an error is left out of the model, and the caller gets
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from backbeat import text as display
+from backbeat.routine import language as lang
 from backbeat.routine import values as v
 from backbeat.routine.errors import Invalid, MultipleInvalid
 from backbeat.routine.model import (
-    Amount,
     Breathe,
     Count,
     ExerciseStep,
     Hold,
     HoldMax,
     Item,
+    Needs,
     Pnf,
-    Progression,
+    Progress,
     Repeat,
     RestStep,
     Routine,
     at_level,
+    exercise_steps,
 )
 from backbeat.routine.nodes import Mapping, Node, Scalar, Sequence, describe
 from backbeat.timeline import BreathPattern
 
-TOP_KEYS = ("name", "about", "source", "defaults", "steps")
-DEFAULT_KEYS = ("prepare", "rest", "switch", "breath", "pace")
-WORK_KINDS = ("hold", "breathe", "pnf", "count")
-EXERCISE_KEYS = (
-    "exercise",
-    "say",
-    *WORK_KINDS,
-    "target",
-    "cap",
-    "sides",
-    "reps",
-    "prepare",
-    "rest",
-    "switch",
-    "breath",
-    "pace",
-    "check",
-)
-REST_KEYS = ("rest", "say")
-REPEAT_KEYS = ("repeat", "steps", "rest")
-BREATHE_KEYS = ("pattern", "cycles", "for")
-PNF_KEYS = ("stretch", "contract", "relax", "deeper", "rounds")
+TOP_KEYS = lang.names(lang.TOP)
+DEFAULT_KEYS = lang.names(lang.DEFAULTS)
+WORK_KINDS = lang.WORK_KINDS
+EXERCISE_KEYS = lang.names(lang.EXERCISE)
+REST_KEYS = lang.names(lang.REST_STEP)
+REPEAT_KEYS = lang.names(lang.REPEAT)
+BREATHE_KEYS = lang.names(lang.BREATHE)
+PNF_KEYS = lang.names(lang.PNF)
+PROGRESS_KEYS = lang.names(lang.PROGRESS)
 
-BUILTIN_DEFAULTS = {"prepare": 5000, "rest": 10000, "switch": 5000, "breath": None, "pace": 3000}
-CAP_DEFAULT_MS = 5 * v.MINUTE
+TOP = lang.by_name(lang.TOP)
+EXERCISE = lang.by_name(lang.EXERCISE)
+BREATHE = lang.by_name(lang.BREATHE)
+BUILTIN_DEFAULTS = {k.name: k.default for k in lang.DEFAULTS}
 
 STEP_HINT = "start a step with `- exercise: NAME`, `- rest: 30s` or `- repeat: N`"
 PNF_EXAMPLE = "pnf: {stretch: 10s, contract: 6s, relax: 3s, deeper: 30s, rounds: 3}"
 
 T = TypeVar("T")
-
-
-# Validators of amounts that may be progressions, by what they measure.
-def segment_duration(node: Node, what: str) -> Amount:
-    return v.progressive(node, what, v.duration, v.duration_step)
-
-
-def gap_duration(node: Node, what: str) -> Amount:
-    """prepare, rest, switch: 0 leaves the segment out."""
-    amount = v.progressive(node, what, lambda n, w: v.duration(n, w, zero_ok=True), v.duration_step)
-    if isinstance(amount, Progression) and amount.start == 0 < amount.stop and amount.step < v.SEGMENT_MIN_MS:
-        # Level 1 would give min(to, step): more than 0 but less than a segment can last.
-        assert isinstance(node, Mapping)
-        raise Invalid(
-            f"{what}.step is {v.format_ms(amount.step)}: from 0 the next level would be shorter than 1s",
-            "a progression from 0 steps by at least 1s",
-            node.get("step"),
-        )
-    return amount
-
-
-def pace_duration(node: Node, what: str) -> Amount:
-    return v.progressive(
-        node, what, lambda n, w: v.duration(n, w, minimum=v.PACE_MIN_MS), v.duration_step
-    )
-
-
-def hundred(node: Node, what: str) -> Amount:
-    """reps, count, rounds, repeat: 1 to 100."""
-    return v.progressive(node, what, v.count, v.count_step)
-
-
-def cycles(node: Node, what: str) -> Amount:
-    return v.progressive(node, what, lambda n, w: v.count(n, w, 1, None), v.count_step)
 
 
 @dataclass
@@ -121,6 +80,11 @@ class _Collector:
             if key.text not in allowed:
                 self.add(v.unknown_key(key, allowed, place))
 
+    def value(self, node: Mapping, key: lang.Key, what: str | None = None):
+        """The checked value of ``key`` in ``node`` (None when it has a problem)."""
+        assert key.validate is not None
+        return self.get(key.validate, node.get(key.name), what or key.name)
+
 
 def build_routine(root: Node) -> Routine:
     """The checked routine of a parsed file; raises :class:`MultipleInvalid` with every problem."""
@@ -136,9 +100,9 @@ def build_routine(root: Node) -> Routine:
             ]
         )
     c.keys(root, TOP_KEYS, "the routine")
-    name = about = source = None
+    name = about = source = due = None
     if "name" in root:
-        name = c.get(v.text, root.get("name"), "name", v.NAME_MAX_CHARS, display.MAX_LINES)
+        name = c.value(root, TOP["name"])
     else:
         c.add(
             Invalid(
@@ -146,22 +110,129 @@ def build_routine(root: Node) -> Routine:
             )
         )
     if "about" in root:
-        about = c.get(v.text, root.get("about"), "about")
+        about = c.value(root, TOP["about"])
     if "source" in root:
-        source = c.get(v.text, root.get("source"), "source")
+        source = c.value(root, TOP["source"])
     defaults = dict(BUILTIN_DEFAULTS)
     if "defaults" in root:
         _defaults(c, root.get("defaults"), defaults)
+    progress = _progress(c, root.get("progress"), Progress()) if "progress" in root else Progress()
+    defaults["progress"] = progress
+    if "due" in root:
+        due = c.value(root, TOP["due"])
+    at = TOP["at"].default
+    if "at" in root:
+        at = c.value(root, TOP["at"])
+        if "due" not in root:
+            c.add(
+                Invalid(
+                    "at gives reminder times, but the routine says no due",
+                    "add `due: ...` (e.g. `due: 3 times a day`); reminders come on the days it is due",
+                    root.key_node("at"),
+                )
+            )
     steps: tuple[Item, ...] = ()
     steps_key = root.key_node("steps")
     if steps_key is None:
         c.add(Invalid("the routine has no steps", "add `steps:` with at least one step", root))
     else:
         steps = _steps(c, root.get("steps"), "steps", defaults)
+    _check_needs(c, steps)
     if c.problems:
         raise MultipleInvalid(c.problems)
     assert name is not None
-    return Routine(name=name, steps=steps, about=about, source=source, node=steps_key)
+    return Routine(
+        name=name,
+        steps=steps,
+        about=about,
+        source=source,
+        progress=progress,
+        due=due,
+        at=at or (),
+        node=steps_key,
+    )
+
+
+def _progress(c: _Collector, node: Node, base: Progress) -> Progress:
+    """``base`` with the rules written in ``node``; `clean` may not be above `hold`."""
+    if not isinstance(node, Mapping):
+        c.add(
+            Invalid(
+                f"progress must be a mapping, not {describe(node)}",
+                "write e.g. `progress: {after: 3, clean: 2, hold: 5, back: 1}`",
+                node,
+            )
+        )
+        return base
+    c.keys(node, PROGRESS_KEYS, "progress")
+    written = {}
+    for key in lang.PROGRESS:
+        if key.name in node:
+            value = c.value(node, key, f"progress.{key.name}")
+            if value is not None:
+                written[key.name] = value
+    merged = replace(base, **written)
+    if merged.clean > merged.hold:
+        where = node.get("clean") if "clean" in written else node.get("hold")
+        c.add(
+            Invalid(
+                f"progress: clean {merged.clean} is above hold {merged.hold}",
+                "pain 0..clean is clean and clean+1..hold keeps the level; make clean at most hold",
+                where,
+            )
+        )
+        return base
+    return merged
+
+
+def _check_needs(c: _Collector, steps: tuple[Item, ...]) -> None:
+    """Every `needs` names an exercise of the routine, and no chain of needs loops."""
+    exercises = exercise_steps(steps)
+    known = list(dict.fromkeys(s.exercise for s in exercises))
+    graph: dict[str, list[Needs]] = {}
+    for step in exercises:
+        if step.needs is None:
+            continue
+        if step.needs.exercise not in known:
+            close = difflib.get_close_matches(step.needs.exercise, known, n=1, cutoff=0.6)
+            c.add(
+                Invalid(
+                    f"needs {step.needs.exercise!r}, but this routine has no exercise of that name",
+                    f"did you mean {close[0]!r}?" if close
+                    else "name an exercise of this routine as its `exercise:` says it",
+                    step.needs.node,
+                )
+            )
+            continue
+        graph.setdefault(step.exercise, []).append(step.needs)
+    reported: set[str] = set()
+    for start in graph:
+        path = _loop(graph, start)
+        if path is None or start in reported:
+            continue
+        reported.update(path)
+        first = path[1] if len(path) > 1 else start
+        shown = " needs ".join(repr(n) for n in [*path, start])
+        c.add(
+            Invalid(
+                f"the needs loop: {shown}",
+                "remove one of these needs; a loop would keep every step in it locked",
+                next(n for n in graph[start] if n.exercise == first).node,
+            )
+        )
+
+
+def _loop(graph: dict[str, list[Needs]], start: str) -> list[str] | None:
+    """The exercises from ``start`` along needs back to ``start``, if the needs loop."""
+    stack = [[start]]
+    while stack:
+        path = stack.pop()
+        for need in graph.get(path[-1], []):
+            if need.exercise == start:
+                return path
+            if need.exercise not in path:
+                stack.append([*path, need.exercise])
+    return None
 
 
 def _defaults(c: _Collector, node: Node, defaults: dict) -> None:
@@ -177,21 +248,13 @@ def _defaults(c: _Collector, node: Node, defaults: dict) -> None:
         )
         return
     c.keys(node, DEFAULT_KEYS, "defaults")
-    for key, check in (
-        ("prepare", gap_duration),
-        ("rest", gap_duration),
-        ("switch", gap_duration),
-        ("pace", pace_duration),
-    ):
-        if key in node:
-            value = c.get(check, node.get(key), f"defaults.{key}")
-            if value is not None:
-                defaults[key] = value
-    if "breath" in node:
-        try:
-            defaults["breath"] = v.breath_pattern(node.get("breath"), "defaults.breath")
-        except Invalid as problem:
-            c.add(problem)
+    for key in lang.DEFAULTS:
+        if key.name in node:
+            assert key.validate is not None
+            try:
+                defaults[key.name] = key.validate(node.get(key.name), f"defaults.{key.name}")
+            except Invalid as problem:
+                c.add(problem)
 
 
 def _steps(c: _Collector, node: Node, what: str, defaults: dict) -> tuple[Item, ...]:
@@ -258,8 +321,9 @@ def _item(c: _Collector, node: Node, defaults: dict) -> Item | None:
 def _rest_step(c: _Collector, node: Mapping) -> RestStep | None:
     before = len(c.problems)
     c.keys(node, REST_KEYS, "a rest step")
-    duration = c.get(segment_duration, node.get("rest"), "rest")
-    say = c.get(v.text, node.get("say"), "say", None, display.MAX_LINES) if "say" in node else None
+    keys = lang.by_name(lang.REST_STEP)
+    duration = c.value(node, keys["rest"])
+    say = c.value(node, keys["say"]) if "say" in node else None
     if len(c.problems) > before:
         return None
     return RestStep(duration=duration, say=say, node=node.get("rest"))
@@ -268,8 +332,9 @@ def _rest_step(c: _Collector, node: Mapping) -> RestStep | None:
 def _repeat(c: _Collector, node: Mapping, defaults: dict) -> Repeat | None:
     before = len(c.problems)
     c.keys(node, REPEAT_KEYS, "a repeat block")
-    times = c.get(hundred, node.get("repeat"), "repeat")
-    rest = c.get(gap_duration, node.get("rest"), "rest") if "rest" in node else 0
+    keys = lang.by_name(lang.REPEAT)
+    times = c.value(node, keys["repeat"])
+    rest = c.value(node, keys["rest"]) if "rest" in node else keys["rest"].default
     if "steps" in node:
         steps = _steps(c, node.get("steps"), "steps", defaults)
     else:
@@ -285,25 +350,27 @@ def _repeat(c: _Collector, node: Mapping, defaults: dict) -> Repeat | None:
 def _exercise(c: _Collector, node: Mapping, defaults: dict) -> ExerciseStep | None:
     before = len(c.problems)
     c.keys(node, EXERCISE_KEYS, "an exercise step")
-    exercise = c.get(v.text, node.get("exercise"), "exercise", v.NAME_MAX_CHARS, display.MAX_LINES)
-    say = c.get(v.text, node.get("say"), "say", None, display.MAX_LINES) if "say" in node else None
+    exercise = c.value(node, EXERCISE["exercise"])
+    say = c.value(node, EXERCISE["say"]) if "say" in node else None
 
     settings: dict = {}
-    for key, check in (("prepare", gap_duration), ("rest", gap_duration), ("switch", gap_duration)):
-        settings[key] = c.get(check, node.get(key), key) if key in node else defaults[key]
-    if "sides" in node:
-        settings["sides"] = c.get(v.sides, node.get("sides"))
-    if "reps" in node:
-        settings["reps"] = c.get(hundred, node.get("reps"), "reps")
-    if "check" in node:
-        settings["check_pain"] = c.get(v.check, node.get("check"))
+    for key in ("prepare", "rest", "switch"):
+        settings[key] = c.value(node, EXERCISE[key]) if key in node else defaults[key]
+    for key, field_name in (("sides", "sides"), ("reps", "reps"), ("check", "check_pain")):
+        if key in node:
+            settings[field_name] = c.value(node, EXERCISE[key])
+    if "needs" in node:
+        settings["needs"] = c.value(node, EXERCISE["needs"])
+    settings["progress"] = defaults["progress"]
+    if "progress" in node:
+        settings["progress"] = _progress(c, node.get("progress"), defaults["progress"])
 
     breath = defaults["breath"]
     if "breath" in node:
-        breath = c.get(v.breath_pattern, node.get("breath"), "breath")
+        breath = c.value(node, EXERCISE["breath"])
     pace = defaults["pace"]
     if "pace" in node:
-        pace = c.get(pace_duration, node.get("pace"), "pace")
+        pace = c.value(node, EXERCISE["pace"])
 
     kinds = [(k, val) for k, val in node if k.text in WORK_KINDS]
     work = None
@@ -357,14 +424,14 @@ def _exercise(c: _Collector, node: Mapping, defaults: dict) -> ExerciseStep | No
         if kind == "hold" and is_max:
             work = _hold_max(c, node, value)
         elif kind == "hold":
-            duration = c.get(segment_duration, value, "hold")
+            duration = c.get(EXERCISE["hold"].validate, value, "hold")
             work = Hold(duration, breath, value)
         elif kind == "breathe":
             work = _breathe(c, value, breath)
         elif kind == "pnf":
             work = _pnf(c, value)
         else:
-            number = c.get(hundred, value, "count")
+            number = c.get(EXERCISE["count"].validate, value, "count")
             work = Count(number, pace, value)
     if len(c.problems) > before:
         return None
@@ -382,12 +449,12 @@ def _hold_max(c: _Collector, node: Mapping, value: Node) -> HoldMax | None:
             )
         )
         return None
-    target = c.get(segment_duration, node.get("target"), "target")
-    cap: Amount | None = CAP_DEFAULT_MS
+    target = c.value(node, EXERCISE["target"])
+    cap = EXERCISE["cap"].default
     where = value
     if "cap" in node:
         where = node.get("cap")
-        cap = c.get(segment_duration, where, "cap")
+        cap = c.value(node, EXERCISE["cap"])
     if target is None or cap is None:
         return None
     if at_level(cap, 0) < at_level(target, 0):
@@ -416,7 +483,7 @@ def _breathe(c: _Collector, node: Node, breath: BreathPattern | None) -> Breathe
     c.keys(node, BREATHE_KEYS, "breathe")
     pattern = breath
     if "pattern" in node:
-        pattern = c.get(v.breath_pattern, node.get("pattern"), "pattern")
+        pattern = c.value(node, BREATHE["pattern"])
         if pattern is None and len(c.problems) == before:
             c.add(
                 Invalid(
@@ -443,9 +510,9 @@ def _breathe(c: _Collector, node: Node, breath: BreathPattern | None) -> Breathe
             )
         )
     elif "cycles" in node:
-        number = c.get(cycles, node.get("cycles"), "cycles")
+        number = c.value(node, BREATHE["cycles"])
     elif "for" in node:
-        for_ms = c.get(segment_duration, node.get("for"), "for")
+        for_ms = c.value(node, BREATHE["for"])
     else:
         c.add(Invalid("breathe has neither cycles nor for", "add `cycles: 10` or `for: 5m`", node))
     if len(c.problems) > before:
@@ -465,12 +532,11 @@ def _pnf(c: _Collector, node: Node) -> Pnf | None:
     before = len(c.problems)
     c.keys(node, PNF_KEYS, "pnf")
     parts: dict = {}
-    for key in PNF_KEYS:
-        if key not in node:
-            c.add(Invalid(f"pnf has no {key}", f"pnf needs all five: `{PNF_EXAMPLE}`", node))
+    for key in lang.PNF:
+        if key.name not in node:
+            c.add(Invalid(f"pnf has no {key.name}", f"pnf needs all five: `{PNF_EXAMPLE}`", node))
             continue
-        check = hundred if key == "rounds" else segment_duration
-        parts[key] = c.get(check, node.get(key), key)
+        parts[key.name] = c.value(node, key)
     if len(c.problems) > before:
         return None
     return Pnf(node=node, **parts)

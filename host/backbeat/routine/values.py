@@ -10,11 +10,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from backbeat import text as display
 from backbeat.routine.errors import Invalid
-from backbeat.routine.model import Amount, Progression
+from backbeat.routine.model import Amount, Due, Needs, Progression
 from backbeat.routine.nodes import Mapping, Node, Scalar, Sequence, describe
 from backbeat.timeline import SIDES, BreathPattern
 
@@ -340,3 +341,89 @@ def unknown_key(key: Scalar, allowed: tuple[str, ...], place: str) -> Invalid:
     else:
         hint = "the keys here are " + ", ".join(allowed)
     return Invalid(f"unknown key {key.text!r} in {place}", hint, key)
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DUE_HINT = (
+    "write daily, twice a day, N times a day (1 to 6), weekdays, weekends, days such as "
+    "mon wed fri, N times a week (1 to 21) or every N days (2 to 14)"
+)
+PER_DAY_MAX = 6
+PER_WEEK_MAX = 21
+EVERY_DAYS = (2, 14)
+AT_HINT = "write 24-hour times such as 08:00 or [08:00, 13:00, 19:00]"
+_DUE_NUMBERED = re.compile(r"(\d+) times? a (day|week)|every (\d+) days?")
+
+
+def due(node: Node, what: str) -> Due:
+    """A schedule: ``daily``, ``3 times a day``, ``mon wed fri``, ``3 times a week``, ``every 2 days``."""
+    if not isinstance(node, Scalar) or node.is_null or not node.text.strip():
+        shown = "nothing" if isinstance(node, Scalar) and node.is_null else describe(node)
+        raise Invalid(f"{what} must be a schedule, not {shown}", DUE_HINT, node)
+    written = " ".join(node.text.replace(",", " ").lower().split())
+    fixed = {
+        "daily": Due(per_day=1),
+        "twice a day": Due(per_day=2),
+        "weekdays": Due(days=(0, 1, 2, 3, 4)),
+        "weekends": Due(days=(5, 6)),
+    }
+    if written in fixed:
+        return replace(fixed[written], text=written)
+    numbered = _DUE_NUMBERED.fullmatch(written)
+    if numbered:
+        times, unit, every = numbered.groups()
+        if every is not None:
+            n, low, high, made = int(every), *EVERY_DAYS, Due(every_days=int(every))
+        elif unit == "day":
+            n, low, high, made = int(times), 1, PER_DAY_MAX, Due(per_day=int(times))
+        else:
+            n, low, high, made = int(times), 1, PER_WEEK_MAX, Due(per_week=int(times))
+        if not low <= n <= high:
+            raise Invalid(f"{what} {written!r}: {n} is outside {low} to {high}", DUE_HINT, node)
+        return replace(made, text=written)
+    words = written.split()
+    near_days = [w for w in words if difflib.get_close_matches(w, DAYS + _FULL_DAYS, n=1, cutoff=0.6)]
+    if not near_days or not all(w.isalpha() for w in words):
+        raise Invalid(f"{what} {written!r} is not a schedule", DUE_HINT, node)
+    days = []
+    for word in words:
+        if word not in DAYS and word not in _FULL_DAYS:
+            close = difflib.get_close_matches(word, DAYS + _FULL_DAYS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0][:3]!r}?" if close else "write days as " + " ".join(DAYS)
+            raise Invalid(f"{what} {written!r}: {word!r} is not a day", hint, node)
+        day = word[:3]
+        if DAYS.index(day) in days:
+            raise Invalid(f"{what} {written!r} names {day} twice", "name each day once", node)
+        days.append(DAYS.index(day))
+    return Due(days=tuple(sorted(days)), text=written)
+
+
+def at_times(node: Node, what: str) -> tuple[int, ...]:
+    """Reminder times of day, in minutes after midnight, in order."""
+    items = list(node) if isinstance(node, Sequence) else [node]
+    if not 1 <= len(items) <= PER_DAY_MAX:
+        raise Invalid(f"{what} lists {len(items)} times, not 1 to {PER_DAY_MAX}", AT_HINT, node)
+    out: list[int] = []
+    for item in items:
+        written = item.text.strip() if isinstance(item, Scalar) and not item.is_null else ""
+        m = re.fullmatch(r"(\d{1,2}):(\d\d)", written)
+        if m is None or int(m[1]) > 23 or int(m[2]) > 59:
+            raise Invalid(f"{what} {describe(item)} is not a time of day", AT_HINT, item)
+        minutes = int(m[1]) * 60 + int(m[2])
+        if minutes in out:
+            raise Invalid(f"{what} lists {written} twice", "give each reminder time once", item)
+        out.append(minutes)
+    return tuple(sorted(out))
+
+
+def needs(node: Node, what: str) -> Needs:
+    """``needs: NAME`` or ``needs: {exercise: NAME, clean: N}``."""
+    if isinstance(node, Mapping):
+        unknown_keys(node, ("exercise", "clean"), what)
+        if "exercise" not in node:
+            raise Invalid(f"{what} names no exercise", "write `needs: {exercise: NAME, clean: 3}`", node)
+        name = text(node.get("exercise"), f"{what}.exercise")
+        clean = count(node.get("clean"), f"{what}.clean", 1, 100) if "clean" in node else None
+        return Needs(name, clean, node.get("exercise"))
+    return Needs(text(node, what), None, node)

@@ -1,0 +1,188 @@
+"""What the plan reads of the past: sessions, their attempts at each exercise, and morning answers.
+
+A :class:`History` comes from a history file (PROGRESS.md, "The plan") or from
+the store that `sync` fills (:func:`from_store`, the one place that knows the
+store's model).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+ANSWERS = ("better", "same", "worse")
+
+
+class HistoryError(ValueError):
+    """A history file that cannot be read; str() names the file, the place and the fix."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One session's work on one exercise."""
+
+    exercise: str
+    level: int
+    completed: bool
+    pain: int  # the highest answer, 0 to 10; 0 when none was asked
+    best_ms: int | None = None  # the longest achieved open hold
+
+
+@dataclass(frozen=True)
+class Session:
+    routine: str
+    at: datetime  # local time of the start
+    completed: bool  # ended completed, not stopped
+    exercises: tuple[Attempt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Morning:
+    at: datetime
+    answer: str  # better, same or worse
+
+
+@dataclass(frozen=True)
+class History:
+    sessions: tuple[Session, ...] = ()
+    mornings: tuple[Morning, ...] = ()
+
+
+def _get(obj: dict, key: str, kind: type, where: str, optional: bool = False):
+    if key not in obj:
+        if optional:
+            return None
+        raise HistoryError(f"{where}: no {key!r} (hint: add \"{key}\")")
+    value = obj[key]
+    if optional and value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise HistoryError(f"{where}.{key}: {json.dumps(value)} is not {_KINDS[kind]}")
+    return value
+
+
+_KINDS = {int: "a whole number", bool: "true or false", str: "text", list: "a list"}
+
+
+def _time(obj: dict, where: str) -> datetime:
+    text = _get(obj, "at", str, where)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise HistoryError(
+            f"{where}.at: {text!r} is not a time (hint: write local time as 2026-12-01T08:05:00)"
+        ) from None
+    return at.replace(tzinfo=None)
+
+
+def from_json(data: object, where: str = "history") -> History:
+    """The history in a parsed history file; raises :class:`HistoryError` naming the bad part."""
+    if not isinstance(data, dict):
+        raise HistoryError(f"{where}: not a JSON object (hint: start with {{\"sessions\": [...]}})")
+    sessions = []
+    for i, s in enumerate(_get(data, "sessions", list, where)):
+        at = f"{where}.sessions[{i}]"
+        if not isinstance(s, dict):
+            raise HistoryError(f"{at}: not a JSON object")
+        attempts = []
+        for j, e in enumerate(_get(s, "exercises", list, at)):
+            place = f"{at}.exercises[{j}]"
+            if not isinstance(e, dict):
+                raise HistoryError(f"{place}: not a JSON object")
+            pain = _get(e, "pain", int, place)
+            level = _get(e, "level", int, place)
+            if not 0 <= pain <= 10 or level < 0:
+                bad = f"pain {pain} is outside 0 to 10" if not 0 <= pain <= 10 else f"level {level} is below 0"
+                raise HistoryError(f"{place}: {bad}")
+            attempts.append(
+                Attempt(
+                    _get(e, "exercise", str, place),
+                    level,
+                    _get(e, "completed", bool, place),
+                    pain,
+                    _get(e, "best_ms", int, place, optional=True),
+                )
+            )
+        sessions.append(
+            Session(
+                _get(s, "routine", str, at),
+                _time(s, at),
+                _get(s, "completed", bool, at),
+                tuple(attempts),
+            )
+        )
+    mornings = []
+    for i, m in enumerate(_get(data, "mornings", list, where, optional=True) or []):
+        at = f"{where}.mornings[{i}]"
+        if not isinstance(m, dict):
+            raise HistoryError(f"{at}: not a JSON object")
+        answer = _get(m, "answer", str, at)
+        if answer not in ANSWERS:
+            raise HistoryError(f"{at}.answer: {answer!r} is not one of {', '.join(ANSWERS)}")
+        mornings.append(Morning(_time(m, at), answer))
+    return History(tuple(sessions), tuple(mornings))
+
+
+def read_history(path: str | Path) -> History:
+    """The history file at ``path``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise HistoryError(f"{path}: cannot read it ({e.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise HistoryError(f"{path}: not JSON ({e})") from None
+    return from_json(data, str(path))
+
+
+# Log format 1 answers the pain question yes or no; "yes" (it hurt) counts as more than the
+# default `hold` of 5, "no" as 0.
+PAIN_OF_ANSWER = {"no": 0, "yes": 6}
+_WORK_KINDS = ("hold", "hold_open", "breathe", "stretch", "contract", "relax", "count")
+
+
+def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def]
+    """The history in the store that `sync` fills, for the routines given (id -> Routine).
+
+    The store keeps each segment's index, outcome and pain answer, and the
+    level of the session, but not which exercise a segment belonged to; so each
+    session's routine is compiled again at that level to find its exercises and
+    their levels (each capped at its top), and a session whose segment count no
+    longer matches (the routine changed) or that has no date is left out.
+    """
+    from backbeat.routine.compiler import compile_routine
+
+    sessions = []
+    for s in store.sessions():
+        routine = routines.get(s.routine)
+        if routine is None or s.wall_s is None:
+            continue
+        timeline = compile_routine(routine, s.level)
+        if len(timeline.segments) != s.segment_count:
+            continue
+        logged = {seg.index: seg for seg in s.segments}
+        attempts: dict[str, list] = {}
+        level_of: dict[str, int] = {}
+        for index, seg in enumerate(timeline.segments):
+            if seg.exercise is not None and seg.kind in _WORK_KINDS:
+                attempts.setdefault(seg.exercise, []).append((seg.kind, logged.get(index)))
+                level_of[seg.exercise] = seg.level
+        made = []
+        for exercise, parts in attempts.items():
+            done = bool(parts) and all(got is not None and got.outcome == "done" for _, got in parts)
+            pains = [
+                PAIN_OF_ANSWER.get(seg.pain, 0)
+                for seg in s.segments
+                if seg.pain is not None and 0 <= seg.index < len(timeline.segments)
+                and timeline.segments[seg.index].exercise == exercise
+            ]
+            holds = [got.achieved_ms for kind, got in parts
+                     if kind == "hold_open" and got is not None and got.outcome == "done"]
+            made.append(Attempt(exercise, level_of[exercise], done, max(pains, default=0),
+                                max(holds) if holds else None))
+        sessions.append(
+            Session(s.routine, datetime.fromtimestamp(s.wall_s), s.ending == "completed",
+                    tuple(made))
+        )
+    return History(tuple(sessions))
