@@ -146,17 +146,17 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
     """The history in the store that `sync` fills, for the routines given (id -> Routine).
 
     The store keeps each segment's index, outcome and pain answer, and the
-    level of the session, but not which exercise a segment belonged to; so each
-    session's routine is compiled again at that level to find its exercises and
-    their levels (each capped at its top), and a session whose segment count no
-    longer matches (the routine changed) or that has no date is left out.
+    level of the session; each session's routine is compiled again at that level to
+    find its exercises and their levels (each capped at its top), and a session whose
+    segment count no longer matches (the routine changed) is left out. A session
+    dated by bounds counts at the middle of them (Session.when_s).
     """
     from backbeat.routine.compiler import compile_routine
 
     sessions = []
     for s in store.sessions():
-        routine = routines.get(s.routine)
-        if routine is None or s.wall_s is None:
+        routine = routines.get(s.routine_id)
+        if routine is None:
             continue
         timeline = compile_routine(routine, s.level)
         if len(timeline.segments) != s.segment_count:
@@ -172,9 +172,9 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
         for exercise, parts in attempts.items():
             done = bool(parts) and all(got is not None and got.outcome == "done" for _, got in parts)
             pains = [
-                PAIN_OF_ANSWER.get(seg.pain, 0)
+                seg.pain if seg.pain is not None else PAIN_OF_ANSWER.get(seg.pain_answer, 0)
                 for seg in s.segments
-                if seg.pain is not None and 0 <= seg.index < len(timeline.segments)
+                if seg.pain_answer is not None and 0 <= seg.index < len(timeline.segments)
                 and timeline.segments[seg.index].exercise == exercise
             ]
             holds = [got.achieved_ms for kind, got in parts
@@ -182,7 +182,7 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
             made.append(Attempt(exercise, level_of[exercise], done, max(pains, default=0),
                                 max(holds) if holds else None))
         sessions.append(
-            Session(s.routine, datetime.fromtimestamp(s.wall_s), s.ending == "completed",
+            Session(s.routine_id, datetime.fromtimestamp(s.when_s), s.ending == "completed",
                     tuple(made))
         )
     return History(tuple(sessions))
