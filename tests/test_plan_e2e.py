@@ -30,12 +30,19 @@ def emulator(tmp_path, monkeypatch):
     emu.stop()
 
 
-def run_session(emulator: Emulator, answer: str) -> None:
-    """Start the routine, answer the pain question (a short press says no, a long one yes)."""
+# Pain from 0 to 10: holding saves the number counted so far (0 at once); each double
+# press adds two, and the screen's word for 8 shows it was counted before it is saved.
+NO_PAIN = ("long",)
+PAIN_8 = ("double", "double", "double", "double", "until too much", "long")
+
+
+def run_session(emulator: Emulator, answer: tuple[str, ...]) -> None:
+    """Start the routine, answer the pain question with the button commands `answer`."""
     emulator.until("hold=go")
     emulator.command("long")
-    emulator.until("pain")
-    emulator.command(answer)
+    emulator.until("PAIN")
+    for line in answer:
+        emulator.command(line)
     emulator.until("DONE")
     assert emulator.errors == []
     emulator.command("press")  # back to the menu
@@ -61,10 +68,11 @@ def test_plan_over_real_syncs_of_the_virtual_device(emulator, tmp_path):
 
     flash(0)
     for _ in range(3):
-        run_session(emulator, "press")
+        run_session(emulator, NO_PAIN)
     assert sync_and_plan() == (1, 0)
     flash(1)  # what flash will do with the plan's levels
-    run_session(emulator, "press")
+    emulator.until("time 0:03")  # the app started again with the routine at level 1
+    run_session(emulator, NO_PAIN)
     assert sync_and_plan() == (1, 1)
-    run_session(emulator, "long")  # it hurt: more than `hold`
+    run_session(emulator, PAIN_8)  # it hurt: more than `hold`
     assert sync_and_plan() == (0, 0)
