@@ -171,8 +171,10 @@ def import_backup(store: Store, backup: dict[str, Any]) -> ImportResult:
         for y in backup["syncs"]:
             row = db.execute("SELECT id FROM syncs WHERE uid = ? AND at_s = ?",
                              (y["device"], y["at_s"])).fetchone()
-            sync_ids[y["id"]] = row[0] if row else db.execute(
-                "INSERT INTO syncs (uid, at_s) VALUES (?, ?)", (y["device"], y["at_s"])).lastrowid
+            if row is None:
+                row = (db.execute("INSERT INTO syncs (uid, at_s) VALUES (?, ?)",
+                                  (y["device"], y["at_s"])).lastrowid,)
+            sync_ids[y["id"]] = row[0]
         for r in backup["records"]:
             uid, epoch, seq, raw = r["device"], r["epoch"], r["seq"], bytes.fromhex(r["raw"])
             held = db.execute("SELECT raw FROM records WHERE uid = ? AND epoch = ? AND seq = ?",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from garmin_fit_sdk import Decoder, Encoder, Profile, Stream
 
@@ -118,4 +118,4 @@ def decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
     messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read()
     if errors:
         raise FitError(f"the FIT SDK cannot read it ({errors[0]})")
-    return dict(messages)
+    return cast("dict[str, list[dict[str, Any]]]", messages)  # a dict, its stubs say less
