@@ -36,11 +36,11 @@ def firmware_flash(flash: Path, *routines: str) -> Path:
 
 
 class Emulator:
-    def __init__(self, flash: Path, speed: float = 1.0):
+    def __init__(self, flash: Path, speed: float = 1.0, rtc: bool = True):
         self.flash = flash
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "backbeat.cli", "emulate", "--flash", str(flash),
-             "--speed", str(speed)],
+             "--speed", str(speed), "--rtc" if rtc else "--no-rtc"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, cwd=ROOT,
         )

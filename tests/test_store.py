@@ -292,3 +292,16 @@ def test_newer_schema_refused(tmp_path):
     with pytest.raises(StoreError) as e:
         Store(p)
     assert str(e.value) == f"{p}: written by a newer backbeat (schema 9); upgrade backbeat"
+
+
+def test_sessions__a_start_with_its_own_time_keeps_it_whatever_its_end_says(tmp_path):
+    with Store(tmp_path / "s.db") as db:
+        # Ticks that ran ten times fast (a sped-up virtual device): the end's own time says
+        # 3 s passed, the ticks 30 s; the start and the segments between keep to the start.
+        db.add_records("d", 0, [
+            start(1, mono=10_000, wall=1_800_000_000),
+            *[segment(2 + k, k, version=2, pain=255, start_ms=5000 * k, end_ms=5000 * k + 5000)
+              for k in range(6)],
+            end(8, elapsed=30_000, wall=1_800_000_003)])
+        s = db.sessions()[0]
+        assert (s.dated, s.start_s, s.end_s) == ("exact", 1_800_000_000, 1_800_000_003)

@@ -379,37 +379,46 @@ class _Builder:
     def __init__(self, uid: str, recs: list[tuple[int, dict[str, Any], int | None]],
                  syncs: list[int], timeline: Any, cache: dict[int, dict | None]) -> None:
         self.sessions: list[Session] = []
-        # Anchors: (epoch, boot) -> (mono_ms, wall_s) of the first dated moment of that start.
-        anchors: dict[tuple[int, int], tuple[int, int]] = {}
-        boot_of: list[int] = []  # the boot each record belongs to
-        boot = 0
+        # Every record's moment in ticks and, when it says one, its wall time; the boot
+        # (device start) it belongs to.
+        monos: list[int] = []
+        walls: list[int] = []
+        boot_of: list[int] = []
+        boot = mono = 0
         current: dict[str, Any] | None = None
-        for epoch, r, _at in recs:
+        for _epoch, r, _at in recs:
             if "boot" in r:
                 boot = r["boot"]
-            boot_of.append(boot)
-            if r["type"] == "session_start":
-                current = r
-            key = (epoch, boot)
-            if key in anchors:
-                continue
-            if r["type"] in ("session_start", "clock") and r["wall_s"]:
-                anchors[key] = (r["mono_ms"], r["wall_s"])
-            elif r["type"] == "session_end" and r["wall_s"] and current is not None:
-                anchors[key] = ((current["mono_ms"] + r["elapsed_ms"]) % (1 << 30), r["wall_s"])
-        # Every record's date when its start knows one (else None), to bound the others.
-        dates: list[int | None] = []
-        mono = 0
-        current = None
-        for i, (epoch, r, _at) in enumerate(recs):
             if "mono_ms" in r:
                 mono = r["mono_ms"]
             if r["type"] == "session_start":
                 current = r
             elif r["type"] == "session_end" and current is not None:
-                mono = current["mono_ms"] + r["elapsed_ms"]
-            a = anchors.get((epoch, boot_of[i]))
-            dates.append(None if a is None else a[1] + round(ticks_diff(mono, a[0]) / 1000))
+                mono = (current["mono_ms"] + r["elapsed_ms"]) % (1 << 30)
+            elif r["type"] == "segment" and current is not None:
+                mono = (current["mono_ms"] + r["end_ms"]) % (1 << 30)
+            boot_of.append(boot)
+            monos.append(mono)
+            walls.append(r["wall_s"] if r["type"] != "error" and "wall_s" in r else 0)
+        # Anchors: (epoch, boot) -> the indexes of its records that say their wall time.
+        anchors: dict[tuple[int, int], list[int]] = {}
+        for i, (epoch, _r, _at) in enumerate(recs):
+            if walls[i]:
+                anchors.setdefault((epoch, boot_of[i]), []).append(i)
+        # Every record's date: its own wall time, else from the nearest record of the same
+        # start that has one (ticks drift, and run fast on a sped-up virtual device, so such
+        # a date is kept within the bounds below), else None.
+        dates: list[int | None] = []
+        for i, (epoch, _r, _at) in enumerate(recs):
+            if walls[i]:
+                dates.append(walls[i])
+                continue
+            near = anchors.get((epoch, boot_of[i]))
+            if not near:
+                dates.append(None)
+                continue
+            j = min(near, key=lambda k: abs(k - i))
+            dates.append(walls[j] + round(ticks_diff(monos[i], monos[j]) / 1000))
         for i, (epoch, r, at) in enumerate(recs):
             if r["type"] != "session_start":
                 continue
@@ -418,10 +427,12 @@ class _Builder:
                 if t["type"] in ("session_start", "error", "clock"):
                     break
                 tail.append(t)
-            earlier = [d for d in dates[:i] if d is not None]
+            # Bounds from the times records say themselves (a time worked out from ticks
+            # is only as good as the ticks) and from the syncs.
+            earlier = [w for w in walls[:i] if w]
             earlier += [s for s in syncs if at is not None and s < at]
             lower = max(earlier, default=0)
-            later = [d for d in dates[i + 1 :] if d is not None]
+            later = [w for w in walls[i + 1 :] if w]
             upper_options = [min(later)] if later else []
             if at is not None:
                 upper_options.append(at)

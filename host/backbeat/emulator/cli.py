@@ -24,7 +24,9 @@ def default_flash_dir() -> Path:
               show_default=True, help="Run the device's clock this many times faster.")
 @click.option("--snapshot", type=click.Path(dir_okay=False), default=None,
               help="Write the screen to this PNG file when the device stops.")
-def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
+@click.option("--rtc/--no-rtc", default=True, show_default=True,
+              help="Fit the battery-backed clock chip (it keeps real time at any --speed).")
+def emulate(flash_dir: str | None, speed: float, snapshot: str | None, rtc: bool) -> None:
     """Run the firmware stored in the flash DIR on a virtual Pico.
 
     The first line printed is `port: /dev/pts/N`, a serial port that behaves like
@@ -39,7 +41,7 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
     from backbeat.emulator.device import EmulatorError, VirtualDevice
 
     flash = Path(flash_dir) if flash_dir else default_flash_dir()
-    dev = VirtualDevice(flash, speed)
+    dev = VirtualDevice(flash, speed, rtc=rtc)
     try:
         port = dev.start()
     except (EmulatorError, OSError) as e:

@@ -80,9 +80,11 @@ class DeviceState:
 class VirtualDevice:
     """One virtual Pico: start() gives its port; step() runs it for a while."""
 
-    def __init__(self, flash_dir: Path, speed: float = 1.0, node: str | None = None):
+    def __init__(self, flash_dir: Path, speed: float = 1.0, node: str | None = None,
+                 rtc: bool = True):
         self.flash_dir = Path(flash_dir)
         self.speed = speed
+        self.rtc = rtc  # a battery-backed clock chip on the I2C bus (vm/ds3231.mjs)
         self.node = node or shutil.which("node") or "node"
         self.state = DeviceState()
         self.on_frame: Callable[[Frame], None] | None = None
@@ -115,7 +117,7 @@ class VirtualDevice:
         self._proc = subprocess.Popen(
             [self.node, str(VM_DIR / "device.mjs"), "--mp", str(mp), "--flash",
              str(self.flash_dir), "--speed", repr(float(self.speed)),
-             "--unique-id", unique_id_for(self.flash_dir)],
+             "--unique-id", unique_id_for(self.flash_dir), *([] if self.rtc else ["--no-rtc"])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         )
         assert self._proc.stdout is not None

@@ -1,5 +1,5 @@
 // The virtual Pico's main thread, started by backbeat.emulator (Python) as
-//   node device.mjs --mp MICROPYTHON.mjs --flash DIR --speed N --unique-id HEX
+//   node device.mjs --mp MICROPYTHON.mjs --flash DIR --speed N --unique-id HEX [--no-rtc]
 // It talks to Python over stdin/stdout in frames (a type byte, a uint32 LE length, the
 // payload) and runs the interpreter in a worker (worker.mjs), starting a new worker at
 // every reset.
@@ -21,8 +21,12 @@ const mpModule = option("--mp");
 const flashDir = option("--flash");
 const speed = Number(option("--speed", "1"));
 const uniqueId = option("--unique-id", "e66038b713000000");
+// The battery-backed clock chip (vm/ds3231.mjs), fitted unless --no-rtc: its state outlives
+// every reset and power cycle of the Pico, as the coin cell keeps the chip running.
+const rtcState = process.argv.includes("--no-rtc") ? null : new SharedArrayBuffer(16);
 if (!mpModule || !flashDir || !(speed > 0)) {
-  process.stderr.write("usage: node device.mjs --mp FILE --flash DIR [--speed N] [--unique-id HEX]\n");
+  process.stderr.write("usage: node device.mjs --mp FILE --flash DIR [--speed N] [--unique-id HEX] " +
+    "[--no-rtc]\n");
   process.exit(2);
 }
 
@@ -64,7 +68,7 @@ function start(mode) {
   const w = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: {
       mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
-      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState,
+      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState, rtcState,
       serial: serialSab, control: controlSab, doorbell: doorbellSab,
     },
   });

@@ -11,11 +11,14 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Ring } from "./ring.mjs";
 import { Ssd1306 } from "./ssd1306.mjs";
+import { Ds3231, RTC_ADDR } from "./ds3231.mjs";
 import { Flash, BLOCKS } from "./flash.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
-  gesture, held, oledState } = workerData;
+  gesture, held, oledState, rtcState } = workerData;
+// The clock chip, when the device has one (rtcState is null without).
+const rtc = rtcState ? new Ds3231(new Float64Array(rtcState)) : null;
 const serial = new Ring(workerData.serial);
 const control = new Ring(workerData.control);
 const doorbell = new Int32Array(workerData.doorbell);
@@ -294,14 +297,24 @@ const vd = {
     buses.push({ oled: id === 0 && sda === I2C0_SDA && scl === I2C0_SCL });
     return buses.length - 1;
   },
-  i2c_present: (bus, addr) => buses[bus].oled && addr === OLED_ADDR,
+  i2c_present: (bus, addr) => buses[bus].oled && (addr === OLED_ADDR || (rtc && addr === RTC_ADDR)),
   i2c_write: (bus, addr, ptr, len, first, last) => {
+    const bytes = new Uint8Array(memory().buffer, ptr, len);
+    if (addr === RTC_ADDR) {
+      rtc.write(bytes, first, last);
+      return;
+    }
     if (first) oled.begin();
-    oled.bytes(new Uint8Array(memory().buffer, ptr, len));
+    oled.bytes(bytes);
     if (last) oled.end();
   },
-  // The status byte a read returns: bit 6 set while the display is off.
-  i2c_status: () => (oled.displayOn ? 0 : 0x40),
+  // A read of len bytes into memory at ptr: the clock's registers, or the display's status
+  // byte (bit 6 set while the display is off).
+  i2c_read: (bus, addr, ptr, len) => {
+    const out = new Uint8Array(memory().buffer, ptr, len);
+    if (addr === RTC_ADDR) rtc.read(out);
+    else out.fill(oled.displayOn ? 0 : 0x40);
+  },
   fs_blocks: () => [BLOCKS, flash.freeBlocks()],
 };
 
