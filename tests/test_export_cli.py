@@ -280,3 +280,16 @@ def test_fit__a_session_stopped_before_any_segment_ended(tmp_path):
         (2.5, 0.0)]
     assert [t["wkt_step_name"] for t in m["exercise_title_mesgs"]] == ["desk-job"]
     assert "set_mesgs" not in m and m["session_mesgs"][0]["num_laps"] == 1
+
+
+def test_import_from_stdin(db, tmp_path):
+    backup = _run("export", "--db", db, "--json", "-").output
+    fresh = tmp_path / "c.db"
+    r = CliRunner().invoke(main, ["import", "--db", str(fresh), "-"], input=backup)
+    assert r.exit_code == 0, r.output
+    assert r.output == ("imported -: 3 new sessions, 18 new records, 2 new devices, "
+                        "1 new routine\n")
+    r = CliRunner().invoke(main, ["import", "--db", str(fresh), "-"], input="{")
+    assert r.exit_code == 1
+    assert r.output == ("error: -: not JSON (line 1 column 2: Expecting property name enclosed "
+                        "in double quotes); nothing imported\n")

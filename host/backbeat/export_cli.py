@@ -82,15 +82,16 @@ def register(main: click.Group) -> None:
 
     @main.command("import")
     @_db_option
-    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
     def import_(db_path: str | None, file: str) -> None:
-        """Merge the backup FILE (from backbeat export --json) into the database. What the
-        database already holds is kept once; a damaged backup changes nothing."""
+        """Merge the backup FILE (from backbeat export --json; - reads stdin) into the
+        database. What the database already holds is kept once; a damaged backup changes
+        nothing."""
         from backbeat.backup import BackupError, import_backup, parse_backup
         from backbeat.store import Store, StoreError, default_db_path
 
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             _fail(f"{file}: cannot read ({getattr(e, 'strerror', None) or e})")
             raise
