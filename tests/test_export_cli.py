@@ -53,6 +53,7 @@ def test_csv_to_stdout__one_row_per_segment(db, utc):
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert list(rows[0]) == [name for name, _ in CSV_COLUMNS]
+    assert [x["routine_found"] for x in rows] == ["0"] * 4 + ["1"] * 5 + ["0"]
     assert [(x["session"], x["segment"], x["exercise"], x["side"], x["rep"], x["kind"],
              x["work"], x["level"], x["outcome"], x["pain"], x["pain_answer"]) for x in rows] == [
         ("aaaa/0/2", "0", "", "", "", "prepare", "0", "", "done", "", ""),
@@ -68,7 +69,7 @@ def test_csv_to_stdout__one_row_per_segment(db, utc):
     assert rows[5] == {
         "device": "bbbb", "session": "bbbb/0/2", "dated": "exact",
         "start": "2027-01-15 08:00:02", "earliest": "2027-01-15 08:00:02",
-        "latest": "2027-01-15 08:00:02", "routine": "side",
+        "latest": "2027-01-15 08:00:02", "routine": "side", "routine_found": "1",
         "routine_name": "Side plank and more", "routine_level": "1", "ending": "completed",
         "segment": "1", "exercise": "Side plank", "side": "left", "rep": "1", "reps": "1",
         "round": "", "rounds": "", "kind": "hold", "work": "1", "level": "2", "outcome": "done",

@@ -48,6 +48,7 @@ CSV_COLUMNS: list[tuple[str, Callable[[Session, Segment], Any]]] = [
     ("earliest", lambda s, g: _local(s.earliest_s)),
     ("latest", lambda s, g: _local(s.latest_s)),
     ("routine", lambda s, g: s.routine_id),
+    ("routine_found", lambda s, g: int(s.routine_found)),
     ("routine_name", lambda s, g: _blank(s.routine_name)),
     ("routine_level", lambda s, g: s.level),
     ("ending", lambda s, g: s.ending),
