@@ -2,15 +2,12 @@
 # removed while sessions that ran it are not yet synced stays in /kept under its CRC, so the
 # host can still fetch it by the CRC the session start names. Pruned at each ACK.
 
+from logbook import get_u32
 from micropython import const
 
 KEPT = "/kept"
 _SESSION_START = const(1)
 _CRC_AT = const(20)  # record header 8 + the session start's routine_crc at 12
-
-
-def _u32(b, o):
-    return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)
 
 
 def kept_path(crc):
@@ -43,7 +40,7 @@ def crc_of(fs, path, buf):
             return None
     finally:
         f.close()
-    return _u32(buf, 0)
+    return get_u32(buf, 0)
 
 
 def save(fs, path, buf, move):
@@ -85,7 +82,7 @@ def needed(logbook, into):
 
     def take(seq, rtype, buf, size):
         if rtype == _SESSION_START:
-            crc = _u32(buf, _CRC_AT)
+            crc = get_u32(buf, _CRC_AT)
             if crc not in into:
                 into.append(crc)
 

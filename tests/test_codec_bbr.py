@@ -502,8 +502,7 @@ def test_round_trip__every_field_of_every_segment(source, level):
             "breath": got["breath"], "rep": seg.rep, "reps": seg.reps, "round": seg.round,
             "rounds": seg.rounds, "step": seg.step,
             "exercise": display_text(seg.exercise) if seg.exercise is not None else None,
-            "say": display_text(seg.say) if seg.say is not None else None,
-            "level": seg.level,  # the compiler's: each exercise's level, capped at its top
+            "say": display_text(seg.say) if seg.say is not None else None, "level": seg.level,
             "start_ms": seg.start_ms, "duration_ms": seg.duration_ms,
             "param": seg.cap_ms or seg.pace_ms or 0,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -168,3 +169,58 @@ def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
     again = CliRunner().invoke(main, ["sync", "--db", str(db)])
     assert again.exit_code == 0, again.output
     assert ": 1 new session, 5 new records; acknowledged up to record 5" in again.output
+
+
+def test_two_devices_in_one_database__apart_and_together(tmp_path):
+    from linkrig import EASY
+
+    db = str(tmp_path / "two.db")
+    crc = zlib.crc32(EASY[:-4])
+    devs = [PtyDevice(), PtyDevice()]
+    try:
+        for k, d in enumerate(devs):
+            d.machine.uid = bytes([0xA0 + k]) * 8
+            with d.lock:
+                d.logbook.begin_session("easy", crc, 0, 2, 7000, 1000)
+                d.logbook.end_session(1, 2, 0, 7000 + 1000 * k, 0, 8000)
+            r = CliRunner().invoke(main, ["sync", "--port", d.path, "--db", db])
+            assert r.exit_code == 0, r.output
+    finally:
+        for d in devs:
+            d.close()
+    both = json.loads(CliRunner().invoke(main, ["sessions", "--db", db, "--json"]).output)
+    assert [(s["device"], s["elapsed_ms"], s["routine_name"]) for s in both] == [
+        ("a0" * 8, 7000, "Easy"), ("a1" * 8, 8000, "Easy")]
+    one = json.loads(CliRunner().invoke(
+        main, ["sessions", "--db", db, "--json", "--device", "a1" * 8]).output)
+    assert [s["device"] for s in one] == ["a1" * 8]
+    text = CliRunner().invoke(main, ["sessions", "--db", db]).output
+    assert text.count(f"Easy  [{'a0' * 8}]\n") == 1 and text.count(f"Easy  [{'a1' * 8}]\n") == 1
+
+
+def test_sessions__since_and_routine_filters(tmp_path):
+    from test_store import end, start
+
+    db = tmp_path / "f.db"
+    day = 86400
+    t0 = int(datetime(2027, 1, 10, 12, 0).timestamp())
+    with Store(db) as store:
+        store.add_records("d", 0, [start(1, wall=t0, name="a"), end(2),
+                                   start(3, wall=t0 + 2 * day, name="b"), end(4)])
+
+    def ids(*args: str) -> list[str]:
+        r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--json", *args])
+        assert r.exit_code == 0, r.output
+        return [s["routine_id"] for s in json.loads(r.output)]
+
+    assert ids() == ["a", "b"]
+    assert ids("--since", "2027-01-11") == ["b"]
+    assert ids("--since", "2027-01-10") == ["a", "b"]
+    assert ids("--routine", "A") == ["a"]
+    assert ids("--routine", "b", "--since", "2027-01-13") == []
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--routine", "zzz"])
+    assert r.output == "no sessions match\n"
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--since", "10/01/2027"])
+    assert r.exit_code == 2
+    assert "Invalid value for '--since': '10/01/2027' does not match the format '%Y-%m-%d'" in (
+        r.output)

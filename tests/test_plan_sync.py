@@ -27,9 +27,7 @@ steps:
     hold: max
     target: 20s
 """
-# Log format 2: the answer 0..10 (255 not asked); "yes" is more than the default hold of 5.
-PAIN_CODES = {"no": 0, "yes": 8}
-NOT_ASKED = 255
+PAIN = {"no": 0, "yes": 8}  # the answers, 0 to 10 (log format 2); 255: not asked
 
 
 @pytest.fixture
@@ -47,7 +45,7 @@ def run_session(dev: PtyDevice, path, level: int, pain: str, plank_ms: int) -> N
     t = 0
     for i, seg in enumerate(timeline.segments):
         lasted = plank_ms if seg.kind == "hold_open" else seg.duration_ms
-        asked = PAIN_CODES[pain] if seg.flags & CHECK_PAIN else NOT_ASKED
+        asked = PAIN[pain] if seg.flags & CHECK_PAIN else 255
         lb.add_segment(i, KINDS.index(seg.kind) + 1, 1, asked, t, t + lasted, seg.duration_ms, lasted)
         lb.flush()
         t += lasted

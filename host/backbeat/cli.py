@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from backbeat import __version__
@@ -52,7 +54,7 @@ def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
     """The plan of routine ``files`` from the history (file or store), or exit 2 saying why."""
     from datetime import date
 
-    from backbeat.history import HistoryError, from_store, read_history
+    from backbeat.history import History, HistoryError, from_store, read_history
     from backbeat.plan import make_plan
     from backbeat.routine import RoutineErrors, read_routine, routine_id
     from backbeat.store import Store, StoreError, default_db_path
@@ -71,8 +73,11 @@ def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
         if history_path is not None:
             history = read_history(history_path)
         else:
-            with Store(db_path or default_db_path()) as store:
-                history = from_store(store, dict(routines))
+            db = Path(db_path) if db_path else default_db_path()
+            history = History()  # no database yet: nothing synced (and none is made)
+            if db.exists():
+                with Store(db, create=False) as store:
+                    history = from_store(store, dict(routines))
     except (HistoryError, StoreError) as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(2) from None

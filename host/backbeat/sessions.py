@@ -26,7 +26,7 @@ class Attempt:
     reps: int = 0  # the step's reps (the most of its segments), 0 when it has none
     reps_done: int = 0  # work segments done
     reps_planned: int = 0  # work segments
-    open_holds: list[tuple[int, int]] = field(default_factory=list)  # (held ms, target ms)
+    open_holds: list[tuple[int, int]] = field(default_factory=list)  # done: (held, target ms)
     achieved_ms: int = 0
     paused_ms: int = 0
 
@@ -57,7 +57,7 @@ def attempts(session: Session) -> list[Attempt]:
             a.completed = False
         if g.side is not None:
             a.side_ms[g.side] = a.side_ms.get(g.side, 0) + g.achieved_ms
-        if g.kind == "hold_open":
+        if g.kind == "hold_open" and g.outcome == "done":
             a.open_holds.append((g.achieved_ms, g.planned_ms))
     # An exercise whose every segment is a prepare, rest or switch was never worked on.
     return [a for a in out.values() if a.reps_planned]

@@ -405,13 +405,13 @@ class _Builder:
         for i, (epoch, _r, _at) in enumerate(recs):
             if walls[i]:
                 anchors.setdefault((epoch, boot_of[i]), []).append(i)
-        # Every record's date: its own wall time, else from the nearest record of the same
-        # start that has one (ticks drift, and run fast on a sped-up virtual device, so such
+        # Each session start's date: its own wall time, else from the nearest record of the
+        # same device start that has one (ticks drift, and run fast on a sped-up virtual device, so such
         # a date is kept within the bounds below), else None.
         dates: list[int | None] = []
-        for i, (epoch, _r, _at) in enumerate(recs):
-            if walls[i]:
-                dates.append(walls[i])
+        for i, (epoch, r, _at) in enumerate(recs):
+            if walls[i] or r["type"] != "session_start":  # only session starts are dated
+                dates.append(walls[i] or None)
                 continue
             near = anchors.get((epoch, boot_of[i]))
             if not near:
@@ -419,24 +419,29 @@ class _Builder:
                 continue
             j = min(near, key=lambda k: abs(k - i))
             dates.append(walls[j] + round(ticks_diff(monos[i], monos[j]) / 1000))
+        # Bounds from the times records say themselves (a time worked out from ticks is only
+        # as good as the ticks) and from the syncs: the latest said before each record, the
+        # earliest said after it.
+        n = len(recs)
+        before = [0] * (n + 1)
+        for i in range(n):
+            before[i + 1] = max(before[i], walls[i])
+        after: list[int | None] = [None] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            w = walls[i] or None
+            after[i] = w if after[i + 1] is None else (after[i + 1] if w is None
+                                                        else min(w, after[i + 1]))
         for i, (epoch, r, at) in enumerate(recs):
             if r["type"] != "session_start":
                 continue
             tail = []
-            for _e, t, _a in recs[i + 1 :]:
-                if t["type"] in ("session_start", "error", "clock"):
-                    break
-                tail.append(t)
-            # Bounds from the times records say themselves (a time worked out from ticks
-            # is only as good as the ticks) and from the syncs.
-            earlier = [w for w in walls[:i] if w]
-            earlier += [s for s in syncs if at is not None and s < at]
-            lower = max(earlier, default=0)
-            later = [w for w in walls[i + 1 :] if w]
-            upper_options = [min(later)] if later else []
-            if at is not None:
-                upper_options.append(at)
-            upper = min(upper_options) if upper_options else None
+            k = i + 1
+            while k < n and recs[k][1]["type"] not in ("session_start", "error", "clock"):
+                tail.append(recs[k][1])
+                k += 1
+            lower = max([before[i]] + [s for s in syncs if at is not None and s < at])
+            options = [x for x in (after[i + 1], at) if x is not None]
+            upper = min(options) if options else None
             self.sessions.append(self._session(uid, epoch, r, tail, dates[i], lower, upper, at,
                                                timeline(r["routine_crc"], cache)))
 
