@@ -7,6 +7,8 @@ import json
 
 import pytest
 from backbeat.cli import main
+from backbeat.device.link import LinkClient
+from backbeat.device.serialport import SerialPort
 from click.testing import CliRunner
 from emulatorrig import Emulator
 
@@ -53,6 +55,9 @@ def test_plan_over_real_syncs_of_the_virtual_device(emulator, tmp_path):
     def flash(level: int) -> None:
         r = runner.invoke(main, ["flash", "--port", emulator.port, "--level", str(level), str(routine)])
         assert r.exit_code == 0, r.output
+        # Back in the app (the screen before the flash may still show its menu).
+        with SerialPort(emulator.port) as port:
+            LinkClient(port).connect(0)
 
     def sync_and_plan() -> tuple[int, int]:
         r = runner.invoke(main, ["sync", "--port", emulator.port, "--db", db])

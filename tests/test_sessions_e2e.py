@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from backbeat.cli import main
+from backbeat.store import Store
 from click.testing import CliRunner
 from emulatorrig import Emulator
 
@@ -65,6 +66,12 @@ def _scenario(tmp_path: Path, rtc: bool) -> tuple[list[dict], str, list[tuple[fl
         r = runner.invoke(main, ["flash", "--port", emu.port, "--db", str(tmp_path / "a.db"),
                                  str(newer / "a-sides.yaml"), str(newer / "b-easy.yaml")])
         assert r.exit_code == 0, r.output
+        # Each flash kept what it sent: both versions of the first routine, the second once.
+        with Store(tmp_path / "a.db") as kept:
+            assert sorted((r.routine_id, r.origin, r.source is not None)
+                          for r in kept.routines()) == [
+                ("a-sides", "flashed", True), ("a-sides", "flashed", True),
+                ("b-easy", "flashed", True)]
         # Synced into a database that never saw the routines: they come from the device,
         # the replaced one from what it kept.
         db = str(tmp_path / "sync.db")

@@ -28,6 +28,7 @@ class Attempt:
     reps_planned: int = 0  # work segments
     open_holds: list[tuple[int, int]] = field(default_factory=list)  # done: (held, target ms)
     achieved_ms: int = 0
+    counted: int | None = None  # counts done, when the exercise is counted
     paused_ms: int = 0
 
 
@@ -57,6 +58,8 @@ def attempts(session: Session) -> list[Attempt]:
             a.completed = False
         if g.side is not None:
             a.side_ms[g.side] = a.side_ms.get(g.side, 0) + g.achieved_ms
+        if g.kind == "count" and g.pace_ms:
+            a.counted = (a.counted or 0) + g.achieved_ms // g.pace_ms
         if g.kind == "hold_open" and g.outcome == "done":
             a.open_holds.append((g.achieved_ms, g.planned_ms))
     # An exercise whose every segment is a prepare, rest or switch was never worked on.
@@ -131,6 +134,8 @@ def attempt_text(a: Attempt) -> str:
                                for held, target in a.open_holds))
     elif a.side_ms:
         parts.append(", ".join(f"{side} {seconds(ms)}" for side, ms in a.side_ms.items()))
+    elif a.counted is not None:
+        parts.append(f"{a.counted} counted")
     else:
         parts.append(seconds(a.achieved_ms))
     if a.reps > 1:

@@ -108,6 +108,7 @@ class Segment:
     reps: int | None
     round: int | None
     rounds: int | None
+    pace_ms: int | None  # a count's time per counted rep (so achieved_ms // pace_ms were done)
     step: int | None  # the routine item it comes from
     level: int | None  # the level its exercise was compiled at; None: routine not found
     outcome: str  # done, skipped, stopped
@@ -484,7 +485,8 @@ def _segment(t: dict[str, Any], info: dict | None) -> Segment:
         index=t["index"], kind=t["kind"], work=t["kind"] in WORK_KINDS,
         exercise=_plain(b["exercise"]) if b.get("exercise") else None,
         side=b.get("side"), rep=b.get("rep"), reps=b.get("reps"), round=b.get("round"),
-        rounds=b.get("rounds"), step=b.get("step"), level=b.get("level"),
+        rounds=b.get("rounds"), pace_ms=b.get("param") if t["kind"] == "count" else None,
+        step=b.get("step"), level=b.get("level"),
         outcome=t["outcome"], start_ms=t["start_ms"], end_ms=t["end_ms"],
         planned_ms=t["planned_ms"], achieved_ms=t["achieved_ms"],
         paused_ms=max(0, t["end_ms"] - t["start_ms"] - t["achieved_ms"]),

@@ -107,6 +107,8 @@ _RETAIN = """try:
         retain.save(logbook.Flash(), _p, _b, False)
 except ImportError:
     pass
+except OSError as _e:
+    print('NOT KEPT', _e)
 """
 
 
@@ -355,8 +357,10 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
             done += len(data)
         if not p.nothing_to_do:
             leaving = replaced_routines(p.journal, on_device)
-            if leaving:
-                f._exec(_RETAIN.format(paths=leaving))
+            if leaving and "NOT KEPT" in f._exec(_RETAIN.format(paths=leaving)):
+                raise FlashError(f"{port}: no room to keep the routines this flash replaces "
+                                 "for the sessions not yet synced; nothing was switched (hint: "
+                                 "backbeat sync, then flash again)")
             f.commit(p.journal)
         f.restart_app()
         return FlashResult(firmware_version(files), total,
