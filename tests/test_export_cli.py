@@ -16,12 +16,15 @@ from pathlib import Path
 import pytest
 from backbeat.backup import import_backup, parse_backup
 from backbeat.cli import main
+from backbeat.codec.bbr import encode
 from backbeat.exporting import CSV_COLUMNS
 from backbeat.fit import decode
 from backbeat.store import Store
+from backbeat.timeline import Segment as TSegment
+from backbeat.timeline import Timeline
 from click.testing import CliRunner
 from test_backup import _sessions, _two_devices
-from test_store import clock, end, start
+from test_store import clock, end, segment, start
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "export.md"
 
@@ -72,7 +75,7 @@ def test_csv_to_stdout__one_row_per_segment(db, utc):
         "latest": "2027-01-15 08:00:02", "routine": "side", "routine_found": "1",
         "routine_name": "Side plank and more", "routine_level": "1", "ending": "completed",
         "segment": "1", "exercise": "Side plank", "side": "left", "rep": "1", "reps": "1",
-        "round": "", "rounds": "", "kind": "hold", "work": "1", "level": "2", "outcome": "done",
+        "round": "", "rounds": "", "kind": "hold", "counted": "", "work": "1", "level": "2", "outcome": "done",
         "start_s": "5.000", "end_s": "33.000", "planned_s": "5.000", "achieved_s": "20.000",
         "paused_s": "8.000", "pain": "", "pain_answer": ""}
     # Switched on without a clock: between the sync before and the sync that fetched it.
@@ -294,3 +297,26 @@ def test_import_from_stdin(db, tmp_path):
     assert r.exit_code == 1
     assert r.output == ("error: -: not JSON (line 1 column 2: Expecting property name enclosed "
                         "in double quotes); nothing imported\n")
+
+
+def test_counted_reps__in_the_csv_and_as_the_fit_set_s_repetitions(tmp_path, utc):
+    routine = Timeline(name="Sit-ups", level=0, segments=(
+        TSegment("count", 0, 20_000, exercise="Sit-ups", rep=1, reps=1, step=0, pace_ms=2000),))
+    bbr = encode(routine)
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        store.archive(bbr, "sit", "flashed", now_s=1)
+        # count (kind 8) stopped after 13.9 s: 6 reps of 2 s counted
+        store.add_records("d", 0, [
+            clock(1, mono=0, wall=1_800_000_000),
+            start(2, mono=1000, name="sit", count=1, crc=zlib.crc32(bbr[:-4])),
+            segment(3, 0, kind=8, outcome=3, end_ms=13_900, achieved=13_900),
+            end(4, how=2, done=0, elapsed=13_900)])
+    rows = list(csv.DictReader(io.StringIO(_run("export", "--db", str(db), "--csv", "-").output)))
+    assert [(x["exercise"], x["kind"], x["counted"], x["achieved_s"]) for x in rows] == [
+        ("Sit-ups", "count", "6", "13.900")]
+    out = tmp_path / "fit"
+    assert _run("export", "--db", str(db), "--fit", str(out)).exit_code == 0
+    (path,) = out.iterdir()
+    (got,) = decode(path.read_bytes())["set_mesgs"]
+    assert (got["set_type"], got["repetitions"], got["duration"]) == ("active", 6, 13.9)

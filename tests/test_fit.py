@@ -20,7 +20,7 @@ def _activity() -> FitActivity:
     return FitActivity("Bird dog and more", T0, 95_500, [
         FitLap("prepare", 0, 5000, [FitSet(0, 5000, False)]),
         FitLap("bird dog", 5000, 95_500, [FitSet(5000, 30_000, True), FitSet(35_000, 10_000, False),
-                                          FitSet(48_000, 28_000, True)])], 0x1234, 7, 3600)
+                                          FitSet(48_000, 28_000, True, 12)])], 0x1234, 7, 3600)
 
 
 def test_round_trip__every_message_as_the_sdk_reads_it():
@@ -39,6 +39,7 @@ def test_round_trip__every_message_as_the_sdk_reads_it():
     assert m["exercise_title_mesgs"] == [
         {"message_index": 0, "exercise_category": "unknown", "wkt_step_name": "prepare"},
         {"message_index": 1, "exercise_category": "unknown", "wkt_step_name": "bird dog"}]
+    assert [s.get("repetitions") for s in m["set_mesgs"]] == [None, None, None, 12]
     assert [(s["message_index"], s["start_time"], s["timestamp"], s["duration"], s["set_type"],
              s["category"], s["wkt_step_index"]) for s in m["set_mesgs"]] == [
         (0, T0, _at(5), 5.0, "rest", "unknown", 0),

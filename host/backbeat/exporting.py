@@ -16,14 +16,12 @@ from backbeat.fit import FitActivity, FitLap, FitSet, encode_activity
 from backbeat.store import Segment, Session
 
 
-def _local(unix_s: int | None) -> str:
-    if unix_s is None:
-        return ""
+def _local(unix_s: int) -> str:
     return datetime.fromtimestamp(unix_s).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _s(ms: int | None) -> str:
-    return "" if ms is None else f"{ms / 1000:.3f}"
+def _s(ms: int) -> str:
+    return f"{ms / 1000:.3f}"
 
 
 def _blank(value: Any) -> Any:
@@ -54,7 +52,7 @@ CSV_COLUMNS: list[tuple[str, Callable[[Session, Segment], Any]]] = [
     ("ending", lambda s, g: s.ending),
     ("segment", lambda s, g: g.index),
     *((name, _of_segment(name)) for name in ("exercise", "side", "rep", "reps", "round",
-                                              "rounds", "kind")),
+                                              "rounds", "kind", "counted")),
     ("work", lambda s, g: int(g.work)),
     ("level", _of_segment("level")),
     ("outcome", _of_segment("outcome")),
@@ -105,7 +103,7 @@ def _laps(s: Session) -> list[FitLap]:
     if loose:  # no segment of the session names an exercise
         groups.append((s.routine_id, loose))
     return [FitLap(name, segs[0].start_ms, segs[-1].end_ms,
-                   [FitSet(g.start_ms, g.achieved_ms, g.work) for g in segs])
+                   [FitSet(g.start_ms, g.achieved_ms, g.work, g.counted) for g in segs])
             for name, segs in groups]
 
 

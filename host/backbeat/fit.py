@@ -29,6 +29,7 @@ class FitSet:
     start_ms: int  # after the session start
     duration_ms: int  # time spent in it, pauses excluded
     active: bool  # work (a hold, reps) or rest
+    repetitions: int | None = None  # the reps counted, for a set of counted reps
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,14 @@ def encode_activity(a: FitActivity) -> bytes:
                         "exercise_category": "unknown", "wkt_step_name": lap.name})
         for s in lap.sets:
             enc.write_mesg({"mesg_num": _MESG["RECORD"], "timestamp": _at(a, s.start_ms)})
-            enc.write_mesg({"mesg_num": _MESG["SET"], "message_index": set_index,
-                            "timestamp": _at(a, s.start_ms + s.duration_ms),
-                            "start_time": _at(a, s.start_ms), "duration": s.duration_ms / 1000,
-                            "set_type": "active" if s.active else "rest",
-                            "category": ["unknown"], "wkt_step_index": i})
+            mesg = {"mesg_num": _MESG["SET"], "message_index": set_index,
+                    "timestamp": _at(a, s.start_ms + s.duration_ms),
+                    "start_time": _at(a, s.start_ms), "duration": s.duration_ms / 1000,
+                    "set_type": "active" if s.active else "rest",
+                    "category": ["unknown"], "wkt_step_index": i}
+            if s.repetitions is not None:
+                mesg["repetitions"] = s.repetitions
+            enc.write_mesg(mesg)
             set_index += 1
         enc.write_mesg({"mesg_num": _MESG["LAP"], "message_index": i,
                         "timestamp": _at(a, lap.end_ms), "start_time": _at(a, lap.start_ms),

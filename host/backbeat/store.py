@@ -123,6 +123,11 @@ class Segment:
     pain_answer: str | None
     seq: int  # the record's sequence number
 
+    @property
+    def counted(self) -> int | None:
+        """A count's reps done (achieved_ms // pace_ms); None for any other segment."""
+        return self.achieved_ms // self.pace_ms if self.kind == "count" and self.pace_ms else None
+
 
 @dataclass
 class Session:
