@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 setup: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -26,11 +26,15 @@ test: setup lint
 	$(PY) -m pytest -q
 
 demo: setup
-	$(PY) -m backbeat.demo
-	$(PY) -m backbeat.emulator.demo
+	$(VENV)/bin/backbeat demo
 
 bench: setup
 	$(PY) bench/run.py
+
+# The fuzz tests of make test with FUZZ times as many cases each, new ones on every run.
+FUZZ ?= 50
+fuzz: setup
+	BACKBEAT_FUZZ=$(FUZZ) $(PY) -m pytest -q tests/test_fuzz_routines.py tests/test_fuzz_formats.py
 
 clean:
 	rm -rf $(VENV) node_modules build bench/results.json

@@ -29,6 +29,10 @@ _GC_GAP_MS = const(100)
 _QUIET_MS = const(25)
 # After a pain answer, a double press this soon is the end of the counting, not a skip.
 _ANSWER_GRACE_MS = const(2000)
+# Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
+# session, until every routine is checked; before that, this many headers read a turn.
+_CHECK_PARTS = const(16)
+_HEADERS = const(4)
 
 _SETTINGS_LABELS = ("sound", "vibration", "back")
 
@@ -50,16 +54,22 @@ _PHASE_CUES = (-1, cues.INHALE, cues.HOLD, cues.EXHALE, cues.HOLD)
 
 
 class Entry:
-    """One routine offered in the menu."""
+    """One routine offered in the menu: its file's name, and once its header is read
+    (name not None) what the menu shows; `checked` once its whole file was found good.
 
-    def __init__(self, stem, path, name, total_ms, crc, level, segments):
+    Until then the values are the class's: an entry not read yet holds its stem alone.
+    """
+
+    name = None
+    total_ms = 0
+    crc = 0
+    level = 0
+    segments = 0
+    size = 0
+    checked = False
+
+    def __init__(self, stem):
         self.stem = stem
-        self.path = path
-        self.name = name
-        self.total_ms = total_ms
-        self.crc = crc
-        self.level = level
-        self.segments = segments
 
 
 class App:
@@ -72,7 +82,8 @@ class App:
     sleep_chunk_ms = 60000
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
-                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms, clock=None):
+                 settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms,
+                 checked_path="/checked.txt", clock=None):
         self.board = board
         self.clock = clock  # the battery-backed clock chip (rtc.Clock), None without one
         self.ticks_ms = ticks_ms
@@ -80,7 +91,15 @@ class App:
         self.logbook = logbook
         self.routines = routines
         self.settings_path = settings_path
+        self.checked_path = checked_path
         self.fs = fs if fs is not None else logbook.fs
+        # One reader for every routine: listing, checking and the session's segments.
+        self._rd = bbr.Routine()
+        self._checking = None  # the entry whose check is under way, a part a turn
+        self._unchecked = False  # some entry is not checked yet
+        # File name -> (size, crc, verdict) of the routines checked: what checked_path holds.
+        self._verdicts = self._read_verdicts()
+        self._verdicts_changed = False
         self.button = button.Button(board.button, now_ms)
         self.cues = cues.Cues(board.buzzer, board.motor)
         self.entries = []
@@ -127,45 +146,201 @@ class App:
     # ------------------------------------------------------------ routines and settings
 
     def reload(self, now_ms):
-        """List the routines again (after a change on flash) and show the menu or a problem."""
+        """List the routines again (after a change on flash) and show the menu or a problem.
+
+        Only the file names are listed, and the header of the routine the menu shows is
+        read: start-up does not grow with the routines. The other headers are read a few
+        a turn of the loop (step), or when the menu comes to them. A routine whose size
+        and CRC were checked before (checked_path remembers) is offered as it is; the
+        others are checked a little each turn, or at once when started.
+        """
         self.entries = []
         self.bad = []
+        self._rd.close()
+        self._checking = None
         try:
             names = self.fs.listdir(self.routines)
         except OSError:
             names = []
         names.sort()
         for fname in names:
-            if not fname.endswith(".bbr"):
-                continue
-            path = self.routines + "/" + fname
-            try:
-                r = self._open_routine(path)
-            except bbr.BbrError as e:
-                self.bad.append((fname, str(e)))
-                continue
-            except OSError:
-                self.bad.append((fname, "unreadable"))
-                continue
-            try:
-                self.entries.append(
-                    Entry(fname[:-4], path, r.string(r.name_offset), r.total_ms, r.crc32,
-                          r.level, r.segment_count)
-                )
-            finally:
-                r.close()
+            if fname.endswith(".bbr"):
+                self.entries.append(Entry(fname[:-4]))
+        self._unchecked = True
         self.last = self.logbook.last_sessions({})
         if self.selected > len(self.entries):
             self.selected = 0
+        self.screen = MENU
+        self._ready()
         self._problems_or_menu()
 
-    def _open_routine(self, path):
+    def _path(self, en):
+        return self.routines + "/" + en.stem + ".bbr"
+
+    def _load(self, en):
+        # Reads en's header: True when it is offered, False when it is refused (then it is
+        # taken out of the menu and named).
+        try:
+            r = self._open_routine(self._path(en), True)
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(en, e)
+            return False
+        try:
+            en.name = r.string(r.name_offset)
+            en.total_ms = r.total_ms
+            en.crc = r.crc32
+            en.level = r.level
+            en.segments = r.segment_count
+            en.size = r.size
+        finally:
+            r.close()
+        v = self._verdicts.get(en.stem + ".bbr")
+        if v is not None and v[0] == en.size and v[1] == en.crc:
+            en.checked = True
+            if v[2] != "ok":
+                self._refuse(en, v[2])
+                return False
+        return True
+
+    def _ready(self):
+        # The routine the menu shows has its header read (refused ones skipped).
+        while self.selected < len(self.entries):
+            if self.entries[self.selected].name is not None or self._load(
+                    self.entries[self.selected]):
+                return
+
+    def load_all(self):
+        """Read every routine's header not read yet (the link's INFO lists them all)."""
+        for en in list(self.entries):
+            if en.name is None:
+                self._load(en)
+
+    def _open_routine(self, path, checked):
         f = self.fs.open(path, "rb")
         try:
-            return bbr.Routine(f)
+            return self._rd.open(f, checked)
         except Exception:
             f.close()
             raise
+
+    def remember_checked(self, fname, size, crc):
+        """The routine file fname, of this size and CRC, was found good (by the link)."""
+        self._verdicts[fname] = (size, crc, "ok")
+        self._verdicts_changed = True
+
+    def _note(self, en, verdict):
+        # The verdict on an entry's file, remembered under the size and CRC it was listed with.
+        en.checked = True
+        fname = en.stem + ".bbr"
+        if " " not in fname and "\n" not in fname:
+            self._verdicts[fname] = (en.size, en.crc, verdict)
+            self._verdicts_changed = True
+
+    def _read_verdicts(self):
+        # checked_path: one line per routine file, "NAME SIZE CRC VERDICT" (the CRC in
+        # 8 hex digits, the verdict "ok" or the reader's error); a damaged file is ignored.
+        out = {}
+        try:
+            f = self.fs.open(self.checked_path, "rb")
+            try:
+                text = str(f.read(), "ascii")
+            finally:
+                f.close()
+            for line in text.split("\n"):
+                parts = line.split(" ", 3)
+                if len(parts) == 4:
+                    out[parts[0]] = (int(parts[1]), int(parts[2], 16), parts[3])
+        except (OSError, ValueError):
+            return {}
+        return out
+
+    def _save_verdicts(self):
+        # The verdicts on the routines still on flash (the others are forgotten).
+        self._verdicts_changed = False
+        here = {}
+        for en in self.entries:
+            here[en.stem + ".bbr"] = True
+        for fname, _err in self.bad:
+            here[fname] = True
+        tmp = self.checked_path + ".tmp"
+        fs = self.fs
+        try:
+            f = fs.open(tmp, "wb")
+            try:
+                for fname in sorted(self._verdicts):
+                    if fname not in here:
+                        continue
+                    v = self._verdicts[fname]
+                    f.write(("%s %d %08x %s\n" % (fname, v[0], v[1], v[2])).encode())
+            finally:
+                f.close()
+            try:
+                fs.rename(tmp, self.checked_path)
+            except OSError:
+                fs.remove(self.checked_path)
+                fs.rename(tmp, self.checked_path)
+        except OSError:
+            pass  # not remembered: checked again at the next start-up
+
+    def _check_turn(self):
+        # A part of the next unchecked routine's check; the verdicts saved once all are done.
+        rd = self._rd
+        en = self._checking
+        if en is None:
+            n = 0  # headers read this turn
+            k = 0
+            while k < len(self.entries) and n < _HEADERS:
+                e = self.entries[k]
+                if e.name is None:
+                    n += 1
+                    if not self._load(e):
+                        continue  # taken out: the next one is at k now
+                k += 1
+            if n:
+                return
+            for e in self.entries:
+                if not e.checked:
+                    en = e
+                    break
+            if en is None:
+                self._unchecked = False
+                if self._verdicts_changed:
+                    self._save_verdicts()
+                return
+            try:
+                self._open_routine(self._path(en), True)
+                rd.begin_check()
+            except (bbr.BbrError, OSError) as e:
+                self._refuse(en, e)
+                return
+            self._checking = en
+        try:
+            if not rd.check_some(_CHECK_PARTS):
+                return
+            rd.close()
+            self._checking = None
+            self._note(en, "ok")
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(en, e)
+
+    def _refuse(self, en, e):
+        # A routine found bad after it was offered: named, and no longer offered. The
+        # verdict is remembered when its header was read (it has a size and a CRC).
+        self._rd.close()
+        self._checking = None
+        if isinstance(e, str):
+            err = e
+        else:
+            err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
+            if en.name is not None:
+                self._note(en, err)
+        k = self.entries.index(en)
+        self.entries.pop(k)
+        if self.selected > k:
+            self.selected -= 1
+        self.bad.append((en.stem + ".bbr", err))
+        if self.screen == MENU:
+            self._problems_or_menu()
 
     def _problems_or_menu(self):
         if self.bad:
@@ -234,6 +409,8 @@ class App:
                 self._settings_input(ev)
             elif s == MESSAGE:
                 self._message_input(ev)
+        elif self._unchecked and not self.cues.busy():
+            self._check_turn()
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -278,9 +455,11 @@ class App:
         if ev == button.SHORT:
             self.selected = (self.selected + 1) % count
             self._dirty = True
+            self._ready()
         elif ev == button.DOUBLE:
             self.selected = (self.selected - 1) % count
             self._dirty = True
+            self._ready()
         elif ev == button.LONG:
             if self.selected == len(self.entries):
                 self.screen = SETTINGS
@@ -314,11 +493,28 @@ class App:
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
-        try:
-            r = self._open_routine(entry.path)
-        except (bbr.BbrError, OSError) as e:
-            self._show_message("SKIPPED", _clip(entry.stem, 16) + "\n" + _clip(str(e), 16))
+        if entry.name is None and not self._load(entry):
             return False
+        rd = self._rd
+        try:
+            if self._checking is entry:
+                # Its check is under way: it goes on to the end now.
+                while not rd.check_some(0x3FFFFFFF):
+                    pass
+                self._note(entry, "ok")
+            self._checking = None
+            rd.close()  # another routine's check under way begins again after the session
+            r = self._open_routine(self._path(entry), entry.checked)
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(entry, e)
+            return False
+        if r.crc32 != entry.crc or r.size != entry.size:
+            # Not the file the menu offers (changed behind its back): list them again.
+            r.close()
+            self.reload(now_ms)
+            return False
+        if not entry.checked:
+            self._note(entry, "ok")
         self.reader = r
         self.entry = entry
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
@@ -510,6 +706,9 @@ class App:
         else:
             if not self._dirty:
                 return
+            if s == MENU:
+                self._ready()  # its header read; a refused routine shows why instead
+                s = self.screen
             fb = self.display
             if s == MENU:
                 self._draw_menu(now_ms)
@@ -529,8 +728,8 @@ class App:
 
     def _draw_menu(self, now_ms):
         fb = self.display
-        count = len(self.entries) + 1
-        if self.selected == len(self.entries):
+        count = len(self.entries)  # routines only: the Settings row is not one
+        if self.selected == count:
             ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
             return
         en = self.entries[self.selected]

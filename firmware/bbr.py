@@ -46,7 +46,12 @@ COUNTDOWN = const(8)
 BEATS = const(16)
 _KNOWN_FLAGS = const(0x1F)
 
-_CHUNK = const(64)
+_CHUNK = const(256)
+# Where a check is (Routine.check_some).
+_DONE = const(0)
+_CRC = const(1)
+_HEADER = const(2)
+_SEGMENTS = const(3)
 _MAX_COUNTER = const(100)
 _COLUMNS = const(16)
 _LINES = const(3)
@@ -69,26 +74,32 @@ def _u32(b, o):
 
 
 class Routine:
-    """An open, verified .bbr file.
+    """An open .bbr file, read segment by segment.
 
-    The constructor checks the whole file (magic, version, size, CRC, header,
-    every segment) and raises BbrError naming the first problem. Afterwards
-    read_segment(i) loads segment i into the attributes kind, flags, side,
-    breath, rep, reps, round, rounds, step, exercise, say, duration_ms and
-    param; string(offset) fetches a display string. RAM use does not depend
-    on the routine's length.
+    Routine(stream) reads the header and checks the whole file (magic, version, size,
+    CRC, header, every segment), raising BbrError naming the first problem; with
+    checked=True (a file of this size and CRC was checked before) it reads the header
+    alone. open() points the same object at another file, so one set of buffers serves
+    every routine. The whole check can also be done a little at a time: begin_check(),
+    then check_some(n) until it returns True. Afterwards read_segment(i) loads segment i
+    into the attributes kind, flags, side, breath, rep, reps, round, rounds, step,
+    exercise, say, duration_ms and param; string(offset) fetches a display string.
+    RAM use does not depend on the routine's length, and checking allocates nothing
+    per segment.
     """
 
-    def __init__(self, stream):
-        self._f = stream
+    def __init__(self, stream=None, checked=False):
+        self._f = None
+        self._hdr = bytearray(HEADER_SIZE)
+        self._hdr_mv = memoryview(self._hdr)
         self._seg = bytearray(SEGMENT_SIZE)
         self._seg_mv = memoryview(self._seg)
         self._seg8 = self._seg_mv[:BREATH_SIZE]
         self._seg4 = self._seg_mv[:4]
-        self._chunk = bytearray(_CHUNK)
-        self._chunk_mv = memoryview(self._chunk)
-        self._str = bytearray(256)
+        # A string (its length byte first) is read into _str; the CRC is taken over it too.
+        self._str = bytearray(_CHUNK)
         self._str_mv = memoryview(self._str)
+        self._phases = [0, 0, 0, 0]
         self.kind = 0
         self.flags = 0
         self.side = 0
@@ -103,12 +114,37 @@ class Routine:
         self.duration_ms = 0
         self.param = 0
         self.index = -1
-        self._verify()
+        self.size = 0
+        self.crc32 = 0
+        self._phase = _DONE
+        if stream is not None:
+            self.open(stream, checked)
+
+    def open(self, stream, checked=False):
+        """Read the header of `stream` (and check the whole file unless `checked`).
+
+        Raises BbrError; the caller closes the stream then.
+        """
+        self._f = stream
+        self.index = -1
+        try:
+            if not self._read_header():
+                checked = False  # the header does not add up: the full check names why
+            if not checked:
+                self.begin_check()
+                while not self.check_some(0x3FFFFFFF):
+                    pass
+        except Exception:
+            self._f = None
+            self._phase = _DONE
+            raise
+        return self
 
     def close(self):
         if self._f is not None:
             self._f.close()
             self._f = None
+        self._phase = _DONE
 
     # ------------------------------------------------------------ reading
 
@@ -161,19 +197,22 @@ class Routine:
         if offset == NO_STRING:
             return None
         n = self._load_string(offset)
-        return str(bytes(self._str_mv[:n]), "ascii")
+        return str(bytes(self._str_mv[1 : 1 + n]), "ascii")
 
     def _load_string(self, offset):
-        # Reads the string at `offset` into self._str; returns its length or -1 if it is invalid.
+        # Reads the string at `offset` (its length byte, then its bytes) into self._str;
+        # returns its length or -1 if it is invalid.
         if offset >= self.strings_size:
             return -1
-        mv = self._str_mv
-        if self._read_at(self.strings_offset + offset, mv[:1]) != 1:
+        # One read of up to 256 bytes: near the end of the file it is short, and reading on
+        # (with a view of the rest) is needed only when it stopped before the string's end.
+        f = self._f
+        f.seek(self.strings_offset + offset)
+        got = f.readinto(self._str_mv) or 0
+        n = self._str[0] if got else 0
+        if not got or offset + 1 + n > self.strings_size:
             return -1
-        n = self._str[0]
-        if offset + 1 + n > self.strings_size:
-            return -1
-        if n and self._read_at(self.strings_offset + offset + 1, mv[:n]) != n:
+        if got < 1 + n and self._read_at(self.strings_offset + offset, self._str_mv) < 1 + n:
             return -1
         return n
 
@@ -184,8 +223,10 @@ class Routine:
         b = self._str
         lines = 1
         col = 0
-        for i in range(n):
+        i = 1
+        while i <= n:
             c = b[i]
+            i += 1
             if c == 10:
                 lines += 1
                 col = 0
@@ -199,16 +240,18 @@ class Routine:
                 return False
         return True
 
-    # ------------------------------------------------------------ verifying
+    # ------------------------------------------------------------ checking
 
-    def _verify(self):
+    def _read_header(self):
+        # The header, the file's size and its stored CRC; raises BbrError for the problems
+        # found without reading the whole file, and returns False when the header's sizes
+        # and offsets do not add up (the full check then says what comes first).
         f = self._f
-        h = self._seg  # 24 bytes: the header is read in two parts
-        hdr = bytearray(HEADER_SIZE)
+        hdr = self._hdr
         f.seek(0)
         n = 0
         while n < HEADER_SIZE:
-            got = f.readinto(memoryview(hdr)[n:])
+            got = f.readinto(self._hdr_mv[n:]) if n else f.readinto(self._hdr_mv)
             if not got:
                 break
             n += got
@@ -221,8 +264,6 @@ class Routine:
         self.version = hdr[4]
         if n < HEADER_SIZE:
             raise BbrError("truncated")
-        header_size = hdr[5]
-        segment_size = hdr[6]
         self.breath_count = hdr[7]
         self.segment_count = _u16(hdr, 8)
         self.name_offset = _u16(hdr, 10)
@@ -231,7 +272,6 @@ class Routine:
         self.strings_offset = _u32(hdr, 20)
         self.strings_size = _u32(hdr, 24)
         self.level = _u16(hdr, 28)
-        reserved = _u16(hdr, 30)
         size = self.strings_offset + self.strings_size + 4
         file_size = f.seek(0, 2)
         if file_size is None:
@@ -240,63 +280,114 @@ class Routine:
             raise BbrError("truncated")
         if file_size > size:
             raise BbrError("trailing bytes")
-        # CRC32 of everything before the last 4 bytes, in small chunks.
-        crc = 0
-        pos = 0
-        end = size - 4
-        mv = self._chunk_mv
-        f.seek(0)
-        while pos < end:
-            want = end - pos
-            if want > _CHUNK:
-                want = _CHUNK
-            got = f.readinto(mv[:want]) if want < _CHUNK else f.readinto(mv)
-            if not got:
-                raise BbrError("truncated")
-            crc = binascii.crc32(mv[:got], crc) if got < _CHUNK else binascii.crc32(mv, crc)
-            pos += got
-        self._read_at(end, self._seg4)
-        self.crc32 = _u32(h, 0)
-        if crc & 0xFFFFFFFF != self.crc32:
-            raise BbrError("bad CRC")
-        # The header's sizes and offsets.
-        if (
-            header_size != HEADER_SIZE
-            or segment_size != SEGMENT_SIZE
-            or self.segment_count == 0
-            or self.segments_offset != HEADER_SIZE + BREATH_SIZE * self.breath_count
-            or self.strings_offset != self.segments_offset + SEGMENT_SIZE * self.segment_count
-            or self.strings_size > 0xFFFF
-            or reserved != 0
-            or not self._valid_string(self.name_offset)
-        ):
+        self.size = size
+        self._read_at(size - 4, self._seg4)
+        self.crc32 = _u32(self._seg, 0)
+        return self._header_adds_up()
+
+    def _header_adds_up(self):
+        hdr = self._hdr
+        return (
+            hdr[5] == HEADER_SIZE
+            and hdr[6] == SEGMENT_SIZE
+            and self.segment_count != 0
+            and self.segments_offset == HEADER_SIZE + BREATH_SIZE * self.breath_count
+            and self.strings_offset == self.segments_offset + SEGMENT_SIZE * self.segment_count
+            and self.strings_size <= 0xFFFF
+            and _u16(hdr, 30) == 0
+            and self._valid_string(self.name_offset)
+        )
+
+    def begin_check(self):
+        """Start checking the open file from its start (check_some() goes on)."""
+        self._phase = _CRC
+        self._pos = 0
+        self._crc = 0
+
+    def checking(self):
+        """True between begin_check() and the end of the check (or close())."""
+        return self._phase != _DONE
+
+    def check_some(self, n):
+        """Check at most n more parts (a 256-byte chunk for the CRC, the header, or one
+        segment); True once the whole file is checked. Raises BbrError at the first
+        problem, in the order of docs/bbr-format.md."""
+        while n > 0:
+            n -= 1
+            ph = self._phase
+            if ph == _SEGMENTS:
+                self._check_segment()
+            elif ph == _CRC:
+                self._check_chunk()
+            elif ph == _HEADER:
+                self._check_header()
+            else:
+                return True
+        return self._phase == _DONE
+
+    def _check_chunk(self):
+        end = self.size - 4
+        want = end - self._pos
+        mv = self._str_mv
+        if want > _CHUNK:
+            want = _CHUNK
+        got = self._read_at(self._pos, mv) if want == _CHUNK else self._read_at(self._pos, mv[:want])
+        if got < want:
+            raise BbrError("truncated")
+        self._crc = binascii.crc32(mv, self._crc) if want == _CHUNK else binascii.crc32(mv[:want], self._crc)
+        self._pos += want
+        if self._pos >= end:
+            if self._crc & 0xFFFFFFFF != self.crc32:
+                self._phase = _DONE
+                raise BbrError("bad CRC")
+            self._phase = _HEADER
+
+    def _check_header(self):
+        self._phase = _DONE
+        if not self._header_adds_up():
             raise BbrError("bad header")
-        phases = [0, 0, 0, 0]
-        for i in range(self.breath_count):
+        phases = self._phases
+        i = 0
+        while i < self.breath_count:
             self.read_breath(i, phases)
             if phases[0] == 0 or phases[2] == 0 or (phases[1] == 0 and phases[3] != 0):
                 raise BbrError("bad header")
-        total = 0
-        for i in range(self.segment_count):
-            self._read_at(self.segments_offset + SEGMENT_SIZE * i + 16, self._seg4)
-            total += _u32(h, 0)
-        if total != self.total_ms:
-            raise BbrError("bad header")
-        # Every segment record; consecutive segments often share strings.
-        ok_a = -1
-        ok_b = -1
-        for i in range(self.segment_count):
-            self.read_segment(i)
-            if not self._valid_segment(phases):
-                raise BbrError("bad segment %d" % i)
-            for off in (self.exercise, self.say):
-                if off == NO_STRING or off == ok_a or off == ok_b:
-                    continue
-                if not self._valid_string(off):
-                    raise BbrError("bad segment %d" % i)
-                ok_b = ok_a
-                ok_a = off
+            i += 1
+        self._pos = 0  # the next segment
+        self._sum = 0  # their durations so far
+        self._bad = -1  # the first bad segment
+        self._ok_a = -1  # the last two strings found valid (neighbours often share them)
+        self._ok_b = -1
+        self._phase = _SEGMENTS
+
+    def _check_segment(self):
+        i = self._pos
+        self.read_segment(i)
+        self._sum += self.duration_ms
+        if self._bad < 0 and not (
+            self._valid_segment(self._phases)
+            and self._string_ok(self.exercise)
+            and self._string_ok(self.say)
+        ):
+            self._bad = i
+        self._pos = i + 1
+        if self._pos < self.segment_count:
+            return
+        self._phase = _DONE
         self.index = -1
+        if self._sum != self.total_ms:
+            raise BbrError("bad header")
+        if self._bad >= 0:
+            raise BbrError("bad segment %d" % self._bad)
+
+    def _string_ok(self, off):
+        if off == NO_STRING or off == self._ok_a or off == self._ok_b:
+            return True
+        if not self._valid_string(off):
+            return False
+        self._ok_b = self._ok_a
+        self._ok_a = off
+        return True
 
     def _valid_segment(self, phases):
         b = self._seg

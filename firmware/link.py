@@ -1,6 +1,5 @@
 # The serial link to the host: framed, CRC-checked, numbered requests answered by the running
-# app without the REPL (docs/link-protocol.md). The app polls it once a turn of its main loop;
-# finish_flash() completes an interrupted flash at start-up.
+# app without the REPL (docs/link-protocol.md). The app polls it once a turn of its main loop.
 
 import binascii
 import sys
@@ -69,7 +68,6 @@ _DEC = _decoder()
 _BODY = const(528)  # the most a full line of base64 decodes to
 _OUT = const(1382)  # '!' + base64 of the largest response + '\n'
 
-JOURNAL = "/.flash/journal"
 MANIFEST = "/manifest.txt"
 
 
@@ -91,6 +89,16 @@ def _put32(b, o, v):
     b[o + 1] = (v >> 8) & 0xFF
     b[o + 2] = (v >> 16) & 0xFF
     b[o + 3] = (v >> 24) & 0xFF
+
+
+# The times a clock may be set to: the years 2024 to 2100 (Unix seconds).
+CLOCK_FIRST = 1704067200  # 2024-01-01 00:00:00 UTC
+CLOCK_END = 4133980800  # 2101-01-01 00:00:00 UTC
+
+
+def clock_in_range(wall_s):
+    """True when Unix time wall_s lies in the years 2024 to 2100."""
+    return CLOCK_FIRST <= wall_s < CLOCK_END
 
 
 def valid_name(raw):
@@ -148,6 +156,7 @@ class Link:
         self._push_name = None
         self._push_size = 0
         self._push_crc = 0
+        self._bbr_crc = 0  # the stored CRC of the routine pushed, once it is verified
         self._held = 0
         self._pushed = False
         self._started = False
@@ -372,6 +381,8 @@ class Link:
         elif code == SET_CLOCK:
             if len(p) < 4:
                 self._reply(BAD_ARGUMENT)
+            elif not clock_in_range(_u32(p, 0)):
+                self._reply(BAD_ARGUMENT, "time out of range: the years 2024 to 2100")
             else:
                 app.set_clock(_u32(p, 0), now_ms)
                 self._reply(OK)
@@ -395,7 +406,7 @@ class Link:
     def _hello(self, p, now_ms, app, busy):
         lb = app.logbook
         wall = _u32(p, 0) if len(p) >= 4 else 0
-        if wall and not busy:
+        if wall and not busy and clock_in_range(wall):
             off = lb.wall_s(now_ms) - wall
             if not lb.wall_offset_s or off > 2 or off < -2:
                 app.set_clock(wall, now_ms)
@@ -432,6 +443,7 @@ class Link:
         return head[k + 1 :] if k >= 0 else head
 
     def _info(self, app):
+        app.load_all()
         for en in app.entries:
             p = self._room(2 + len(en.stem) + 12)
             self._resp[p] = 1
@@ -630,6 +642,7 @@ class Link:
             return
         self._push_name = None
         self._pushed = True
+        app.remember_checked(name + ".bbr", self._push_size, self._bbr_crc)
         app.reload(now_ms)
         self._reply(OK)
 
@@ -663,7 +676,7 @@ class Link:
         except OSError as e:
             return "read: %s" % e
         try:
-            bbr.Routine(f)
+            self._bbr_crc = bbr.Routine(f).crc32
         except bbr.BbrError as e:
             return str(e)
         finally:
@@ -686,15 +699,13 @@ class Link:
 
             path = app.routines + "/" + fname
             try:
-                retain.save(fs, path, self._rmv[6 : 6 + MAX_RESPONSE], True)
-                if _exists(fs, path):
+                if not retain.save(fs, path, self._rmv[6 : 6 + MAX_RESPONSE], True):
                     fs.remove(path)
             except OSError as e:
                 self._reply(IO_ERROR, "remove: %s" % e)
                 return
             app.reload(now_ms)
         self._reply(OK)
-
 
     def _get_routine(self, p, app):
         if len(p) < 8:
@@ -725,63 +736,3 @@ class Link:
             return
         _put32(self._resp, 6, size)
         self._send(OK, 0, self._seq, 4 + n)
-
-
-# ---------------------------------------------------------------- flashing
-
-
-def _exists(fs, path):
-    try:
-        fs.open(path, "rb").close()
-        return True
-    except OSError:
-        return False
-
-
-def _ensure_dir(fs, path):
-    k = path.rfind("/")
-    if k > 0:
-        try:
-            fs.mkdir(path[:k])
-        except OSError:
-            pass
-
-
-def finish_flash(fs=None):
-    """Carry out /.flash/journal left by a flash that was cut; True when there was one.
-
-    Each line is `R STAGED TARGET` (move a staged file into place, unless it was moved
-    already) or `D TARGET` (remove it). Running it twice does no harm.
-    """
-    if fs is None:
-        import logbook
-
-        fs = logbook.Flash()
-    try:
-        f = fs.open(JOURNAL, "rb")
-    except OSError:
-        return False
-    try:
-        text = f.read()
-    finally:
-        f.close()
-    for line in str(text, "ascii").split("\n"):
-        parts = line.split(" ")
-        if parts[0] == "R" and len(parts) == 3:
-            if _exists(fs, parts[1]):
-                _ensure_dir(fs, parts[2])
-                try:
-                    fs.rename(parts[1], parts[2])
-                except OSError:
-                    try:
-                        fs.remove(parts[2])
-                    except OSError:
-                        pass
-                    fs.rename(parts[1], parts[2])
-        elif parts[0] == "D" and len(parts) == 2:
-            try:
-                fs.remove(parts[1])
-            except OSError:
-                pass
-    fs.remove(JOURNAL)
-    return True

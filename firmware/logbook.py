@@ -128,52 +128,92 @@ class Scanner:
         self._head = self._mv[:HEADER]
         # views[n]: the view of a whole record of payload n (the header's until met).
         self._views = [self._head] * (MAX_PAYLOAD + 1)
+        self.last_seq = 0  # the sequence number of the last good record a scan read
+        self.damaged = 0  # how many damaged stretches it skipped
 
     def scan(self, fs, path, first_seq, on_record=None):
-        """Read the records of one log file in order.
+        """Read the good records of one log file in order (docs/log-format.md, "Reading").
 
         Calls on_record(seq, rtype, buf, size) for each good record, with its raw bytes
-        (header, payload, CRC) in buf[0:size]. Stops at the first record that is torn
-        or damaged. Returns (records, good_bytes, torn): torn is True when bytes follow
-        the last good record.
+        (header, payload, CRC) in buf[0:size]. A damaged record is skipped: the next good
+        record after it is found by its sync byte, sequence number and CRC. Returns
+        (records, good_bytes, torn): good_bytes is where the last good record ends, torn
+        True when bytes that are no good record follow it (a power cut's torn tail).
+        Afterwards last_seq is the last good record's number (first_seq - 1 if none) and
+        damaged counts the stretches skipped before good records.
         """
         f = fs.open(path, "rb")
-        buf = self.buf
-        views = self._views
         count = 0
         pos = 0
         torn = False
-        seq_want = first_seq
+        want = first_seq
+        self.damaged = 0
         try:
             while True:
-                got = _read_full(f, self._head)
-                if got == 0:
+                size = self._record_at(f, pos, want)
+                if size == 0:
                     break
-                if got < HEADER or buf[0] != SYNC or buf[1] == 0 or buf[1] > _LAST_TYPE:
-                    torn = True
-                    break
-                n = get_u16(buf, 2)
-                if n > MAX_PAYLOAD or get_u32(buf, 4) != seq_want:
-                    torn = True
-                    break
-                size = HEADER + n + TRAILER
-                whole = views[n]
-                if len(whole) != size:
-                    whole = self._mv[:size]
-                    views[n] = whole
-                # The whole record again from its start: one view, one CRC over it.
-                f.seek(pos)
-                if _read_full(f, whole) < size or binascii.crc32(whole) != _RESIDUE:
-                    torn = True
-                    break
+                if size < 0:
+                    # Damaged here: the next good record on, if there is one (in buf).
+                    at = self._resync(f, pos + 1, want)
+                    if at < 0:
+                        torn = True
+                        break
+                    self.damaged += 1
+                    pos = at
+                    size = HEADER + get_u16(self.buf, 2) + TRAILER
+                seq = get_u32(self.buf, 4)
                 if on_record is not None:
-                    on_record(seq_want, buf[1], buf, size)
+                    on_record(seq, self.buf[1], self.buf, size)
                 count += 1
-                seq_want += 1
+                want = seq + 1
                 pos += size
         finally:
             f.close()
+        self.last_seq = want - 1
         return count, pos, torn
+
+    def _record_at(self, f, pos, want):
+        # The size of the good record at pos, read into buf (its number at least want);
+        # 0 at the end of the file, -1 when the bytes there are not a good record.
+        buf = self.buf
+        f.seek(pos)
+        got = _read_full(f, self._head)
+        if got == 0:
+            return 0
+        if got < HEADER or buf[0] != SYNC or buf[1] == 0 or buf[1] > _LAST_TYPE:
+            return -1
+        n = get_u16(buf, 2)
+        if n > MAX_PAYLOAD or get_u32(buf, 4) < want:
+            return -1
+        size = HEADER + n + TRAILER
+        whole = self._views[n]
+        if len(whole) != size:
+            whole = self._mv[:size]
+            self._views[n] = whole
+        # The whole record again from its start: one view, one CRC over it.
+        f.seek(pos)
+        if _read_full(f, whole) < size or binascii.crc32(whole) != _RESIDUE:
+            return -1
+        return size
+
+    def _resync(self, f, pos, want):
+        # The position of the first good record (number want or more) from pos on, or -1.
+        # Only a sync byte can begin one: the file is read a buffer at a time to find them.
+        buf = self.buf
+        while True:
+            f.seek(pos)
+            got = _read_full(f, self._mv)
+            if got == 0:
+                return -1
+            i = 0
+            while i < got and buf[i] != SYNC:
+                i += 1
+            if i < got:
+                if self._record_at(f, pos + i, want) > 0:
+                    return pos + i
+                i += 1
+            pos += i
 
 
 def _read_full(f, mv):
@@ -223,7 +263,7 @@ class Logbook:
             last = firsts[-1]
             count, _pos, torn = self._scan.scan(self.fs, self._file(last), last)
             self.torn = torn
-            self.next_seq = last + count
+            self.next_seq = self._scan.last_seq + 1
             if count == 0:
                 # No good record in it (cut within the first): its name is free again.
                 self.fs.remove(self._file(last))

@@ -1,15 +1,19 @@
 # Start-up: safe mode when the button is held, else the app, with every error shown and logged.
 
+import gc
 import sys
 import time
 
 import board
-import framebuf
 
 
 def _error_text(exc):
-    # "Type: message" and the innermost lines of the traceback, as much as the log keeps.
-    text = "%s: %s" % (type(exc).__name__, exc)
+    # "Type: message" and the innermost lines of the traceback, as much as the log keeps;
+    # the type's name alone when even that cannot be made (the heap is full).
+    try:
+        text = "%s: %s" % (type(exc).__name__, exc)
+    except MemoryError:
+        return type(exc).__name__
     try:
         import io
 
@@ -31,30 +35,30 @@ def _show(display, title, text, hint):
     display.show()
 
 
-class _Dark(framebuf.FrameBuffer):
-    """Stands in for a display that does not answer: drawing goes nowhere."""
-
-    def __init__(self):
-        self.buffer = bytearray(1024)
-        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
-
-    def show(self):
-        return 0
-
-    def poweroff(self):
-        pass
-
-    def poweron(self):
-        pass
-
-
 def _open_display(i2c):
     import ssd1306
 
     try:
         return ssd1306.SSD1306(i2c)
     except OSError:
-        return _Dark()  # no screen answers: the app still runs on its cues
+        return ssd1306.Dark()  # no screen answers: the app still runs on its cues
+
+
+def _keep(text):
+    # The error that stopped the app from starting: in /error.txt and in the log (each
+    # as far as the file system and the heap allow).
+    try:
+        import logbook
+
+        fs = logbook.Flash()
+        f = fs.open("/error.txt", "wb")
+        try:
+            f.write(text.encode())
+        finally:
+            f.close()
+        logbook.Logbook(fs).log_error(text, time.ticks_ms())
+    except Exception:
+        pass
 
 
 def _wait_for_press(pin):
@@ -65,9 +69,10 @@ def _wait_for_press(pin):
 
 
 def main():
+    import journal
     import link
 
-    if link.finish_flash():
+    if journal.finish():
         import machine
 
         machine.soft_reset()  # a flash was cut in its switch: start again on the new files
@@ -105,15 +110,26 @@ def main():
         except KeyboardInterrupt:
             raise
         except Exception as exc:
-            # The app could not even start: show why, keep a copy, retry on a press.
-            text = _error_text(exc)
-            print("backbeat: " + text)
+            # The app could not even start (or failed twice at once): show why, keep a copy
+            # in /error.txt and the log, retry on a press. A MemoryError too: what the app
+            # held is let go first, and nothing here may end main.py.
+            a = None
+            lb = None
             try:
-                with open("/error.txt", "w") as f:
-                    f.write(text)
-            except OSError:
+                gc.collect()
+                time.sleep_ms(1)  # a port that collects garbage only in a sleep does too
+            except MemoryError:
                 pass
-            _show(display, "ERROR", text[:80], "1=retry")
+            text = _error_text(exc)
+            try:
+                print("backbeat: " + text)
+            except Exception:
+                pass
+            _keep(text)
+            try:
+                _show(display, "ERROR", text[:80], "1=retry")
+            except Exception:
+                pass
             _wait_for_press(b.button)
 
 

@@ -46,20 +46,21 @@ def crc_of(fs, path, buf):
 def save(fs, path, buf, move):
     """Keep the routine file at `path` under its CRC before it is replaced (move False: a
     copy, so the file stays in place until the replacing rename) or removed (move True).
-    `buf` is a scratch buffer of at least 4 bytes. Nothing happens when there is no file."""
+    `buf` is a scratch buffer of at least 4 bytes. True when the file was moved away;
+    nothing happens when there is no file (or a copy is kept already)."""
     crc = crc_of(fs, path, buf)
     if crc is None:
-        return
+        return False
     dest = kept_path(crc)
     try:
         fs.mkdir(KEPT)
     except OSError:
         pass
     if _exists(fs, dest):
-        return
+        return False
     if move:
         fs.rename(path, dest)
-        return
+        return True
     tmp = dest + ".tmp"
     src = fs.open(path, "rb")
     try:
@@ -75,6 +76,7 @@ def save(fs, path, buf, move):
     finally:
         src.close()
     fs.rename(tmp, dest)
+    return False
 
 
 def needed(logbook, into):

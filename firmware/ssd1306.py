@@ -257,3 +257,20 @@ class SSD1306(framebuf.FrameBuffer):
     def full_frame_bytes(self):
         """I2C bytes one whole-frame update costs: the window command and every page."""
         return _WINDOW_COST + 1 + self.width * self.pages
+
+
+class Dark(framebuf.FrameBuffer):
+    """Stands in for a display that does not answer: drawing goes nowhere."""
+
+    def __init__(self):
+        self.buffer = bytearray(1024)
+        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
+
+    def show(self):
+        return 0
+
+    def poweroff(self):
+        pass
+
+    def poweron(self):
+        pass

@@ -281,7 +281,11 @@ def session(fb, exercise, say, kind, seconds, up, phase, breath, side, rep, reps
         for i in range(n):
             fb.text(say[i], 0, _ROWS_Y + CHAR * i)
     if n < SAY_LINES:
-        fb.text("1=done 2=skip" if up else "1=pause 2=skip", 0, _HINT_Y)
+        if kind == _PREPARE or kind == _REST or kind == _SWITCH:
+            hint = "2=skip hold=stop"  # between the work: how to end the session
+        else:
+            hint = "1=done 2=skip" if up else "1=pause 2=skip"
+        fb.text(hint, 0, _HINT_Y)
     bar(fb, _PROGRESS_Y, progress, _PROGRESS_H)
 
 
@@ -322,8 +326,9 @@ def paused(fb, exercise, say, left_s, paused_s):
 def done(fb, name, completed, elapsed_s, done_n, skipped_n, paused_s):
     """The summary after a session, completed or stopped."""
     fb.fill(0)
-    title_bar(fb, "DONE" if completed else "STOPPED", mmss(elapsed_s))
-    text_lines(fb, name, 0, 12, 3)
+    title_bar(fb, "DONE" if completed else "STOPPED")
+    text_lines(fb, name, 0, 12, 2)
+    fb.text("took " + mmss(elapsed_s), 0, 30)
     fb.text("done %d skip %d" % (done_n, skipped_n), 0, 38)
     fb.text("paused " + mmss(paused_s), 0, 46)
     fb.text("1=ok", 0, 56)

@@ -36,13 +36,16 @@ def firmware_flash(flash: Path, *routines: str) -> Path:
 
 
 class Emulator:
-    def __init__(self, flash: Path, speed: float = 1.0, rtc: bool = True):
+    def __init__(self, flash: Path, speed: float = 1.0, backbeat: list[str] | None = None,
+                 cwd: Path = ROOT, env: dict[str, str] | None = None, rtc: bool = True):
+        """`backbeat emulate` as `backbeat` names it (this checkout's, by default), run in
+        `cwd` with `env`; with rtc False, without the clock chip."""
         self.flash = flash
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backbeat.cli", "emulate", "--flash", str(flash),
-             "--speed", str(speed), "--rtc" if rtc else "--no-rtc"],
+            [*(backbeat or [sys.executable, "-m", "backbeat.cli"]), "emulate", "--flash",
+             str(flash), "--speed", str(speed), "--rtc" if rtc else "--no-rtc"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, cwd=ROOT,
+            text=True, cwd=cwd, env=env,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.errors: list[str] = []
@@ -169,3 +172,29 @@ class Serial:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def device_ms_until(flash: Path, text: str, speed: float = 1.0,
+                    timeout: float = TIMEOUT) -> float:
+    """Device milliseconds from power-up to the first frame showing `text`, on a virtual
+    device run in this process (`backbeat emulate`'s VirtualDevice) from `flash`."""
+    from backbeat.emulator.console import screen_text
+    from backbeat.emulator.device import VirtualDevice
+
+    dev = VirtualDevice(flash, speed)
+    seen: list[float] = []
+
+    def on_frame(frame) -> None:  # type: ignore[no-untyped-def]
+        if not seen and text in "\n".join(screen_text(dev)):
+            seen.append(dev.state.device_ms)
+
+    dev.on_frame = on_frame
+    dev.start()
+    try:
+        end = time.monotonic() + timeout
+        while not seen and dev.alive and time.monotonic() < end:
+            dev.step(0.02)
+    finally:
+        dev.close()
+    assert seen, f"{text!r} never shown on the virtual device from {flash}"
+    return seen[0]

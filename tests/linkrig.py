@@ -30,22 +30,12 @@ import board  # noqa: E402
 import fakes  # noqa: E402
 import link  # noqa: E402
 import logbook  # noqa: E402
+import ssd1306  # noqa: E402
 from bbrmake import build, seg  # noqa: E402
 from memfs import MemFs  # noqa: E402
 
 EASY = build([seg(1, 5000, flags=9, exercise="Cat"), seg(9, 2000)], name="Easy")
 OTHER = build([seg(2, 6000, exercise="Wall sit", flags=11)], name="Other")
-
-
-class Screen(fakes.Canvas):
-    def show(self):
-        pass
-
-    def poweroff(self):
-        pass
-
-    def poweron(self):
-        pass
 
 
 class Device:
@@ -60,7 +50,7 @@ class Device:
         self.machine = fakes.FakeMachine()
         self.board = board.open_board(self.machine, "Raspberry Pi Pico with RP2040")
         self.logbook = logbook.Logbook(fs)
-        self.app = app.App(self.board, Screen(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
+        self.app = app.App(self.board, ssd1306.Dark(), self.logbook, 0, fs=fs, ticks_ms=self.now_ms)
         self.lock = threading.Lock()
 
     def now_ms(self) -> int:
@@ -106,14 +96,18 @@ class PtyDevice(Device):
 
         def repl() -> None:
             while True:
-                data = self.inp.read(256)
+                try:
+                    data = self.inp.read(256)
+                except (OSError, ValueError):
+                    return  # the rig closed its port
                 if not data:
                     return
                 if b"\x04" in data:
                     self.out.write(b"MPY: soft reboot\r\n")
                     self.start()
                     return
-                self.out.write(data.replace(b"\x03", b"\r\n>>> "))
+                # Ctrl-C and each line typed give a new prompt, as MicroPython's REPL does.
+                self.out.write(data.replace(b"\x03", b"\r\n>>> ").replace(b"\n", b"\r\n>>> "))
 
         threading.Thread(target=repl, daemon=True).start()
 

@@ -104,3 +104,15 @@ def test_check__all_errors_of_all_files(tmp_path):
 def test_check__several_good_files():
     result = run(SPEC_EXAMPLE, SPEC_EXAMPLE, SPEC_EXAMPLE)
     assert (result.exit_code, result.stdout) == (0, "3 files ok\n")
+
+
+def test_check__a_file_name_the_device_would_refuse_is_a_warning(tmp_path):
+    odd = tmp_path / "Desk Job.yaml"
+    odd.write_text(Path(SPEC_EXAMPLE).read_text())
+    result = run(str(odd))
+    assert result.exit_code == 0
+    assert result.stdout == "1 file ok\n"
+    assert result.stderr == (
+        f"{odd}: warning: the file name makes the routine id 'Desk Job', which the device does "
+        "not accept (hint: rename the file: lower-case letters, digits, - and _, at most 64 "
+        "characters, starting with a letter or digit, e.g. lower-back)\n")

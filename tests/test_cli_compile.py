@@ -97,3 +97,32 @@ def test_compile__an_unusable_database_is_a_warning_and_the_files_are_written(tm
     assert result.exit_code == 0
     assert result.stderr.startswith(f"warning: the routines were not archived ({db}: cannot use")
     assert (tmp_path / "o" / "tiny.bbr").is_file()
+
+
+def test_compile__ids_the_device_refuses_are_located_errors(tmp_path):
+    body = (GOLDEN / "tiny.yaml").read_text()
+    names = ["a b", "ünï", ".", "UPPER", "-dash", "x" * 65]
+    paths = []
+    for n in names:
+        paths.append(tmp_path / f"{n}.yaml")
+        paths[-1].write_text(body)
+    out = tmp_path / "out"
+    result = run(*map(str, paths), "-o", str(out))
+    assert result.exit_code == 2
+    hint = ("lower-case letters, digits, - and _, at most 64 characters, starting with a "
+            "letter or digit, e.g. lower-back")
+    assert result.stderr.splitlines() == [
+        f"{p}:1:1: error: the file name makes the routine id {n!r}, which the device does not "
+        f"accept (hint: rename the file: {hint})" for p, n in zip(paths, names, strict=True)
+    ] + ["6 errors, nothing written"]
+    assert not out.exists()
+
+
+def test_compile__a_write_error_names_the_file_not_its_temporary(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tiny.bbr").mkdir()  # the .bbr cannot replace a directory
+    result = run(str(GOLDEN / "tiny.yaml"), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == f"{out / 'tiny.bbr'}: error: cannot write (Is a directory)\n"
+    assert sorted(p.name for p in out.iterdir()) == ["tiny.bbr"]

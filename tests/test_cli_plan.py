@@ -186,3 +186,12 @@ def test_plan__the_library_by_default(tmp_path):
     assert {r["routine"]: r["due_today"] for r in routines if r["due_today"] != 1} == {
         "pnf-lower-back": 3, "pnf-minor": 3, "pnf-neck": 3,
     }
+
+
+def test_plan__with_nothing_synced_makes_no_database(tmp_path):
+    routine, _ = files(tmp_path)
+    db = tmp_path / "none" / "backbeat.db"
+    result = run("plan", routine, "--db", str(db), "--on", "2026-12-04", "--json")
+    (back,) = json.loads(result.stdout)["routines"]
+    assert (back["routine"], back["done_today"]) == ("back", 0)
+    assert not db.parent.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zlib
 from datetime import datetime
 from pathlib import Path
@@ -37,14 +38,14 @@ def test_sync_then_sessions(dev, tmp_path):
     dev.session(segments=2)
     r = CliRunner().invoke(main, ["sync"])
     assert r.exit_code == 0, r.output
-    assert r.stdout == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session, "
-                        "5 new records; acknowledged up to record 5\n")
+    assert r.stdout == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session "
+                        "(5 records); acknowledged up to record 5\n")
     assert r.stderr == ("warning: neither this computer nor the device has easy (1234abcd): the "
                         "sessions that ran it are stored, without exercise names (hint: compile "
                         "or flash that routine's YAML here and they are named)\n")
     assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
     again = CliRunner().invoke(main, ["sync", "--port", dev.path])
-    assert again.output.endswith(": 0 new sessions, 0 new records; acknowledged up to record 5\n")
+    assert again.output.endswith(": no new sessions; acknowledged up to record 5\n")
     r = CliRunner().invoke(main, ["sessions", "--json"])
     (s,) = json.loads(r.output)
     assert (s["routine_id"], s["ending"], s["done"], s["elapsed_ms"]) == (
@@ -61,7 +62,7 @@ def test_devices(dev):
     r = CliRunner().invoke(main, ["devices", "--json"])
     rows = [d for d in json.loads(r.output) if d["port"] == dev.path]
     assert rows == [{
-        "port": dev.path, "uid": "e6613852832a4f2c", "board": dev.board.name,
+        "port": dev.path, "state": "ready", "uid": "e6613852832a4f2c", "board": dev.board.name,
         "micropython": rows[0]["micropython"], "firmware": "dev", "busy": False,
         "routines": ["easy"], "bad_routines": [], "sessions_waiting": 1, "kind": "virtual",
         "serial_number": f"virtual-{os.getpid()}",
@@ -75,7 +76,8 @@ def test_sync__no_answer_is_a_clear_error(dev):
     dev.stop()
     r = CliRunner().invoke(main, ["sync", "--port", dev.path])
     assert r.exit_code == 1
-    assert r.output == (f"error: no answer from {dev.path}, even after restarting its app "
+    assert r.output == (f"waking the app on {dev.path} (asleep or stopped): a few seconds...\n"
+                        f"error: no answer from {dev.path}, even after restarting its app "
                         "(is it a backbeat device? hint: flash it with backbeat flash)\n")
 
 
@@ -106,6 +108,37 @@ def test_flash__routine_errors_stop_it_before_the_device(dev, tmp_path):
     assert r.output.endswith("error: 1 routine error, nothing flashed\n")
 
 
+def _devices_line(port: str) -> str:
+    text = CliRunner().invoke(main, ["devices"]).output
+    lines = text.splitlines()
+    return lines[lines.index(f"{port}  virtual  virtual-{os.getpid()}") + 1]
+
+
+def test_devices__asleep_the_repl_or_not_backbeat(dev):
+    dev.stop()  # the app sleeps: the port is silent
+    assert _devices_line(dev.path) == "  asleep: press the button, or backbeat sync wakes it"
+    dev.at_repl(b"MicroPython v1.27.0 on 2025-12-09; Raspberry Pi Pico with RP2040\r\n>>> ")
+    assert _devices_line(dev.path) == (
+        "  MicroPython's REPL answers, not the backbeat app (hint: backbeat flash installs it; "
+        "backbeat sync starts it again)")
+
+
+def test_devices__something_else_talking(dev):
+    dev.stop()
+    done = threading.Event()
+
+    def chatter() -> None:  # another program on the board, printing as it goes
+        while not done.wait(0.1):
+            dev.write_raw(b"GPS fix 51.5N 0.1W\r\n")
+
+    threading.Thread(target=chatter, daemon=True).start()
+    try:
+        line = _devices_line(dev.path)
+    finally:
+        done.set()
+    assert line.startswith("  not backbeat: it sends '") and line.endswith("GPS fix 51.5N 0.1W'")
+
+
 def test_devices__a_session_running(dev):
     with dev.lock:
         assert dev.app.start(dev.app.entries[0], dev.now_ms())
@@ -128,7 +161,7 @@ def test_sessions__undated_and_unfinished(dev, tmp_path):
     assert out == [
         f"before {when_local(1_800_000_000)} (the device had no clock)  easy",
         "  unfinished (the power went)",
-        "  routine easy (CRC 00000001) not found: 1 segments done, 0 skipped"]
+        "  routine easy (CRC 00000001) not found: 1 segment done, 0 skipped"]
 
 
 def when_local(unix_s: int) -> str:
@@ -168,7 +201,7 @@ def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
     holder.close()
     again = CliRunner().invoke(main, ["sync", "--db", str(db)])
     assert again.exit_code == 0, again.output
-    assert ": 1 new session, 5 new records; acknowledged up to record 5" in again.output
+    assert ": 1 new session (5 records); acknowledged up to record 5" in again.output
 
 
 def test_two_devices_in_one_database__apart_and_together(tmp_path):

@@ -44,7 +44,7 @@ def run_micropython(tmp_path: Path, files: dict[str, bytes], dirs: list[str],
     script = tmp_path / "runner.mjs"
     script.write_text(_RUNNER % json.dumps(str(MP)))
     modules = {n: (ROOT / "firmware" / n).read_text()
-               for n in ("link.py", "logbook.py", "retain.py")}
+               for n in (F.JOURNAL_MODULE, "logbook.py", "retain.py")}
     job = {"modules": modules, "dirs": dirs, "runs": runs,
            "files": {p: base64.b64encode(d).decode() for p, d in files.items()}}
     r = subprocess.run(["node", str(script)], input=json.dumps(job), capture_output=True,
@@ -103,21 +103,51 @@ def test_image_and_manifest():
     assert version != F.firmware_version(F.image({**fw, "/app.mpy": b"M\x06new"}, {}))
     lines = img["/manifest.txt"].decode().splitlines()
     assert lines[0] == f"backbeat-firmware {version}"
-    app_h, main_h, rt_h = F.sha256(fw["/app.mpy"]), F.sha256(fw["/main.py"]), F.sha256(b"BBRT1")
-    assert lines[1:] == [f"/app.mpy {app_h}", f"/main.py {main_h}",
-                         f"/routines/desk-job.bbr {rt_h}"]
+    # The manifest lists the firmware's files: routines come and go on their own.
+    app_h, main_h = F.sha256(fw["/app.mpy"]), F.sha256(fw["/main.py"])
+    assert lines[1:] == [f"/app.mpy {app_h}", f"/main.py {main_h}"]
+    assert img["/routines/desk-job.bbr"] == b"BBRT1"
 
 
-def test_plan__only_what_changed_and_what_must_go():
+_OLD_MANIFEST = "backbeat-firmware 1\n/ui.mpy x\n/app.mpy y\n/routines/old.bbr z\n"
+
+
+def _plan_case() -> tuple[dict[str, bytes], dict[str, str]]:
     files = {"/main.py": b"m2", "/app.mpy": b"a1", "/routines/a.bbr": b"r1"}
     dev = {"/main.py": F.sha256(b"m1"), "/app.mpy": F.sha256(b"a1"), "/app.py": F.sha256(b"x"),
            "/routines/old.bbr": F.sha256(b"o"), "/ui.mpy": F.sha256(b"u"), "/mine.py": "0" * 64,
            "/logs/00000001.log": "1" * 64}
-    p = F.plan(files, dev, old_manifest="backbeat-firmware 1\n/ui.mpy x\n/app.mpy y\n")
+    return files, dev
+
+
+def test_plan__only_what_changed_and_what_must_go_keeping_other_routines():
+    files, dev = _plan_case()
+    p = F.plan(files, dev, old_manifest=_OLD_MANIFEST)
     s_main, s_rt = F.staged_name("/main.py", b"m2"), F.staged_name("/routines/a.bbr", b"r1")
     assert p.upload == {s_main: b"m2", s_rt: b"r1"}
+    # old.bbr stays, though an older manifest named it: routines go only when named.
     assert p.journal == [f"R {s_main} /main.py", f"R {s_rt} /routines/a.bbr", "D /app.py",
-                         "D /routines/old.bbr", "D /ui.mpy"]
+                         "D /ui.mpy"]
+
+
+def test_plan__removes_the_routines_named():
+    files, dev = _plan_case()
+    p = F.plan(files, dev, old_manifest=_OLD_MANIFEST, remove=["old", "not-there"])
+    assert p.journal[2:] == ["D /app.py", "D /routines/old.bbr", "D /ui.mpy"]
+
+
+def test_refuse_unsynced():
+    F.refuse_unsynced([], F.AppState(None), "/dev/x")  # nothing to remove: nothing to ask
+    F.refuse_unsynced(["a"], F.AppState({"b": 2}), "/dev/x")
+    with pytest.raises(F.FlashError) as e:
+        F.refuse_unsynced(["a", "b", "c"], F.AppState({"b": 2, "c": 1}), "/dev/x")
+    assert str(e.value) == ("b (2 not synced), c (1 not synced): sessions not yet synced, so "
+                            "not removed; nothing was changed (hint: run backbeat sync first)")
+    with pytest.raises(F.FlashError) as e:
+        F.refuse_unsynced(["a"], F.AppState(None), "/dev/x")
+    assert str(e.value) == ("the app on /dev/x did not answer, so backbeat cannot tell whether "
+                            "the sessions of a are synced; nothing was changed (hint: run "
+                            "backbeat sync first)")
 
 
 def test_plan__staged_already_not_sent_again():
@@ -184,25 +214,27 @@ def _device_state() -> tuple[dict[str, bytes], list[str]]:
 
 def test_listing_and_switch_in_micropython(tmp_path):
     files, dirs = _device_state()
-    new = {"/main.py": b"new main", "/app.mpy": b"new app", "/routines/keep.bbr": b"keep",
-           "/routines/new.bbr": b"new routine"}
-    new["/manifest.txt"] = F.manifest(new)
+    new = F.image({"/main.py": b"new main", "/app.mpy": b"new app"},
+                  {"keep": b"keep", "new": b"new routine"})
     (listing,) = run_micropython(tmp_path, files, dirs, [F._LIST])
     on_device, mpy, version = F.parse_listing(listing)
     assert on_device == {p: F.sha256(d) for p, d in files.items()}
     assert mpy & 0xFF == 6 and version.startswith("1.27.")
-    p = F.plan(new, on_device, files["/manifest.txt"].decode())
+    p = F.plan(new, on_device, files["/manifest.txt"].decode(), remove=["gone"])
     staged = dict(files)
     staged.update(p.upload)
+    staged["/.flash/left-by-an-earlier-flash"] = b"x"
     staged["/.flash/journal"] = ("\n".join(p.journal) + "\n").encode()
-    switch = "import sys\nsys.path.insert(0, '/fw')\nimport link\nprint(link.finish_flash())\n"
-    host_run = run_micropython(tmp_path, staged, dirs, [F._COMMIT, _SNAPSHOT])
-    boot_run = run_micropython(tmp_path, staged, dirs, [switch, _SNAPSHOT])
+    # The flasher sends the journal module's text; main.py imports it: one switch, two ways.
+    sent = (ROOT / "firmware" / F.JOURNAL_MODULE).read_text()
+    host_run = run_micropython(tmp_path, staged, dirs,
+                               [sent + "\nprint('DONE' if finish() else 'NONE')\n", _SNAPSHOT])
+    boot = "import sys\nsys.path.insert(0, '/fw')\nimport journal\nprint(journal.finish())\n"
+    boot_run = run_micropython(tmp_path, staged, dirs, [boot, _SNAPSHOT])
     assert host_run[0] == "DONE\n" and boot_run[0] == "True\n"
     want = "".join(f"{path} {data!r}\n" for path, data in sorted(new.items(), key=_order))
     assert host_run[1] == want
-    # The device's own journal run leaves the same files (its staging area is cleaned later).
-    assert "".join(ln + "\n" for ln in boot_run[1].splitlines() if "/.flash/" not in ln) == want
+    assert boot_run[1] == want
 
 
 def _order(item: tuple[str, bytes]) -> tuple[int, str]:

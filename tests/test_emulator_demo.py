@@ -5,17 +5,20 @@ from __future__ import annotations
 import io
 import re
 
-from backbeat.emulator.demo import ROOT, demo_session
+from backbeat.emulator.demo import demo_session
+from backbeat.resources import library_dir
 
 
-def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path):
+def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     out = io.StringIO()
-    demo_session(ROOT / "routines" / "strength-four.yaml", 20.0, tmp_path, out)
+    demo_session(library_dir() / "strength-four.yaml", 20.0, tmp_path, out)
     text = out.getvalue()
     for title in ("menu: Four strength / moves", "session started (long press)",
                   "paused (short press)", "segment skipped (double press)", "done"):
-        assert "\n" + title + "\n\u250c" in text
-    assert re.search(r"flashed /dev/pts/\d+: firmware \w+, 1 routine;", text)
+        # In 80 columns the pictures are in braille, 66 wide.
+        assert "\n" + title + "\n\u250c" + "\u2500" * 64 + "\u2510\n" in text
+    assert re.search(r"flashed /dev/pts/\d+: firmware \w+, 1 routine on the device;", text)
     assert re.search(r"synced /dev/pts/\d+ \(device [0-9a-f]{16}\): 1 new session", text)
     # The session is named (the flash kept the routine in the demo's database), dated (the
     # virtual device's clock chip), and lists each exercise with its level (the double

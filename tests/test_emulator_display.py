@@ -11,6 +11,7 @@ from backbeat.emulator.display import (
     Frame,
     blank,
     boxed,
+    braille,
     half_blocks,
     png,
     read_text,
@@ -70,6 +71,19 @@ def test_half_blocks_put_two_rows_in_a_character():
     assert lines[0][:3] == "\u2580\u2584 "
     assert lines[1][:3] == "  \u2588"
     assert lines[2] == " " * 128
+
+
+def test_braille_puts_a_two_by_four_block_in_a_character():
+    px = canvas()
+    px[0][0] = 1  # dot 1
+    px[3][1] = 1  # dot 8
+    px[1][2] = px[2][3] = 1  # dots 2 and 6 of the next character
+    px[63][127] = 1  # the last pixel: dot 8 of the last character
+    lines = braille(frame_of(px))
+    assert len(lines) == 16 and all(len(s) == 64 for s in lines)
+    assert lines[0][:3] == "\u2881\u2822\u2800"
+    assert lines[15][63] == "\u2880" and lines[15][:63] == "\u2800" * 63
+    assert boxed(lines, WIDTH // 2)[0] == "\u250c" + "\u2500" * 64 + "\u2510"
 
 
 def test_read_text_finds_lines_words_and_gaps():

@@ -103,3 +103,28 @@ def test_cut_cable_mid_sync_then_resume(tmp_path):
     finally:
         proxy.close()
         dev.close()
+
+
+def test_the_link_answers_at_once_after_a_megabyte_of_noise():
+    # Random bytes (no Ctrl-C, which stops the app by design) written through the pty as a
+    # USB port takes them, the device reading as fast as it can: the noise's lines get
+    # "bad frame" answers, and the HELLO right after it is answered within half a second.
+    import random
+    import time
+
+    rnd = random.Random(14)
+    noise = bytes(rnd.getrandbits(8) for _ in range(1 << 20)).replace(b"\x03", b"\x02")
+    dev = PtyDevice()
+    try:
+        with SerialPort(dev.path) as sp:
+            client = LinkClient(sp)
+            uid = client.hello(NOW).uid
+            for k in range(0, len(noise), 4096):
+                sp.write(noise[k : k + 4096])
+                sp.read_some(0.001)  # the answers to noise are read, as a port's are
+            assert dev.link.bad_frames > 1000
+            t0 = time.monotonic()
+            assert client.hello(NOW).uid == uid
+            assert time.monotonic() - t0 < 0.5
+    finally:
+        dev.close()

@@ -17,13 +17,14 @@ def _golden(name: str) -> tuple[bytes, dict]:
     return (GOLDEN / f"{name}.log").read_bytes(), json.loads((GOLDEN / f"{name}.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["session", "torn", "session-v1"])
+@pytest.mark.parametrize("name", ["session", "torn", "damaged", "session-v1"])
 def test_read_log__golden(name):
     data, want = _golden(name)
     got = read_log(data, int(want["file"][:8], 16))
     assert got.records == want["records"]
     assert got.good_bytes == want["good_bytes"]
     assert got.torn is want["torn"]
+    assert got.damaged == want["damaged"]
 
 
 @pytest.mark.parametrize("name", ["session", "session-v1"])
@@ -80,11 +81,29 @@ def test_decode_record__invalid_fields(rtype, payload, message):
     assert str(e.value) == message
 
 
-def test_read_log__stops_at_a_sequence_gap():
-    data = _record(5, 7, bytes(12)) + _record(5, 9, bytes(12))
+def test_read_log__a_gap_in_numbers_is_kept_and_an_older_number_skipped():
+    data = (_record(5, 7, bytes(12)) + _record(5, 9, bytes(12)) + _record(5, 8, bytes(12))
+            + _record(5, 10, bytes(12)))
     got = read_log(data, 7)
-    assert [r["seq"] for r in got.records] == [7]
-    assert (got.good_bytes, got.torn) == (24, True)
+    assert [r["seq"] for r in got.records] == [7, 9, 10]
+    assert (got.good_bytes, got.torn, got.damaged) == (96, False, 1)
+
+
+def test_read_log__a_damaged_byte_anywhere_loses_at_most_its_record():
+    data = (GOLDEN / "session.log").read_bytes()
+    good = read_log(data, 1).records
+    starts = [0]
+    for _ in good:
+        starts.append(starts[-1] + 12 + data[starts[-1] + 2])
+    for i in range(len(data)):
+        k = max(j for j in range(len(good)) if starts[j] <= i)
+        for value in (0xB1, data[i] ^ 0xFF):
+            if value == data[i]:
+                continue
+            got = read_log(data[:i] + bytes([value]) + data[i + 1 :], 1)
+            assert got.records == good[:k] + good[k + 1 :], (i, value)
+            last = k == len(good) - 1
+            assert (got.damaged, got.torn) == ((0, True) if last else (1, False)), i
 
 
 def test_ticks_diff__wraps_like_the_device():

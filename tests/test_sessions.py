@@ -77,3 +77,20 @@ def test_when__bounded_sessions_say_between_or_before(tmp_path):
     assert when(a) == f"before {local(1_800_000_000)} (the device had no clock)"
     assert when(b) == (f"between {local(1_800_000_000)} and {local(1_800_100_000)} "
                        "(the device had no clock)")
+
+
+def test_work_the_session_never_reached_leaves_the_attempt_not_completed(tmp_path):
+    with Store(tmp_path / "s.db") as db:
+        db.archive(BBR, "side", "compiled", now_s=1)
+        # Stopped during the switch, after the left side: the right side never ran.
+        db.add_records("d", 0, [
+            start(1, wall=1_800_000_000, crc=CRC, name="side", count=5),
+            segment(2, 0, kind=1, version=2, pain=255),
+            segment(3, 1, version=2, pain=255, start_ms=5000, end_ms=25000, achieved=20000),
+            segment(4, 2, kind=10, outcome=3, version=2, pain=255),
+            end(5, how=2, done=2, elapsed=26_000)])
+        (s,) = db.sessions()
+    assert s.work_planned == {"Side plank": 2, "Plank": 1}
+    (side,) = attempts(s)
+    assert (side.reps_done, side.reps_planned, side.completed) == (1, 2, False)
+    assert session_text(s)[2] == "  Side plank  level 2  left 20 s  not done"

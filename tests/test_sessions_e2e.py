@@ -49,7 +49,8 @@ def _scenario(tmp_path: Path, rtc: bool) -> tuple[list[dict], str, list[tuple[fl
     flash = tmp_path / "flash"
     flash.mkdir()
     runner = CliRunner()
-    emu = Emulator(flash, speed=10, rtc=rtc)
+    # 5x: a press lasts 30 ms of real time, long enough to be seen on a loaded machine.
+    emu = Emulator(flash, speed=5, rtc=rtc)
     try:
         r = runner.invoke(main, ["flash", "--port", emu.port, "--db", str(tmp_path / "a.db"),
                                  str(E2E / "a-sides.yaml"), str(E2E / "b-easy.yaml")])

@@ -14,6 +14,7 @@ from backbeat.store import Store, StoreError, default_db_path
 from backbeat.timeline import Segment, Timeline
 
 GOLDEN = Path(__file__).parent / "golden" / "log"
+ROOT = Path(__file__).resolve().parent.parent
 
 # A routine with an exercise done on both sides, an open hold, and levels per exercise.
 ROUTINE = Timeline(name="Side plank and more", level=2, segments=(
@@ -305,3 +306,69 @@ def test_sessions__a_start_with_its_own_time_keeps_it_whatever_its_end_says(tmp_
             end(8, elapsed=30_000, wall=1_800_000_003)])
         s = db.sessions()[0]
         assert (s.dated, s.start_s, s.end_s) == ("exact", 1_800_000_000, 1_800_000_003)
+
+
+def test_sessions__a_damaged_start_keeps_its_segments_in_a_session_marked_damaged(tmp_path):
+    # Record 6 (the second session's start) was lost to damage on the device; record 12
+    # (a segment inside the third session) too.
+    recs = [clock(1), start(2, wall=1_800_000_100), segment(3, 0), segment(4, 1), end(5),
+            segment(7, 0, outcome=2), segment(8, 1), end(9, how=2, done=1, skipped=1),
+            start(10, name="hollow-back", count=3, wall=1_800_000_900), segment(11, 0),
+            segment(13, 2), end(14, done=2, skipped=0)]
+    with Store(tmp_path / "s.db") as db:
+        db.add_records("dev1", 0, recs)
+        got = db.sessions()
+    assert [(s.routine_id, s.damaged, s.ending, s.start_s, [g.index for g in s.segments])
+            for s in got] == [
+        ("desk-job", False, "completed", 1_800_000_100, [0, 1]),
+        ("", True, "stopped", None, [0, 1]),
+        ("hollow-back", False, "completed", 1_800_000_900, [0, 2]),
+    ]
+    assert got[1].as_json()["damaged"] is True and (got[1].done, got[1].skipped) == (1, 1)
+    # The lost start lies between the times the records around it say.
+    assert (got[1].id, got[1].earliest_s, got[1].latest_s) == (
+        "dev1/0/6", 1_800_000_100, 1_800_000_900)
+
+
+def test_sessions__a_lost_start_after_an_unfinished_session_is_seen_by_the_segment_index(
+        tmp_path):
+    recs = [clock(1), start(2), segment(3, 0), segment(4, 1), segment(6, 0), end(7)]
+    with Store(tmp_path / "s.db") as db:
+        db.add_records("dev1", 0, recs)
+        got = db.sessions()
+    assert [(s.damaged, s.ending, [g.index for g in s.segments]) for s in got] == [
+        (False, "unfinished", [0, 1]), (True, "completed", [0])]
+
+
+def test_a_folder_without_write_permission_says_so_and_how_to_fix_it():
+    # Permissions bind root only on a read-only disk: as root, the check runs as nobody.
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="backbeat-perm-"))
+    try:
+        top.chmod(0o755)
+        folder = top / "ro"
+        folder.mkdir(mode=0o555)
+        folder.chmod(0o555)
+        for path, where in ((folder / "b.db", folder), (folder / "sub" / "b.db", folder)):
+            code = ("from backbeat.store import Store, StoreError\n"
+                    f"try:\n    Store({str(path)!r})\nexcept StoreError as e:\n    print(e)\n")
+            if os.geteuid() == 0:  # as nobody, with a Python nobody may run
+                python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+                if python is None:
+                    pytest.skip("no system python3 to run as nobody")
+                run = {"user": 65534, "env": {"PYTHONPATH": str(ROOT / "host")}}
+            else:
+                python, run = sys.executable, {}
+            out = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                                 check=True, timeout=60, **run).stdout
+            assert out == (f"{path}: cannot open the database for writing: no permission to "
+                           f"write {where} (hint: give yourself write access to it, e.g. chmod "
+                           f"u+w {where}, or use another file with --db PATH)\n")
+    finally:
+        (top / "ro").chmod(0o755)
+        shutil.rmtree(top)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from backbeat import __version__
@@ -12,7 +10,19 @@ from backbeat.emulator.cli import register as register_emulator_commands
 from backbeat.export_cli import register as register_export_commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The group, with Ctrl-C ending any command with status 130 (128 + SIGINT), as a shell
+    expects, rather than click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise SystemExit(130) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="backbeat")
 def main() -> None:
     """backbeat: routines for a clip-on back-exercise timer.
@@ -29,13 +39,20 @@ def check(files: tuple[str, ...]) -> None:
     """Check routine FILEs and report every error in all of them.
 
     Errors go to stderr as FILE:LINE:COL: error: WHAT (hint: FIX); the exit
-    status is 2 when there is any.
+    status is 2 when there is any. A file name the device would not take as a routine's
+    name is a warning.
     """
+    from backbeat.routine import DEVICE_ID_HINT, routine_id, valid_device_id
     from backbeat.routine.report import check_report
 
     messages, summary, ok = check_report(files)
     for message in messages:
         click.echo(message, err=True)
+    for path in files:
+        if not valid_device_id(routine_id(path)):
+            click.echo(f"{path}: warning: the file name makes the routine id "
+                       f"{routine_id(path)!r}, which the device does not accept (hint: rename "
+                       f"the file: {DEVICE_ID_HINT})", err=True)
     click.echo(summary, err=not ok)
     if not ok:
         raise SystemExit(2)
@@ -53,6 +70,7 @@ def _history_options(f):  # type: ignore[no-untyped-def]
 def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
     """The plan of routine ``files`` from the history (file or store), or exit 2 saying why."""
     from datetime import date
+    from pathlib import Path
 
     from backbeat.history import History, HistoryError, from_store, read_history
     from backbeat.plan import make_plan
@@ -70,14 +88,14 @@ def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
     if failed:
         raise SystemExit(2)
     try:
+        db = Path(db_path) if db_path else default_db_path()
         if history_path is not None:
             history = read_history(history_path)
+        elif not db.exists():
+            history = History()  # nothing synced yet; reading never makes a database
         else:
-            db = Path(db_path) if db_path else default_db_path()
-            history = History()  # no database yet: nothing synced (and none is made)
-            if db.exists():
-                with Store(db, create=False) as store:
-                    history = from_store(store, dict(routines))
+            with Store(db) as store:
+                history = from_store(store, dict(routines))
     except (HistoryError, StoreError) as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(2) from None
@@ -127,10 +145,10 @@ def plan(files: tuple[str, ...], as_json: bool, history_path: str | None, on,
     """
     import json
 
-    from backbeat.device.cli import ROOT
     from backbeat.plan import plan_text
+    from backbeat.resources import library_dir
 
-    paths = list(files) or [str(p) for p in sorted((ROOT / "routines").glob("*.yaml"))]
+    paths = list(files) or [str(p) for p in sorted(library_dir().glob("*.yaml"))]
     made = _planned(paths, history_path, db_path, on)
     click.echo(json.dumps(made.as_json(), indent=2) if as_json else plan_text(made))
 
@@ -177,6 +195,35 @@ def schema() -> None:
     from backbeat.routine.schema import schema_json
 
     click.echo(schema_json())
+
+
+@main.command()
+@click.option("--speed", type=click.FloatRange(min=0.1, max=1000), default=20.0,
+              show_default=True, help="Clock speed of the virtual device's session.")
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Keep the compiled library, the virtual flash and the database here "
+                   "[default: a temporary folder, removed at the end].")
+def demo(speed: float, keep: str | None) -> None:
+    """Show backbeat at work, from any folder: the routine library checked, compiled and
+    read back, then a session on a virtual device, flashed, run, synced and listed."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from backbeat.demo import main as library_demo
+    from backbeat.emulator.demo import main as session_demo
+
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
+    try:
+        status = library_demo(["--out", str(work / "routines")])
+        if status == 0:
+            click.echo()
+            status = session_demo(["--speed", repr(speed), "--keep", str(work / "device")])
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if status:
+        raise SystemExit(status)
 
 
 register_device_commands(main)

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backbeat.codec.bbr import encode
-from backbeat.routine import RoutineErrors, load_routine, routine_id
+from backbeat.routine import (
+    DEVICE_ID_HINT,
+    RoutineErrors,
+    load_routine,
+    routine_id,
+    valid_device_id,
+)
 from backbeat.routine.values import format_ms
 from backbeat.text import count
 from backbeat.timeline import Timeline
@@ -52,6 +58,12 @@ def compile_files(paths, level: int = 0) -> tuple[list[Compiled], list[str]]:
             )
             continue
         first_of[rid] = path
+        if not valid_device_id(rid):
+            errors.append(
+                f"{path}:1:1: error: the file name makes the routine id {rid!r}, which the "
+                f"device does not accept (hint: rename the file: {DEVICE_ID_HINT})"
+            )
+            continue
         try:
             timeline = load_routine(path, level)
         except RoutineErrors as found:
@@ -98,7 +110,8 @@ def write_compiled(compiled: list[Compiled], out_dir: str | Path) -> list[Path]:
     """Write each routine to ``out_dir/NAME.bbr`` (made if missing); the paths written.
 
     Each file is written under a temporary name and then renamed, so a reader
-    never sees half a file.
+    never sees half a file. An OSError names the file that was to be written, not the
+    temporary one (which is removed).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -106,7 +119,14 @@ def write_compiled(compiled: list[Compiled], out_dir: str | Path) -> list[Path]:
     for item in compiled:
         target = out / item.file_name
         partial = target.with_name(target.name + ".part")
-        partial.write_bytes(item.data)
-        os.replace(partial, target)
+        try:
+            partial.write_bytes(item.data)
+            os.replace(partial, target)
+        except OSError as e:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise OSError(e.errno, e.strerror, str(target)) from None
         written.append(target)
     return written

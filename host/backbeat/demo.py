@@ -1,5 +1,5 @@
-"""The demo (`make demo`): check and compile the routine library, read every file back, and
-show the dry run of the shortest routine.
+"""The library part of `backbeat demo`: check and compile the routine library, read every
+file back, and show the dry run of the shortest routine.
 
 Usage: python -m backbeat.demo [--routines DIR] [--out DIR] [--show ID]
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from backbeat.codec.bbr import BbrError, decode, stored_text
 from backbeat.compiling import compile_files, write_compiled
+from backbeat.resources import library_dir
 from backbeat.routine.report import check_report, dry_run_table
 from backbeat.routine.values import format_ms
 from backbeat.timeline import Timeline
@@ -41,7 +42,8 @@ def expected_read_back(timeline: Timeline) -> dict:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m backbeat.demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--routines", default="routines", help="routine library (default: routines)")
+    parser.add_argument("--routines", default=str(library_dir()),
+                        help="routines (default: the library backbeat carries)")
     parser.add_argument("--out", default="build/routines", help=".bbr output (default: build/routines)")
     parser.add_argument("--show", metavar="ID", help="routine to dry-run (default: the shortest)")
     return parser.parse_args(argv)
@@ -52,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     library = Path(args.routines)
     paths = sorted(library.glob("*.yaml"))
     if not paths:
-        print(f"{library}: error: no routines (*.yaml) here (hint: run from the project's top "
-              "directory or pass --routines DIR)", file=sys.stderr)
+        print(f"{library}: error: no routines (*.yaml) here (hint: --routines names a folder "
+              "of routines)", file=sys.stderr)
         return 2
 
     print(f"== backbeat check {library}/*.yaml")

@@ -148,13 +148,13 @@ def _when(s) -> datetime:  # type: ignore[no-untyped-def]
 
 
 def _named(s, routine):  # type: ignore[no-untyped-def]
-    """The session's segments named from its archived routine; for one the archive lacks
-    (synced before routines were kept), from the routine compiled again at the session's
-    level, when it still has as many segments; else None."""
+    """The session with its segments named from its archived routine; for one the archive
+    lacks (synced before routines were kept), from the routine compiled again at the
+    session's level, when it still has as many segments; else None."""
     if s.routine_found:
-        return s.segments
+        return s
     from backbeat.routine.compiler import compile_routine
-    from backbeat.store import WORK_KINDS
+    from backbeat.store import WORK_KINDS, work_planned
 
     timeline = compile_routine(routine, s.level)
     if len(timeline.segments) != s.segment_count:
@@ -166,7 +166,8 @@ def _named(s, routine):  # type: ignore[no-untyped-def]
             g = replace(g, exercise=seg.exercise, side=seg.side, rep=seg.rep, reps=seg.reps,
                         level=seg.level, work=seg.kind in WORK_KINDS)
         out.append(g)
-    return out
+    return replace(s, segments=out, work_planned=work_planned(
+        (seg.exercise, seg.kind) for seg in timeline.segments))
 
 
 def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def]
@@ -184,11 +185,11 @@ def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def
         routine = routines.get(s.routine_id)
         if routine is None:
             continue
-        segments = _named(s, routine)
-        if segments is None:
+        named = _named(s, routine)
+        if named is None:
             continue
         made = []
-        for a in attempts(replace(s, segments=segments)):
+        for a in attempts(named):
             pain = a.pain if a.pain is not None else PAIN_OF_ANSWER.get(a.pain_yes_no or "no", 0)
             best = max((held for held, _target in a.open_holds), default=None)
             made.append(Attempt(a.exercise, a.level or 0, a.completed, pain, best))

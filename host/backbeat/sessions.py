@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from backbeat.store import Session
+from backbeat.text import count
 
 
 @dataclass
@@ -62,6 +63,10 @@ def attempts(session: Session) -> list[Attempt]:
             a.counted = (a.counted or 0) + g.achieved_ms // g.pace_ms
         if g.kind == "hold_open" and g.outcome == "done":
             a.open_holds.append((g.achieved_ms, g.planned_ms))
+    for a in out.values():
+        # Work the session never reached (it was stopped before) is not done either.
+        a.reps_planned = max(a.reps_planned, session.work_planned.get(a.exercise, 0))
+        a.completed = a.completed and a.reps_done == a.reps_planned
     # An exercise whose every segment is a prepare, rest or switch was never worked on.
     return [a for a in out.values() if a.reps_planned]
 
@@ -107,7 +112,7 @@ def seconds(ms: int) -> str:
 
 def session_text(s: Session, with_device: bool = False) -> list[str]:
     """The lines `backbeat sessions` prints for one session."""
-    name = s.routine_name or s.routine_id
+    name = s.routine_name or s.routine_id or "(routine unknown)"
     head = f"{when(s)}  {name}"
     if with_device:
         head += f"  [{s.device}]"
@@ -116,9 +121,13 @@ def session_text(s: Session, with_device: bool = False) -> list[str]:
               "unfinished": "unfinished (the power went)"}[s.ending]
     paused = f", paused {seconds(s.paused_ms)}" if s.paused_ms else ""
     lines = [head, f"  {ending}{paused}"]
+    if s.damaged:
+        lines.append(f"  its start record was damaged on the device: "
+                     f"{count(s.done, 'segment')} done, {s.skipped} skipped")
+        return lines
     if not s.routine_found:
         lines.append(f"  routine {s.routine_id} (CRC {s.routine_crc:08x}) not found: "
-                     f"{s.done} segments done, {s.skipped} skipped")
+                     f"{count(s.done, 'segment')} done, {s.skipped} skipped")
         return lines
     for a in attempts(s):
         lines.append("  " + attempt_text(a))

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,12 @@ class Session:
     end_s: int | None  # the device's wall time at the end, when it knew it
     synced_s: int | None  # when the sync that fetched its start ran
     segments: list[Segment] = field(default_factory=list)
+    # Exercise -> how many work segments the routine has for it (empty when not found):
+    # an exercise whose work was cut short by a stop has fewer done than this.
+    work_planned: dict[str, int] = field(default_factory=dict)
+    # Its session start record was damaged on the device: the routine, plan and start are
+    # unknown (bounded), its segments and end are kept (docs/log-format.md, "Reading").
+    damaged: bool = False
 
     @property
     def when_s(self) -> int:
@@ -210,9 +216,20 @@ class Store:
             if "locked" in str(e):
                 raise StoreError(f"{self.path}: the database is locked by another program "
                                  "(hint: close that program, then try again)") from None
+            if "unable to open" in str(e) or "readonly" in str(e):
+                raise self._not_writable() from None
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
+        except PermissionError:
+            raise self._not_writable() from None
         except (sqlite3.DatabaseError, OSError) as e:
             raise StoreError(f"{self.path}: cannot use this database ({e})") from None
+
+    def _not_writable(self) -> StoreError:
+        """The database or its folder may not be written (permissions, a read-only disk)."""
+        where = next(p for p in (self.path, *self.path.parents) if p.exists())
+        return StoreError(f"{self.path}: cannot open the database for writing: no permission "
+                          f"to write {where} (hint: give yourself write access to it, e.g. "
+                          f"chmod u+w {where}, or use another file with --db PATH)")
 
     def close(self) -> None:
         self.db.close()
@@ -437,19 +454,28 @@ class _Builder:
             w = walls[i] or None
             after[i] = w if after[i + 1] is None else (after[i + 1] if w is None
                                                         else min(w, after[i + 1]))
-        for i, (epoch, r, at) in enumerate(recs):
-            if r["type"] != "session_start":
-                continue
-            tail = []
-            k = i + 1
-            while k < n and recs[k][1]["type"] not in ("session_start", "error", "clock"):
-                tail.append(recs[k][1])
-                k += 1
+        for group in _groups(recs):
+            i, epoch, r, at, tail = group
             lower = max([before[i]] + [s for s in syncs if at is not None and s < at])
-            options = [x for x in (after[i + 1], at) if x is not None]
+            # A lost start lies before its first record, whose own time (an end's) may bound it.
+            options = [x for x in (after[i + 1] if r is not None else after[i], at)
+                       if x is not None]
             upper = min(options) if options else None
-            self.sessions.append(self._session(uid, epoch, r, tail, dates[i], lower, upper, at,
-                                               timeline(r["routine_crc"], cache)))
+            if r is None:
+                self.sessions.append(self._damaged(uid, epoch, tail, lower, upper, at))
+            else:
+                self.sessions.append(self._session(uid, epoch, r, tail, dates[i], lower, upper,
+                                                   at, timeline(r["routine_crc"], cache)))
+
+    @classmethod
+    def _damaged(cls, uid: str, epoch: int, tail: list[dict[str, Any]], lower: int,
+                 upper: int | None, synced: int | None) -> Session:
+        """A session whose start record the device lost to damage: its segments and end."""
+        seq = tail[0]["seq"] - 1
+        lost = {"seq": seq, "boot": 0, "routine": "", "routine_crc": 0, "level": 0,
+                "total_ms": 0, "segment_count": 0}
+        return replace(cls._session(uid, epoch, lost, tail, None, lower, upper, synced, None),
+                       damaged=True)
 
     @staticmethod
     def _session(uid: str, epoch: int, r: dict[str, Any], tail: list[dict[str, Any]],
@@ -477,7 +503,61 @@ class _Builder:
             paused_ms=end["paused_ms"] if end else sum(s.paused_ms for s in segs),
             done=end["done"] if end else sum(s.outcome == "done" for s in segs),
             skipped=end["skipped"] if end else sum(s.outcome == "skipped" for s in segs),
-            end_s=(end["wall_s"] or None) if end else None, synced_s=synced, segments=segs)
+            end_s=(end["wall_s"] or None) if end else None, synced_s=synced, segments=segs,
+            work_planned=work_planned(
+                (b["exercise"], b["kind"]) for b in (info["segments"] if info else ())))
+
+
+def work_planned(parts: Iterable[tuple[str | None, str]]) -> dict[str, int]:
+    """Exercise -> its work segments, from (exercise name as stored, kind) of a routine's
+    segments."""
+    out: dict[str, int] = {}
+    for exercise, kind in parts:
+        if exercise is not None and kind in WORK_KINDS:
+            name = _plain(exercise)
+            out[name] = out.get(name, 0) + 1
+    return out
+
+
+def _groups(recs: list[tuple[int, dict[str, Any], int | None]]
+            ) -> list[tuple[int, int, dict[str, Any] | None, int | None, list[dict[str, Any]]]]:
+    """Each session's records: (index of its start, or of its first record when the start
+    was lost; epoch; the start record or None; the sync time of that index; its segment and
+    end records). A segment or end belongs to the session started last in its epoch, but
+    when it follows a record the device lost to damage (a gap in the numbers) and cannot
+    belong to that session (there is none, it ended, or it is past this segment's index),
+    the lost record was its own session's start. Records before any start of their epoch
+    (the device reclaimed that start before a first sync) belong to none."""
+    out: list[tuple[int, int, dict[str, Any] | None, int | None, list[dict[str, Any]]]] = []
+    current: tuple[int, int, dict[str, Any] | None, int | None, list[dict[str, Any]]] | None
+    current = None
+    ended = False
+    last_index = -1
+    prev: tuple[int, int] | None = None  # (epoch, seq) of the record before
+    for i, (epoch, r, at) in enumerate(recs):
+        rtype = r["type"]
+        if current is not None and current[1] != epoch:
+            current = None
+        if rtype == "session_start":
+            current = (i, epoch, r, at, [])
+            out.append(current)
+            ended, last_index = False, -1
+        elif rtype in ("segment", "session_end"):
+            gap = prev is not None and prev[0] == epoch and prev[1] != r["seq"] - 1
+            fits = current is not None and not ended and (
+                rtype != "segment" or r["index"] > last_index)
+            if gap and not fits:
+                current = (i, epoch, None, at, [])
+                out.append(current)
+                ended, last_index = False, -1
+            if current is not None:
+                current[4].append(r)
+                if rtype == "session_end":
+                    ended = True
+                else:
+                    last_index = r["index"]
+        prev = (epoch, r["seq"])
+    return out
 
 
 def _segment(t: dict[str, Any], info: dict | None) -> Segment:

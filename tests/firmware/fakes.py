@@ -432,3 +432,4 @@ class Canvas(framebuf.FrameBuffer):
         for x in range(x0, x1):
             out += "#" if self.get(x, y) else "."
         return out
+

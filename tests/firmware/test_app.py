@@ -138,7 +138,7 @@ def test_a_corrupt_routine_is_named_and_skipped():
     assert rig.app.bad == [("c.bbr", "not a routine")]
     _to_menu(rig)
     assert "Long one" in rig.texts() and "time 0:30" in rig.texts()
-    assert "never done" in rig.texts() and "1/3" in rig.texts()
+    assert "never done" in rig.texts() and "1/2" in rig.texts()
 
 
 def test_when_last_done_before_and_after_the_clock_was_set():
@@ -152,7 +152,7 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     again.run(20)
     assert "never done" in again.texts()
     again.short()
-    assert again.texts() == ["ROUTINE", "2/3", "Easy", "time 0:16", "done, undated",
+    assert again.texts() == ["ROUTINE", "2/2", "Easy", "time 0:16", "done, undated",
                              "1=next hold=go"]
     assert again.screen.texts[4] == ("done, undated", 0, 46, 1)
     # Done with the clock set, seen after a restart once the host has set it again.
@@ -251,17 +251,104 @@ def test_start_up_with_a_long_log_shows_when_last_done_and_does_not_grow_with_it
               % (sessions, first, again, reload))
         # The last sessions, both in the last boot at 1800400001, seen 2 h later.
         rig.run(20)
-        assert rig.texts() == ["ROUTINE", "1/3", "Long one", "time 0:30", "done, undated",
+        assert rig.texts() == ["ROUTINE", "1/2", "Long one", "time 0:30", "done, undated",
                                "1=next hold=go"]
         rig.lb.set_clock(1800400001 + 7300, rig.clock.now)
         rig.short()
-        assert rig.texts() == ["ROUTINE", "2/3", "Easy", "time 0:16", "last 2 h ago",
+        assert rig.texts() == ["ROUTINE", "2/2", "Easy", "time 0:16", "last 2 h ago",
                                "1=next hold=go"]
         rig = fs = None
         yield
     # 1440 more records, the same five files: less than 256 bytes more at each step.
     for k in range(3):
         assert used[1][k] < used[0][k] + 256, used
+
+
+def _routines_fs(files):
+    fs = MemFs()
+    fs.dirs.append("/routines")
+    for name in files:
+        fs.files["/routines/" + name] = bytearray(files[name])
+    return fs
+
+
+def _verdict(name, data, verdict):
+    return "%s %d %08x %s\n" % (name, len(data), logbook.get_u32(data, len(data) - 4), verdict)
+
+
+def test_routines_are_offered_at_once_then_checked_a_little_a_turn_and_remembered():
+    broken = bytearray(EASY)
+    broken[-8] ^= 1  # a byte of the string table: the CRC no longer matches
+    many = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(200)], name="Many")
+    fs = _routines_fs({"a-broken.bbr": broken, "easy.bbr": EASY, "many.bbr": many})
+    rig = Rig(fs=fs)
+    # Start-up listed them and read the header of the one the menu shows: none checked yet.
+    assert [(e.stem, e.name, e.checked) for e in rig.app.entries] == [
+        ("a-broken", "Easy", False), ("easy", None, False), ("many", None, False)]
+    assert rig.app.screen == app.MENU and rig.app.bad == []
+    rig.run(20)  # two turns: the other headers, then 16 parts of a check
+    assert [(e.stem, e.name, e.checked) for e in rig.app.entries] == [
+        ("easy", "Easy", False), ("many", "Many", False)]
+    assert rig.app.bad == [("a-broken.bbr", "bad CRC")]
+    assert rig.texts() == ["SKIPPED", "a-broken.bbr", "bad CRC", "not offered", "1=ok"]
+    rig.run(20)
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [("easy", True), ("many", False)]
+    yield
+    rig.run(200)
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [("easy", True), ("many", True)]
+    want = (_verdict("a-broken.bbr", broken, "bad CRC") + _verdict("easy.bbr", EASY, "ok")
+            + _verdict("many.bbr", many, "ok"))
+    assert bytes(fs.files["/checked.txt"]) == want.encode()
+    rig = None
+    yield
+    # The next start-up knows them all: the bad one is named at once, nothing is checked again.
+    again = Rig(fs=fs).app
+    assert again.bad == [("a-broken.bbr", "bad CRC")] and again.screen == app.MESSAGE
+    again.load_all()
+    assert [(e.stem, e.checked) for e in again.entries] == [("easy", True), ("many", True)]
+    again = None
+    yield
+    # A file changed since is checked again; one removed is forgotten.
+    fs.files["/routines/easy.bbr"] = bytearray(LONG)
+    del fs.files["/routines/many.bbr"]
+    rig = Rig(fs=fs)
+    assert [(e.stem, e.checked) for e in rig.app.entries] == [("easy", False)]
+    rig.run(50)
+    want = _verdict("a-broken.bbr", broken, "bad CRC") + _verdict("easy.bbr", LONG, "ok")
+    assert bytes(fs.files["/checked.txt"]) == want.encode()
+
+
+def test_a_routine_started_before_its_check_is_checked_at_once():
+    broken = bytearray(EASY)
+    broken[-8] ^= 1
+    fs = _routines_fs({"a-broken.bbr": broken, "easy.bbr": EASY})
+    rig = Rig(fs=fs)
+    a = rig.app
+    assert not a.start(a.entries[0], rig.clock.now)
+    assert a.bad == [("a-broken.bbr", "bad CRC")] and [e.stem for e in a.entries] == ["easy"]
+    assert a.screen == app.MESSAGE and a.message_text == "a-broken.bbr\nbad CRC\nnot offered"
+    assert a.start(a.entries[0], rig.clock.now) and a.screen == app.SESSION
+    assert a.entries[0].checked
+
+
+def test_a_routine_started_while_its_check_is_under_way_is_checked_to_the_end():
+    many = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(200)], name="Many")
+    broken = bytearray(many)
+    broken[-8] ^= 1
+    yield
+    for data, started in ((many, True), (broken, False)):
+        rig = Rig(fs=_routines_fs({"many.bbr": data}))
+        yield
+        rig.run(10)  # one turn: a part of its check
+        a = rig.app
+        assert a._checking is a.entries[0] and not a.entries[0].checked
+        assert a.start(a.entries[0], rig.clock.now) is started
+        if started:
+            assert a.screen == app.SESSION and a.entries[0].checked
+        else:
+            assert a.entries == [] and a.bad == [("many.bbr", "bad CRC")]
+        rig = a = None
+        yield
 
 
 def test_menu_moves_with_short_and_double_and_ends_with_settings():
@@ -436,7 +523,7 @@ def test_the_say_text_while_getting_ready_resting_and_paused():
             ("READY", 72, 9, 1),
             ("Round your back,", 0, 34, 1),
             ("tuck your hips", 0, 42, 1),
-            ("1=pause 2=skip", 0, 50, 1),
+            ("2=skip hold=stop", 0, 50, 1),
         ]
         rig.short()  # pause
         assert rig.screen.texts[2:] == [
@@ -460,13 +547,14 @@ def test_the_say_text_while_getting_ready_resting_and_paused():
         rig.short()  # the hold is done: the rest says what to do
         assert rig.app.engine.index == 3
         assert rig.screen.texts == [("", 0, 0, 1), ("REST", 72, 9, 1), ("Breathe out", 0, 34, 1),
-                                    ("1=pause 2=skip", 0, 50, 1)]
+                                    ("2=skip hold=stop", 0, 50, 1)]
         rig.run(2500)
         assert rig.app.screen == app.DONE
     finally:
         bbr.Routine.string = string
-    # Strings come from the file once per segment (its exercise and its say), not per frame.
-    assert len(read) == 8 and rig.screen.shows > 150
+    # Strings come from the file once per segment (its exercise and its say), not per frame;
+    # the first is the other routine's name, its header read while the menu waited.
+    assert read[0] == 0 and len(read) == 1 + 8 and rig.screen.shows > 150
 
 
 class Panel(framebuf.FrameBuffer):

@@ -7,7 +7,7 @@ import struct
 
 import bbr
 from bbrmake import build, seal, seg, unseal
-from testdata import data_path, scratch_dir
+from testdata import data_path, heap_locked, scratch_dir
 
 GOLDEN = data_path("golden/bbr")
 _SIDES = (None, "left", "right")
@@ -311,6 +311,45 @@ def test_reading_a_segment_allocates_nothing():
     assert r._seg is buf
     assert list(kinds) == [bbr.PREPARE, bbr.HOLD, bbr.REST, bbr.BREATHE, bbr.HOLD_OPEN, bbr.COUNT]
     assert phases == [4000, 2000, 4000, 0]
+
+
+def test_checking_allocates_nothing_per_segment():
+    # After the CRC (a small int per 256 bytes at most), the header and every segment and
+    # string of a 300-segment routine are checked with the heap locked under MicroPython.
+    names = ("Cat", "Cow", "Dog")
+    data = build([seg(bbr.HOLD, 1000, exercise=names[i % 3], say="Slowly") for i in range(300)],
+                 name="Many")
+    r = bbr.Routine()
+    r.open(io.BytesIO(data), True)
+    assert (r.size, r.segment_count, r.checking()) == (len(data), 300, False)
+    r.begin_check()
+    assert not r.check_some((r.size - 4 + 255) // 256 + 1)  # the CRC, then the header
+    done = [None]
+
+    def rest():
+        done[0] = r.check_some(r.segment_count)
+
+    heap_locked(rest) or rest()
+    assert done[0] is True and not r.checking()
+
+
+def test_a_check_a_little_at_a_time_finds_what_the_whole_check_finds():
+    bad = bytearray(unseal(SAMPLE))
+    bad[32 + 8 * 2 + 24 * 3 + 2] = 3  # segment 3's side (after the header and two breaths)
+    for data, want in ((SAMPLE, None), (seal(bad), "bad segment 3"),
+                       (SAMPLE[:-1] + b"\x00", "bad CRC")):
+        r = bbr.Routine()
+        r.open(io.BytesIO(data), True)
+        r.begin_check()
+        got = None
+        parts = 0
+        try:
+            while not r.check_some(1):
+                parts += 1
+        except bbr.BbrError as e:
+            got = str(e)
+        assert got == want == _error_of(data)
+        assert parts > 6 or want == "bad CRC"
 
 
 # ---------------------------------------------------------------- golden vectors

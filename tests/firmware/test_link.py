@@ -1,5 +1,5 @@
 # Tests for firmware/link.py: request lines, CRC and size checks, the read budget, stale
-# lines, pushes with retried chunks, and finishing an interrupted flash.
+# lines, pushes with retried chunks.
 
 import binascii
 import struct
@@ -116,6 +116,19 @@ def test_hello__sets_the_clock_once():
     assert r.lb.next_seq == 3
 
 
+def test_set_clock__only_the_years_2024_to_2100():
+    r = Rig()
+    why = b"time out of range: the years 2024 to 2100"
+    for wall in (0, 5, 1704067199, 4133980800, 0xFFFFFFFF):
+        assert r.ask(K.SET_CLOCK, 1, struct.pack("<I", wall)) == [(K.BAD_ARGUMENT, 0, 1, why)]
+        r.ask(K.HELLO, 2, struct.pack("<I", wall))
+        assert r.lb.wall_offset_s == 0 and r.lb.next_seq == 1, wall
+    assert r.ask(K.SET_CLOCK, 3, struct.pack("<I", 1704067200)) == [(K.OK, 0, 3, b"")]
+    assert r.lb.wall_offset_s > 0 and r.lb.next_seq == 2  # set, and a clock record
+    assert r.ask(K.SET_CLOCK, 4, struct.pack("<I", 4133980799)) == [(K.OK, 0, 4, b"")]
+    assert r.lb.next_seq == 3
+
+
 def test_request_in_pieces__one_answer():
     r = Rig()
     line = request(K.HELLO, 5, b"\x00\x00\x00\x00")
@@ -208,6 +221,9 @@ def test_push__retried_chunk_and_gap():
     assert r.ask(K.PUSH_END, 7) == [(K.OK, 0, 7, b"")]  # the answer was lost: asked again
     assert bytes(r.fs.files["/routines/two.bbr"]) == data
     assert [e.stem for e in r.app.entries] == ["easy", "two"]
+    # Checked on arrival: once its header is read, the app knows it need not check it.
+    r.app.load_all()
+    assert [e.checked for e in r.app.entries] == [False, True]
 
 
 def test_push__size_mismatch_fails_verification():
@@ -244,39 +260,6 @@ def test_valid_name():
         assert not K.valid_name(bad)
 
 
-def _staged(fs):
-    fs.dirs.append("/.flash")
-    fs.files["/.flash/aa"] = bytearray(b"new app")
-    fs.files["/.flash/bb"] = bytearray(b"new routine")
-    fs.files["/app.mpy"] = bytearray(b"old app")
-    fs.files["/app.py"] = bytearray(b"shadow")
-    fs.files["/routines/gone.bbr"] = bytearray(b"old routine")
-    fs.files[K.JOURNAL] = bytearray(
-        b"R /.flash/aa /app.mpy\nR /.flash/bb /routines/new.bbr\nD /app.py\nD /routines/gone.bbr\n"
-    )
-
-
-def test_finish_flash__carries_out_the_journal_once():
-    fs = MemFs()
-    fs.dirs.append("/routines")
-    _staged(fs)
-    assert K.finish_flash(fs) is True
-    assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
-    assert fs.files["/app.mpy"] == bytearray(b"new app")
-    assert K.finish_flash(fs) is False
-
-
-def test_finish_flash__after_a_cut_inside_it():
-    fs = MemFs()
-    fs.dirs.append("/routines")
-    _staged(fs)
-    # A first run moved the app and was cut: running the journal again finishes it.
-    fs.files["/app.mpy"] = fs.files.pop("/.flash/aa")
-    assert K.finish_flash(fs) is True
-    assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
-    assert fs.files["/app.mpy"] == bytearray(b"new app")
-
-
 def test_base64__every_padding_and_damage():
     r = Rig()
     for n in range(7):
@@ -306,34 +289,6 @@ def test_responses__every_length_codes_back():
         r.link._seq = 7
         r.link._reply(K.IO_ERROR, "e" * n)
         assert r.responses() == [(K.IO_ERROR, 0, 7, b"e" * n)]
-        yield
-
-
-def _journal_ops(fs):
-    ops = []
-    for line in str(bytes(fs.files[K.JOURNAL]), "ascii").split("\n"):
-        if line:
-            ops.append(line.split(" "))
-    return ops
-
-
-def test_finish_flash__power_cut_after_every_step_of_the_switch():
-    base = MemFs()
-    base.dirs.append("/routines")
-    _staged(base)
-    ops = _journal_ops(base)
-    for cut in range(len(ops) + 1):
-        fs = base.copy()
-        # The switch ran `cut` steps (as the host's commit does them), then the power went.
-        for op in ops[:cut]:
-            if op[0] == "R":
-                fs.files[op[2]] = fs.files.pop(op[1])
-            else:
-                fs.files.pop(op[1], None)
-        assert K.finish_flash(fs) is True
-        assert sorted(fs.files) == ["/app.mpy", "/routines/new.bbr"]
-        assert fs.files["/app.mpy"] == bytearray(b"new app")
-        assert fs.files["/routines/new.bbr"] == bytearray(b"new routine")
         yield
 
 

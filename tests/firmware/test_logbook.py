@@ -165,6 +165,23 @@ def test_golden_session_bytes_and_decode():
     assert (good, torn) == (want["good_bytes"], want["torn"]) == (len(data), False)
 
 
+def test_golden_damaged_vector():
+    with open(GOLDEN + "/damaged.log", "rb") as f:
+        data = f.read()
+    with open(GOLDEN + "/damaged.json") as f:
+        want = json.load(f)
+    fs = MemFs()
+    fs.dirs.append("/logs")
+    fs.files["/logs/00000001.log"] = bytearray(data)
+    out = []
+    sc = L.Scanner()
+    count, good, torn = sc.scan(
+        fs, "/logs/00000001.log", 1, lambda seq, t, buf, size: out.append(decode(buf, size)))
+    assert out == want["records"] == GOLDEN_RECORDS[:1] + GOLDEN_RECORDS[2:]
+    assert (count, good, torn, sc.damaged) == (
+        len(out), want["good_bytes"], want["torn"], want["damaged"])
+
+
 def test_golden_torn_vector():
     with open(GOLDEN + "/torn.log", "rb") as f:
         data = f.read()
@@ -245,15 +262,52 @@ def test_large_files_rotate_at_a_session_start():
     assert count_records(fs) == lb.next_seq - 1 == 23 * 22
 
 
-def test_a_flipped_bit_ends_the_readable_part():
+def test_a_flipped_bit_costs_its_record_alone():
     fs = MemFs()
     write_session(L.Logbook(fs), segments=3)
     data = fs.files["/logs/00000001.log"]
     data[47 + 34 + 20] ^= 4  # inside the second segment record
     recs = read_all(fs)
-    assert [r["seq"] for r in recs] == [1, 2]
+    assert [r["seq"] for r in recs] == [1, 2, 4, 5]
     lb = L.Logbook(fs)
-    assert lb.torn is True and lb.next_seq == 3
+    assert lb.torn is False and lb.next_seq == 6
+    sc = L.Scanner()
+    assert sc.scan(fs, "/logs/00000001.log", 1) == (4, len(data), False)
+    assert (sc.last_seq, sc.damaged) == (5, 1)
+
+
+def test_a_damaged_byte_anywhere_loses_at_most_its_record():
+    # Two sessions in one file; every byte in turn set to 0xB1 (a false sync byte where it
+    # was another) or inverted: the records read are all but the one it is in.
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=2, name="first")
+    write_session(lb, segments=2, name="second", mono=90000)
+    whole = bytes(fs.files["/logs/00000001.log"])
+    good = read_all(fs)
+    sizes = [12 + 25 + 5, 34, 34, 30, 12 + 25 + 6, 34, 34, 30]
+    assert len(good) == len(sizes) == 8 and sum(sizes) == len(whole)
+    owner = []
+    for k in range(len(sizes)):
+        owner.extend([k] * sizes[k])
+    sc = L.Scanner()
+    for i in range(len(whole)):
+        for value in (0xB1, whole[i] ^ 0xFF):
+            if value == whole[i]:
+                continue
+            data = bytearray(whole)
+            data[i] = value
+            fs.files["/logs/00000001.log"] = data
+            got = []
+            _count, _end, torn = sc.scan(fs, "/logs/00000001.log", 1,
+                                         lambda seq, t, buf, size, got=got: got.append(decode(buf, size)))
+            want = good[: owner[i]] + good[owner[i] + 1 :]
+            assert got == want, (i, value)
+            # The last record damaged is no different from a torn tail.
+            last = owner[i] == len(sizes) - 1
+            assert (sc.damaged, torn) == ((0, True) if last else (1, False)), i
+        if i % 32 == 0:
+            yield
 
 
 def test_power_cut_at_every_byte_of_a_session():

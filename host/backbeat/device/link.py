@@ -15,7 +15,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+
+from backbeat.device.serialport import LinkError, Port, restart_app
 
 PROTOCOL = 1
 MAX_REQUEST = 512
@@ -28,6 +29,9 @@ MAX_LINE = 1 + 4 * ((10 + MAX_RESPONSE + 2) // 3) + 2
 (OK, BAD_FRAME, UNKNOWN, BAD_ARGUMENT, BUSY, BAD_NAME, NO_SPACE, VERIFY_FAILED, NO_PUSH,
  BAD_OFFSET, IO_ERROR, NOT_FOUND) = range(12)
 MORE = 1
+# After a damaged answer, a request is sent again once the line is this quiet (answers to
+# noise that came before it arrive in a burst).
+QUIET_S = 0.05
 
 STATUS_NAMES = {
     OK: "ok", BAD_FRAME: "bad frame", UNKNOWN: "unknown command", BAD_ARGUMENT: "bad argument",
@@ -39,18 +43,6 @@ STATUS_NAMES = {
 
 # What the console shows when the app is not running and MicroPython's REPL is.
 _REPL_SIGNS = (b"KeyboardInterrupt", b"raw REPL; CTRL-B to exit", b"\n>>> ", b"Type \"help()\"")
-
-
-class Port(Protocol):
-    name: str
-
-    def write(self, data: bytes) -> None: ...
-
-    def read_some(self, wait_s: float) -> bytes: ...
-
-
-class LinkError(Exception):
-    """Something went wrong on the link; str() is a sentence for people."""
 
 
 class NoAnswer(LinkError):
@@ -240,9 +232,19 @@ class LinkClient:
             self.round_trips += 1
             parts: list[bytes] = []
             deadline = self.monotonic() + self.timeout
+            resend = 0.0  # when to send again: the line was quiet since a damaged answer
             while True:
-                line = self._line(deadline)
+                line = self._line(min(deadline, resend) if resend else deadline)
                 if line is None:
+                    if resend and self.monotonic() < deadline:
+                        # Ours was damaged, or our answer was: ask again (a new number, so
+                        # an answer to the old one is told apart) within this try's time.
+                        seq = self._next_seq()
+                        self.port.write(encode_request(code, seq, payload))
+                        self.round_trips += 1
+                        parts.clear()
+                        resend = 0.0
+                        continue
                     break
                 k = line.rfind(b"!")
                 if k < 0:
@@ -252,7 +254,10 @@ class LinkClient:
                     self._keep_console(line[:k])  # '!' is not in base64: a frame starts there
                 frame = decode_body(line[k + 1 :])
                 if frame is None or frame.code == BAD_FRAME and frame.seq == 0:
-                    break  # damaged on the way, or our request was: send it again now
+                    # A damaged answer, or "bad frame" for our request or for noise sent
+                    # before it: once no more come for a moment, ask again.
+                    resend = self.monotonic() + QUIET_S
+                    continue
                 if frame.seq != seq:
                     continue  # a late answer to an earlier try
                 if frame.code != OK:
@@ -271,11 +276,7 @@ class LinkClient:
     def wake(self, wall_s: int = 0, wait_s: float = 5.0) -> Hello:
         """Restart the app from the REPL (clear the line, leave raw REPL, soft reset) and
         say hello once it answers."""
-        self.port.write(b"\r\x03\x03")
-        self.port.read_some(0.2)
-        self.port.write(b"\x02")
-        self.port.read_some(0.2)
-        self.port.write(b"\x04")
+        restart_app(self.port)
         self.console.clear()
         self._buf.clear()
         deadline = self.monotonic() + wait_s
@@ -293,11 +294,14 @@ class LinkClient:
         finally:
             self.tries = tries
 
-    def connect(self, wall_s: int) -> Hello:
-        """HELLO, restarting the app once when it does not answer."""
+    def connect(self, wall_s: int, waking: Callable[[], None] | None = None) -> Hello:
+        """HELLO, restarting the app once when it does not answer (saying so to `waking`
+        first: it takes a few seconds)."""
         try:
             return self.hello(wall_s)
         except NoAnswer:
+            if waking is not None:
+                waking()
             return self.wake(wall_s)
 
     # ------------------------------------------------------------ commands

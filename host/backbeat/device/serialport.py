@@ -1,13 +1,13 @@
-"""Serial ports: finding Picos by USB id and opening a port for the link (pyserial lives here)."""
+"""Serial ports: finding Picos by USB id, opening a port for the link, the errors of talking
+to a device, and MicroPython's REPL control bytes (pyserial lives here)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import serial
 from serial.tools import list_ports
-
-from backbeat.device.link import LinkError
 
 RASPBERRY_PI_VID = 0x2E8A
 
@@ -39,6 +39,20 @@ def pico_ports() -> list[UsbPort]:
     return out
 
 
+class Port(Protocol):
+    """What the link client talks through: SerialPort, or a test's stand-in."""
+
+    name: str
+
+    def write(self, data: bytes) -> None: ...
+
+    def read_some(self, wait_s: float) -> bytes: ...
+
+
+class LinkError(Exception):
+    """Something went wrong talking to a device; str() is a sentence for people."""
+
+
 class PortError(LinkError):
     """The port could not be opened or went away."""
 
@@ -52,8 +66,14 @@ def port_url(path: str) -> str:
 class SerialPort:
     """An open serial port with the read_some/write the link client uses."""
 
-    def __init__(self, path: str, exclusive: bool = True) -> None:
+    def __init__(self, path: str, exclusive: bool = True, opened: serial.Serial | None = None) \
+            -> None:
+        """Open `path`, or take over `opened`, a port that is already open under that name
+        (mpremote's, so a flash opens the port once)."""
         self.name = path
+        if opened is not None:
+            self._s = opened
+            return
         try:
             self._s = serial.serial_for_url(port_url(path), 115200, timeout=0.05,
                                             write_timeout=5, exclusive=exclusive)
@@ -86,6 +106,14 @@ class SerialPort:
             raise PortError(f"{self.name} went away while reading ({e}): "
                             "nothing was lost, run the command again") from None
 
+    def hand_back(self) -> None:
+        """Leave a port taken over from mpremote as it opened it (reads that wait); a port
+        gone meanwhile is left for mpremote's next read to report."""
+        try:
+            self._s.timeout = None
+        except _GONE:
+            pass
+
     def close(self) -> None:
         try:
             self._s.close()
@@ -97,3 +125,14 @@ class SerialPort:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def restart_app(port: Port) -> None:
+    """Start the app again from wherever MicroPython is: interrupt what runs (a clear line,
+    Ctrl-C twice), leave the raw REPL (Ctrl-B), soft-reset (Ctrl-D) so main.py runs. The
+    only place backbeat writes REPL control bytes; mpremote writes its own."""
+    port.write(b"\r\x03\x03")
+    port.read_some(0.2)
+    port.write(b"\x02")
+    port.read_some(0.2)
+    port.write(b"\x04")

@@ -60,28 +60,32 @@ def _seq(raw: bytes) -> int:
 
 def sync_device(client: LinkClient, store: Store, now_s: int, read_bytes: int = READ_BYTES,
                 progress: Callable[[int, int], None] | None = None,
-                restarts: int = 2) -> SyncResult:
+                restarts: int = 2, waking: Callable[[], None] | None = None) -> SyncResult:
     """Pull new records from the device behind `client` into `store`.
 
     When the app stops under way (a stray Ctrl-C byte gives the REPL), it is restarted
-    and the sync goes on from what is committed, at most `restarts` times.
+    and the sync goes on from what is committed, at most `restarts` times. `waking` is
+    told before the app is restarted (asleep, or stopped).
     """
     result = SyncResult("", 0, 0, 0, 0, 0)
     for attempt in range(restarts + 1):
         try:
-            _sync_once(client, store, now_s, read_bytes, progress, result)
+            _sync_once(client, store, now_s, read_bytes, progress, result, waking)
             result.round_trips = client.round_trips
             return result
         except NoAnswer as e:
             if not e.repl or attempt == restarts:
                 raise
+            if waking is not None:
+                waking()
             client.wake(now_s)
     raise AssertionError("unreachable")
 
 
 def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
-               progress: Callable[[int, int], None] | None, result: SyncResult) -> None:
-    hello = client.connect(now_s)
+               progress: Callable[[int, int], None] | None, result: SyncResult,
+               waking: Callable[[], None] | None) -> None:
+    hello = client.connect(now_s, waking)
     if hello.busy:
         raise SyncError("a session is running on the device: sync again once it has ended")
     uid = hello.uid

@@ -49,18 +49,23 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None, rtc: bool
         raise SystemExit(1) from None
     click.echo(f"port: {port}")
     sys.stdout.flush()
+    if not (flash / "main.py").is_file() and sys.stdin.isatty():
+        click.echo(f"the virtual device is blank (no firmware in {flash}): flash it from "
+                   f"another terminal with `backbeat flash --port {port}`", err=True)
     ad = advertise(port, str(flash.resolve()))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    stopped = False
+    stopped = interrupted = False
     try:
         stopped = not console.run(dev)
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
         withdraw(ad)
         if snapshot:
             console.write_snapshot(dev.state.frame, Path(snapshot))
         dev.close()
+    if interrupted:
+        raise SystemExit(130)
     if stopped:
         click.echo("error: the virtual device stopped (hint: see the messages above; "
                    "is Node.js 20 installed?)", err=True)

@@ -8,7 +8,8 @@ Line commands (one per line; times are device time, so `--speed` shortens them):
   until TEXT                wait (up to 60 s of wall time) until TEXT is on the screen,
                             then print that screen as `screen` does
   screen                    the text on the screen: `screen: N lines`, then the lines
-  picture                   the screen in half blocks: `picture: 32 lines`, then the lines
+  picture [braille]         the screen in half blocks (`picture: 32 lines`, then the lines),
+                            or in braille, half as wide (`picture: 16 lines`)
   snapshot FILE.png         write the screen as a PNG
   reset                     power-cycle the board
   quit                      stop
@@ -19,15 +20,27 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
+import signal
 import sys
 import termios
 import time
 import tty
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from backbeat.emulator.device import MOTOR_PIN, VirtualDevice
-from backbeat.emulator.display import Frame, blank, boxed, half_blocks, png, read_text
+from backbeat.emulator.display import (
+    WIDTH,
+    Frame,
+    blank,
+    boxed,
+    braille,
+    half_blocks,
+    png,
+    read_text,
+)
 
 UNTIL_TIMEOUT_S = 60.0
 _WAIT = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s)?$")
@@ -90,7 +103,10 @@ class LineCommands:
             frame = dev.state.frame
             self.print_screen(screen_text(dev) if frame is not None and frame.lit else None)
         elif cmd == "picture":
-            lines = half_blocks(dev.state.frame or blank())
+            if arg not in ("", "braille"):
+                raise CommandError(f"picture: {arg!r} is not a way to draw it (hint: picture, "
+                                   "or picture braille)")
+            lines = (braille if arg else half_blocks)(dev.state.frame or blank())
             self.out.write(f"picture: {len(lines)} lines\n")
             for s in lines:
                 self.out.write(s.rstrip() + "\n")
@@ -138,44 +154,67 @@ class LineCommands:
 
 class LiveScreen:
     """The OLED drawn in the terminal and redrawn in place, with a status line; keys
-    press the button (space short, enter long, d double) and q quits."""
+    press the button (space short, enter long, d double) and q quits. The OLED is drawn
+    in half blocks when the terminal has HALF_BLOCKS columns, else in braille (66), and
+    drawn again from a cleared terminal when its size changes."""
 
-    ROWS = 32 + 4
-    KEYS = " keys: space = short press, enter = long press, d = double press, q = quit"
+    HALF_BLOCKS = WIDTH + 2
+    KEYS = "keys: space = short press, enter = long press, d = double press, q = quit"
 
-    def __init__(self, dev: VirtualDevice, out: TextIO):
+    def __init__(self, dev: VirtualDevice, out: TextIO,
+                 columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns):
         self.dev = dev
         self.out = out
-        self.drawn = False
+        self.columns = columns
+        self.drawn = 0  # lines drawn last time, to go back over
         self.last = 0.0
         self.last_text = ""
+        self.resized = False
 
-    def draw(self) -> None:
+    def lines(self, columns: int) -> list[str]:
+        """What the terminal shows, each line at most `columns` wide."""
         st = self.dev.state
         frame = st.frame or blank()
-        lines = [self.KEYS.ljust(130), *boxed(half_blocks(frame))]
+        if columns >= self.HALF_BLOCKS:
+            screen = boxed(half_blocks(frame))
+        else:
+            screen = boxed(braille(frame), WIDTH // 2)
         tone = f"tone {st.tone_hz} Hz" if st.tone_hz else "quiet"
         if st.last_tone_hz:
             tone += f" (last {st.last_tone_hz} Hz at {st.last_tone_ms / 1000:.1f}s)"
         motor = "motor on" if st.pins.get(MOTOR_PIN) else "motor off"
-        screen = "screen off" if not frame.lit else f"contrast {frame.contrast}"
-        status = (f" t={st.device_ms / 1000:9.1f}s  x{self.dev.speed:g}  {tone:40} {motor:9} "
-                  f"{screen:13} {'sleeping' if st.sleeping else '':8}")
-        lines.append(status[:130].ljust(130))
-        lines[-1] = lines[-1][:130]
-        text = "\n".join(lines)
+        lit = "screen off" if not frame.lit else f"contrast {frame.contrast}"
+        status = (f"t={st.device_ms / 1000:.1f}s x{self.dev.speed:g}  {tone}  {motor}  {lit}"
+                  f"{'  sleeping' if st.sleeping else ''}")
+        lines = [self.KEYS, *screen, status]
+        if not (self.dev.flash_dir / "main.py").is_file():
+            lines.append(f"blank: no firmware yet (backbeat flash --port {self.dev.port})")
+        return [line[:columns] for line in lines]
+
+    def draw(self) -> None:
+        if self.resized:
+            self.resized = False
+            self.out.write("\x1b[H\x1b[2J")  # the old lines may have wrapped: start afresh
+            self.drawn = 0
+            self.last_text = ""
+        lines = self.lines(self.columns())
+        text = "\n".join(line + "\x1b[K" for line in lines)
         if text == self.last_text:
             return
         self.last_text = text
         if self.drawn:
-            self.out.write(f"\x1b[{self.ROWS}F")
-        self.out.write(text + "\n")
+            self.out.write(f"\x1b[{self.drawn}F")
+        self.out.write(text + "\n\x1b[J")  # and clear below: a line may have gone
         self.out.flush()
-        self.drawn = True
+        self.drawn = len(lines)
+
+    def _on_resize(self, *_: object) -> None:
+        self.resized = True
 
     def run(self, fd: int) -> None:
         saved = termios.tcgetattr(fd)
         tty.setcbreak(fd)
+        before = signal.signal(signal.SIGWINCH, self._on_resize)
         try:
             while self.dev.alive:
                 if select.select([fd], [], [], 0)[0]:
@@ -194,6 +233,7 @@ class LiveScreen:
                     self.draw()
                 self.dev.step(0.02)
         finally:
+            signal.signal(signal.SIGWINCH, before)
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 

@@ -1,4 +1,4 @@
-"""A session on a fresh virtual device, for `make demo`: the firmware and one routine
+"""A session on a fresh virtual device, for `backbeat demo`: the firmware and one routine
 (strength-four unless --routine names another) flashed with `backbeat flash`, run at speed
 with the screen shown at each step, then the session pulled with `backbeat sync` and listed.
 
@@ -16,9 +16,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from backbeat.emulator.display import HEIGHT, boxed
+from backbeat.emulator.display import WIDTH, boxed
+from backbeat.resources import library_dir
 
-ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 120.0
 
 
@@ -56,8 +56,8 @@ class _Emulator:
         self.send("until " + text)
         return self.block()
 
-    def picture(self) -> list[str]:
-        self.send("picture")
+    def picture(self, wide: bool) -> list[str]:
+        self.send("picture" if wide else "picture braille")
         return self.block()
 
     def stop(self) -> None:
@@ -67,15 +67,17 @@ class _Emulator:
 
 
 def _show(title: str, emu: _Emulator, out) -> None:  # type: ignore[no-untyped-def]
-    rows = emu.picture()
+    # Half blocks when the terminal is wide enough for them, else braille (fits 80 columns).
+    wide = shutil.get_terminal_size().columns >= WIDTH + 2
+    rows = emu.picture(wide)
     out.write(f"\n{title}\n")
-    out.write("".join(line + "\n" for line in boxed(rows[: HEIGHT // 2])))
+    out.write("".join(line + "\n" for line in boxed(rows, WIDTH if wide else WIDTH // 2)))
     out.flush()
 
 
 def _run(args: list[str], out) -> None:  # type: ignore[no-untyped-def]
     r = subprocess.run([sys.executable, "-m", "backbeat.cli", *args], capture_output=True,
-                       text=True, cwd=ROOT, timeout=TIMEOUT)
+                       text=True, timeout=TIMEOUT)
     out.write(r.stdout)
     if r.returncode != 0:
         raise RuntimeError(f"backbeat {args[0]} failed: {r.stderr.strip()}")
@@ -118,7 +120,7 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> Non
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--speed", type=float, default=20.0)
-    p.add_argument("--routine", type=Path, default=ROOT / "routines" / "strength-four.yaml")
+    p.add_argument("--routine", type=Path, default=library_dir() / "strength-four.yaml")
     p.add_argument("--keep", type=Path, default=None,
                    help="Keep the flash and the database in this directory.")
     a = p.parse_args(argv)

@@ -38,7 +38,11 @@ class EmulatorError(Exception):
 
 def find_micropython(start: Path | None = None) -> Path:
     """The MicroPython WebAssembly port: $BACKBEAT_MICROPYTHON, or node_modules found
-    upwards from the current directory or from this package."""
+    upwards from the current directory or from this package (a checkout), or the per-user
+    cache, where it is installed with npm on first use (emulator/wasmport.py)."""
+    from backbeat.emulator.wasmport import PortMissing, cache_dir
+    from backbeat.emulator.wasmport import install as install_port
+
     env = os.environ.get("BACKBEAT_MICROPYTHON")
     if env:
         if not Path(env).is_file():
@@ -50,10 +54,13 @@ def find_micropython(start: Path | None = None) -> Path:
             p = d / MICROPYTHON_MJS
             if p.is_file():
                 return p
-    raise EmulatorError(
-        "the MicroPython WebAssembly port is not installed "
-        "(hint: run `npm ci` in the backbeat checkout, or set BACKBEAT_MICROPYTHON)"
-    )
+    cached = cache_dir() / MICROPYTHON_MJS
+    if cached.is_file():
+        return cached
+    try:
+        return install_port(MICROPYTHON_MJS)
+    except PortMissing as e:
+        raise EmulatorError(str(e)) from None
 
 
 def unique_id_for(flash_dir: Path) -> str:

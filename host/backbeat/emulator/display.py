@@ -1,5 +1,5 @@
-"""What the virtual OLED shows: a 128x64 frame, drawn in a terminal with half blocks,
-read back as text (MicroPython's own 8x8 font, learnt from the device at boot, at
+"""What the virtual OLED shows: a 128x64 frame, drawn in a terminal with half blocks (or
+braille, in half the width), read back as text (MicroPython's own 8x8 font, learnt from the device at boot, at
 scales 1 to 4, normal or inverted), and written as a PNG."""
 
 from __future__ import annotations
@@ -48,11 +48,33 @@ def half_blocks(frame: Frame) -> list[str]:
     return lines
 
 
-def boxed(rows: list[str]) -> list[str]:
-    """Half-block rows in a line-drawn box as wide as the screen (short rows padded)."""
-    return (["\u250c" + "\u2500" * WIDTH + "\u2510"]
-            + ["\u2502" + r.ljust(WIDTH) + "\u2502" for r in rows]
-            + ["\u2514" + "\u2500" * WIDTH + "\u2518"])
+# Braille dot bits for the pixels of a 2x4 cell, by row, then column (U+2800 + bits).
+_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+
+
+def braille(frame: Frame) -> list[str]:
+    """The frame as 16 lines of 64 braille characters, a 2x4 block of pixels in each."""
+    lines = []
+    for y in range(0, HEIGHT, 4):
+        row = []
+        for x in range(0, WIDTH, 2):
+            bits = 0
+            for dy, (left, right) in enumerate(_DOTS):
+                if frame.pixel(x, y + dy):
+                    bits |= left
+                if frame.pixel(x + 1, y + dy):
+                    bits |= right
+            row.append(chr(0x2800 + bits))
+        lines.append("".join(row))
+    return lines
+
+
+def boxed(rows: list[str], width: int = WIDTH) -> list[str]:
+    """Rows of the screen (half blocks; braille with width WIDTH // 2) in a line-drawn box
+    (short rows padded)."""
+    return (["\u250c" + "\u2500" * width + "\u2510"]
+            + ["\u2502" + r.ljust(width) + "\u2502" for r in rows]
+            + ["\u2514" + "\u2500" * width + "\u2518"])
 
 
 def read_text(frame: Frame, glyphs: dict[bytes, str], max_scale: int = 4) -> list[str]:

@@ -7,6 +7,7 @@ of one file or raises :class:`RoutineErrors` with every error in it;
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from backbeat.routine.structure import build_routine
 from backbeat.timeline import Timeline
 
 __all__ = [
+    "DEVICE_ID_HINT",
     "RoutineError",
     "RoutineErrors",
     "check_file",
@@ -25,12 +27,24 @@ __all__ = [
     "load_routine",
     "read_routine",
     "routine_id",
+    "valid_device_id",
 ]
+
+# The routine ids the device accepts (firmware/link.py valid_name): they name a file in
+# /routines, so they stay inside it.
+_DEVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+DEVICE_ID_HINT = ("lower-case letters, digits, - and _, at most 64 characters, starting with "
+                  "a letter or digit, e.g. lower-back")
 
 
 def routine_id(path: str | Path) -> str:
     """A routine's id: its file name without the extension."""
     return Path(path).stem
+
+
+def valid_device_id(rid: str) -> bool:
+    """True when the device accepts ``rid`` as a routine id (DEVICE_ID_HINT says which)."""
+    return _DEVICE_ID.fullmatch(rid) is not None
 
 
 def _located(path: str, problems: list[Invalid]) -> RoutineErrors:

@@ -271,6 +271,18 @@ def _scalar(node: yaml.ScalarNode, loader: _Loader, problems: list[Invalid]) -> 
             )
         )
         value = node.value
-    except (ValueError, OverflowError):  # e.g. a date-like text that is no date: keep the text
-        value = node.value
+    except Exception:  # noqa: BLE001 - PyYAML's constructors raise KeyError, AttributeError...
+        implicit = (True, False) if node.style is None else (False, True)
+        if loader.resolve(yaml.ScalarNode, node.value, implicit) == node.tag:
+            value = node.value  # e.g. a date-like text that is no date: keep the text
+        else:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            problems.append(
+                Invalid(
+                    f"{node.value!r} cannot be read as {tag}",
+                    f"remove the `{tag}` tag; plain values need none",
+                    _Where(line, col),
+                )
+            )
+            value = node.value
     return Scalar(value, node.value, node.tag, quoted, line, col)

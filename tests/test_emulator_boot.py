@@ -1,0 +1,64 @@
+"""Start-up on the virtual device (the firmware in real MicroPython, as `backbeat flash`
+installs it): 30 routines, or one of 10,000 segments, show the menu within a second of
+device time; the routines are then checked in the background and remembered."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from backbeat.compiling import compile_files
+from backbeat.device import flasher as F
+from emulatorrig import TIMEOUT, Emulator, device_ms_until
+
+ROOT = Path(__file__).resolve().parent.parent
+TEN_THOUSAND = ROOT / "tests" / "data" / "ten-thousand.yaml"
+
+
+def _compiled(path: Path) -> bytes:
+    compiled, errors = compile_files([path])
+    assert not errors
+    return compiled[0].data
+
+
+def _flash(d: Path, routines: dict[str, bytes]) -> Path:
+    for path, data in F.image(F.firmware_files(ROOT / "firmware"), routines).items():
+        target = d / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return d
+
+
+def _best_boot_ms(flash: Path) -> float:
+    # Device time is wall time at --speed 1: the best of three boots, so a moment of load
+    # on a shared machine is not taken for the firmware's start-up.
+    return min(device_ms_until(flash, "hold=go") for _ in range(3))
+
+
+@pytest.mark.parametrize("kind", ["30 routines", "10000 segments"])
+def test_the_menu_shows_within_a_second(tmp_path, kind):
+    if kind == "30 routines":
+        neck = _compiled(ROOT / "routines" / "chinese-neck.yaml")
+        routines = {f"neck-{i:02d}": neck for i in range(30)}
+    else:
+        routines = {"ten-thousand": _compiled(TEN_THOUSAND)}
+        assert len(routines["ten-thousand"]) == 240054
+    flash = _flash(tmp_path / "flash", routines)
+    assert _best_boot_ms(flash) < 1000
+
+
+def test_routines_are_checked_after_the_menu_shows_and_remembered(tmp_path):
+    neck = _compiled(ROOT / "routines" / "chinese-neck.yaml")
+    bad = bytearray(neck)
+    bad[-10] ^= 0x20  # a letter of a string: the CRC no longer matches
+    flash = _flash(tmp_path / "flash", {"a-bad": bytes(bad), "neck": neck})
+    crc = int.from_bytes(neck[-4:], "little")
+    bad_crc = int.from_bytes(bad[-4:], "little")
+    with Emulator(flash) as emu:
+        assert emu.until("SKIPPED")[:3] == ["SKIPPED", "a-bad.bbr", "bad CRC"]
+        end = time.monotonic() + TIMEOUT
+        while not (flash / "checked.txt").exists() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert (flash / "checked.txt").read_text() == (
+            f"a-bad.bbr {len(bad)} {bad_crc:08x} bad CRC\nneck.bbr {len(neck)} {crc:08x} ok\n")
