@@ -83,7 +83,8 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
         # The port came from the per-user cache, installed there once, saying so.
         assert (cache / "node_modules" / "@micropython").is_dir()
         assert emu.errors[:1] == [
-            "backbeat: installing @micropython/micropython-webassembly-pyscript@1.27.0 into "
+            "backbeat: installing @micropython/micropython-webassembly-pyscript@1.27.0 "
+            "rp2040js@1.4.1 into "
             f"{cache} with npm (once)"]
         out = backbeat("flash", "--port", emu.port)
         assert re.fullmatch(rf"flashed {emu.port}: firmware [0-9a-f]{{12}}, {len(library)} "

@@ -24,7 +24,8 @@ def cache_dir() -> Path:
 
 
 def pinned() -> str:
-    """`name@version` of the port, as package.json pins it."""
+    """`name@version` of each package that package.json pins: the port, and rp2040js for
+    the rp2040 board."""
     deps = json.loads((npm_dir() / "package.json").read_text())["dependencies"]
     return " ".join(f"{name}@{version}" for name, version in sorted(deps.items()))
 
