@@ -52,7 +52,7 @@ def steps():
             for k in range(n):
                 code = e.ev_code[k]
                 if code == engine.EV_ASK_PAIN:
-                    e.answer(t, False)
+                    e.answer(t, 0)
                 elif code == engine.EV_TARGET:
                     e.end_hold(t)
         if e.state == engine.FINISHED:

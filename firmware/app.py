@@ -27,6 +27,8 @@ _SPIN_MS = const(8)
 _GC_GAP_MS = const(100)
 # The screen is not redrawn when an event is due sooner than this (cues first).
 _QUIET_MS = const(25)
+# After a pain answer, a double press this soon is the end of the counting, not a skip.
+_ANSWER_GRACE_MS = const(2000)
 # Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
 # session, until every routine is checked; before that, this many headers read a turn.
 _CHECK_PARTS = const(16)
@@ -81,8 +83,9 @@ class App:
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
                  settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms,
-                 checked_path="/checked.txt"):
+                 checked_path="/checked.txt", clock=None):
         self.board = board
+        self.clock = clock  # the battery-backed clock chip (rtc.Clock), None without one
         self.ticks_ms = ticks_ms
         self.display = display
         self.logbook = logbook
@@ -119,8 +122,26 @@ class App:
         self._dirty = True
         self._row = 0
         self._unsaved = False
+        self.pain = 0  # the pain answer being counted up
+        self._answered_at = time.ticks_add(now_ms, -_ANSWER_GRACE_MS)
         self._load_settings()
+        self.read_clock(now_ms)
         self.reload(now_ms)
+
+    # ------------------------------------------------------------ the clock
+
+    def read_clock(self, now_ms):
+        """Take the time from the clock chip, when there is one and it holds a date."""
+        if self.clock is not None:
+            wall = self.clock.read()
+            if wall:
+                self.logbook.know_time(wall, now_ms)
+
+    def set_clock(self, wall_s, now_ms):
+        """The host gave the time: the log records it and the clock chip keeps it."""
+        self.logbook.set_clock(wall_s, now_ms)
+        if self.clock is not None:
+            self.clock.write(wall_s)
 
     # ------------------------------------------------------------ routines and settings
 
@@ -496,6 +517,8 @@ class App:
             self._note(entry, "ok")
         self.reader = r
         self.entry = entry
+        # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
+        self.read_clock(now_ms)
         lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
         # The schedule starts once the file work is done, so the first cue is not late.
         now_ms = self.ticks_ms()
@@ -511,10 +534,19 @@ class App:
         if ev == button.NONE:
             return
         if e.state == E.ASKING:
-            if ev == button.SHORT:
-                e.answer(now_ms, False)
+            # Counting up from 0: a short press adds one, a double press two, and holding
+            # saves the number. Nothing here skips or stops.
+            if ev == button.SHORT or ev == button.DOUBLE:
+                self.pain += 1 if ev == button.SHORT else 2
+                if self.pain > E.PAIN_MAX:
+                    self.pain = E.PAIN_MAX
+                self._dirty = True
             elif ev == button.LONG:
-                e.answer(now_ms, True)
+                e.answer(now_ms, self.pain)
+                self._answered_at = now_ms
+                self.button.ignore_until_release()
+        elif ev == button.DOUBLE and time.ticks_diff(now_ms, self._answered_at) < _ANSWER_GRACE_MS:
+            return
         elif ev == button.LONG:
             e.stop(now_ms)
         elif ev == button.DOUBLE:
@@ -567,6 +599,7 @@ class App:
         elif code == E.EV_TARGET:
             c.play(cues.START, now_ms)
         elif code == E.EV_ASK_PAIN:
+            self.pain = 0
             c.play(cues.ASK, now_ms)
         elif code == E.EV_RESULT:
             self.logbook.add_result(e)
@@ -579,7 +612,9 @@ class App:
     def _finish(self, how, now_ms):
         e = self.engine
         elapsed = time.ticks_diff(now_ms, e.start_ms)
-        self.logbook.end_session(how, e.done_count, e.skipped_count, elapsed, e.paused_ms)
+        self.read_clock(now_ms)
+        self.logbook.end_session(how, e.done_count, e.skipped_count, elapsed, e.paused_ms,
+                                 now_ms)
         self.cues.play(cues.DONE, now_ms)
         # Between sessions: "when last done" saved, so the next start-up need not read the log.
         self.logbook.save_last()
@@ -705,7 +740,7 @@ class App:
         e = self.engine
         fb = self.display
         if e.state == E.ASKING:
-            ui.question(fb, "Any pain?")
+            ui.pain(fb, self.pain)
         elif e.state == E.PAUSED:
             ui.paused(fb, self.exercise, self.say, (e.remaining_ms(now_ms) + 999) // 1000,
                       e.paused_for_ms(now_ms) // 1000)

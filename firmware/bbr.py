@@ -5,7 +5,7 @@ import binascii
 
 from micropython import const
 
-VERSION = const(1)
+VERSION = const(2)  # this reader also reads version 1 (no per-segment level)
 HEADER_SIZE = const(32)
 SEGMENT_SIZE = const(24)
 BREATH_SIZE = const(8)
@@ -176,6 +176,8 @@ class Routine:
         self.step = _u16(b, 8)
         self.exercise = _u16(b, 10)
         self.say = _u16(b, 12)
+        # The level of the segment's exercise; version 1 has one level, the header's.
+        self.seg_level = _u16(b, 14) if self.version != 1 else self.level
         self.duration_ms = _u32(b, 16)
         self.param = _u32(b, 20)
         return self
@@ -257,8 +259,9 @@ class Routine:
             raise BbrError("not a routine")
         if n < 5:
             raise BbrError("truncated")
-        if hdr[4] != VERSION:
+        if hdr[4] != VERSION and hdr[4] != 1:
             raise BbrError("incompatible version %d" % hdr[4])
+        self.version = hdr[4]
         if n < HEADER_SIZE:
             raise BbrError("truncated")
         self.breath_count = hdr[7]
@@ -389,7 +392,9 @@ class Routine:
     def _valid_segment(self, phases):
         b = self._seg
         kind = self.kind
-        if kind < PREPARE or kind > SWITCH or self.side > 2 or _u16(b, 14) != 0:
+        if kind < PREPARE or kind > SWITCH or self.side > 2:
+            return False
+        if self.version == 1 and _u16(b, 14) != 0:
             return False
         if self.duration_ms == 0:
             return False

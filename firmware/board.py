@@ -10,8 +10,11 @@
 #   SSD1306 128x64 OLED       SCL           GP5  (I2C0 SCL)     7
 #   SSD1306 128x64 OLED       VCC / GND     3V3(OUT) / GND      36 / 38
 #   vibration motor (option)  NPN base 1 k  GP16                21
+#   DS3231 clock (option)     SDA / SCL     GP4 / GP5 (shared)  6 / 7
+#   DS3231 clock (option)     VCC / GND     3V3(OUT) / GND      36 / 38
 #
-# The OLED answers at I2C address 0x3C and runs at 400 kHz. The button pulls
+# The OLED answers at I2C address 0x3C and runs at 400 kHz; the optional battery-backed
+# clock shares its bus at 0x68. The button pulls
 # its pin low when pressed (active low). The motor is switched by an NPN
 # transistor with a flyback diode across the motor; GP16 high runs it.
 
@@ -26,6 +29,7 @@ I2C_ID = const(0)
 SDA_PIN = const(4)
 SCL_PIN = const(5)
 OLED_ADDR = const(0x3C)
+RTC_ADDR = const(0x68)
 I2C_FREQ = const(400000)
 MOTOR_PIN = const(16)
 
@@ -66,6 +70,7 @@ class Board:
         Pin = machine.Pin
         self.i2c = machine.I2C(I2C_ID, sda=Pin(SDA_PIN), scl=Pin(SCL_PIN), freq=I2C_FREQ)
         self.oled_addr = OLED_ADDR
+        self.rtc_addr = RTC_ADDR
         self.button = Pin(BUTTON_PIN, Pin.IN, Pin.PULL_UP)
         self.buzzer = machine.PWM(Pin(BUZZER_PIN))
         self.buzzer.freq(BUZZER_IDLE_HZ)

@@ -38,11 +38,10 @@ OUT_DONE = const(1)
 OUT_SKIPPED = const(2)
 OUT_STOPPED = const(3)
 
-# Pain answers (res_pain).
-PAIN_NOT_ASKED = const(0)
-PAIN_NO = const(1)
-PAIN_YES = const(2)
-PAIN_UNANSWERED = const(3)
+# Pain answers (res_pain): 0 to PAIN_MAX the answer, or one of these (log format 2).
+PAIN_MAX = const(10)
+PAIN_NOT_ASKED = const(255)
+PAIN_UNANSWERED = const(254)
 
 END_COMPLETED = const(1)
 END_STOPPED = const(2)
@@ -303,13 +302,13 @@ class Engine:
             rel = self._now_rel(now_ms)
             self._finish(rel, OUT_DONE, rel - self.seg_start)
 
-    def answer(self, now_ms, yes):
-        """The answer to the pain question; the next segment starts now."""
+    def answer(self, now_ms, pain):
+        """The answer to the pain question, 0 to PAIN_MAX; the next segment starts now."""
         if self.state != ASKING:
             return
         d = time.ticks_diff(now_ms, self._ask_at)
         self._t0 = time.ticks_add(self._t0, d)
-        self.res_pain = PAIN_YES if yes else PAIN_NO
+        self.res_pain = pain if pain < PAIN_MAX else PAIN_MAX
         self.state = RUNNING
         self._emit(EV_RESULT, self.index, self._seg_end)
         self._next()

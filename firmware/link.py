@@ -28,6 +28,7 @@ PUSH_BEGIN = const(7)
 PUSH_DATA = const(8)
 PUSH_END = const(9)
 REMOVE = const(10)
+GET_ROUTINE = const(11)
 
 # Statuses.
 OK = const(0)
@@ -41,6 +42,7 @@ VERIFY_FAILED = const(7)
 NO_PUSH = const(8)
 BAD_OFFSET = const(9)
 IO_ERROR = const(10)
+NOT_FOUND = const(11)
 
 MORE = const(1)
 
@@ -372,7 +374,7 @@ class Link:
             self._hello(p, now_ms, app, busy)
         elif code == INFO:
             self._info(app)
-        elif code < HELLO or code > REMOVE:
+        elif code < HELLO or code > GET_ROUTINE:
             self._reply(UNKNOWN)
         elif busy:
             self._reply(BUSY)
@@ -382,7 +384,7 @@ class Link:
             elif not clock_in_range(_u32(p, 0)):
                 self._reply(BAD_ARGUMENT, "time out of range: the years 2024 to 2100")
             else:
-                app.logbook.set_clock(_u32(p, 0), now_ms)
+                app.set_clock(_u32(p, 0), now_ms)
                 self._reply(OK)
         elif code == LIST:
             self._list(p, app)
@@ -396,8 +398,10 @@ class Link:
             self._push_data(p, app)
         elif code == PUSH_END:
             self._push_end(now_ms, app)
-        else:
+        elif code == REMOVE:
             self._remove(p, now_ms, app)
+        else:
+            self._get_routine(p, app)
 
     def _hello(self, p, now_ms, app, busy):
         lb = app.logbook
@@ -405,7 +409,7 @@ class Link:
         if wall and not busy and clock_in_range(wall):
             off = lb.wall_s(now_ms) - wall
             if not lb.wall_offset_s or off > 2 or off < -2:
-                lb.set_clock(wall, now_ms)
+                app.set_clock(wall, now_ms)
         b = self._resp
         b[6] = PROTOCOL
         b[7] = 1 if busy else 0
@@ -521,6 +525,10 @@ class Link:
         except OSError as e:
             self._reply(IO_ERROR, "ack: %s" % e)
             return
+        # Routines kept for sessions now acknowledged are not needed any more.
+        import retain
+
+        retain.prune(app.fs, lb)
         _put32(self._resp, 6, lb.acked)
         self._send(OK, 0, self._seq, 4)
 
@@ -620,7 +628,10 @@ class Link:
             self._reply(VERIFY_FAILED, why)
             return
         final = self._path(app, name, ".bbr")
+        import retain
+
         try:
+            retain.save(fs, final, self._rmv[6 : 6 + MAX_RESPONSE], False)
             try:
                 fs.rename(tmp, final)
             except OSError:
@@ -684,10 +695,44 @@ class Link:
         except OSError:
             names = ()
         if fname in names:
+            import retain
+
+            path = app.routines + "/" + fname
             try:
-                fs.remove(app.routines + "/" + fname)
+                if not retain.save(fs, path, self._rmv[6 : 6 + MAX_RESPONSE], True):
+                    fs.remove(path)
             except OSError as e:
                 self._reply(IO_ERROR, "remove: %s" % e)
                 return
             app.reload(now_ms)
         self._reply(OK)
+
+    def _get_routine(self, p, app):
+        if len(p) < 8:
+            self._reply(BAD_ARGUMENT)
+            return
+        import retain
+
+        fs = app.fs
+        path = retain.find(fs, _u32(p, 0), app.routines, self._rmv[6 : 6 + MAX_RESPONSE])
+        if path is None:
+            self._reply(NOT_FOUND)
+            return
+        off = _u32(p, 4)
+        try:
+            f = fs.open(path, "rb")
+            try:
+                size = f.seek(0, 2)
+                if size is None:
+                    size = f.tell()
+                n = 0
+                if off < size:
+                    f.seek(off)
+                    n = f.readinto(self._rmv[10 : 6 + MAX_RESPONSE]) or 0
+            finally:
+                f.close()
+        except OSError as e:
+            self._reply(IO_ERROR, "get: %s" % e)
+            return
+        _put32(self._resp, 6, size)
+        self._send(OK, 0, self._seq, 4 + n)

@@ -25,7 +25,9 @@ CLOCK = const(5)
 _LAST_TYPE = const(5)
 
 SEGMENT_PAYLOAD = const(22)
-SESSION_END_PAYLOAD = const(14)
+SESSION_END_PAYLOAD = const(18)
+# The version byte of segment and session end records (docs/log-format.md).
+LOG_VERSION = const(2)
 START_FIXED = const(25)  # SESSION_START payload without the routine id
 MAX_ID = const(64)
 MAX_TEXT = const(200)
@@ -392,7 +394,7 @@ class Logbook:
         b[p + 2] = kind
         b[p + 3] = outcome
         b[p + 4] = pain
-        b[p + 5] = 0
+        b[p + 5] = LOG_VERSION
         put_u32(b, p + 6, start_ms)
         put_u32(b, p + 10, end_ms)
         put_u32(b, p + 14, planned_ms)
@@ -406,17 +408,19 @@ class Logbook:
             e.res_planned_ms, e.res_achieved_ms,
         )
 
-    def end_session(self, end, done, skipped, elapsed_ms, paused_ms):
-        """Record a session's end and write everything buffered."""
+    def end_session(self, end, done, skipped, elapsed_ms, paused_ms, mono_ms):
+        """Record a session's end (with the wall time at mono_ms, 0 when the clock is not
+        known) and write everything buffered."""
         p = self._start_record(SESSION_END, SESSION_END_PAYLOAD)
         if p >= 0:
             b = self._buf
             b[p] = end
-            b[p + 1] = 0
+            b[p + 1] = LOG_VERSION
             put_u16(b, p + 2, done)
             put_u16(b, p + 4, skipped)
             put_u32(b, p + 6, elapsed_ms)
             put_u32(b, p + 10, paused_ms)
+            put_u32(b, p + 14, self.wall_s(mono_ms))
             self._end_record(p, SESSION_END_PAYLOAD)
         self.flush()
 
@@ -438,11 +442,16 @@ class Logbook:
         self._end_record(p, n)
         self.flush()
 
-    def set_clock(self, wall_s, mono_ms):
-        """The host told the time: remember the offset and record it."""
+    def know_time(self, wall_s, mono_ms):
+        """The time is wall_s at ticks mono_ms (from the clock chip): remember it, with no
+        record (the session starts carry it)."""
         self.wall_offset_s = wall_s - mono_ms // 1000
         self._clock_at = mono_ms
         self._clock_ms = mono_ms
+
+    def set_clock(self, wall_s, mono_ms):
+        """The host told the time: remember the offset and record it."""
+        self.know_time(wall_s, mono_ms)
         p = self._start_record(CLOCK, 12)
         if p < 0:
             return

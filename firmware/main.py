@@ -85,12 +85,13 @@ def main():
         return None
     import app
     import logbook
+    import rtc
 
     while True:
         a = None
         try:
             lb = logbook.Logbook()
-            a = app.App(b, display, lb, time.ticks_ms())
+            a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
             while True:

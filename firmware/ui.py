@@ -334,6 +334,27 @@ def done(fb, name, completed, elapsed_s, done_n, skipped_n, paused_s):
     fb.text("1=ok", 0, 56)
 
 
+# What a pain answer means (the pain-monitoring model): by the highest number of each band.
+_PAIN_WORDS = ((0, "none"), (2, "a little"), (5, "ok"), (10, "too much"))
+
+
+def pain_word(n):
+    for top, word in _PAIN_WORDS:
+        if n <= top:
+            return word
+    return _PAIN_WORDS[-1][1]
+
+
+def pain(fb, n):
+    """The pain question: the number so far in big digits with its meaning; a short press
+    adds one, holding saves it."""
+    fb.fill(0)
+    title_bar(fb, "PAIN 0 TO 10")
+    big_time(fb, 0, 13, WIDTH, n)
+    text_centered(fb, pain_word(n), 42)
+    fb.text("1=more hold=save", 0, 56)
+
+
 def question(fb, text, no="no", yes="yes"):
     """A yes/no question in a frame: a short press answers no, a long press yes."""
     fb.fill(0)

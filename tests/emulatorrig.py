@@ -15,6 +15,21 @@ import tty
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The real rp2 port's binaries, beside the checkout (../shared/rp2/README.md) or where
+# $BACKBEAT_RP2_DIR says, for the rp2040 board; tests skip, saying why, where they are absent.
+RP2 = Path(os.environ.get("BACKBEAT_RP2_DIR") or ROOT.parent / "shared" / "rp2")
+RP2_UF2 = RP2 / "micropython-rpi_pico-v1.27.0.uf2"
+RP2_BOOTROM = RP2 / "rp2040-bootrom-b1.bin"
+
+
+def rp2_missing() -> str:
+    """Why the rp2040 board cannot run here, or "" when it can."""
+    for p in (RP2_UF2, RP2_BOOTROM):
+        if not p.is_file():
+            return f"{p} is absent: the real rp2 port's tests need ../shared/rp2/"
+    if not (ROOT / "node_modules" / "rp2040js").is_dir():
+        return "rp2040js is not installed (npm ci)"
+    return ""
 MPREMOTE = str(Path(sys.executable).parent / "mpremote")
 # Generous: two cores are shared by many test runs.
 TIMEOUT = 60.0
@@ -37,13 +52,13 @@ def firmware_flash(flash: Path, *routines: str) -> Path:
 
 class Emulator:
     def __init__(self, flash: Path, speed: float = 1.0, backbeat: list[str] | None = None,
-                 cwd: Path = ROOT, env: dict[str, str] | None = None):
+                 cwd: Path = ROOT, env: dict[str, str] | None = None, rtc: bool = True):
         """`backbeat emulate` as `backbeat` names it (this checkout's, by default), run in
-        `cwd` with `env`."""
+        `cwd` with `env`; with rtc False, without the clock chip."""
         self.flash = flash
         self.proc = subprocess.Popen(
             [*(backbeat or [sys.executable, "-m", "backbeat.cli"]), "emulate", "--flash",
-             str(flash), "--speed", str(speed)],
+             str(flash), "--speed", str(speed), "--rtc" if rtc else "--no-rtc"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, cwd=cwd, env=env,
         )

@@ -61,9 +61,9 @@ class Device:
         lb = self.logbook
         lb.begin_session(name, 0x1234ABCD, 0, segments, 7000, 1000)
         for i in range(segments):
-            lb.add_segment(i, 2, 1, 0, 3000 * i, 3000 * i + 3000, 3000, 3000)
+            lb.add_segment(i, 2, 1, 255, 3000 * i, 3000 * i + 3000, 3000, 3000)
             lb.flush()
-        lb.end_session(1, segments, 0, 3000 * segments, 0)
+        lb.end_session(1, segments, 0, 3000 * segments, 0, 1000 + 3000 * segments)
 
 
 class PtyDevice(Device):

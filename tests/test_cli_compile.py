@@ -74,6 +74,31 @@ def test_compile__needs_files_and_an_output():
     assert "Missing option '-o' / '--output'" in result.stderr
 
 
+def test_compile__keeps_each_routine_in_the_archive(tmp_path):
+    from backbeat.store import Store
+
+    db = tmp_path / "a.db"
+    result = run(str(GOLDEN / "progression.yaml"), "--level", "3", "-o", str(tmp_path / "o"),
+                 "--db", str(db))
+    assert result.exit_code == 0 and result.stderr == ""
+    data = (GOLDEN / "progression.bbr").read_bytes()
+    with Store(db) as store:
+        (r,) = store.routines()
+    assert (r.bbr, r.routine_id, r.name, r.level, r.origin) == (
+        data, "progression", "Building up", 3, "compiled")
+    assert r.source == (GOLDEN / "progression.yaml").read_text()
+    assert set(r.levels.values()) == {3} and r.levels
+
+
+def test_compile__an_unusable_database_is_a_warning_and_the_files_are_written(tmp_path):
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"not sqlite" * 200)
+    result = run(str(GOLDEN / "tiny.yaml"), "-o", str(tmp_path / "o"), "--db", str(db))
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"warning: the routines were not archived ({db}: cannot use")
+    assert (tmp_path / "o" / "tiny.bbr").is_file()
+
+
 def test_compile__ids_the_device_refuses_are_located_errors(tmp_path):
     body = (GOLDEN / "tiny.yaml").read_text()
     names = ["a b", "ünï", ".", "UPPER", "-dash", "x" * 65]

@@ -27,54 +27,56 @@ TINY = Timeline(
     name="Tiny",
     level=1,
     segments=(
-        Segment("prepare", 0, 5000, exercise="Cat", say="Round up", step=0, flags=9),
+        Segment("prepare", 0, 5000, exercise="Cat", say="Round up", step=0, level=1, flags=9),
         Segment(
             "hold", 5000, 15000, exercise="Cat", say="Round up", rep=1, reps=1, step=0,
-            breath=BREATH_4_6, flags=14,
+            level=1, breath=BREATH_4_6, flags=14,
         ),
         Segment(
             "count", 20000, 6000, exercise="Sit-ups", side="left", rep=1, reps=1, step=1,
-            pace_ms=2000, flags=19,
+            level=2, pace_ms=2000, flags=19,
         ),
     ),
 )
 
 # The file of TINY, byte by byte (docs/bbr-format.md).
 TINY_BYTES = hexbytes(
-    # header: magic, version 1, sizes 32 and 24, 1 breath pattern, 3 segments, name at 0,
+    # header: magic, version 2, sizes 32 and 24, 1 breath pattern, 3 segments, name at 0,
     # total 26000 ms, segments at 40, strings at 112, 26 bytes of strings, level 1, reserved
-    "42425254 01 20 18 01 0300 0000 90650000 28000000 70000000 1a000000 0100 0000"
+    "42425254 02 20 18 01 0300 0000 90650000 28000000 70000000 1a000000 0100 0000"
     # breath pattern 0: in 4000, hold 0, out 6000, hold 0
     "a00f 0000 7017 0000"
     # prepare, STEP_START|COUNTDOWN, no side, no breath, no rep/round, step 0,
-    # exercise at 5, say at 9, 5000 ms
-    "01 09 00 ff 00 00 00 00 0000 0500 0900 0000 88130000 00000000"
-    # hold, COUNTDOWN|STEP_END|CHECK_PAIN, breath 0, rep 1 of 1, 15000 ms
-    "02 0e 00 00 01 01 00 00 0000 0500 0900 0000 983a0000 00000000"
-    # count, STEP_START|STEP_END|BEATS, left, step 1, exercise at 18, no say, 6000 ms, pace 2000
-    "08 13 01 ff 01 01 00 00 0100 1200 ffff 0000 70170000 d0070000"
+    # exercise at 5, say at 9, level 1, 5000 ms
+    "01 09 00 ff 00 00 00 00 0000 0500 0900 0100 88130000 00000000"
+    # hold, COUNTDOWN|STEP_END|CHECK_PAIN, breath 0, rep 1 of 1, level 1, 15000 ms
+    "02 0e 00 00 01 01 00 00 0000 0500 0900 0100 983a0000 00000000"
+    # count, STEP_START|STEP_END|BEATS, left, step 1, exercise at 18, no say, level 2, 6000 ms,
+    # pace 2000
+    "08 13 01 ff 01 01 00 00 0100 1200 ffff 0200 70170000 d0070000"
     # strings: "Tiny", "Cat", "Round up", "Sit-ups"
     "04 54696e79 03 436174 08 526f756e64207570 07 5369742d757073"
     # CRC32 of everything before
-    "a997fb5c"
+    "f909fde8"
 )
 
 TINY_DECODED = {
+    "version": 2,
     "name": "Tiny",
     "level": 1,
     "total_ms": 26000,
-    "crc32": 0x5CFB97A9,
+    "crc32": 0xE8FD09F9,
     "breath": [[4000, 0, 6000, 0]],
     "segments": [
         {"kind": "prepare", "flags": 9, "side": None, "breath": None, "rep": None,
          "reps": None, "round": None, "rounds": None, "step": 0, "exercise": "Cat",
-         "say": "Round up", "start_ms": 0, "duration_ms": 5000, "param": 0},
+         "say": "Round up", "level": 1, "start_ms": 0, "duration_ms": 5000, "param": 0},
         {"kind": "hold", "flags": 14, "side": None, "breath": 0, "rep": 1, "reps": 1,
          "round": None, "rounds": None, "step": 0, "exercise": "Cat", "say": "Round up",
-         "start_ms": 5000, "duration_ms": 15000, "param": 0},
+         "level": 1, "start_ms": 5000, "duration_ms": 15000, "param": 0},
         {"kind": "count", "flags": 19, "side": "left", "breath": None, "rep": 1, "reps": 1,
          "round": None, "rounds": None, "step": 1, "exercise": "Sit-ups", "say": None,
-         "start_ms": 20000, "duration_ms": 6000, "param": 2000},
+         "level": 2, "start_ms": 20000, "duration_ms": 6000, "param": 2000},
     ],
 }
 
@@ -278,7 +280,7 @@ def test_decode__valid_raw_file():
         (TINY_BYTES[:31], "truncated"),
         (TINY_BYTES[:-1], "truncated"),
         (TINY_BYTES[:100], "truncated"),
-        (patch(TINY_BYTES, 4, "<B", 2), "incompatible version 2"),
+        (patch(TINY_BYTES, 4, "<B", 3), "incompatible version 3"),
         (patch(TINY_BYTES, 4, "<B", 0), "incompatible version 0"),
         (patch(TINY_BYTES[:10], 4, "<B", 255), "incompatible version 255"),
         (TINY_BYTES + b"\x00", "trailing bytes"),
@@ -391,7 +393,7 @@ def test_decode__first_problem_wins():
     # the first bad segment is the one named
     assert reader_error(build([seg(), seg(kind=0), seg(side=9)])) == "bad segment 1"
     # a wrong version is named before the truncation
-    assert reader_error(patch(TINY_BYTES, 4, "<B", 2)[:40]) == "incompatible version 2"
+    assert reader_error(patch(TINY_BYTES, 4, "<B", 3)[:40]) == "incompatible version 3"
 
 
 def test_decode__flag_bits_5_to_7_are_ignored():
@@ -469,7 +471,7 @@ def test_golden__vectors_cover_the_format():
 def test_golden__corrupt_vectors_fail_with_their_error():
     listing = json.loads((GOLDEN / "corrupt.json").read_text())
     names = {entry["error"] for entry in listing}
-    assert {"not a routine", "incompatible version 2", "truncated", "trailing bytes",
+    assert {"not a routine", "incompatible version 3", "truncated", "trailing bytes",
             "bad CRC", "bad header"} <= names
     assert any(n.startswith("bad segment ") for n in names)
     for entry in listing:
@@ -500,10 +502,24 @@ def test_round_trip__every_field_of_every_segment(source, level):
             "breath": got["breath"], "rep": seg.rep, "reps": seg.reps, "round": seg.round,
             "rounds": seg.rounds, "step": seg.step,
             "exercise": display_text(seg.exercise) if seg.exercise is not None else None,
-            "say": display_text(seg.say) if seg.say is not None else None,
+            "say": display_text(seg.say) if seg.say is not None else None, "level": seg.level,
             "start_ms": seg.start_ms, "duration_ms": seg.duration_ms,
             "param": seg.cap_ms or seg.pace_ms or 0,
         }
         assert breath == (list(seg.breath.as_tuple()) if seg.breath else None)
     # encoding is deterministic
     assert encode(timeline) == data
+
+
+def test_decode__version_1_gives_every_segment_the_header_level():
+    data = build([seg(), seg(kind=9, rep=0, reps=0, exercise=0xFFFF)], level=4)
+    got = decode(data)
+    assert (got["version"], got["level"]) == (1, 4)
+    assert [s["level"] for s in got["segments"]] == [4, 4]
+
+
+def test_decode__version_2_reads_each_segment_level_from_the_reserved_field_of_version_1():
+    data = build([seg(reserved=3), seg(reserved=0), seg(reserved=65535)], version=2, level=1)
+    got = decode(data)
+    assert (got["version"], got["level"]) == (2, 1)
+    assert [s["level"] for s in got["segments"]] == [3, 0, 65535]

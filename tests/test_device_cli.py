@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zlib
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -36,19 +38,23 @@ def test_sync_then_sessions(dev, tmp_path):
     dev.session(segments=2)
     r = CliRunner().invoke(main, ["sync"])
     assert r.exit_code == 0, r.output
-    assert r.output == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session "
+    assert r.stdout == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session "
                         "(5 records); acknowledged up to record 5\n")
+    assert r.stderr == ("warning: neither this computer nor the device has easy (1234abcd): the "
+                        "sessions that ran it are stored, without exercise names (hint: compile "
+                        "or flash that routine's YAML here and they are named)\n")
     assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
     again = CliRunner().invoke(main, ["sync", "--port", dev.path])
     assert again.output.endswith(": no new sessions; acknowledged up to record 5\n")
     r = CliRunner().invoke(main, ["sessions", "--json"])
     (s,) = json.loads(r.output)
-    assert (s["routine"], s["ending"], s["done"], s["elapsed_ms"]) == ("easy", "completed", 2, 6000)
+    assert (s["routine_id"], s["ending"], s["done"], s["elapsed_ms"]) == (
+        "easy", "completed", 2, 6000)
     assert [g["outcome"] for g in s["segments"]] == ["done", "done"]
     text = CliRunner().invoke(main, ["sessions"]).output.splitlines()
-    assert text[0].endswith("  easy  0:06  completed  2 done, 0 skipped")
-    assert text[1:] == ["          0 hold      done     3.0s of 3.0s",
-                        "          1 hold      done     3.0s of 3.0s"]
+    assert text[0].endswith("  easy")
+    assert text[1:] == ["  completed in 6 s",
+                        "  routine easy (CRC 1234abcd) not found: 2 segments done, 0 skipped"]
 
 
 def test_devices(dev):
@@ -148,11 +154,29 @@ def test_sessions__undated_and_unfinished(dev, tmp_path):
     db = str(tmp_path / "u.db")
     with dev.lock:
         lb.wall_offset_s = 0
+        lb.boot += 1  # the device started again since: the clock the sync gives cannot date it
     with Store(db) as store, SerialPort(dev.path) as port:
-        sync_device(LinkClient(port), store, 0)  # no time to give: nothing dates it
+        sync_device(LinkClient(port), store, 1_800_000_000)
     out = CliRunner().invoke(main, ["sessions", "--db", db]).output.splitlines()
-    assert out[0] == "   1  date unknown  easy  -  unfinished  1 done, 0 skipped"
-    assert out[1] == "          0 hold      done     3.0s of 3.0s  pain: yes"
+    assert out == [
+        f"before {when_local(1_800_000_000)} (the device had no clock)  easy",
+        "  unfinished (the power went)",
+        "  routine easy (CRC 00000001) not found: 1 segment done, 0 skipped"]
+
+
+def when_local(unix_s: int) -> str:
+    t = datetime.fromtimestamp(unix_s)
+    return f"{t:%a} {t.day} {t:%b %Y %H:%M}"
+
+
+def test_sessions__read_only_never_creates_a_database(tmp_path):
+    db = tmp_path / "none" / "x.db"
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db)])
+    assert (r.exit_code, r.output) == (
+        0, f"no sessions yet: no database at {db} (run backbeat sync)\n")
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--json"])
+    assert (r.exit_code, r.output) == (0, "[]\n")
+    assert not (tmp_path / "none").exists()
 
 
 def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
@@ -180,10 +204,56 @@ def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
     assert ": 1 new session (5 records); acknowledged up to record 5" in again.output
 
 
-def test_sessions__reading_never_makes_a_database(tmp_path):
-    db = tmp_path / "none" / "backbeat.db"
-    r = CliRunner().invoke(main, ["sessions", "--db", str(db)])
-    assert (r.exit_code, r.output) == (0, "no sessions yet (run backbeat sync)\n")
-    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--json"])
-    assert (r.exit_code, r.output) == (0, "[]\n")
-    assert not db.parent.exists()
+def test_two_devices_in_one_database__apart_and_together(tmp_path):
+    from linkrig import EASY
+
+    db = str(tmp_path / "two.db")
+    crc = zlib.crc32(EASY[:-4])
+    devs = [PtyDevice(), PtyDevice()]
+    try:
+        for k, d in enumerate(devs):
+            d.machine.uid = bytes([0xA0 + k]) * 8
+            with d.lock:
+                d.logbook.begin_session("easy", crc, 0, 2, 7000, 1000)
+                d.logbook.end_session(1, 2, 0, 7000 + 1000 * k, 0, 8000)
+            r = CliRunner().invoke(main, ["sync", "--port", d.path, "--db", db])
+            assert r.exit_code == 0, r.output
+    finally:
+        for d in devs:
+            d.close()
+    both = json.loads(CliRunner().invoke(main, ["sessions", "--db", db, "--json"]).output)
+    assert [(s["device"], s["elapsed_ms"], s["routine_name"]) for s in both] == [
+        ("a0" * 8, 7000, "Easy"), ("a1" * 8, 8000, "Easy")]
+    one = json.loads(CliRunner().invoke(
+        main, ["sessions", "--db", db, "--json", "--device", "a1" * 8]).output)
+    assert [s["device"] for s in one] == ["a1" * 8]
+    text = CliRunner().invoke(main, ["sessions", "--db", db]).output
+    assert text.count(f"Easy  [{'a0' * 8}]\n") == 1 and text.count(f"Easy  [{'a1' * 8}]\n") == 1
+
+
+def test_sessions__since_and_routine_filters(tmp_path):
+    from test_store import end, start
+
+    db = tmp_path / "f.db"
+    day = 86400
+    t0 = int(datetime(2027, 1, 10, 12, 0).timestamp())
+    with Store(db) as store:
+        store.add_records("d", 0, [start(1, wall=t0, name="a"), end(2),
+                                   start(3, wall=t0 + 2 * day, name="b"), end(4)])
+
+    def ids(*args: str) -> list[str]:
+        r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--json", *args])
+        assert r.exit_code == 0, r.output
+        return [s["routine_id"] for s in json.loads(r.output)]
+
+    assert ids() == ["a", "b"]
+    assert ids("--since", "2027-01-11") == ["b"]
+    assert ids("--since", "2027-01-10") == ["a", "b"]
+    assert ids("--routine", "A") == ["a"]
+    assert ids("--routine", "b", "--since", "2027-01-13") == []
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--routine", "zzz"])
+    assert r.output == "no sessions match\n"
+    r = CliRunner().invoke(main, ["sessions", "--db", str(db), "--since", "10/01/2027"])
+    assert r.exit_code == 2
+    assert "Invalid value for '--since': '10/01/2027' does not match the format '%Y-%m-%d'" in (
+        r.output)

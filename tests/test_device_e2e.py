@@ -37,11 +37,11 @@ def test_flash_run_sync(emulator, tmp_path):
     assert "flashing" not in again.output  # nothing to send: no progress bar at 0 %
     # The app offers the only routine: a long press starts it; at 10x it is over in about 12 s, slow enough that a loaded machine still
     # shows every screen.
-    # It asks about pain twice: a short press says no, a long one yes.
+    # It asks about pain twice: holding the button at once says 0, a short press first 1.
     # Waiting for the next exercise's name shows that an answer was taken. The commands go
     # out at once, so each press lands as soon as the screen before it is seen.
-    for line in ("until Hollow", "long", "until pain", "press", "until Cobra", "until pain",
-                 "long", "until Prone", "until DONE"):
+    for line in ("until Hollow", "long", "until PAIN", "long", "until Cobra", "until PAIN",
+                 "press", "until a little", "long", "until Prone", "until DONE"):
         emulator.command(line)
     seen = [emulator.line()]
     while "DONE" not in seen[-1]:
@@ -53,7 +53,8 @@ def test_flash_run_sync(emulator, tmp_path):
     r = runner.invoke(main, ["sync", "--port", emulator.port, "--db", db])
     assert ": no new sessions;" in r.output
     (s,) = json.loads(runner.invoke(main, ["sessions", "--db", db, "--json"]).output)
-    assert (s["routine"], s["ending"], s["done"], s["skipped"]) == ("hollow-back", "completed", 9, 0)
+    assert (s["routine_id"], s["ending"], s["done"], s["skipped"]) == (
+        "hollow-back", "completed", 9, 0)
     assert [g["outcome"] for g in s["segments"]] == ["done"] * 9
-    assert [g["pain"] for g in s["segments"] if g["pain"]] == ["no", "yes"]
-    assert s["start_unix_s"] is not None
+    assert [g["pain"] for g in s["segments"] if g["pain_answer"]] == [0, 1]
+    assert s["dated"] == "exact"

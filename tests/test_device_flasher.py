@@ -43,7 +43,8 @@ def run_micropython(tmp_path: Path, files: dict[str, bytes], dirs: list[str],
 
     script = tmp_path / "runner.mjs"
     script.write_text(_RUNNER % json.dumps(str(MP)))
-    modules = {n: (ROOT / "firmware" / n).read_text() for n in (F.JOURNAL_MODULE,)}
+    modules = {n: (ROOT / "firmware" / n).read_text()
+               for n in (F.JOURNAL_MODULE, "logbook.py", "retain.py")}
     job = {"modules": modules, "dirs": dirs, "runs": runs,
            "files": {p: base64.b64encode(d).decode() for p, d in files.items()}}
     r = subprocess.run(["node", str(script)], input=json.dumps(job), capture_output=True,
@@ -254,3 +255,19 @@ def test_flasher__port_held_by_another_program():
                                 "(hint: is another program holding it?)")
     finally:
         dev.close()
+
+
+def test_retain__the_routines_a_flash_replaces_are_kept_under_their_crc(tmp_path):
+    import zlib
+
+    old = (ROOT / "tests" / "golden" / "bbr" / "tiny.bbr").read_bytes()
+    files = {"/routines/tiny.bbr": old, "/routines/other.bbr": b"stays"}
+    journal = ["R /.flash/0123 /routines/tiny.bbr", "D /routines/gone.bbr", "R /.flash/4567 /app.mpy"]
+    leaving = F.replaced_routines(journal, {"/routines/tiny.bbr": "x", "/app.mpy": "y"})
+    assert leaving == ["/routines/tiny.bbr"]
+    show = "import os\nfor _f in sorted(os.listdir('/kept')):\n print(_f, open('/kept/' + _f, 'rb').read() == " \
+           + repr(old) + ")\n"
+    (out, listing) = run_micropython(tmp_path, files, ["/routines"], [
+        "import sys\nsys.path.insert(0, '/fw')\n" + F._RETAIN.format(paths=leaving), show])
+    assert out == ""
+    assert listing == f"{zlib.crc32(old[:-4]):08x}.bbr True\n"

@@ -4,6 +4,7 @@ resumable after a cut at any point, acknowledged only after the commit."""
 from __future__ import annotations
 
 import pytest
+from backbeat.codec.logrec import decode_record
 from backbeat.device.link import LinkClient
 from backbeat.device.serialport import PortError, SerialPort
 from backbeat.device.sync import SyncError, sync_device
@@ -80,7 +81,7 @@ def test_sync__everything_once_then_nothing(dev, tmp_path):
         again, _ = _sync(dev, db)
         assert (again.new_records, again.new_sessions, again.round_trips) == (0, 0, 2)
         sessions = db.sessions()
-        assert [(s.routine, s.ending, len(s.segments), s.done) for s in sessions] == [
+        assert [(s.routine_id, s.ending, len(s.segments), s.done) for s in sessions] == [
             ("easy", "completed", 2, 2), ("other", "completed", 3, 3)]
 
 
@@ -88,10 +89,11 @@ def test_sync__sessions_dated_from_the_clock_record(dev, tmp_path):
     dev.session(segments=1)  # before the clock is set: wall_s 0 on the device
     with Store(tmp_path / "b.db") as db:
         res, _ = _sync(dev, db)
-        clock_mono = db.db.execute("SELECT mono_ms FROM clocks").fetchone()[0]
+        (raw,) = db.db.execute("SELECT raw FROM records WHERE type = 5").fetchone()
+        clock_mono = decode_record(bytes(raw))["mono_ms"]
         (s,) = db.sessions()
         # The session started at ticks 1000; the clock record says ticks clock_mono is NOW.
-        assert s.wall_s == NOW + round((1000 - clock_mono) / 1000)
+        assert s.start_s == NOW + round((1000 - clock_mono) / 1000)
         assert res.new_sessions == 1
 
 
@@ -116,7 +118,7 @@ def test_sync__a_wiped_device_log_starts_a_new_epoch(dev, tmp_path):
         dev.session(segments=1, name="after")
         res, _ = _sync(dev, db)
         assert res.epoch == 1 and res.new_records == 4
-        assert [s.routine for s in db.sessions()] == ["easy", "after"]
+        assert [s.routine_id for s in db.sessions()] == ["easy", "after"]
         assert db.record_count() == first.new_records + 4
 
 
@@ -132,7 +134,7 @@ def test_sync__same_numbers_other_bytes_is_a_new_epoch(dev, tmp_path):
         dev.session(segments=3, name="longer")  # seq 1..5, past the 5 the database holds
         res, _ = _sync(dev, db)
         assert res.epoch == 1
-        assert [s.routine for s in db.sessions()] == ["easy", "longer"]
+        assert [s.routine_id for s in db.sessions()] == ["easy", "longer"]
 
 
 def test_sync__cut_anywhere_loses_and_doubles_nothing(tmp_path):
@@ -151,7 +153,9 @@ def test_sync__cut_anywhere_loses_and_doubles_nothing(tmp_path):
     # up to the last line (once it has arrived the sync is over).
     cuts = sorted(set(ends[:-1]) | {(a + b) // 2 for a, b in zip([0] + ends, ends, strict=False)}
                   | set(range(1, ends[-1], 50)))
-    assert len(ends) == 7 and len(cuts) == 39
+    # 9 lines: HELLO, READs, ACKs, and the GET_ROUTINEs for the routines the sessions ran
+    # (the device has none of that CRC).
+    assert len(ends) == 9 and len(cuts) == 45
     for n, cut in enumerate(cuts):
         dev = PtyDevice(fs.copy())
         try:
@@ -167,7 +171,38 @@ def test_sync__cut_anywhere_loses_and_doubles_nothing(tmp_path):
                 assert len(orig) == 24 and len(clock) == 1
                 assert _stored(db, res.uid) == orig + clock
                 assert dev.logbook.acked == 25
-                assert [s.routine for s in db.sessions()] == ["r0", "r1", "r2"]
+                assert [s.routine_id for s in db.sessions()] == ["r0", "r1", "r2"]
                 assert all(len(s.segments) == 6 for s in db.sessions())
         finally:
             dev.close()
+
+
+def test_sync__fetches_the_routine_a_session_ran_then_a_replaced_one_from_those_kept(dev, tmp_path):
+    import zlib
+
+    from linkrig import EASY, OTHER
+
+    crc = zlib.crc32(EASY[:-4])
+    with dev.lock:
+        dev.logbook.begin_session("easy", crc, 0, 2, 7000, 1000)
+        dev.logbook.end_session(1, 2, 0, 7000, 0, 8000)
+        # A new version of the routine arrives before the sync (the device keeps the old one).
+        import retain
+
+        retain.save(dev.fs, "/routines/easy.bbr", bytearray(64), False)
+        dev.fs.files["/routines/easy.bbr"] = bytearray(OTHER)
+    with Store(tmp_path / "f.db") as db:
+        res, _ = _sync(dev, db)
+        assert (res.fetched, res.missing) == ([f"easy ({crc:08x})"], [])
+        (s,) = db.sessions()
+        assert (s.routine_found, s.routine_name) == (True, "Easy")
+        assert db.routine(crc).origin == "device"
+    assert dev.fs.listdir("/kept") == []  # acknowledged: the device let it go
+
+
+def test_sync__a_routine_nowhere_is_said_and_the_session_stored(dev, tmp_path):
+    dev.session(segments=1)  # it ran a routine of CRC 1234abcd, which the device lacks
+    with Store(tmp_path / "m.db") as db:
+        res, _ = _sync(dev, db)
+        assert (res.new_sessions, res.fetched, res.missing) == (1, [], ["easy (1234abcd)"])
+        assert db.sessions()[0].routine_found is False

@@ -46,3 +46,30 @@ def test_the_board_id_is_fixed_per_flash_directory(tmp_path):
     assert len(a) == 16 and int(a, 16) >= 0
     assert a == unique_id_for(tmp_path / "a")
     assert a != unique_id_for(tmp_path / "b")
+
+
+def test_the_rp2040_board_needs_its_firmware_and_boot_rom(tmp_path):
+    r = CliRunner().invoke(main, ["emulate", "--flash", str(tmp_path), "--board", "rp2040"])
+    assert r.exit_code == 2
+    assert r.output == ("error: --board rp2040 needs --uf2 FILE and --bootrom FILE (hint: "
+                        "MicroPython's RPI_PICO .uf2 and the RP2040 boot ROM)\n")
+    r = CliRunner().invoke(main, ["emulate", "--flash", str(tmp_path), "--uf2", "x.uf2"])
+    assert r.exit_code == 2
+    assert r.output == "error: --uf2 and --bootrom are for --board rp2040\n"
+
+
+def test_a_missing_or_wrong_rp2040_file_is_an_error_with_a_hint(tmp_path):
+    uf2 = tmp_path / "fw.uf2"
+    uf2.write_bytes(b"\0" * 512)
+    rom = tmp_path / "rom.bin"
+    args = ["emulate", "--flash", str(tmp_path / "f"), "--board", "rp2040", "--uf2", str(uf2),
+            "--bootrom", str(rom)]
+    r = CliRunner().invoke(main, args, input="quit\n")
+    assert r.exit_code == 1
+    assert r.output == (f"error: --bootrom {rom}: no such file (hint: name the RP2040 B1 boot "
+                        "ROM, 16 KB)\n")
+    rom.write_bytes(b"\0" * 1000)
+    r = CliRunner().invoke(main, args, input="quit\n")
+    assert r.exit_code == 1
+    assert r.output == (f"error: --bootrom {rom}: 1000 bytes, not a boot ROM (hint: the "
+                        "RP2040's is 16384 bytes)\n")

@@ -265,3 +265,4 @@ def test_speed_runs_the_device_clock_faster(tmp_path):
         out = e.mp_ok("exec", "import time\nt = time.ticks_ms()\ntime.sleep(100)\n"
                       "print(time.ticks_diff(time.ticks_ms(), t) >= 100000)", timeout=40)
         assert out.strip() == "True"
+

@@ -25,7 +25,7 @@ WIRING_SVG = HARDWARE / "wiring.svg"
 WOKWI_DIAGRAM = HARDWARE / "wokwi" / "diagram.json"
 
 PIN_CONSTANTS = ("BUTTON_PIN", "BUZZER_PIN", "SDA_PIN", "SCL_PIN", "MOTOR_PIN")
-BUS_CONSTANTS = ("I2C_ID", "OLED_ADDR", "I2C_FREQ")
+BUS_CONSTANTS = ("I2C_ID", "OLED_ADDR", "I2C_FREQ", "RTC_ADDR")
 BOARD_CONSTANTS = PIN_CONSTANTS + BUS_CONSTANTS
 
 # The 40-pin header shared by Raspberry Pi Pico, Pico W and Pico 2 (Pico datasheet pinout):
@@ -52,6 +52,9 @@ WOKWI_PART_PINS = {
     "wokwi-pushbutton": {"1.l", "1.r", "2.l", "2.r"},
     "wokwi-resistor": {"1", "2"},
     "wokwi-led": {"A", "C"},
+    # Wokwi has no DS3231; its DS1307 answers at the same address with the same time
+    # registers, so it stands in for the optional clock chip.
+    "wokwi-ds1307": {"GND", "5V", "SDA", "SCL", "SQW"},
 }
 # Pins that are one conductor inside a part, or that the trace passes through (series resistors).
 WOKWI_JOINED_PINS = {
@@ -501,6 +504,22 @@ def test_wokwi_returns_go_to_ground_and_oled_is_powered(wokwi):
     assert pico_pins_on_net(parts, nets, f"{oled}:VCC") == {"3V3"}
 
 
+def test_wokwi_clock_chip_shares_the_oled_bus_and_power(board, wokwi):
+    parts, nets = wokwi
+    rtc = _part_of_type(parts, "wokwi-ds1307")
+    assert pico_gpios_on_net(parts, nets, f"{rtc}:SDA") == {gp_name(board["SDA_PIN"])}
+    assert pico_gpios_on_net(parts, nets, f"{rtc}:SCL") == {gp_name(board["SCL_PIN"])}
+    assert pico_pins_on_net(parts, nets, f"{rtc}:5V") == {"3V3"}  # a DS3231 runs on 3.3 V
+    pins = pico_pins_on_net(parts, nets, f"{rtc}:GND")
+    assert pins and all(pin.startswith("GND.") for pin in pins)
+
+
+def test_readme_and_pins_name_the_clock_chip_address(board):
+    addr = f"0x{board['RTC_ADDR']:02X}"
+    assert addr in README_MD.read_text(encoding="utf-8")
+    assert board["RTC_ADDR"] != board["OLED_ADDR"]
+
+
 def test_wokwi_oled_address_matches_board_profile(board, wokwi):
     parts, _ = wokwi
     oled = parts[_part_of_type(parts, "board-ssd1306")]
@@ -518,6 +537,7 @@ SDA_PIN = const(4)
 SCL_PIN = const(5)
 OLED_ADDR = const(0x3C)
 I2C_FREQ = const(400000)
+RTC_ADDR = const(0x68)
 MOTOR_PIN = const(16)
 """
 
@@ -533,6 +553,7 @@ def test_read_board_constants__valid(tmp_path):
         "SCL_PIN": 5,
         "OLED_ADDR": 0x3C,
         "I2C_FREQ": 400000,
+        "RTC_ADDR": 0x68,
         "MOTOR_PIN": 16,
     }
 

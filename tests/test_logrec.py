@@ -17,7 +17,7 @@ def _golden(name: str) -> tuple[bytes, dict]:
     return (GOLDEN / f"{name}.log").read_bytes(), json.loads((GOLDEN / f"{name}.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["session", "torn", "damaged"])
+@pytest.mark.parametrize("name", ["session", "torn", "damaged", "session-v1"])
 def test_read_log__golden(name):
     data, want = _golden(name)
     got = read_log(data, int(want["file"][:8], 16))
@@ -27,8 +27,9 @@ def test_read_log__golden(name):
     assert got.damaged == want["damaged"]
 
 
-def test_decode_record__every_golden_record_alone():
-    data, want = _golden("session")
+@pytest.mark.parametrize("name", ["session", "session-v1"])
+def test_decode_record__every_golden_record_alone(name):
+    data, want = _golden(name)
     at = 0
     for rec in want["records"]:
         n = struct.unpack_from("<H", data, at + 2)[0]
@@ -65,8 +66,12 @@ def test_check_record__invalid(raw, message):
         (2, bytes(22), "unknown kind code 0"),
         (2, b"\x00\x00\x02\x09" + bytes(18), "unknown outcome code 9"),
         (2, b"\x00\x00\x02\x01\x07" + bytes(17), "unknown pain code 7"),
+        (2, b"\x00\x00\x02\x01\x0b\x02" + bytes(16), "pain 11 is outside 0..10"),
+        (2, b"\x00\x00\x02\x01\x00\x03" + bytes(16),
+         "log format version 3 is newer than this backbeat reads (1 and 2): upgrade backbeat"),
         (3, bytes(14), "unknown end code 0"),
         (3, bytes(13), "session end payload of 13 bytes, expected 14"),
+        (3, b"\x01\x02" + bytes(12), "session end payload of 14 bytes, expected 18"),
         (1, bytes(24) + b"\x05abc", "session start payload of 28 bytes, expected 30"),
     ],
 )

@@ -7,6 +7,8 @@ import json
 
 import pytest
 from backbeat.cli import main
+from backbeat.device.link import LinkClient
+from backbeat.device.serialport import SerialPort
 from click.testing import CliRunner
 from emulatorrig import Emulator
 
@@ -30,12 +32,15 @@ def emulator(tmp_path, monkeypatch):
     emu.stop()
 
 
-def run_session(emulator: Emulator, answer: str) -> None:
-    """Start the routine, answer the pain question (a short press says no, a long one yes)."""
+def run_session(emulator: Emulator, pain: int) -> None:
+    """Start the routine and answer the pain question: a short press adds one, holding the
+    button saves the number."""
     emulator.until("hold=go")
     emulator.command("long")
-    emulator.until("pain")
-    emulator.command(answer)
+    emulator.until("PAIN")
+    for _ in range(pain):
+        emulator.command("press")
+    emulator.command("long")
     emulator.until("DONE")
     assert emulator.errors == []
     emulator.command("press")  # back to the menu
@@ -50,6 +55,9 @@ def test_plan_over_real_syncs_of_the_virtual_device(emulator, tmp_path):
     def flash(level: int) -> None:
         r = runner.invoke(main, ["flash", "--port", emulator.port, "--level", str(level), str(routine)])
         assert r.exit_code == 0, r.output
+        # Back in the app (the screen before the flash may still show its menu).
+        with SerialPort(emulator.port) as port:
+            LinkClient(port).connect(0)
 
     def sync_and_plan() -> tuple[int, int]:
         r = runner.invoke(main, ["sync", "--port", emulator.port, "--db", db])
@@ -61,10 +69,10 @@ def test_plan_over_real_syncs_of_the_virtual_device(emulator, tmp_path):
 
     flash(0)
     for _ in range(3):
-        run_session(emulator, "press")
+        run_session(emulator, 0)
     assert sync_and_plan() == (1, 0)
     flash(1)  # what flash will do with the plan's levels
-    run_session(emulator, "press")
+    run_session(emulator, 1)  # a little: still clean
     assert sync_and_plan() == (1, 1)
-    run_session(emulator, "long")  # it hurt: more than `hold`
+    run_session(emulator, 6)  # it hurt: more than `hold`
     assert sync_and_plan() == (0, 0)

@@ -27,7 +27,7 @@ steps:
     hold: max
     target: 20s
 """
-PAIN_CODES = {"no": 1, "yes": 2}
+PAIN = {"no": 0, "yes": 8}  # the answers, 0 to 10 (log format 2); 255: not asked
 
 
 @pytest.fixture
@@ -45,11 +45,11 @@ def run_session(dev: PtyDevice, path, level: int, pain: str, plank_ms: int) -> N
     t = 0
     for i, seg in enumerate(timeline.segments):
         lasted = plank_ms if seg.kind == "hold_open" else seg.duration_ms
-        asked = PAIN_CODES[pain] if seg.flags & CHECK_PAIN else 0
+        asked = PAIN[pain] if seg.flags & CHECK_PAIN else 255
         lb.add_segment(i, KINDS.index(seg.kind) + 1, 1, asked, t, t + lasted, seg.duration_ms, lasted)
         lb.flush()
         t += lasted
-    lb.end_session(1, len(timeline.segments), 0, t, 0)
+    lb.end_session(1, len(timeline.segments), 0, t, 0, 1000 + t)
 
 
 def sync_and_plan(dev: PtyDevice, tmp_path, path) -> list[tuple]:
@@ -84,6 +84,6 @@ def test_plan__three_clean_synced_sessions_earn_a_level_and_pain_takes_it_back(d
     ]
     run_session(dev, path, 1, "yes", 19_000)
     assert sync_and_plan(dev, tmp_path, path) == [
-        ("Partial cobra", 0, 0, None),  # pain "yes": more than hold, back one level
+        ("Partial cobra", 0, 0, None),  # pain 8: more than hold, back one level
         ("Plank", 0, 5, 30_000),  # the best of the last three holds
     ]

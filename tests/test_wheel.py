@@ -106,7 +106,8 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
         out = backbeat("sync", "--port", emu.port)
         assert ": 1 new session (" in out
     sessions = json.loads(backbeat("sessions", "--json"))
-    assert [(s["routine"], s["ending"]) for s in sessions] == [("a-minute", "completed")]
+    assert [(s["routine_id"], s["routine_name"], s["ending"]) for s in sessions] == [
+        ("a-minute", "A minute at the wall", "completed")]
     assert (home / "data" / "backbeat" / "backbeat.db").is_file()
     assert not (work / "build").exists() and sorted(os.listdir(work)) == ["a-minute.yaml"]
 
@@ -114,6 +115,6 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
     # (at 10x, so a loaded machine still shows every screen it waits for).
     out = backbeat("demo", "--speed", "10")
     assert f"{len(library)} files, " in out and "each one read back, checked and equal" in out
-    assert re.search(r"^ +1 .* strength-four +\d+:\d\d +completed +7 done, 1 skipped$", out,
-                     re.MULTILINE)
+    assert re.search(r"^\w{3} \d+ \w{3} \d{4} \d\d:\d\d  Four strength moves\n"
+                     r"  completed in \d+ min( \d+ s)?, paused \d+ s\n", out, re.MULTILINE)
     assert sorted(os.listdir(work)) == ["a-minute.yaml"]

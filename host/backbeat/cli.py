@@ -158,12 +158,16 @@ def plan(files: tuple[str, ...], as_json: bool, history_path: str | None, on,
               type=click.Path(file_okay=False), help="Directory for the .bbr files (made if missing).")
 @click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
               help="Progression level.")
-def compile_(files: tuple[str, ...], out_dir: str, level: int) -> None:
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="SQLite database whose archive keeps each compiled routine "
+                   "[default: $XDG_DATA_HOME/backbeat/backbeat.db].")
+def compile_(files: tuple[str, ...], out_dir: str, level: int, db_path: str | None) -> None:
     """Compile routine FILEs to DIR/NAME.bbr, NAME being each file's name without .yaml.
 
-    Errors are reported as by check, and then nothing is written.
+    Errors are reported as by check, and then nothing is written. Each routine is also
+    kept in the database's archive, so the sessions that run it can be named.
     """
-    from backbeat.compiling import compile_files, write_compiled
+    from backbeat.compiling import archive_compiled, compile_files, write_compiled
     from backbeat.text import count
 
     compiled, errors = compile_files(files, level)
@@ -179,6 +183,9 @@ def compile_(files: tuple[str, ...], out_dir: str, level: int) -> None:
         raise SystemExit(2) from None
     for item, path in zip(compiled, written, strict=True):
         click.echo(f"{path}  {item.summary()}")
+    warning = archive_compiled(compiled, db_path, "compiled")
+    if warning:
+        click.echo(warning, err=True)
 
 
 @main.command()

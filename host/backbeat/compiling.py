@@ -81,6 +81,31 @@ def compile_files(paths, level: int = 0) -> tuple[list[Compiled], list[str]]:
     return compiled, errors
 
 
+def levels_of(timeline: Timeline) -> dict[str, int]:
+    """Exercise name -> the level it was compiled at."""
+    return {seg.exercise: seg.level for seg in timeline.segments if seg.exercise is not None}
+
+
+def archive_compiled(compiled: list[Compiled], db_path: str | Path | None, origin: str) -> str:
+    """Keep each compiled routine in the store's archive (its .bbr, source YAML and levels),
+    so sessions that ran it can be named later. Returns "" or a warning saying why the
+    routines could not be kept; the compile or flash itself is not undone."""
+    from backbeat.store import Store, StoreError, default_db_path
+
+    try:
+        with Store(db_path or default_db_path()) as store:
+            for item in compiled:
+                try:
+                    source: str | None = item.source.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    source = None
+                store.archive(item.data, routine_id(item.source), origin, source,
+                              levels_of(item.timeline))
+    except (StoreError, OSError) as e:
+        return f"warning: the routines were not archived ({e})"
+    return ""
+
+
 def write_compiled(compiled: list[Compiled], out_dir: str | Path) -> list[Path]:
     """Write each routine to ``out_dir/NAME.bbr`` (made if missing); the paths written.
 

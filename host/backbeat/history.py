@@ -8,7 +8,7 @@ store's model).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -139,50 +139,59 @@ def read_history(path: str | Path) -> History:
 # Log format 1 answers the pain question yes or no; "yes" (it hurt) counts as more than the
 # default `hold` of 5, "no" as 0.
 PAIN_OF_ANSWER = {"no": 0, "yes": 6}
-_WORK_KINDS = ("hold", "hold_open", "breathe", "stretch", "contract", "relax", "count")
+
+
+def _when(s) -> datetime:  # type: ignore[no-untyped-def]
+    """A stored session's local start: exact, or the latest it can have been (a session
+    without a clock, before the sync that fetched it)."""
+    return datetime.fromtimestamp(s.start_s if s.start_s is not None else s.latest_s)
+
+
+def _named(s, routine):  # type: ignore[no-untyped-def]
+    """The session with its segments named from its archived routine; for one the archive
+    lacks (synced before routines were kept), from the routine compiled again at the
+    session's level, when it still has as many segments; else None."""
+    if s.routine_found:
+        return s
+    from backbeat.routine.compiler import compile_routine
+    from backbeat.store import WORK_KINDS, work_planned
+
+    timeline = compile_routine(routine, s.level)
+    if len(timeline.segments) != s.segment_count:
+        return None
+    out = []
+    for g in s.segments:
+        if g.index < len(timeline.segments):
+            seg = timeline.segments[g.index]
+            g = replace(g, exercise=seg.exercise, side=seg.side, rep=seg.rep, reps=seg.reps,
+                        level=seg.level, work=seg.kind in WORK_KINDS)
+        out.append(g)
+    return replace(s, segments=out, work_planned=work_planned(
+        (seg.exercise, seg.kind) for seg in timeline.segments))
 
 
 def from_store(store, routines: dict) -> History:  # type: ignore[no-untyped-def]
     """The history in the store that `sync` fills, for the routines given (id -> Routine).
 
-    The store keeps each segment's index, outcome and pain answer, and the
-    level of the session, but not which exercise a segment belonged to; so each
-    session's routine is compiled again at that level to find its exercises and
-    their levels (each capped at its top), and a session whose segment count no
-    longer matches (the routine changed) or that has no date is left out.
+    Each session's attempts are read from its segments, named by the routine it ran
+    (backbeat.sessions.attempts); pain asked yes or no (log format 1) counts as
+    PAIN_OF_ANSWER says. A session of no routine given, or whose segments cannot be
+    named, is left out.
     """
-    from backbeat.routine.compiler import compile_routine
+    from backbeat.sessions import attempts
 
     sessions = []
     for s in store.sessions():
-        routine = routines.get(s.routine)
-        if routine is None or s.wall_s is None:
+        routine = routines.get(s.routine_id)
+        if routine is None:
             continue
-        timeline = compile_routine(routine, s.level)
-        if len(timeline.segments) != s.segment_count:
+        named = _named(s, routine)
+        if named is None:
             continue
-        logged = {seg.index: seg for seg in s.segments}
-        attempts: dict[str, list] = {}
-        level_of: dict[str, int] = {}
-        for index, seg in enumerate(timeline.segments):
-            if seg.exercise is not None and seg.kind in _WORK_KINDS:
-                attempts.setdefault(seg.exercise, []).append((seg.kind, logged.get(index)))
-                level_of[seg.exercise] = seg.level
         made = []
-        for exercise, parts in attempts.items():
-            done = bool(parts) and all(got is not None and got.outcome == "done" for _, got in parts)
-            pains = [
-                PAIN_OF_ANSWER.get(seg.pain, 0)
-                for seg in s.segments
-                if seg.pain is not None and 0 <= seg.index < len(timeline.segments)
-                and timeline.segments[seg.index].exercise == exercise
-            ]
-            holds = [got.achieved_ms for kind, got in parts
-                     if kind == "hold_open" and got is not None and got.outcome == "done"]
-            made.append(Attempt(exercise, level_of[exercise], done, max(pains, default=0),
-                                max(holds) if holds else None))
-        sessions.append(
-            Session(s.routine, datetime.fromtimestamp(s.wall_s), s.ending == "completed",
-                    tuple(made))
-        )
+        for a in attempts(named):
+            pain = a.pain if a.pain is not None else PAIN_OF_ANSWER.get(a.pain_yes_no or "no", 0)
+            best = max((held for held, _target in a.open_holds), default=None)
+            made.append(Attempt(a.exercise, a.level or 0, a.completed, pain, best))
+        sessions.append(Session(s.routine_id, _when(s), s.ending == "completed", tuple(made)))
     return History(tuple(sessions))

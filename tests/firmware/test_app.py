@@ -221,9 +221,9 @@ def _long_log(fs, sessions):
             k = b * per_boot + i
             lb.begin_session("easy" if k % 2 == 0 else "b-long", 1, 0, 30, 30000, 2000 + k)
             for j in range(30):
-                lb.add_segment(j, 2, 1, 0, 1000 * j, 1000 * j + 1000, 1000, 1000)
+                lb.add_segment(j, 2, 1, 255, 1000 * j, 1000 * j + 1000, 1000, 1000)
                 lb.flush()
-            lb.end_session(1, 30, 0, 30000, 0)
+            lb.end_session(1, 30, 0, 30000, 0, 35000)
             yield
 
 
@@ -395,8 +395,15 @@ def test_a_whole_session_with_pain_answer_and_open_hold():
     rig.run(5000 + 6000 - 250)
     assert rig.app.engine.index == 1
     rig.run(300)
-    assert "Any pain?" in rig.texts()
-    rig.short()  # no
+    assert rig.texts() == ["PAIN 0 TO 10", "none", "1=more hold=save"]
+    rig.short()
+    assert rig.texts()[1] == "a little" and rig.app.pain == 1
+    rig.double()  # two more
+    assert rig.texts()[1] == "ok" and rig.app.pain == 3
+    assert rig.app.engine.index == 1
+    rig.long()  # saves 3
+    assert rig.app.engine.index == 2 and rig.app.engine.open_hold()
+    rig.double()  # the counting's end, so soon after the answer: not a skip
     assert rig.app.engine.index == 2 and rig.app.engine.open_hold()
     rig.run(3500)
     assert "1=done 2=skip" in rig.texts()
@@ -413,12 +420,14 @@ def test_a_whole_session_with_pain_answer_and_open_hold():
     assert logbook.get_u32(start, 12) == logbook.get_u32(EASY, len(EASY) - 4)
     assert logbook.get_u32(start, 16) == 16000 and logbook.get_u16(start, 22) == 4
     segs = [_segment_fields(r[1]) for r in recs[1:5]]
-    assert segs[0] == (0, bbr.PREPARE, 1, 0, 0, 5000, 5000, 5000)
-    assert segs[1][:4] == (1, bbr.HOLD, 1, 1) and segs[1][4:6] == (5000, 11000)
-    # The answer came 700 ms after the question (a short press reports 300 ms after its
-    # release); the hold was ended 4000 ms in, past its 3000 ms target.
-    assert segs[2] == (2, bbr.HOLD_OPEN, 1, 0, 11700, 15700, 3000, 4000)
-    assert segs[3][:4] == (3, bbr.REST, 1, 0) and segs[3][7] == 2000
+    assert segs[0] == (0, bbr.PREPARE, 1, 255, 0, 5000, 5000, 5000)
+    assert segs[1][:4] == (1, bbr.HOLD, 1, 3) and segs[1][4:6] == (5000, 11000)
+    # The answer came 1910 ms after the question: a short press (reported 300 ms after its
+    # release), a double press, and a long press (reported at 800 ms, while held); the
+    # hold was ended 4460 ms in (the rest of the long press, the double press, 3500 ms and
+    # a short press), past its 3000 ms target.
+    assert segs[2] == (2, bbr.HOLD_OPEN, 1, 255, 12910, 17370, 3000, 4460)
+    assert segs[3][:4] == (3, bbr.REST, 1, 255) and segs[3][7] == 2000
     end = recs[5][1]
     assert end[0] == 1 and logbook.get_u16(end, 2) == 4 and logbook.get_u16(end, 4) == 0
 
@@ -442,8 +451,8 @@ def test_pause_skip_and_stop_from_the_button():
     hold = _segment_fields(recs[2][1])
     # Paused 1400 to 3900 ms in, skipped at 4530, stopped at 5360 (press times plus the
     # button's reporting delays).
-    assert prep == (0, bbr.PREPARE, 2, 0, 0, 4530, 5000, 2030)  # skipped
-    assert hold == (1, bbr.HOLD, 3, 0, 4530, 5360, 6000, 830)  # stopped
+    assert prep == (0, bbr.PREPARE, 2, 255, 0, 4530, 5000, 2030)  # skipped, pain not asked
+    assert hold == (1, bbr.HOLD, 3, 255, 4530, 5360, 6000, 830)  # stopped
     end = recs[3][1]
     assert end[0] == 2 and logbook.get_u16(end, 4) == 1
     assert logbook.get_u32(end, 10) == 2500 and logbook.get_u32(end, 6) == 5360
@@ -452,16 +461,31 @@ def test_pause_skip_and_stop_from_the_button():
     assert "last 0 min ago" in rig.texts()
 
 
-def test_long_press_on_the_question_answers_yes():
+def test_a_long_press_on_the_question_answers_0_and_starts_nothing_after():
     rig = Rig(corrupt=False)
     _start_easy(rig)
     rig.run(11200)
     assert rig.app.engine.state == 3
-    rig.long()
+    rig.hold(3000)  # held on and on, as by someone lying on the button: one answer only
+    rig.run(50)
+    assert rig.app.engine.index == 2 and rig.app.screen == app.SESSION
     rig.long()  # stop during the open hold
     recs = rig.records()
     hold = _segment_fields(recs[2][1])
-    assert hold[3] == 2  # pain: yes
+    assert hold[3] == 0  # pain: none
+    assert _segment_fields(recs[3][1])[2] == 3  # the open hold: stopped
+
+
+def test_pain_counts_up_to_10_and_stays_there():
+    rig = Rig(corrupt=False)
+    _start_easy(rig)
+    rig.run(11200)
+    for _ in range(6):
+        rig.double()
+    assert rig.app.pain == 10 and rig.texts()[:2] == ["PAIN 0 TO 10", "too much"]
+    rig.long()
+    rig.long()
+    assert _segment_fields(rig.records()[2][1])[3] == 10
 
 
 def test_cues_follow_the_engine():
@@ -517,8 +541,8 @@ def test_the_say_text_while_getting_ready_resting_and_paused():
         assert rig.screen.texts == [("Cat", 0, 0, 1), ("IN", 72, 9, 1),
                                     ("1=pause 2=skip", 0, 50, 1)]
         rig.run(6000)
-        assert rig.texts() == ["Any pain?", "1=no hold=yes"]
-        rig.short()
+        assert rig.texts() == ["PAIN 0 TO 10", "none", "1=more hold=save"]
+        rig.long()
         assert rig.texts() == ["Plank", "HOLD", "1=done 2=skip"]
         rig.short()  # the hold is done: the rest says what to do
         assert rig.app.engine.index == 3
@@ -727,3 +751,25 @@ def test_the_summary_left_alone_also_sleeps_and_wakes_to_the_menu():
     rig.run(app.App.idle_ms + 100)
     assert slept == [False]
     assert rig.app.screen == app.MENU and rig.screen.on
+
+
+def test_the_clock_chip_dates_sessions_and_keeps_the_time_the_host_gives():
+    import rtc
+    from test_rtc import FakeDs3231
+
+    chip = FakeDs3231()
+    clock = rtc.Clock(chip, 0x68)
+    clock.write(1800000000)
+    rig = Rig(corrupt=False)
+    rig.app = app.App(rig.board, rig.screen, rig.lb, rig.clock.now, fs=rig.fs,
+                      ticks_ms=rig._now, clock=clock)
+    assert rig.lb.wall_offset_s  # known from the chip at start-up, no record written
+    assert rig.records() == []
+    chip.regs[0] = 0x30  # the chip says 30 s later when the session starts
+    _start_easy(rig)
+    start = rig.records()[0][1]
+    assert logbook.get_u32(start, 8) == 1800000030
+    rig.long()  # stop
+    rig.app.set_clock(1800003600, rig.clock.now)
+    assert clock.read() == 1800003600
+    assert [r[0] for r in rig.records()][-1] == logbook.CLOCK

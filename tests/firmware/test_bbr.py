@@ -41,6 +41,7 @@ def full_decode(r):
                 "step": r.step,
                 "exercise": r.string(r.exercise),
                 "say": r.string(r.say),
+                "level": r.seg_level,
                 "start_ms": start,
                 "duration_ms": r.duration_ms,
                 "param": r.param,
@@ -48,6 +49,7 @@ def full_decode(r):
         )
         start += r.duration_ms
     return {
+        "version": r.version,
         "name": r.string(r.name_offset),
         "level": r.level,
         "total_ms": r.total_ms,
@@ -108,8 +110,8 @@ def test_sample_decodes_field_by_field():
     assert segs[0] == {
         "kind": "prepare", "flags": 9, "side": None, "breath": None, "rep": None,
         "reps": None, "round": None, "rounds": None, "step": 0, "exercise": "Cat",
-        "say": "Round your back,\ntuck your hips", "start_ms": 0, "duration_ms": 5000,
-        "param": 0,
+        "say": "Round your back,\ntuck your hips", "level": 2, "start_ms": 0,
+        "duration_ms": 5000, "param": 0,
     }
     assert segs[1]["side"] == "left" and segs[1]["breath"] == 0 and segs[1]["rep"] == 1
     assert segs[1]["reps"] == 2 and segs[1]["start_ms"] == 5000 and segs[1]["say"] is None
@@ -168,10 +170,22 @@ def test_not_a_routine():
 
 def test_version():
     assert _error_of(b"BBRT") == "truncated"
-    assert _error_of(b"BBRT\x02") == "incompatible version 2"
+    assert _error_of(b"BBRT\x03") == "incompatible version 3"
+    assert _error_of(b"BBRT\x00") == "incompatible version 0"
     data = bytearray(SAMPLE)
     data[4] = 7
     assert _error_of(bytes(data)) == "incompatible version 7"
+
+
+def test_version_2_reads_each_segment_level():
+    data = bytearray(unseal(SAMPLE))
+    data[4] = 2
+    for i, level in enumerate((0, 5, 65535, 1, 2, 3)):
+        struct.pack_into("<H", data, 32 + 16 + 24 * i + 14, level)
+    r = _open_bytes(seal(data))
+    assert r.version == 2 and r.level == 2
+    assert [s["level"] for s in full_decode(r)["segments"]] == [0, 5, 65535, 1, 2, 3]
+    r.close()
 
 
 def test_truncated_and_trailing():
@@ -246,7 +260,7 @@ def test_bad_segment():
     assert _seg_error(1, 4, "<B", 3) == "bad segment 1"  # rep over reps
     assert _seg_error(1, 4, "<B", 0) == "bad segment 1"  # rep 0 with reps 2
     assert _seg_error(1, 6, "<B", 1) == "bad segment 1"  # round without rounds
-    assert _seg_error(0, 14, "<H", 1) == "bad segment 0"  # reserved
+    assert _seg_error(0, 14, "<H", 1) == "bad segment 0"  # reserved in version 1
     assert _seg_error(0, 10, "<H", 999) == "bad segment 0"  # exercise string out of range
     assert _seg_error(0, 12, "<H", 1) == "bad segment 0"  # say offset inside a string
     assert _seg_error(4, 20, "<I", 29999) == "bad segment 4"  # cap below target

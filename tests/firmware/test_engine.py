@@ -78,7 +78,7 @@ SAMPLE_EVENTS = [
 
 
 def _answer_yes(e, now):
-    e.answer(now, True)
+    e.answer(now, 7)
 
 
 def test_every_event_at_its_scheduled_ms():
@@ -86,7 +86,7 @@ def test_every_event_at_its_scheduled_ms():
     got = run(e, 1000, 60000, step=1, actions={50000: _answer_yes})
     assert got == SAMPLE_EVENTS
     assert e.end == E.END_COMPLETED
-    assert e.res_pain == E.PAIN_YES
+    assert e.res_pain == 7
 
 
 def test_coarse_polling_reports_the_same_due_times():
@@ -127,13 +127,13 @@ def test_results_record_actual_times_and_outcomes():
     e = E.Engine(sample(), 0)
     res = _results(e, 0, 60000, actions={50000: _answer_yes})
     assert res == [
-        (0, E.OUT_DONE, 0, 0, 5000, 5000, 5000),
-        (1, E.OUT_DONE, 0, 5000, 15000, 10000, 10000),
-        (2, E.OUT_DONE, 0, 15000, 17000, 2000, 2000),
-        (3, E.OUT_DONE, 0, 17000, 20000, 3000, 3000),
-        (4, E.OUT_DONE, 0, 20000, 40000, 20000, 20000),
-        (5, E.OUT_DONE, 0, 40000, 46000, 3000, 6000),
-        (6, E.OUT_DONE, E.PAIN_YES, 46000, 47000, 1000, 1000),
+        (0, E.OUT_DONE, E.PAIN_NOT_ASKED, 0, 5000, 5000, 5000),
+        (1, E.OUT_DONE, E.PAIN_NOT_ASKED, 5000, 15000, 10000, 10000),
+        (2, E.OUT_DONE, E.PAIN_NOT_ASKED, 15000, 17000, 2000, 2000),
+        (3, E.OUT_DONE, E.PAIN_NOT_ASKED, 17000, 20000, 3000, 3000),
+        (4, E.OUT_DONE, E.PAIN_NOT_ASKED, 20000, 40000, 20000, 20000),
+        (5, E.OUT_DONE, E.PAIN_NOT_ASKED, 40000, 46000, 3000, 6000),
+        (6, E.OUT_DONE, 7, 46000, 47000, 1000, 1000),
     ]
     assert e.done_count == 7 and e.skipped_count == 0
 
@@ -203,8 +203,8 @@ def test_open_hold_ends_on_a_press_with_the_time_held():
         e, 0, 60000,
         actions={44500: lambda e, now: e.end_hold(now), 46000: _answer_yes},
     )
-    assert res[5] == (5, E.OUT_DONE, 0, 40000, 44500, 3000, 4500)
-    assert res[6] == (6, E.OUT_DONE, E.PAIN_YES, 44500, 45500, 1000, 1000)
+    assert res[5] == (5, E.OUT_DONE, E.PAIN_NOT_ASKED, 40000, 44500, 3000, 4500)
+    assert res[6] == (6, E.OUT_DONE, 7, 44500, 45500, 1000, 1000)
 
 
 def test_open_hold_counts_up_and_press_elsewhere_does_nothing():
@@ -221,14 +221,14 @@ def test_open_hold_counts_up_and_press_elsewhere_does_nothing():
     assert f.index == 0 and f.state == E.RUNNING and not f.open_hold()
 
 
-def test_pain_question_waits_and_short_means_no():
+def test_pain_question_waits_for_a_number_from_0_to_10():
     e = E.Engine(sample(), 0)
     got = run(e, 0, 49000)
     assert e.state == E.ASKING
     assert got[-1] == (ASK, 6, 47000)
     assert run(e, 0, 49500, at=49000) == []
-    e.answer(49500, False)
-    assert e.res_pain == E.PAIN_NO
+    e.answer(49500, 0)
+    assert e.res_pain == 0
     assert e.advance(49500) == 2
     assert (e.ev_code[1], e.ev_arg[1]) == (DONE, E.END_COMPLETED)
 
@@ -251,6 +251,13 @@ def test_stop_while_asking_leaves_the_answer_unanswered():
     run(e, 0, 48000)
     e.stop(48000)
     assert e.res_pain == E.PAIN_UNANSWERED and e.end == E.END_STOPPED
+
+
+def test_an_answer_above_10_is_10():
+    e = E.Engine(sample(), 0)
+    run(e, 0, 48000)
+    e.answer(48000, 12)
+    assert e.res_pain == 10
 
 
 def test_phase_word_and_breath_bar():

@@ -298,3 +298,55 @@ def test_frames__the_examples_in_the_protocol_doc():
     K._put32(r.link._resp, 6, 7)
     r.link._send(K.OK, 0, 1, 4)
     assert bytes(r.s.written) == b"!AAABAAQABwAAAEcSZik=\n"
+
+
+EASY2 = build([seg(1, 5000, flags=9, exercise="Cat"), seg(9, 3000)], name="Easy")
+
+
+def _crc(data):
+    return binascii.crc32(data) & 0xFFFFFFFF
+
+
+def _push(r, seq, name, data):
+    assert r.ask(K.PUSH_BEGIN, seq, struct.pack("<II", len(data), _crc(data)) + name)[0][0] == K.OK
+    assert r.ask(K.PUSH_DATA, seq + 1, struct.pack("<I", 0) + data)[0][0] == K.OK
+    assert r.ask(K.PUSH_END, seq + 2) == [(K.OK, 0, seq + 2, b"")]
+
+
+def _get(r, seq, crc, offset=0):
+    return r.ask(K.GET_ROUTINE, seq, struct.pack("<II", crc, offset))
+
+
+def test_get_routine__by_crc_in_pieces_and_not_found():
+    r = Rig()
+    crc = struct.unpack("<I", EASY[-4:])[0]
+    ((status, flags, _s, p),) = _get(r, 1, crc)
+    assert (status, flags, struct.unpack("<I", p[:4])[0], p[4:]) == (K.OK, 0, len(EASY), EASY)
+    ((status, _f, _s, p),) = _get(r, 2, crc, 10)
+    assert p[4:] == EASY[10:]
+    assert _get(r, 3, crc, len(EASY)) == [(K.OK, 0, 3, struct.pack("<I", len(EASY)))]
+    assert _get(r, 4, crc ^ 1) == [(K.NOT_FOUND, 0, 4, b"")]
+    assert r.ask(K.GET_ROUTINE, 5, b"\x00") == [(K.BAD_ARGUMENT, 0, 5, b"")]
+
+
+def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
+    r = Rig()
+    old = struct.unpack("<I", EASY[-4:])[0]
+    r.lb.begin_session("easy", old, 0, 2, 7000, 0)
+    r.lb.end_session(1, 2, 0, 7000, 0, 7000)
+    _push(r, 1, b"easy", EASY2)  # a new version over the one the session ran
+    assert bytes(r.fs.files["/routines/easy.bbr"]) == EASY2
+    assert bytes(r.fs.files["/kept/%08x.bbr" % old]) == EASY
+    ((status, _f, _s, p),) = _get(r, 4, old)
+    assert (status, p[4:]) == (K.OK, EASY)
+    # Removing the new version keeps it too, though no session ran it (until the next ACK).
+    assert r.ask(K.REMOVE, 5, b"easy") == [(K.OK, 0, 5, b"")]
+    assert "/routines/easy.bbr" not in r.fs.files
+    new = struct.unpack("<I", EASY2[-4:])[0]
+    assert sorted(r.fs.listdir("/kept")) == sorted(["%08x.bbr" % old, "%08x.bbr" % new])
+    # An ACK of everything but the session start keeps the old one, not the new.
+    assert r.ask(K.ACK, 6, struct.pack("<I", 0))[0][0] == K.OK
+    assert r.fs.listdir("/kept") == ["%08x.bbr" % old]
+    assert r.ask(K.ACK, 7, struct.pack("<I", 2))[0][0] == K.OK
+    assert r.fs.listdir("/kept") == []
+    assert _get(r, 8, old) == [(K.NOT_FOUND, 0, 8, b"")]

@@ -15,7 +15,17 @@ GOLDEN = _HERE + "/../golden/log"
 _KINDS = (None, "prepare", "hold", "hold_open", "breathe", "stretch", "contract", "relax",
           "count", "rest", "switch")
 _OUTCOMES = (None, "done", "skipped", "stopped")
-_PAINS = (None, "no", "yes", "unanswered")
+_PAINS = (None, "no", "yes", "unanswered")  # log format version 1
+
+
+def _version(byte):
+    return 1 if byte == 0 else byte
+
+
+def _pain(code, version):
+    if version == 1:
+        return _PAINS[code]
+    return None if code == 255 else "unanswered" if code == 254 else code
 _ENDS = (None, "completed", "stopped")
 
 
@@ -32,19 +42,24 @@ def decode(buf, size):
             "routine": bytes(buf[p + 25 : p + 25 + idlen]).decode(),
         }
     if rtype == 2:
-        index, kind, outcome, pain, _z, start, end, planned, achieved = struct.unpack_from(
+        index, kind, outcome, pain, version, start, end, planned, achieved = struct.unpack_from(
             "<HBBBBIIII", buf, p
         )
+        version = _version(version)
         return {
-            "seq": seq, "type": "segment", "index": index, "kind": _KINDS[kind],
-            "outcome": _OUTCOMES[outcome], "pain": _PAINS[pain], "start_ms": start,
+            "seq": seq, "type": "segment", "version": version, "index": index,
+            "kind": _KINDS[kind], "outcome": _OUTCOMES[outcome], "pain": _pain(pain, version),
+            "start_ms": start,
             "end_ms": end, "planned_ms": planned, "achieved_ms": achieved,
         }
     if rtype == 3:
-        end, _z, done, skipped, elapsed, paused = struct.unpack_from("<BBHHII", buf, p)
+        end, version, done, skipped, elapsed, paused = struct.unpack_from("<BBHHII", buf, p)
+        version = _version(version)
+        wall = struct.unpack_from("<I", buf, p + 14)[0] if version == 2 else 0
         return {
-            "seq": seq, "type": "session_end", "end": _ENDS[end], "done": done,
-            "skipped": skipped, "elapsed_ms": elapsed, "paused_ms": paused,
+            "seq": seq, "type": "session_end", "version": version, "end": _ENDS[end],
+            "done": done, "skipped": skipped, "elapsed_ms": elapsed, "paused_ms": paused,
+            "wall_s": wall,
         }
     if rtype == 4:
         boot, mono = struct.unpack_from("<II", buf, p)
@@ -74,9 +89,9 @@ def write_session(lb, segments=3, mono=1000, name="lower-back"):
     """A session as the app writes it: start, one record per segment, end."""
     lb.begin_session(name, 0x1234ABCD, 2, segments, 5000 * segments, mono)
     for i in range(segments):
-        lb.add_segment(i, 2, 1, 0, 5000 * i, 5000 * i + 5000, 5000, 5000)
+        lb.add_segment(i, 2, 1, 255, 5000 * i, 5000 * i + 5000, 5000, 5000)
         lb.flush()
-    lb.end_session(1, segments, 0, 5000 * segments, 0)
+    lb.end_session(1, segments, 0, 5000 * segments, 0, mono + 5000 * segments)
 
 
 # ---------------------------------------------------------------- the golden scenario
@@ -86,14 +101,14 @@ def golden_scenario(lb):
     """The session behind tests/golden/log/session.log: every record type and value kind."""
     lb.set_clock(1790000000, 5000)
     lb.begin_session("lower-back-easy", 0xDEADBEEF, 1, 4, 50000, 12345)
-    lb.add_segment(0, 1, 1, 0, 0, 5000, 5000, 5000)
+    lb.add_segment(0, 1, 1, 255, 0, 5000, 5000, 5000)
     lb.flush()
-    lb.add_segment(1, 3, 1, 2, 5000, 41200, 30000, 36200)
+    lb.add_segment(1, 3, 1, 3, 5000, 41200, 30000, 36200)
     lb.flush()
-    lb.add_segment(2, 9, 2, 0, 44000, 46500, 10000, 2500)
+    lb.add_segment(2, 9, 2, 255, 44000, 46500, 10000, 2500)
     lb.flush()
-    lb.add_segment(3, 2, 3, 3, 46500, 47000, 5000, 500)
-    lb.end_session(2, 2, 1, 47000, 3000)
+    lb.add_segment(3, 2, 3, 254, 46500, 47000, 5000, 500)
+    lb.end_session(2, 2, 1, 47000, 3000, 12345 + 47000)
     lb.log_error("MemoryError: x", 99000)
 
 
@@ -102,19 +117,20 @@ GOLDEN_RECORDS = [
     {"seq": 2, "type": "session_start", "boot": 1, "mono_ms": 12345, "wall_s": 1790000007,
      "routine_crc": 0xDEADBEEF, "total_ms": 50000, "level": 1, "segment_count": 4,
      "routine": "lower-back-easy"},
-    {"seq": 3, "type": "segment", "index": 0, "kind": "prepare", "outcome": "done",
-     "pain": None, "start_ms": 0, "end_ms": 5000, "planned_ms": 5000, "achieved_ms": 5000},
-    {"seq": 4, "type": "segment", "index": 1, "kind": "hold_open", "outcome": "done",
-     "pain": "yes", "start_ms": 5000, "end_ms": 41200, "planned_ms": 30000,
+    {"seq": 3, "type": "segment", "version": 2, "index": 0, "kind": "prepare",
+     "outcome": "done", "pain": None, "start_ms": 0, "end_ms": 5000, "planned_ms": 5000,
+     "achieved_ms": 5000},
+    {"seq": 4, "type": "segment", "version": 2, "index": 1, "kind": "hold_open",
+     "outcome": "done", "pain": 3, "start_ms": 5000, "end_ms": 41200, "planned_ms": 30000,
      "achieved_ms": 36200},
-    {"seq": 5, "type": "segment", "index": 2, "kind": "rest", "outcome": "skipped",
-     "pain": None, "start_ms": 44000, "end_ms": 46500, "planned_ms": 10000,
-     "achieved_ms": 2500},
-    {"seq": 6, "type": "segment", "index": 3, "kind": "hold", "outcome": "stopped",
-     "pain": "unanswered", "start_ms": 46500, "end_ms": 47000, "planned_ms": 5000,
-     "achieved_ms": 500},
-    {"seq": 7, "type": "session_end", "end": "stopped", "done": 2, "skipped": 1,
-     "elapsed_ms": 47000, "paused_ms": 3000},
+    {"seq": 5, "type": "segment", "version": 2, "index": 2, "kind": "rest",
+     "outcome": "skipped", "pain": None, "start_ms": 44000, "end_ms": 46500,
+     "planned_ms": 10000, "achieved_ms": 2500},
+    {"seq": 6, "type": "segment", "version": 2, "index": 3, "kind": "hold",
+     "outcome": "stopped", "pain": "unanswered", "start_ms": 46500, "end_ms": 47000,
+     "planned_ms": 5000, "achieved_ms": 500},
+    {"seq": 7, "type": "session_end", "version": 2, "end": "stopped", "done": 2,
+     "skipped": 1, "elapsed_ms": 47000, "paused_ms": 3000, "wall_s": 1790000054},
     {"seq": 8, "type": "error", "boot": 1, "mono_ms": 99000, "text": "MemoryError: x"},
 ]
 
@@ -189,7 +205,7 @@ def test_a_session_reads_back_record_by_record():
     assert recs[0]["routine"] == "lower-back" and recs[0]["wall_s"] == 0
     assert recs[0]["routine_crc"] == 0x1234ABCD and recs[0]["boot"] == 1
     assert recs[2] == {
-        "seq": 3, "type": "segment", "index": 1, "kind": "hold", "outcome": "done",
+        "seq": 3, "type": "segment", "version": 2, "index": 1, "kind": "hold", "outcome": "done",
         "pain": None, "start_ms": 5000, "end_ms": 10000, "planned_ms": 5000,
         "achieved_ms": 5000,
     }
@@ -269,7 +285,7 @@ def test_a_damaged_byte_anywhere_loses_at_most_its_record():
     write_session(lb, segments=2, name="second", mono=90000)
     whole = bytes(fs.files["/logs/00000001.log"])
     good = read_all(fs)
-    sizes = [12 + 25 + 5, 34, 34, 26, 12 + 25 + 6, 34, 34, 26]
+    sizes = [12 + 25 + 5, 34, 34, 30, 12 + 25 + 6, 34, 34, 30]
     assert len(good) == len(sizes) == 8 and sum(sizes) == len(whole)
     owner = []
     for k in range(len(sizes)):
@@ -305,7 +321,7 @@ def test_power_cut_at_every_byte_of_a_session():
     whole = read_all(full)
     first = whole[:4]
     second = whole[4:]
-    sizes = [12 + 25 + 6] + [34] * 4 + [26] + [12 + 8 + 4]
+    sizes = [12 + 25 + 6] + [34] * 4 + [30] + [12 + 8 + 4]
     ends = []
     total = 0
     for s in sizes:
@@ -519,7 +535,7 @@ def test_nothing_is_saved_while_records_wait_and_a_full_flash_keeps_the_old_summ
     lb.begin_session("b", 1, 0, 2, 2000, 300)
     lb.add_segment(0, 2, 1, 0, 0, 1000, 1000, 1000)
     assert lb.save_last() is False and bytes(fs.files["/logs/last"]) == old
-    lb.end_session(1, 1, 0, 1000, 0)
+    lb.end_session(1, 1, 0, 1000, 0, 1300)
     fs.capacity = fs.used() + 100
     assert lb.save_last() is False
     assert bytes(fs.files["/logs/last"]) == old and "/logs/last.tmp" not in fs.files
@@ -614,7 +630,7 @@ def test_sync_me_when_flash_is_low_and_nothing_unsynced_is_removed():
     fs = MemFs(capacity=24 * 1024, block=1024)
     lb = L.Logbook(fs)
     need = lb.bytes_for(50)
-    assert need == 12 + 25 + 64 + 50 * 34 + 26 + L.RESERVE_BYTES
+    assert need == 12 + 25 + 64 + 50 * 34 + 30 + L.RESERVE_BYTES
     sessions = 0
     while lb.room_for(50):
         write_session(lb, segments=50)

@@ -80,7 +80,7 @@ class NoMemoryApp:
     """Stands for the app module: making the app runs out of memory."""
 
     class App:
-        def __init__(self, *args):
+        def __init__(self, *args, **kw):
             raise MemoryError("memory allocation failed, allocating 4096 bytes")
 
 

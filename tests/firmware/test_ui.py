@@ -363,3 +363,14 @@ def test_every_hint_fits_one_line():
         assert len(s) <= ui.COLUMNS
     for w in ui.KIND_WORDS + ui.PHASE_WORDS + ui.SIDE_WORDS:
         assert 72 + 8 * len(w) <= ui.WIDTH
+
+
+def test_pain_screen():
+    c = fakes.Canvas()
+    ui.pain(c, 3)
+    assert c.texts == [("PAIN 0 TO 10", 1, 1, 0), ("ok", 56, 42, 1), ("1=more hold=save", 0, 56, 1)]
+    assert c.count(56, 13, 16, 24) > 0 and c.count(0, 13, 56, 24) == 0  # one big digit, centred
+    ui.pain(c, 10)
+    assert c.strings()[1] == "too much" and c.count(0, 13, 128, 24) > 0
+    words = [ui.pain_word(n) for n in range(11)]
+    assert words == ["none", "a little", "a little", "ok", "ok", "ok"] + ["too much"] * 5

@@ -31,7 +31,7 @@ CORRUPT_SEGMENT = 1
 def full_decode_json(decoded: dict) -> str:
     """The full decode as committed: one line per header field and per segment."""
     lines = ["{"]
-    for key in ("name", "level", "total_ms", "crc32", "breath"):
+    for key in ("version", "name", "level", "total_ms", "crc32", "breath"):
         lines.append(f"  {json.dumps(key)}: {json.dumps(decoded[key])},")
     lines.append('  "segments": [')
     segments = [json.dumps(s) for s in decoded["segments"]]
@@ -63,8 +63,8 @@ def corrupt_vectors(base: bytes) -> list[tuple[str, bytes, str, str]]:
     return [
         ("empty.bbr", b"", "not a routine", "an empty file"),
         ("bad-magic.bbr", b"BBRX" + base[4:], "not a routine", "magic BBRX"),
-        ("version-2.bbr", patched(base, 4, "<B", 2), "incompatible version 2",
-         "version byte 2, CRC not recomputed"),
+        ("version-3.bbr", patched(base, 4, "<B", 3), "incompatible version 3",
+         "version byte 3, CRC not recomputed"),
         ("short-header.bbr", base[:20], "truncated", "the first 20 bytes"),
         ("truncated.bbr", base[:-10], "truncated", "the last 10 bytes cut"),
         ("trailing-bytes.bbr", base + b"\x00\x00", "trailing bytes", "two zero bytes appended"),

@@ -1,4 +1,5 @@
-"""The .bbr compiled routine format, version 1 (docs/bbr-format.md): encode and decode."""
+"""The .bbr compiled routine format, version 2 (docs/bbr-format.md): encode, and decode
+versions 1 and 2."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from backbeat.text import display_lines
 from backbeat.timeline import KINDS, SIDES, BreathPattern, Segment, Timeline
 
 MAGIC = b"BBRT"
-VERSION = 1
+VERSION = 2
+# Versions a reader accepts: version 1 has no per-segment level (its header level is
+# every segment's).
+READABLE_VERSIONS = (1, 2)
 HEADER_SIZE = 32
 SEGMENT_SIZE = 24
 BREATH_SIZE = 8
@@ -33,8 +37,8 @@ assert tuple(SIDE_CODES)[1:] == SIDES
 # magic, version, header_size, segment_size, breath_count, segment_count, name,
 # total_ms, segments_offset, strings_offset, strings_size, level, reserved
 _HEADER = struct.Struct("<4sBBBBHHIIIIHH")
-# kind, flags, side, breath, rep, reps, round, rounds, step, exercise, say, reserved,
-# duration_ms, param
+# kind, flags, side, breath, rep, reps, round, rounds, step, exercise, say, level
+# (reserved, 0, in version 1), duration_ms, param
 _SEGMENT = struct.Struct("<BBBBBBBBHHHHII")
 _BREATH = struct.Struct("<HHHH")
 _U32 = struct.Struct("<I")
@@ -175,6 +179,8 @@ def encode(timeline: Timeline) -> bytes:
             raise ValueError(f"{where}: round {seg.round} of {seg.rounds}")
         if not 0 <= seg.step <= 0xFFFF:
             raise ValueError(f"{where}: step {seg.step} does not fit in 16 bits")
+        if not 0 <= seg.level <= 0xFFFF:
+            raise ValueError(f"{where}: level {seg.level} does not fit in 16 bits")
         breath = NO_BREATH
         if seg.breath is not None:
             if seg.kind not in ("hold", "breathe"):
@@ -199,7 +205,7 @@ def encode(timeline: Timeline) -> bytes:
             seg.step,
             strings.add(seg.exercise),
             strings.add(seg.say),
-            0,
+            seg.level,
             seg.duration_ms,
             _segment_param(seg, where),
         )
@@ -295,10 +301,11 @@ def decode(data: bytes) -> dict:
         raise BbrError(NOT_A_ROUTINE, f"starts with {data[:4]!r}, not {MAGIC!r}")
     if len(data) < 5:
         raise BbrError(TRUNCATED, f"{len(data)} bytes, no version")
-    if data[4] != VERSION:
-        raise BbrError(
-            f"{INCOMPATIBLE} {data[4]}", f"this reader knows version {VERSION} only"
-        )
+    version = data[4]
+    if version not in READABLE_VERSIONS:
+        raise BbrError(f"{INCOMPATIBLE} {version}",
+                       f"this reader knows versions {READABLE_VERSIONS[0]} to {VERSION} "
+                       "(hint: upgrade backbeat)")
     if len(data) < HEADER_SIZE:
         raise BbrError(TRUNCATED, f"{len(data)} bytes, shorter than the {HEADER_SIZE}-byte header")
     (
@@ -366,7 +373,7 @@ def decode(data: bytes) -> dict:
     for i in range(segment_count):
         fields = _SEGMENT.unpack_from(data, segments_offset + SEGMENT_SIZE * i)
         try:
-            segment = _decode_segment(fields, breaths, table)
+            segment = _decode_segment(fields, breaths, table, version, level)
         except ValueError as e:
             raise BbrError(f"{BAD_SEGMENT} {i}", str(e)) from None
         segment["start_ms"] = start_ms
@@ -375,6 +382,7 @@ def decode(data: bytes) -> dict:
         segments.append(segment)
         start_ms += fields[12]
     return {
+        "version": version,
         "name": name,
         "level": level,
         "total_ms": total_ms,
@@ -384,10 +392,12 @@ def decode(data: bytes) -> dict:
     }
 
 
-def _decode_segment(fields: tuple, breaths: list[list[int]], table: bytes) -> dict:
+def _decode_segment(fields: tuple, breaths: list[list[int]], table: bytes, version: int,
+                    header_level: int) -> dict:
     """One segment record as a dict without its times; ValueError says what is wrong."""
     (kind_code, flags, side, breath, rep, reps, round_, rounds, step, exercise, say,
-     reserved, duration_ms, param) = fields
+     level, duration_ms, param) = fields
+    reserved = level if version == 1 else 0
     if not 1 <= kind_code <= len(KINDS):
         raise ValueError(f"unknown kind {kind_code}")
     kind = KINDS[kind_code - 1]
@@ -430,4 +440,5 @@ def _decode_segment(fields: tuple, breaths: list[list[int]], table: bytes) -> di
         "step": step,
         "exercise": _optional_string(table, exercise),
         "say": _optional_string(table, say),
+        "level": header_level if version == 1 else level,
     }

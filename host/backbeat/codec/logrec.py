@@ -24,7 +24,13 @@ SESSION_START, SEGMENT, SESSION_END, ERROR, CLOCK = 1, 2, 3, 4, 5
 TYPE_NAMES = {SESSION_START: "session_start", SEGMENT: "segment", SESSION_END: "session_end",
               ERROR: "error", CLOCK: "clock"}
 OUTCOMES = {1: "done", 2: "skipped", 3: "stopped"}
+# Version 1 pain codes (yes/no); version 2 logs the answer 0..10 itself.
 PAINS = {0: None, 1: "no", 2: "yes", 3: "unanswered"}
+PAIN_MAX = 10
+PAIN_NOT_ASKED = 255  # version 2
+PAIN_UNANSWERED = 254  # version 2
+# The version byte of segment and session end records (0 in version 1 logs).
+LOG_VERSION = 2
 ENDS = {1: "completed", 2: "stopped"}
 
 # Ticks (time.ticks_ms) wrap after this many ms on the device.
@@ -47,6 +53,28 @@ def _code(table: dict[int, Any], value: int, what: str) -> Any:
     if value not in table:
         raise RecordError(f"unknown {what} code {value}")
     return table[value]
+
+
+def _version(byte: int) -> int:
+    """The record's log format version from its version byte (0 in version 1 logs)."""
+    if byte == 0:
+        return 1
+    if byte == LOG_VERSION:
+        return LOG_VERSION
+    raise RecordError(f"log format version {byte} is newer than this backbeat reads "
+                      f"(1 and {LOG_VERSION}): upgrade backbeat")
+
+
+def _pain(code: int, version: int) -> int | str | None:
+    if version == 1:
+        return _code(PAINS, code, "pain")
+    if code == PAIN_NOT_ASKED:
+        return None
+    if code == PAIN_UNANSWERED:
+        return "unanswered"
+    if code > PAIN_MAX:
+        raise RecordError(f"pain {code} is outside 0..{PAIN_MAX}")
+    return code
 
 
 def check_record(raw: bytes) -> tuple[int, int, bytes]:
@@ -86,18 +114,26 @@ def decode_record(raw: bytes) -> dict[str, Any]:
                 "segment_count": count, "routine": p[25:].decode("ascii", "replace")}
     if rtype == SEGMENT:
         _need(p, 22, "segment")
-        index, kind, outcome, pain, _z, start, end, planned, achieved = struct.unpack_from(
+        index, kind, outcome, pain, version, start, end, planned, achieved = struct.unpack_from(
             "<HBBBBIIII", p)
         if not 1 <= kind <= len(KINDS):
             raise RecordError(f"unknown kind code {kind}")
-        return {"seq": seq, "type": "segment", "index": index, "kind": KINDS[kind - 1],
-                "outcome": _code(OUTCOMES, outcome, "outcome"), "pain": _code(PAINS, pain, "pain"),
-                "start_ms": start, "end_ms": end, "planned_ms": planned, "achieved_ms": achieved}
+        version = _version(version)
+        return {"seq": seq, "type": "segment", "version": version, "index": index,
+                "kind": KINDS[kind - 1], "outcome": _code(OUTCOMES, outcome, "outcome"),
+                "pain": _pain(pain, version), "start_ms": start, "end_ms": end,
+                "planned_ms": planned, "achieved_ms": achieved}
     if rtype == SESSION_END:
         _need(p, 14, "session end")
-        end, _z, done, skipped, elapsed, paused = struct.unpack_from("<BBHHII", p)
-        return {"seq": seq, "type": "session_end", "end": _code(ENDS, end, "end"), "done": done,
-                "skipped": skipped, "elapsed_ms": elapsed, "paused_ms": paused}
+        end, version, done, skipped, elapsed, paused = struct.unpack_from("<BBHHII", p)
+        version = _version(version)
+        wall = 0
+        if version == LOG_VERSION:
+            _need(p, 18, "session end")
+            wall = struct.unpack_from("<I", p, 14)[0]
+        return {"seq": seq, "type": "session_end", "version": version,
+                "end": _code(ENDS, end, "end"), "done": done, "skipped": skipped,
+                "elapsed_ms": elapsed, "paused_ms": paused, "wall_s": wall}
     if rtype == ERROR:
         _need(p, 8, "error")
         boot, mono = struct.unpack_from("<II", p)

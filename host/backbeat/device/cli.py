@@ -6,7 +6,7 @@ import json
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -194,9 +194,10 @@ def register(main: click.Group) -> None:
                        "routines are named [default: the library, until a folder is set].")
     @click.option("--prune", is_flag=True,
                   help="Also remove the device's routines that this flash does not send.")
+    @_db_option
     @click.argument("routines", nargs=-1, type=click.Path())
     def flash(port: str, firmware_dir: str | None, level: int, folder: str | None, prune: bool,
-              routines: tuple[str, ...]) -> None:
+              db_path: str | None, routines: tuple[str, ...]) -> None:
         """Install the firmware and ROUTINES (YAML files) on the device, keeping its others.
 
         With no ROUTINES, your routines folder (--folder) or else the library is flashed.
@@ -204,7 +205,7 @@ def register(main: click.Group) -> None:
         cut leaves the old set or the new one, never a mix. Routines are removed only with
         --prune (or backbeat rm), and never while their sessions are not yet synced.
         """
-        from backbeat.compiling import compile_files
+        from backbeat.compiling import archive_compiled, compile_files
         from backbeat.device.flasher import FlashError
         from backbeat.device.flasher import flash as do_flash
         from backbeat.resources import firmware_dir as packaged_firmware
@@ -217,6 +218,10 @@ def register(main: click.Group) -> None:
             _fail(f"{count(len(errors), 'routine error')}, nothing flashed", 2)
         bbrs = {c.file_name[:-4]: c.data for c in compiled}
         target = _resolve(port)
+        # Archived before they are sent: a session may run them the moment they arrive.
+        warning = archive_compiled(compiled, db_path, "flashed")
+        if warning:
+            click.echo(warning, err=True)
         bar = _Bar(f"flashing {target}")
         try:
             res = do_flash(target, Path(firmware_dir) if firmware_dir else packaged_firmware(),
@@ -312,42 +317,55 @@ def register(main: click.Group) -> None:
                 if res.new_sessions else "no new sessions")
         click.echo(f"synced {target} (device {res.uid}): {news}; acknowledged up to record "
                    f"{res.acked}")
+        if res.fetched:
+            click.echo(f"fetched from the device: {', '.join(res.fetched)}")
+        if res.missing:
+            click.echo(f"warning: neither this computer nor the device has {', '.join(res.missing)}"
+                       ": the sessions that ran it are stored, without exercise names (hint: "
+                       "compile or flash that routine's YAML here and they are named)", err=True)
 
     @main.command()
     @_db_option
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-    def sessions(db_path: str | None, as_json: bool) -> None:
-        """List synced sessions with their segments."""
-        store = _open_store(db_path, create=False)
-        if store is None:
-            click.echo("[]" if as_json else "no sessions yet (run backbeat sync)")
+    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                  help="Only sessions from this day on (YYYY-MM-DD, local time).")
+    @click.option("--routine", default=None, metavar="ROUTINE",
+                  help="Only sessions of this routine (its id or its name).")
+    @click.option("--device", default=None, metavar="UID", help="Only sessions of this device.")
+    @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+    def sessions(db_path: str | None, since: datetime | None, routine: str | None,
+                 device: str | None, as_json: bool) -> None:
+        """List synced sessions: when, which routine, and each exercise done.
+
+        Reads the database only: a missing one is not created.
+        """
+        from backbeat.sessions import select, session_text
+        from backbeat.store import Store, StoreError, default_db_path
+
+        path = Path(db_path) if db_path else default_db_path()
+        if not path.exists():
+            click.echo("[]" if as_json else f"no sessions yet: no database at {path} "
+                       "(run backbeat sync)")
             return
         try:
-            found = store.sessions()
+            with Store(path, create=False) as store:
+                found = select(store.sessions(), since.date() if since else None, routine, device)
+                devices = store.devices()
+        except StoreError as e:
+            _fail(str(e))
+            raise
         except sqlite3.Error as e:
-            _fail(f"{store.path}: database error ({e}) (hint: close the program holding the "
+            _fail(f"{path}: database error ({e}) (hint: close the program holding the "
                   "database, then try again)")
             raise
-        finally:
-            store.close()
         if as_json:
             click.echo(json.dumps([s.as_json() for s in found], indent=1))
             return
         if not found:
-            click.echo("no sessions yet (run backbeat sync)")
+            click.echo("no sessions match" if since or routine or device else
+                       "no sessions yet (run backbeat sync)")
             return
-        for s in found:
-            when = ("date unknown" if s.wall_s is None else
-                    datetime.fromtimestamp(s.wall_s, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-            took = "-" if s.elapsed_ms is None else _mmss(s.elapsed_ms)
-            click.echo(f"{s.id:4d}  {when}  {s.routine or '(start damaged)'}  {took}  {s.ending}  "
-                       f"{s.done} done, {s.skipped} skipped")
-            for g in s.segments:
-                pain = f"  pain: {g.pain}" if g.pain else ""
-                click.echo(f"        {g.index:3d} {g.kind:<9} {g.outcome:<8} "
-                           f"{g.achieved_ms / 1000:.1f}s of {g.planned_ms / 1000:.1f}s{pain}")
-
-
-def _mmss(ms: int) -> str:
-    s = round(ms / 1000)
-    return f"{s // 60}:{s % 60:02d}"
+        for i, s in enumerate(found):
+            if i:
+                click.echo("")
+            for line in session_text(s, with_device=len(devices) > 1):
+                click.echo(line)

@@ -62,6 +62,22 @@ _v = sys.implementation.version
 print('V', getattr(sys.implementation, '_mpy', 0), '%d.%d.%d' % (_v[0], _v[1], _v[2]))
 """
 
+# Before the switch, each routine it replaces or removes is copied into /kept under its CRC
+# by the firmware's own retain module (docs/link-protocol.md, "Kept routines"), so sessions
+# not yet synced that ran it can still be named. A device without that module (older
+# firmware) keeps nothing.
+_RETAIN = """try:
+    import retain, logbook
+    _b = bytearray(512)
+    for _p in {paths!r}:
+        retain.save(logbook.Flash(), _p, _b, False)
+except ImportError:
+    pass
+except OSError as _e:
+    print('NOT KEPT', _e)
+"""
+
+
 class FlashError(Exception):
     """A flash that could not be done; str() says why and what to do."""
 
@@ -381,6 +397,11 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
             f.write(path, data, step)
             done += len(data)
         if not p.nothing_to_do:
+            leaving = replaced_routines(p.journal, on_device)
+            if leaving and "NOT KEPT" in f._exec(_RETAIN.format(paths=leaving)):
+                raise FlashError(f"{port}: no room to keep the routines this flash replaces "
+                                 "for the sessions not yet synced; nothing was switched (hint: "
+                                 "backbeat sync, then flash again)")
             f.commit(p.journal, journal_module)
         started = f.restart_app()
         return FlashResult(firmware_version(files), total,
@@ -388,6 +409,16 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
                            sorted((set(present) - set(gone)) | set(routines)), started)
     finally:
         f.close()
+
+
+def replaced_routines(journal: list[str], on_device: dict[str, str]) -> list[str]:
+    """The routine files on the device that the journal replaces or removes."""
+    out = []
+    for line in journal:
+        target = line.split(" ")[-1]
+        if target.startswith(ROUTINES + "/") and target.endswith(".bbr") and target in on_device:
+            out.append(target)
+    return out
 
 
 def routine_names(names: Sequence[str]) -> None:

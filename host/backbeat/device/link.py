@@ -24,9 +24,10 @@ MAX_RESPONSE = 1024
 MAX_CHUNK = 508
 MAX_LINE = 1 + 4 * ((10 + MAX_RESPONSE + 2) // 3) + 2
 
-HELLO, SET_CLOCK, INFO, LIST, READ, ACK, PUSH_BEGIN, PUSH_DATA, PUSH_END, REMOVE = range(1, 11)
+(HELLO, SET_CLOCK, INFO, LIST, READ, ACK, PUSH_BEGIN, PUSH_DATA, PUSH_END, REMOVE,
+ GET_ROUTINE) = range(1, 12)
 (OK, BAD_FRAME, UNKNOWN, BAD_ARGUMENT, BUSY, BAD_NAME, NO_SPACE, VERIFY_FAILED, NO_PUSH,
- BAD_OFFSET, IO_ERROR) = range(11)
+ BAD_OFFSET, IO_ERROR, NOT_FOUND) = range(12)
 MORE = 1
 # After a damaged answer, a request is sent again once the line is this quiet (answers to
 # noise that came before it arrive in a burst).
@@ -37,6 +38,7 @@ STATUS_NAMES = {
     BUSY: "a session is running", BAD_NAME: "bad routine name", NO_SPACE: "no space on the device",
     VERIFY_FAILED: "the device could not verify the file", NO_PUSH: "no push under way",
     BAD_OFFSET: "bad push offset", IO_ERROR: "file system error on the device",
+    NOT_FOUND: "the device has no such routine",
 }
 
 # What the console shows when the app is not running and MicroPython's REPL is.
@@ -381,3 +383,23 @@ class LinkClient:
 
     def remove(self, name: str) -> None:
         self.request(REMOVE, name.encode("ascii"))
+
+    def get_routine(self, crc: int) -> bytes | None:
+        """The .bbr file whose CRC-32 is `crc`, from the device's routines or those it kept
+        for unsynced sessions; None when it has none (or what came does not have that CRC)."""
+        data = b""
+        while True:
+            try:
+                p = self.request(GET_ROUTINE, struct.pack("<II", crc, len(data)))
+            except Refused as e:
+                if e.status == NOT_FOUND:
+                    return None
+                raise
+            with _answer_to("GET_ROUTINE"):
+                size = struct.unpack_from("<I", p)[0]
+            data += p[4:]
+            if len(data) >= size or len(p) <= 4:
+                break
+        if len(data) != size or zlib.crc32(data[:-4]) != crc:
+            return None
+        return data

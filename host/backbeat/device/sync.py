@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backbeat.codec.logrec import RecordError
 from backbeat.device.link import LinkClient, NoAnswer
@@ -30,6 +30,28 @@ class SyncResult:
     new_sessions: int
     acked: int
     round_trips: int
+    fetched: list[str] = field(default_factory=list)  # routines fetched from the device
+    missing: list[str] = field(default_factory=list)  # routines neither stored nor on it
+
+
+def _fetch_routines(client: LinkClient, store: Store, uid: str, now_s: int,
+                    result: SyncResult) -> None:
+    """Fetch from the device every routine a stored session of it ran that the archive
+    lacks; note those it does not have either."""
+    for crc, rid in sorted(store.missing_routines(uid).items()):
+        label = f"{rid} ({crc:08x})"
+        if label in result.missing:
+            continue
+        data = client.get_routine(crc)
+        if data is None:
+            result.missing.append(label)
+            continue
+        try:
+            store.archive(data, rid, "device", now_s=now_s)
+        except ValueError:  # a file with the right CRC that is not a routine this host reads
+            result.missing.append(label)
+            continue
+        result.fetched.append(label)
 
 
 def _seq(raw: bytes) -> int:
@@ -69,6 +91,7 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
     uid = hello.uid
     result.uid = uid
     store.note_device(uid, hello.board, hello.firmware, now_s)
+    sync_id = store.begin_sync(uid, now_s)
     epoch = store.epoch(uid)
     last = store.last_record(uid, epoch)
     if last is not None and hello.next_seq - 1 < last[0]:
@@ -101,14 +124,18 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
         if records:
             before = store.session_count(uid)
             try:
-                added = store.add_records(uid, epoch, records)
+                added = store.add_records(uid, epoch, records, sync_id)
             except RecordError as e:
                 raise SyncError(f"the device sent a damaged record ({e}); nothing of this read "
                                 "was stored: run the sync again") from None
             result.new_records += added
             result.new_sessions += store.session_count(uid) - before
+        if records:
+            _fetch_routines(client, store, uid, now_s, result)
         if last_sent > acked:
-            acked = client.ack(last_sent)  # only now: the records are committed
+            # Only now: the records are committed and the routines they ran fetched (the
+            # device forgets an old routine once no unacknowledged session ran it).
+            acked = client.ack(last_sent)
         if progress is not None:
             progress(last_sent, next_seq - 1)
         if last_sent + 1 >= next_seq or last_sent < start:

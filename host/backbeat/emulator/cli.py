@@ -24,8 +24,21 @@ def default_flash_dir() -> Path:
               show_default=True, help="Run the device's clock this many times faster.")
 @click.option("--snapshot", type=click.Path(dir_okay=False), default=None,
               help="Write the screen to this PNG file when the device stops.")
-def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
-    """Run the firmware stored in the flash DIR on a virtual Pico.
+@click.option("--board", type=click.Choice(["wasm", "rp2040"]), default="wasm",
+              show_default=True,
+              help="wasm: MicroPython's WebAssembly port; rp2040: the real rp2 port "
+                   "(--uf2) on an emulated RP2040 (rp2040js, --bootrom).")
+@click.option("--uf2", type=click.Path(dir_okay=False), default=None,
+              help="rp2040: MicroPython's firmware for the Pico (RPI_PICO .uf2).")
+@click.option("--bootrom", type=click.Path(dir_okay=False), default=None,
+              help="rp2040: the RP2040's boot ROM image (16 KB).")
+@click.option("--rtc/--no-rtc", default=True, show_default=True,
+              help="Fit the battery-backed clock chip (it keeps real time at any --speed; "
+                   "--board wasm only).")
+def emulate(flash_dir: str | None, speed: float, snapshot: str | None, board: str,
+            uf2: str | None, bootrom: str | None, rtc: bool) -> None:
+    """Run the firmware stored in the flash DIR on a virtual Pico (--board wasm: the
+    WebAssembly port; --board rp2040: MicroPython's Pico firmware on an emulated RP2040).
 
     The first line printed is `port: /dev/pts/N`, a serial port that behaves like
     the Pico's USB serial (mpremote and backbeat flash/sync work against it). On a
@@ -36,10 +49,20 @@ def emulate(flash_dir: str | None, speed: float, snapshot: str | None) -> None:
     """
     from backbeat.device.ports import advertise, withdraw
     from backbeat.emulator import console
-    from backbeat.emulator.device import EmulatorError, VirtualDevice
+    from backbeat.emulator.device import EmulatorError, Rp2040Board, VirtualDevice
 
+    chip = None
+    if board == "rp2040":
+        if not uf2 or not bootrom:
+            click.echo("error: --board rp2040 needs --uf2 FILE and --bootrom FILE "
+                       "(hint: MicroPython's RPI_PICO .uf2 and the RP2040 boot ROM)", err=True)
+            raise SystemExit(2)
+        chip = Rp2040Board(Path(uf2), Path(bootrom))
+    elif uf2 or bootrom:
+        click.echo("error: --uf2 and --bootrom are for --board rp2040", err=True)
+        raise SystemExit(2)
     flash = Path(flash_dir) if flash_dir else default_flash_dir()
-    dev = VirtualDevice(flash, speed)
+    dev = VirtualDevice(flash, speed, board=chip, rtc=rtc)
     try:
         port = dev.start()
     except (EmulatorError, OSError) as e:

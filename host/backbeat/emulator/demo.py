@@ -91,7 +91,8 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> Non
     emu = _Emulator(flash, speed)
     try:
         out.write(f"virtual device on {emu.port} (flash {flash}, speed x{speed:g})\n")
-        _run(["flash", "--port", emu.port, str(routine)], out)
+        db = work / "backbeat.db"
+        _run(["flash", "--port", emu.port, "--db", str(db), str(routine)], out)
         menu = emu.until("hold=go")
         _show("menu: " + " / ".join(menu[1:3]), emu, out)
         emu.send("long")
@@ -110,7 +111,6 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> Non
         _show("done", emu, out)
         emu.send("press")
         emu.until("hold=go")
-        db = work / "backbeat.db"
         _run(["sync", "--port", emu.port, "--db", str(db)], out)
         _run(["sessions", "--db", str(db)], out)
     finally:

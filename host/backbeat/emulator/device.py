@@ -25,6 +25,7 @@ from backbeat.emulator.display import Frame
 
 VM_DIR = Path(__file__).resolve().parent / "vm"
 MICROPYTHON_MJS = Path("node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs")
+RP2040JS = Path("node_modules/rp2040js/package.json")
 # The virtual board's buzzer and motor pins (firmware/board.py, hardware/).
 BUZZER_PIN = 15
 MOTOR_PIN = 16
@@ -49,11 +50,9 @@ def find_micropython(start: Path | None = None) -> Path:
             raise EmulatorError(f"BACKBEAT_MICROPYTHON names {env}, which is not a file "
                                 "(hint: point it at the port's micropython.mjs)")
         return Path(env)
-    for base in (start or Path.cwd(), Path(__file__).resolve()):
-        for d in (base, *base.parents):
-            p = d / MICROPYTHON_MJS
-            if p.is_file():
-                return p
+    found = _node_module(MICROPYTHON_MJS, start)
+    if found is not None:
+        return found
     cached = cache_dir() / MICROPYTHON_MJS
     if cached.is_file():
         return cached
@@ -61,6 +60,44 @@ def find_micropython(start: Path | None = None) -> Path:
         return install_port(MICROPYTHON_MJS)
     except PortMissing as e:
         raise EmulatorError(str(e)) from None
+
+
+def _node_module(rel: Path, start: Path | None = None) -> Path | None:
+    """rel in node_modules found upwards from start (the current directory) or from
+    this package."""
+    for base in (start or Path.cwd(), Path(__file__).resolve()):
+        for d in (base, *base.parents):
+            p = d / rel
+            if p.is_file():
+                return p
+    return None
+
+
+def find_rp2040js(start: Path | None = None) -> Path:
+    """The RP2040 emulator's package folder (rp2040js, pinned in package.json)."""
+    found = _node_module(RP2040JS, start)
+    if found is None:
+        raise EmulatorError("the RP2040 emulator rp2040js is not installed "
+                            "(hint: run `npm ci` in the backbeat checkout)")
+    return found.parent
+
+
+@dataclass(frozen=True)
+class Rp2040Board:
+    """The real rp2 port on an emulated RP2040: MicroPython's UF2 for the Pico and the
+    chip's boot ROM (rp2040js does not ship one)."""
+
+    uf2: Path
+    bootrom: Path
+
+    def check(self) -> None:
+        for what, p, hint in (("--uf2", self.uf2, "MicroPython's RPI_PICO firmware .uf2"),
+                              ("--bootrom", self.bootrom, "the RP2040 B1 boot ROM, 16 KB")):
+            if not p.is_file():
+                raise EmulatorError(f"{what} {p}: no such file (hint: name {hint})")
+        if self.bootrom.stat().st_size != 16384:
+            raise EmulatorError(f"--bootrom {self.bootrom}: {self.bootrom.stat().st_size} "
+                                "bytes, not a boot ROM (hint: the RP2040's is 16384 bytes)")
 
 
 def unique_id_for(flash_dir: Path) -> str:
@@ -87,9 +124,14 @@ class DeviceState:
 class VirtualDevice:
     """One virtual Pico: start() gives its port; step() runs it for a while."""
 
-    def __init__(self, flash_dir: Path, speed: float = 1.0, node: str | None = None):
+    def __init__(self, flash_dir: Path, speed: float = 1.0, node: str | None = None,
+                 board: Rp2040Board | None = None, rtc: bool = True):
+        """board: None for the WebAssembly port, or the real rp2 port's files; rtc: fit the
+        clock chip (the WebAssembly board only)."""
         self.flash_dir = Path(flash_dir)
+        self.board = board
         self.speed = speed
+        self.rtc = rtc  # a battery-backed clock chip on the I2C bus (vm/ds3231.mjs)
         self.node = node or shutil.which("node") or "node"
         self.state = DeviceState()
         self.on_frame: Callable[[Frame], None] | None = None
@@ -107,6 +149,12 @@ class VirtualDevice:
 
     def start(self) -> str:
         mp = find_micropython()
+        if self.board is not None:
+            self.board.check()
+            script = ["rp2040.mjs", "--rp2040js", str(find_rp2040js()), "--uf2",
+                      str(self.board.uf2), "--bootrom", str(self.board.bootrom)]
+        else:
+            script = ["device.mjs", *([] if self.rtc else ["--no-rtc"])]
         if shutil.which(self.node) is None and not Path(self.node).is_file():
             raise EmulatorError("node is not installed (hint: install Node.js 20 or newer)")
         try:
@@ -120,7 +168,7 @@ class VirtualDevice:
         self.port = os.ttyname(self._slave)
         os.set_blocking(self._master, False)
         self._proc = subprocess.Popen(
-            [self.node, str(VM_DIR / "device.mjs"), "--mp", str(mp), "--flash",
+            [self.node, str(VM_DIR / script[0]), *script[1:], "--mp", str(mp), "--flash",
              str(self.flash_dir), "--speed", repr(float(self.speed)),
              "--unique-id", unique_id_for(self.flash_dir)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -174,6 +222,11 @@ class VirtualDevice:
 
     def power_cycle(self) -> None:
         self._send(b"P", b"")
+
+    def cut_power_after(self, operations: int) -> None:
+        """rp2040 board: cut the power halfway through the flash erase or program that
+        comes after this many more (0: the next one); it boots again from the flash."""
+        self._send(b"K", struct.pack("<I", operations))
 
     # ------------------------------------------------------------ running
 

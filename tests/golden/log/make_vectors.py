@@ -2,6 +2,8 @@
 logbook.
 
 Run from the repository root: python tests/golden/log/make_vectors.py
+(session-v1.log/json, the same session in log format version 1, are kept as they were
+written by the firmware of that version: readers still accept it.)
 The expected decodes come from the scenario's own values (GOLDEN_RECORDS in
 tests/firmware/test_logbook.py), not from decoding the bytes.
 """

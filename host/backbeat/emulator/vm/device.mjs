@@ -1,5 +1,5 @@
 // The virtual Pico's main thread, started by backbeat.emulator (Python) as
-//   node device.mjs --mp MICROPYTHON.mjs --flash DIR --speed N --unique-id HEX
+//   node device.mjs --mp MICROPYTHON.mjs --flash DIR --speed N --unique-id HEX [--no-rtc]
 // It talks to Python over stdin/stdout in frames (a type byte, a uint32 LE length, the
 // payload) and runs the interpreter in a worker (worker.mjs), starting a new worker at
 // every reset.
@@ -21,15 +21,14 @@ const mpModule = option("--mp");
 const flashDir = option("--flash");
 const speed = Number(option("--speed", "1"));
 const uniqueId = option("--unique-id", "e66038b713000000");
+// The battery-backed clock chip (vm/ds3231.mjs), fitted unless --no-rtc: its state outlives
+// every reset and power cycle of the Pico, as the coin cell keeps the chip running.
+const rtcState = process.argv.includes("--no-rtc") ? null : new SharedArrayBuffer(16);
 if (!mpModule || !flashDir || !(speed > 0)) {
-  process.stderr.write("usage: node device.mjs --mp FILE --flash DIR [--speed N] [--unique-id HEX]\n");
+  process.stderr.write("usage: node device.mjs --mp FILE --flash DIR [--speed N] [--unique-id HEX] " +
+    "[--no-rtc]\n");
   process.exit(2);
 }
-
-// Button gestures, in device milliseconds: a short press, a long press, the gap between
-// the two presses of a double press, and the least time between two gestures (longer
-// than a double press window, so two separate presses stay two).
-const gesture = { shortMs: 150, longMs: 1500, doubleGapMs: 150, gapMs: 600 };
 
 const serialSab = Ring.create(1 << 18);
 const controlSab = Ring.create(1 << 10);
@@ -63,8 +62,8 @@ function start(mode) {
   }
   const w = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: {
-      mpModule, flashDir, speed, bootRealMs, mode, uniqueId, gesture,
-      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState,
+      mpModule, flashDir, speed, bootRealMs, mode, uniqueId,
+      heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState, rtcState,
       serial: serialSab, control: controlSab, doorbell: doorbellSab,
     },
   });
@@ -88,6 +87,10 @@ function start(mode) {
       oledState = m.oled;
       restart(m.mode);
     }
+  });
+  // A worker that cannot make the port like a Pico (exit code 3) stops the device.
+  w.on("exit", (code) => {
+    if (w === worker && code === 3) process.exit(3);
   });
   w.on("error", (e) => {
     if (w !== worker) return;

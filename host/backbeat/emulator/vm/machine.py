@@ -300,9 +300,7 @@ class I2C:
 
     def readfrom_into(self, addr, buf, stop=True):
         self._start(addr)
-        status = _vd.i2c_status(self._bus, addr)
-        for i in range(len(buf)):
-            buf[i] = status
+        _vd.i2c_read(self._bus, addr, uctypes.addressof(buf), len(buf))
 
     def readfrom(self, addr, nbytes, stop=True):
         buf = bytearray(nbytes)
@@ -310,10 +308,14 @@ class I2C:
         return bytes(buf)
 
     def readfrom_mem_into(self, addr, memaddr, buf, addrsize=8):
+        self._one[0] = memaddr
+        self.writeto(addr, self._one, False)
         self.readfrom_into(addr, buf)
 
     def readfrom_mem(self, addr, memaddr, nbytes, addrsize=8):
-        return self.readfrom(addr, nbytes)
+        buf = bytearray(nbytes)
+        self.readfrom_mem_into(addr, memaddr, buf)
+        return bytes(buf)
 
 
 SoftI2C = I2C

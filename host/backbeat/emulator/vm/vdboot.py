@@ -231,20 +231,6 @@ def run_file(name):
     return 0
 
 
-def glyphs():
-    """MicroPython's own 8x8 font, as hex columns per character 32..126, for reading text."""
-    import framebuf
-
-    b = bytearray(8)
-    fb = framebuf.FrameBuffer(b, 8, 8, framebuf.MONO_VLSB)
-    out = []
-    for c in range(32, 127):
-        fb.fill(0)
-        fb.text(chr(c), 0, 0, 1)
-        out.append(b.hex())
-    return " ".join(out)
-
-
 def setup():
     _sys.modules["machine"] = machine
     time.sleep_ms = machine._sleep_ms

@@ -11,11 +11,15 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Ring } from "./ring.mjs";
 import { Ssd1306 } from "./ssd1306.mjs";
+import { Ds3231, RTC_ADDR } from "./ds3231.mjs";
 import { Flash, BLOCKS } from "./flash.mjs";
+import { gesturePhases } from "./gesture.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
-  gesture, held, oledState } = workerData;
+  held, oledState, rtcState } = workerData;
+// The clock chip, when the device has one (rtcState is null without).
+const rtc = rtcState ? new Ds3231(new Float64Array(rtcState)) : null;
 const serial = new Ring(workerData.serial);
 const control = new Ring(workerData.control);
 const doorbell = new Int32Array(workerData.doorbell);
@@ -149,17 +153,9 @@ function advanceButton(now) {
   }
 }
 
-// A gesture on the button, as presses of fixed device durations (gesture from device.mjs).
-// Each ends with the button released for gapMs, so two gestures stay two.
+// A gesture on the button, as presses of fixed device durations (gesture.mjs).
 function schedule(kind) {
-  const press = (ms) => phases.push({ level: 0, ms }, { level: 1, ms: gesture.gapMs });
-  if (kind === "p") press(gesture.shortMs);
-  else if (kind === "l") press(gesture.longMs);
-  else if (kind === "d") {
-    phases.push({ level: 0, ms: gesture.shortMs }, { level: 1, ms: gesture.doubleGapMs });
-    press(gesture.shortMs);
-  } else if (kind === "h") phases.push({ level: 0, ms: 0 });
-  else if (kind === "u") phases.push({ level: 1, ms: gesture.gapMs });
+  phases.push(...gesturePhases(kind));
   advanceButton(deviceNow());
 }
 
@@ -294,14 +290,24 @@ const vd = {
     buses.push({ oled: id === 0 && sda === I2C0_SDA && scl === I2C0_SCL });
     return buses.length - 1;
   },
-  i2c_present: (bus, addr) => buses[bus].oled && addr === OLED_ADDR,
+  i2c_present: (bus, addr) => buses[bus].oled && (addr === OLED_ADDR || (rtc && addr === RTC_ADDR)),
   i2c_write: (bus, addr, ptr, len, first, last) => {
+    const bytes = new Uint8Array(memory().buffer, ptr, len);
+    if (addr === RTC_ADDR) {
+      rtc.write(bytes, first, last);
+      return;
+    }
     if (first) oled.begin();
-    oled.bytes(new Uint8Array(memory().buffer, ptr, len));
+    oled.bytes(bytes);
     if (last) oled.end();
   },
-  // The status byte a read returns: bit 6 set while the display is off.
-  i2c_status: () => (oled.displayOn ? 0 : 0x40),
+  // A read of len bytes into memory at ptr: the clock's registers, or the display's status
+  // byte (bit 6 set while the display is off).
+  i2c_read: (bus, addr, ptr, len) => {
+    const out = new Uint8Array(memory().buffer, ptr, len);
+    if (addr === RTC_ADDR) rtc.read(out);
+    else out.fill(oled.displayOn ? 0 : 0x40);
+  },
   fs_blocks: () => [BLOCKS, flash.freeBlocks()],
 };
 
@@ -352,12 +358,12 @@ flash = new Flash(mp.FS, flashDir);
 patchStdin(mp.FS);
 mp.registerJsModule("_vd", vd);
 mp.FS.mkdir("/vd");
-for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdgc.py"]) {
+for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdgc.py", "vdfont.py"]) {
   mp.FS.writeFile("/vd/" + name, fs.readFileSync(path.join(HERE, name)));
 }
 if (wantGlyphs) {
-  mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot");
-  parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdboot").glyphs() });
+  mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdfont");
+  parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdfont").glyphs() });
 }
 // This port collects garbage only when the outermost call from JavaScript into MicroPython
 // returns (its external_call_depth drops to 0): the C stack holds no roots then. The
@@ -404,8 +410,14 @@ function collectGarbage() {
 vd.collect = collectGarbage;
 
 depthIndex = findCallDepth();
-if (depthIndex >= 0) boundHeap();
-else process.stderr.write("virtual device: the heap is not bounded (this port's call depth was not found)\n");
+if (depthIndex < 0) {
+  // Without the counter the heap could be neither bounded nor collected while the
+  // firmware runs: a device unlike a Pico. It stops instead (the tests fail).
+  process.stderr.write("virtual device: this MicroPython port's call-depth counter was not " +
+    "found, so its heap cannot be bounded (hint: use the port pinned in package.json)\n");
+  process.exit(3);
+}
+boundHeap();
 mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot\nvdboot.setup()\ndel vdboot, sys");
 const vdboot = mp.pyimport("vdboot");
 

@@ -1,0 +1,167 @@
+"""Figures of the firmware on the real rp2 port (MicroPython's RPI_PICO build in the
+emulated RP2040, `backbeat emulate --board rp2040`), each beside the same figure of the
+WebAssembly board measured in the same run. Both boards start blank and get the
+firmware (.mpy) and one short routine through `backbeat flash`.
+
+- rp2.boot_to_menu_ms: emulated time from power-up to the first frame with the menu.
+- rp2.cpu_busy_fraction: the share of emulated time during a session (the routine from
+  the long press to its done screen) in which the CPU is not waiting for an interrupt
+  (rp2040js counts executed cycles; WFI/WFE time is idle). The WebAssembly board has no
+  such count: its figure is the menu's share on the rp2 board, from the same run.
+- rp2.display_update_ms: one whole SSD1306 frame (1 KB) through the port's I2C, the bus
+  paced at 400 kHz (9 bit times a byte), timed on the device with ticks_us, against
+  the same call on the WebAssembly board (whose I2C costs nothing).
+- rp2.sync_kib_per_s: log bytes `backbeat sync` stores per second of wall time over the
+  port's USB CDC (the firmware's own logbook wrote the logs; mpremote put them on the
+  flash), against `mpremote cp` of the same files from the same board, and the
+  WebAssembly board's sync of them.
+
+Skipped (no figures) where ../shared/rp2/ is absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "host"))
+
+QUICK = ROOT / "tests" / "data" / "rp2-quick.yaml"
+SHOW = ("import board, ssd1306, time\nb = board.open_board()\nd = ssd1306.SSD1306(b.i2c)\n"
+        "best = 10 ** 9\nfor i in range(5):\n    d.fill((i + 1) & 1)\n    t = time.ticks_us()\n"
+        "    d.show()\n    best = min(best, time.ticks_diff(time.ticks_us(), t))\nprint(best)")
+
+
+def _busy(events: list[dict], since: int) -> tuple[float, float]:
+    cpu = [e for e in events[since:] if e["kind"] == "cpu"]
+    a, b = cpu[0], cpu[-1]
+    return b["busy_ns"] - a["busy_ns"], (b["busy_ns"] + b["idle_ns"]) - (a["busy_ns"] + a["idle_ns"])
+
+
+def _logs(tmp: Path) -> list[Path]:
+    """The logs of a few sessions, written by the firmware's logbook (bench_sync's)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_sync import VIRTUAL_SESSIONS, _fill
+    from linkrig import Device
+
+    dev = Device()
+    _fill(dev, VIRTUAL_SESSIONS)
+    tmp.mkdir()
+    out = []
+    for k, v in sorted(dev.fs.files.items()):
+        if k.endswith(".log"):
+            out.append(tmp / k.rsplit("/", 1)[1])
+            out[-1].write_bytes(bytes(v))
+    return out
+
+
+def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
+    """Wall seconds of mpremote cp of the logs, and of backbeat sync of them."""
+    from backbeat.device.link import LinkClient
+    from backbeat.device.serialport import SerialPort
+    from backbeat.device.sync import sync_device
+    from backbeat.store import Store
+
+    cp = []
+    for f in logs:
+        cp += ["cp", str(f), ":/logs/" + f.name, "+"]
+    pico.mpremote(*cp[:-1], timeout=600)
+    pico.dev.power_cycle()
+    pico.until("hold=go")
+    copy = tmp / "copy"
+    copy.mkdir()
+    t0 = time.perf_counter()
+    pico.mpremote("cp", *(":/logs/" + f.name for f in logs), str(copy) + "/", timeout=600)
+    cp_s = time.perf_counter() - t0
+    with SerialPort(pico.port) as sp:
+        LinkClient(sp).connect(0)  # the app is up (its start is not part of the sync)
+    with Store(tmp / "b.db") as db, SerialPort(pico.port) as sp:
+        t0 = time.perf_counter()
+        sync_device(LinkClient(sp), db, int(time.time()))
+        sync_s = time.perf_counter() - t0
+    return cp_s, sync_s
+
+
+def _board(tmp: Path, wasm: bool) -> dict:
+    from rp2rig import Rp2, backbeat, blank_pico
+
+    out: dict = {}
+    with Rp2(blank_pico(tmp), speed=1.0, wasm=wasm) as pico:
+        r = backbeat("flash", "--port", pico.port, str(QUICK))
+        assert r.returncode == 0, r.stderr
+        pico.until("hold=go")
+        pico.dev.power_cycle()
+        out["boot_ms"] = pico.frame_at("hold=go")
+        # The app idles at its menu for a while, then runs the routine.
+        since = len(pico.events)
+        time.sleep(3)
+        if not wasm:
+            out["menu_busy"] = _busy(pico.events, since)
+        since = len(pico.events)
+        pico.press("long")
+        pico.until("pain")
+        pico.press("short")
+        pico.until("1=ok")
+        if not wasm:
+            out["session_busy"] = _busy(pico.events, since)
+        pico.press("hold")
+        pico.dev.power_cycle()
+        pico.until("SAFE MODE")
+        pico.press("release")
+        out["show_us"] = int(pico.mpremote("exec", SHOW).strip())
+        logs = _logs(tmp / "logs")
+        out["log_bytes"] = sum(f.stat().st_size for f in logs)
+        out["cp_s"], out["sync_s"] = _sync(pico, tmp, logs)
+    return out
+
+
+def run() -> dict:
+    from emulatorrig import rp2_missing
+
+    why = rp2_missing()
+    if why:
+        print(f"bench_rp2: skipped: {why}")
+        return {"rp2.skipped": {"value": 1, "unit": "flag", "compared_with": why}}
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        rp2 = _board(tmp / "rp2", wasm=False)
+        wasm = _board(tmp / "wasm", wasm=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    busy, total = rp2["session_busy"]
+    mbusy, mtotal = rp2["menu_busy"]
+    return {
+        "rp2.boot_to_menu_ms": {
+            "value": round(rp2["boot_ms"]), "unit": "ms (emulated)",
+            "compared_with": f"the WebAssembly board: {wasm['boot_ms']:.0f} ms of device time "
+                             "(power-up to the first frame with the menu, same run)",
+        },
+        "rp2.cpu_busy_fraction": {
+            "value": round(busy / total, 3), "unit": "fraction of emulated time",
+            "compared_with": f"the menu idling on the same board: {mbusy / mtotal:.3f} "
+                             f"(session: {busy / 1e6:.0f} ms busy of {total / 1e6:.0f} ms)",
+        },
+        "rp2.sync_kib_per_s": {
+            "value": round(rp2["log_bytes"] / 1024 / rp2["sync_s"], 2), "unit": "KiB/s (wall)",
+            "compared_with": f"mpremote cp of the same {rp2['log_bytes']} log bytes from the "
+                             f"same board: {rp2['log_bytes'] / 1024 / rp2['cp_s']:.2f} KiB/s "
+                             f"(sync {rp2['cp_s'] / rp2['sync_s']:.1f}x faster, target 5x); "
+                             "the WebAssembly board's sync: "
+                             f"{wasm['log_bytes'] / 1024 / wasm['sync_s']:.2f} KiB/s",
+        },
+        "rp2.display_update_ms": {
+            "value": round(rp2["show_us"] / 1000, 1), "unit": "ms (emulated)",
+            "compared_with": f"the WebAssembly board: {wasm['show_us'] / 1000:.1f} ms for the "
+                             "same whole-frame show() (best of 5 each)",
+        },
+    }
+
+
+if __name__ == "__main__":
+    for name, fig in run().items():
+        print(name, fig)

@@ -1,0 +1,101 @@
+"""The firmware on the real rp2 port (MicroPython's RPI_PICO build on an emulated RP2040):
+`backbeat flash` puts it as .mpy with a routine on a blank Pico, it boots to the menu,
+a routine runs with presses (screens from the SSD1306 model, cues from the PWM), the
+pain question is answered, and `backbeat sync` brings the session into SQLite."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+from rp2rig import ROOT, Rp2, backbeat, blank_pico
+
+QUICK = ROOT / "tests" / "data" / "rp2-quick.yaml"
+
+
+def _within(seq: list[int], part: list[int]) -> bool:
+    return any(seq[i:i + len(part)] == part for i in range(len(seq)))
+
+
+@pytest.fixture(scope="module")
+def pico(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rp2")
+    with Rp2(blank_pico(tmp)) as p:
+        p.tmp = tmp
+        yield p
+
+
+def test_flash_puts_the_firmware_as_mpy_on_a_blank_pico(pico):
+    boot = pico.wait_event("boot")
+    assert boot["mode"] == "power"
+    assert pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))").strip() == "[]"
+    r = backbeat("flash", "--port", pico.port, str(QUICK))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].startswith(f"flashed {pico.port}: firmware ")
+    # The app starts with the new files; the REPL is asked for once it idles at its menu.
+    pico.until("hold=go")
+    names = pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))")
+    assert eval(names) == [".flash", "app.mpy", "bbr.mpy", "board.mpy", "button.mpy", "checked.txt",
+                           "cues.mpy", "engine.mpy", "journal.mpy", "link.mpy", "logbook.mpy", "logs", "main.py",
+                           "manifest.txt", "routines", "selftest.mpy", "ssd1306.mpy",
+                           "ui.mpy"]
+    # The port's own identity, not the WebAssembly one's.
+    assert "Raspberry Pi Pico with RP2040" in pico.mpremote("exec", "import os; print(os.uname())")
+
+
+def test_boots_to_the_menu(pico):
+    boots = len(pico.events)
+    pico.dev.power_cycle()
+    assert pico.wait_event("boot", boots)["mode"] == "power"
+    # The menu shows each routine once its header is read (a few a turn of the loop).
+    menu = pico.until("Quick check")
+    assert menu[0] == "ROUTINE     1/1"
+    assert menu[-1] == "1=next hold=go"
+
+
+def test_a_routine_runs_with_presses_cues_and_the_pain_question(pico):
+    pico.until("hold=go")
+    since = len(pico.events)
+    pico.press("long")
+    ready = pico.until("READY")
+    assert ready[:2] == ["Bridge", "READY"]
+    start = pico.wait_event("button", since)["at"]
+    assert pico.until("HOLD")[:3] == ["Bridge", "HOLD", "1/1"]
+    pico.until("pain")
+    pico.press("long")  # yes
+    assert pico.until("Plank")[0] == "Plank"
+    done = pico.until("1=ok")
+    assert done[:2] == ["DONE", "Quick check"]
+    assert re.fullmatch(r"took 0:2\d", done[2]), done
+    assert done[3:] == ["done 4 skip 0", "paused 0:00", "1=ok"]
+    tones = pico.until_quiet(start)
+    heard = [hz for _, hz in tones]
+    # The cues, read from the PWM registers: get ready (660, a gap, 660), the pain
+    # question (784, a gap, 988) and the session's end, an arpeggio of notes of 150, 150,
+    # 150 and 400 ms of emulated time, then silence. The cue's steps move on at turns of
+    # the app's loop, so each lasts its time to within a turn (LOOP_MS, 10 ms).
+    assert heard[:4] == [660, 0, 660, 0]
+    assert _within(heard, [784, 0, 988, 0])
+    assert heard[-5:] == [523, 659, 784, 1047, 0]
+    steps = [b[0] - a[0] for a, b in zip(tones[-5:-1], tones[-4:], strict=True)]
+    assert all(abs(ms - want) <= 10
+               for ms, want in zip(steps, (150, 150, 150, 400), strict=True)), steps
+    pico.press("short")
+    pico.until("hold=go")
+
+
+def test_sync_brings_the_session_into_sqlite(pico):
+    db = pico.tmp / "rp2.db"
+    r = backbeat("sync", "--port", pico.port, "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert ": 1 new session (7 records); acknowledged up to record 7" in r.stdout
+    r = backbeat("sessions", "--db", str(db), "--json")
+    (s,) = json.loads(r.stdout)
+    assert (s["routine"], s["ending"], s["done"], s["skipped"]) == ("rp2-quick", "completed",
+                                                                    4, 0)
+    assert [g["pain"] for g in s["segments"] if g["pain"]] == ["yes"]
+    with sqlite3.connect(db) as con:
+        (n,) = con.execute("select count(*) from sessions").fetchone()
+    assert n == 1
