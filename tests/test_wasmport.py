@@ -21,7 +21,8 @@ def test_the_pin_is_the_checkouts_package_json():
                                  "rp2040js@1.4.1")
     assert deps == {"@micropython/micropython-webassembly-pyscript": "1.27.0",
                     "rp2040js": "1.4.1"}
-    assert (npm_dir() / "package-lock.json").is_file()
+    assert (npm_dir() / "package-lock.json").read_bytes() == \
+        (ROOT / "package-lock.json").read_bytes()
 
 
 def test_cache_dir(monkeypatch, tmp_path):

@@ -261,6 +261,9 @@ def register(main: click.Group) -> None:
                        f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent)")
         else:
             click.echo(f"{target} is up to date (firmware {res.version}, {on}): nothing sent")
+        if not res.app_started:
+            click.echo(f"warning: the app on {target} did not answer after the flash (hint: "
+                       "its screen says why; backbeat devices tells more)", err=True)
 
     @main.command()
     @_port_option
