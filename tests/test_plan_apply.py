@@ -64,11 +64,12 @@ def test_sync_sends_the_levels_earned_and_taken_back(emulator, tmp_path):
     assert "3 new sessions" in out and "sent" not in out
     assert bridge_level(emulator) == 0
 
+    assert "left as they are on the device (no YAML for them in your routines folder or the " \
+        "library): walk\n" not in out  # --no-update: nothing is sent, so nothing left
     out = cli("sync", "--port", port)
     assert "no new sessions" in out
     assert f"sent tiny to {port}: Bridge: level 0 -> 1, 3 clean sessions on {day}\n" in out
-    assert out.count("walk") == 1  # said once, and left on the device
-    assert "left as they are on the device" in out
+    assert "walk" not in out  # said only when new sessions came
     assert (emulator.flash / "routines" / "walk.bbr").exists()
     assert bridge_level(emulator) == 1
     with SerialPort(port) as sp:  # the app runs the new copy
@@ -78,12 +79,14 @@ def test_sync_sends_the_levels_earned_and_taken_back(emulator, tmp_path):
     out = cli("flash", "--port", port)  # the folder, at the plan's levels: nothing changes
     assert "is up to date" in out and bridge_level(emulator) == 1
     out = cli("sync", "--port", port)
-    assert "the device's routines are up to date with the plan" in out
+    assert "sent" not in out
 
     run_session(emulator, 8)
-    out = cli("sync", "--port", port, "--no-update")
-    assert "1 new session" in out and bridge_level(emulator) == 1
     out = cli("sync", "--port", port)
+    assert "1 new session" in out
     assert f"sent tiny to {port}: Bridge: level 1 -> 0, pain 8 on {day}: back to 0\n" in out
+    assert out.count("walk") == 1  # left on the device, said once
+    assert "left as they are on the device (no YAML for them in your routines folder or the " \
+        "library): walk\n" in out
     assert bridge_level(emulator) == 0
     assert Path(emulator.flash / "routines" / "walk.bbr").exists()

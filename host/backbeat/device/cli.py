@@ -159,9 +159,11 @@ def _sources(names: list[str]) -> tuple[dict[str, str], list[str]]:
     return found, [n for n in names if n not in found]
 
 
-def _apply_plan(client, store, db_path: str | None, target: str) -> None:  # type: ignore[no-untyped-def]
+def _apply_plan(client, store, db_path: str | None, target: str,  # type: ignore[no-untyped-def]
+                news: bool) -> None:
     """Send the device's routines whose compiled form today's plan changed, saying what
-    changed and why; leave alone those whose YAML is not found here."""
+    changed and why; leave alone those whose YAML is not found here, said when the sync
+    brought news (their levels may have changed)."""
     import zlib
     from datetime import date
 
@@ -170,7 +172,7 @@ def _apply_plan(client, store, db_path: str | None, target: str) -> None:  # typ
 
     on_device = {r.name: r.crc for r in client.info() if r.ok}
     sources, unknown = _sources(sorted(on_device))
-    if unknown:
+    if unknown and news:
         click.echo(f"left as they are on the device (no YAML for them in your routines folder "
                    f"or the library): {', '.join(unknown)}", err=True)
     plans = plan_files(list(sources.values()), db_path or store.path, date.today())
@@ -181,8 +183,7 @@ def _apply_plan(client, store, db_path: str | None, target: str) -> None:  # typ
     send = [c for c in compiled
             if zlib.crc32(c.data[:-4]) != on_device[c.file_name[:-4]]]
     if not send:
-        click.echo("the device's routines are up to date with the plan")
-        return
+        return  # nothing the plan changed: nothing to say
     # Archived before they are sent: a session may run them the moment they arrive.
     warning = archive_compiled(send, db_path or store.path, "flashed")
     if warning:
@@ -399,7 +400,7 @@ def register(main: click.Group) -> None:
                 res = sync_device(client, store, int(time.time()), waking=waking)
                 _said_synced(res, target)
                 if not no_update:
-                    _apply_plan(client, store, db_path, target)
+                    _apply_plan(client, store, db_path, target, res.new_sessions > 0)
         except (LinkError, SyncError, StoreError) as e:
             _fail(str(e))
             raise
