@@ -42,9 +42,7 @@ def test_sync_then_sessions(dev, tmp_path):
                         "(5 records); acknowledged up to record 5\n")
     assert r.stderr == ("warning: neither this computer nor the device has easy (1234abcd): the "
                         "sessions that ran it are stored, without exercise names (hint: compile "
-                        "or flash that routine's YAML here and they are named)\n"
-                        "left as they are on the device (no YAML for them in your routines "
-                        "folder or the library): easy\n")
+                        "or flash that routine's YAML here and they are named)\n")
     assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
     again = CliRunner().invoke(main, ["sync", "--port", dev.path])
     assert again.output.endswith(": no new sessions; acknowledged up to record 5\n")

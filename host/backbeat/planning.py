@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from backbeat.history import History, from_store
-from backbeat.plan import RoutinePlan, make_plan
+from backbeat.plan import RoutinePlan, make_plan, plan_routine
 from backbeat.routine import RoutineErrors, read_routine, routine_id
 from backbeat.routine.model import Routine
 
@@ -53,3 +53,17 @@ def changes(plan: RoutinePlan, before: dict[str, int]) -> list[str]:
         why = f", {e.why.reason}" if e.why else ""
         out.append(f"{e.exercise}: level {was} -> {e.level}{why}")
     return out
+
+
+def planned_source(source: str | None) -> bool:
+    """Whether the plan moves anything in the routine whose YAML is ``source`` (a
+    progression, a gate or an open hold); False when that is not known."""
+    from backbeat.routine import Invalid, MultipleInvalid, build_routine, loader
+
+    if source is None:
+        return False
+    try:
+        routine = build_routine(loader.parse(source))
+    except (Invalid, MultipleInvalid, ValueError):
+        return False
+    return bool(plan_routine("", routine, History(), date.today()).exercises)

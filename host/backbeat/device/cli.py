@@ -159,19 +159,25 @@ def _sources(names: list[str]) -> tuple[dict[str, str], list[str]]:
     return found, [n for n in names if n not in found]
 
 
+def _archived_source(store, crc: int) -> str | None:  # type: ignore[no-untyped-def]
+    old = store.routine(crc)
+    return old.source if old is not None else None
+
+
 def _apply_plan(client, store, db_path: str | None, target: str,  # type: ignore[no-untyped-def]
                 news: bool) -> None:
     """Send the device's routines whose compiled form today's plan changed, saying what
     changed and why; leave alone those whose YAML is not found here, said when the sync
-    brought news (their levels may have changed)."""
+    brought news and the plan would move something in them."""
     import zlib
     from datetime import date
 
     from backbeat.compiling import archive_compiled, compile_files
-    from backbeat.planning import changes, plan_files
+    from backbeat.planning import changes, plan_files, planned_source
 
     on_device = {r.name: r.crc for r in client.info() if r.ok}
     sources, unknown = _sources(sorted(on_device))
+    unknown = [n for n in unknown if planned_source(_archived_source(store, on_device[n]))]
     if unknown and news:
         click.echo(f"left as they are on the device (no YAML for them in your routines folder "
                    f"or the library): {', '.join(unknown)}", err=True)
