@@ -30,14 +30,17 @@ def store_history(db_path: str | Path | None, routines: dict[str, Routine]) -> H
 
 def plan_files(paths, db_path: str | Path | None, on: date) -> dict[str, RoutinePlan]:
     """Routine id -> its plan on ``on`` from the store, for each file of ``paths`` that reads
-    (the compiler reports the others)."""
+    (the compiler reports the others) and has a session stored: one never run (or never
+    synced) keeps level 0 with every step, as before any plan."""
     routines: dict[str, Routine] = {}
     for path in paths:
         try:
             routines[routine_id(path)] = read_routine(path)
         except RoutineErrors:
             continue
-    made = make_plan(list(routines.items()), store_history(db_path, routines), on)
+    history = store_history(db_path, routines)
+    ran = {s.routine for s in history.sessions}
+    made = make_plan([(rid, r) for rid, r in routines.items() if rid in ran], history, on)
     return {r.routine: r for r in made.routines}
 
 

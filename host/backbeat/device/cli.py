@@ -182,7 +182,7 @@ def _apply_plan(client, store, db_path: str | None, target: str,  # type: ignore
         click.echo(f"left as they are on the device (no YAML for them in your routines folder "
                    f"or the library): {', '.join(unknown)}", err=True)
     plans = plan_files(list(sources.values()), db_path or store.path, date.today())
-    compiled, errors = compile_files(list(sources.values()),
+    compiled, errors = compile_files([sources[rid] for rid in sorted(plans)],
                                      {rid: p.levels for rid, p in plans.items()})
     for message in errors:
         click.echo(f"{message} (that routine is left as it is on the device)", err=True)
