@@ -7,6 +7,8 @@ import click
 from backbeat import __version__
 from backbeat.device.cli import register as register_device_commands
 from backbeat.emulator.cli import register as register_emulator_commands
+from backbeat.export_cli import register as register_export_commands
+from backbeat.report.cli import register as register_report_commands
 
 
 class _Commands(click.Group):
@@ -223,6 +225,8 @@ def demo(speed: float, keep: str | None) -> None:
 
 register_device_commands(main)
 register_emulator_commands(main)
+register_report_commands(main)
+register_export_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

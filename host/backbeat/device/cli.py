@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from backbeat.text import count
+
+if TYPE_CHECKING:
+    from backbeat.store import Store
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -42,6 +48,22 @@ def _open_store(db_path: str | None, create: bool = True):  # type: ignore[no-un
     except StoreError as e:
         _fail(str(e))
         raise
+
+
+@contextlib.contextmanager
+def reading_store(path: Path) -> Iterator[Store]:
+    """The database at `path` opened for a read-only command (a missing one is not made);
+    a database that cannot be read ends the command with a clear error."""
+    from backbeat.store import Store, StoreError
+
+    try:
+        with Store(path, create=False) as store:
+            yield store
+    except StoreError as e:
+        _fail(str(e))
+    except sqlite3.Error as e:
+        _fail(f"{path}: database error ({e}) (hint: close the program holding the "
+              "database, then try again)")
 
 
 def _resolve(port: str) -> str:
@@ -433,24 +455,16 @@ def register(main: click.Group) -> None:
         Reads the database only: a missing one is not created.
         """
         from backbeat.sessions import select, session_text
-        from backbeat.store import Store, StoreError, default_db_path
+        from backbeat.store import default_db_path
 
         path = Path(db_path) if db_path else default_db_path()
         if not path.exists():
             click.echo("[]" if as_json else f"no sessions yet: no database at {path} "
                        "(run backbeat sync)")
             return
-        try:
-            with Store(path, create=False) as store:
-                found = select(store.sessions(), since.date() if since else None, routine, device)
-                devices = store.devices()
-        except StoreError as e:
-            _fail(str(e))
-            raise
-        except sqlite3.Error as e:
-            _fail(f"{path}: database error ({e}) (hint: close the program holding the "
-                  "database, then try again)")
-            raise
+        with reading_store(path) as store:
+            found = select(store.sessions(), since.date() if since else None, routine, device)
+            devices = store.devices()
         if as_json:
             click.echo(json.dumps([s.as_json() for s in found], indent=1))
             return
