@@ -20,7 +20,7 @@ from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 from backbeat.device.link import LinkClient
-from backbeat.device.serialport import LinkError, SerialPort, port_url, restart_app
+from backbeat.device.serialport import LinkError, SerialPort, port_url
 
 STAGE = "/.flash"
 JOURNAL = STAGE + "/journal"
@@ -30,6 +30,8 @@ ROUTINES = "/routines"
 # Files that stay Python source on the device: MicroPython runs them by name.
 SOURCE_FILES = ("main.py", "boot.py")
 CHUNK = 3072
+# How long a flash waits for the app to answer after the restart.
+APP_START_S = 15.0
 
 # Hashes every file in /, /routines and /.flash; prints "PATH HEX" lines, then the .mpy version.
 _LIST = """import os, sys, hashlib, binascii
@@ -232,6 +234,7 @@ class FlashResult:
     switched: int
     removed: list[str]  # routines
     routines: list[str]  # on the device after the flash
+    app_started: bool  # the app answered after the restart
 
 
 @dataclass
@@ -324,12 +327,16 @@ class Flasher:
             raise FlashError(f"{self.port}: the switch to the new files did not finish; "
                              "the device finishes it at its next start")
 
-    def restart_app(self) -> None:
-        """Leave the raw REPL and soft-reset: main.py runs the app."""
+    def restart_app(self) -> bool:
+        """Leave the raw REPL and soft-reset, so main.py runs the app, and wait until the app
+        answers (the flash ends with the device ready): True when it does."""
         try:
-            restart_app(self.serial)
+            LinkClient(self.serial, timeout=0.5, tries=1).wake(0, APP_START_S)
+            return True
         except LinkError:
-            pass
+            return False
+        finally:
+            self.serial.hand_back()
 
 
 def unsynced_sessions(client: LinkClient, acked: int) -> dict[str, int]:
@@ -396,10 +403,10 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
                                  "for the sessions not yet synced; nothing was switched (hint: "
                                  "backbeat sync, then flash again)")
             f.commit(p.journal, journal_module)
-        f.restart_app()
+        started = f.restart_app()
         return FlashResult(firmware_version(files), total,
                            sum(1 for j in p.journal if j.startswith("R ")), gone,
-                           sorted((set(present) - set(gone)) | set(routines)))
+                           sorted((set(present) - set(gone)) | set(routines)), started)
     finally:
         f.close()
 

@@ -75,7 +75,7 @@ def _node_module(rel: Path, start: Path | None = None) -> Path | None:
 
 def find_rp2040js(start: Path | None = None) -> Path:
     """The RP2040 emulator's package folder (rp2040js, pinned in package.json): in
-    node_modules of a checkout, or in the per-user cache beside the port."""
+    node_modules as for the port, or in the per-user cache, which gets it with the port."""
     from backbeat.emulator.wasmport import cache_dir
 
     found = _node_module(RP2040JS, start)
