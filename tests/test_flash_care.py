@@ -13,7 +13,7 @@ import serial
 from backbeat.cli import main
 from backbeat.resources import library_dir
 from click.testing import CliRunner
-from emulatorrig import Emulator
+from emulatorrig import Emulator, own_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted(p.stem for p in (ROOT / "routines").glob("*.yaml"))
@@ -29,9 +29,7 @@ def routine(folder: Path, name: str, title: str) -> str:
 
 @pytest.fixture
 def emulator(tmp_path, monkeypatch):
-    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_DATA_HOME", "data")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
+    own_folders(tmp_path, monkeypatch)
     flash = tmp_path / "flash"
     flash.mkdir()
     emu = Emulator(flash, speed=20)

@@ -14,15 +14,13 @@ from backbeat.codec.bbr import decode
 from backbeat.device.link import LinkClient
 from backbeat.device.serialport import SerialPort
 from click.testing import CliRunner
-from emulatorrig import Emulator
+from emulatorrig import Emulator, own_folders
 from test_plan_e2e import ROUTINE, run_session
 
 
 @pytest.fixture
 def emulator(tmp_path, monkeypatch):
-    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_DATA_HOME", "data")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
+    own_folders(tmp_path, monkeypatch)
     flash = tmp_path / "flash"
     flash.mkdir()
     emu = Emulator(flash, speed=10)
