@@ -104,8 +104,8 @@ def _board(tmp: Path, wasm: bool) -> dict:
             out["menu_busy"] = _busy(pico.events, since)
         since = len(pico.events)
         pico.press("long")
-        pico.until("pain")
-        pico.press("short")
+        pico.until("PAIN 0 TO 10")
+        pico.press("long")
         pico.until("1=ok")
         if not wasm:
             out["session_busy"] = _busy(pico.events, since)

@@ -50,6 +50,14 @@ def firmware_flash(flash: Path, *routines: str) -> Path:
     return flash
 
 
+def own_folders(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Point the runtime, config and data folders of backbeat at tmp_path, so a test's
+    devices, settings and database are its own."""
+    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_DATA_HOME", "data")):
+        monkeypatch.setenv(var, str(tmp_path / sub))
+
+
 class Emulator:
     def __init__(self, flash: Path, speed: float = 1.0, backbeat: list[str] | None = None,
                  cwd: Path = ROOT, env: dict[str, str] | None = None, rtc: bool = True):

@@ -1,4 +1,5 @@
-"""The virtual device demo of `make demo`: flash, a session with the screen shown, sync."""
+"""The virtual device demo of `make demo`: flash, a session with the screen shown, sync,
+report."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from backbeat.resources import library_dir
 
 def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = io.StringIO()
     demo_session(library_dir() / "strength-four.yaml", 20.0, tmp_path, out)
     text = out.getvalue()
@@ -31,3 +33,8 @@ def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path, monkeypatch):
                      r"  Press-ups  level 0  5 counted\n", text, re.MULTILINE)
     assert (tmp_path / "flash" / "main.py").is_file()
     assert (tmp_path / "backbeat.db").is_file()
+    # It ends with the report, and the HTML report where it says.
+    assert re.search(r"^1 session, 1 completed$", text, re.MULTILINE)
+    assert re.search(r"^strength-four +daily +", text, re.MULTILINE)
+    assert text.endswith(f"wrote {tmp_path / 'report.html'}\n")
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")

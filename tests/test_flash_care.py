@@ -13,7 +13,7 @@ import serial
 from backbeat.cli import main
 from backbeat.resources import library_dir
 from click.testing import CliRunner
-from emulatorrig import Emulator
+from emulatorrig import Emulator, own_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted(p.stem for p in (ROOT / "routines").glob("*.yaml"))
@@ -29,9 +29,7 @@ def routine(folder: Path, name: str, title: str) -> str:
 
 @pytest.fixture
 def emulator(tmp_path, monkeypatch):
-    for var, sub in (("XDG_RUNTIME_DIR", "run"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_DATA_HOME", "data")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
+    own_folders(tmp_path, monkeypatch)
     flash = tmp_path / "flash"
     flash.mkdir()
     emu = Emulator(flash, speed=20)
@@ -115,3 +113,19 @@ def test_flash__a_folder_or_routines_not_both(tmp_path):
     out = cli("flash", "--port", "/dev/null", "--folder", str(tmp_path / "mine"), mine, status=2)
     assert out == ("error: --folder flashes a folder's routines: name routines or a folder, "
                    "not both\n")
+
+
+def test_flash__an_app_that_does_not_start_is_a_warning(emulator, tmp_path, monkeypatch):
+    from backbeat.device import flasher
+
+    monkeypatch.setattr(flasher, "APP_START_S", 2.0)
+    firmware = tmp_path / "firmware"
+    firmware.mkdir()
+    (firmware / "main.py").write_text("print('not the app')\n")
+    (firmware / "journal.py").write_bytes((ROOT / "firmware" / "journal.py").read_bytes())
+    r = CliRunner().invoke(main, ["flash", "--port", emulator.port, "--firmware", str(firmware),
+                                  routine(tmp_path / "mine", "x", "X")])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.endswith(f"warning: the app on {emulator.port} did not answer after the "
+                             "flash (hint: its screen says why; backbeat devices tells more)\n")
+    assert (emulator.flash / "main.py").read_text() == "print('not the app')\n"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 
 import pytest
 from rp2rig import ROOT, Rp2, backbeat, blank_pico
@@ -36,11 +35,10 @@ def test_flash_puts_the_firmware_as_mpy_on_a_blank_pico(pico):
     assert r.stdout.splitlines()[-1].startswith(f"flashed {pico.port}: firmware ")
     # The app starts with the new files; the REPL is asked for once it idles at its menu.
     pico.until("hold=go")
-    names = pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))")
-    assert eval(names) == [".flash", "app.mpy", "bbr.mpy", "board.mpy", "button.mpy", "checked.txt",
-                           "cues.mpy", "engine.mpy", "journal.mpy", "link.mpy", "logbook.mpy", "logs", "main.py",
-                           "manifest.txt", "routines", "selftest.mpy", "ssd1306.mpy",
-                           "ui.mpy"]
+    names = set(eval(pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))")))
+    modules = {f.stem + ".mpy" for f in (ROOT / "firmware").glob("*.py") if f.name != "main.py"}
+    assert modules | {"main.py", "manifest.txt", "routines", ".flash"} <= names
+    assert not {n for n in names if n.endswith(".py")} - {"main.py"}
     # The port's own identity, not the WebAssembly one's.
     assert "Raspberry Pi Pico with RP2040" in pico.mpremote("exec", "import os; print(os.uname())")
 
@@ -52,7 +50,7 @@ def test_boots_to_the_menu(pico):
     # The menu shows each routine once its header is read (a few a turn of the loop).
     menu = pico.until("Quick check")
     assert menu[0] == "ROUTINE     1/1"
-    assert menu[-1] == "1=next hold=go"
+    assert "1=next hold=go" in menu
 
 
 def test_a_routine_runs_with_presses_cues_and_the_pain_question(pico):
@@ -62,14 +60,20 @@ def test_a_routine_runs_with_presses_cues_and_the_pain_question(pico):
     ready = pico.until("READY")
     assert ready[:2] == ["Bridge", "READY"]
     start = pico.wait_event("button", since)["at"]
-    assert pico.until("HOLD")[:3] == ["Bridge", "HOLD", "1/1"]
-    pico.until("pain")
-    pico.press("long")  # yes
+    # Waiting for the rep count, the hold screen's lowest new line: the SSD1306 model is
+    # read while the paced bus may still be writing a frame, page by page from the top, so
+    # "HOLD" can be seen above the ready screen's text before the rest is drawn.
+    assert pico.until("1/1")[:3] == ["Bridge", "HOLD", "1/1"]
+    pico.until("PAIN 0 TO 10")
+    for _ in range(3):
+        pico.press("short")  # pain 3
+    pico.until("ok")  # 3 reads "ok"
+    pico.press("long")
     assert pico.until("Plank")[0] == "Plank"
     done = pico.until("1=ok")
     assert done[:2] == ["DONE", "Quick check"]
     assert re.fullmatch(r"took 0:2\d", done[2]), done
-    assert done[3:] == ["done 4 skip 0", "paused 0:00", "1=ok"]
+    assert (done[3], done[-1]) == ("done 4 skip 0", "1=ok")
     tones = pico.until_quiet(start)
     heard = [hz for _, hz in tones]
     # The cues, read from the PWM registers: get ready (660, a gap, 660), the pain
@@ -93,9 +97,7 @@ def test_sync_brings_the_session_into_sqlite(pico):
     assert ": 1 new session (7 records); acknowledged up to record 7" in r.stdout
     r = backbeat("sessions", "--db", str(db), "--json")
     (s,) = json.loads(r.stdout)
-    assert (s["routine"], s["ending"], s["done"], s["skipped"]) == ("rp2-quick", "completed",
+    assert (s["routine_id"], s["ending"], s["done"], s["skipped"]) == ("rp2-quick", "completed",
                                                                     4, 0)
-    assert [g["pain"] for g in s["segments"] if g["pain"]] == ["yes"]
-    with sqlite3.connect(db) as con:
-        (n,) = con.execute("select count(*) from sessions").fetchone()
-    assert n == 1
+    assert [(g["exercise"], g["pain"]) for g in s["segments"] if g["pain_answer"]] == [
+        ("Bridge", 3)]

@@ -16,9 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_pin_is_the_checkouts_package_json():
     deps = json.loads((npm_dir() / "package.json").read_text())["dependencies"]
-    assert wasmport.pinned() == "@micropython/micropython-webassembly-pyscript@" + \
-        deps["@micropython/micropython-webassembly-pyscript"]
-    assert (npm_dir() / "package-lock.json").is_file()
+    # The WebAssembly port and the RP2040 emulator, both installed into the cache.
+    assert wasmport.pinned() == ("@micropython/micropython-webassembly-pyscript@1.27.0 "
+                                 "rp2040js@1.4.1")
+    assert deps == {"@micropython/micropython-webassembly-pyscript": "1.27.0",
+                    "rp2040js": "1.4.1"}
+    assert (npm_dir() / "package-lock.json").read_bytes() == \
+        (ROOT / "package-lock.json").read_bytes()
 
 
 def test_cache_dir(monkeypatch, tmp_path):

@@ -7,6 +7,8 @@ import click
 from backbeat import __version__
 from backbeat.device.cli import register as register_device_commands
 from backbeat.emulator.cli import register as register_emulator_commands
+from backbeat.export_cli import register as register_export_commands
+from backbeat.report.cli import register as register_report_commands
 
 
 class _Commands(click.Group):
@@ -69,12 +71,12 @@ def _history_options(f):  # type: ignore[no-untyped-def]
 def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
     """The plan of routine ``files`` from the history (file or store), or exit 2 saying why."""
     from datetime import date
-    from pathlib import Path
 
-    from backbeat.history import History, HistoryError, from_store, read_history
+    from backbeat.history import HistoryError, read_history
     from backbeat.plan import make_plan
+    from backbeat.planning import store_history
     from backbeat.routine import RoutineErrors, read_routine, routine_id
-    from backbeat.store import Store, StoreError, default_db_path
+    from backbeat.store import StoreError
 
     routines, failed = [], False
     for path in files:
@@ -87,14 +89,10 @@ def _planned(files, history_path, db_path, on):  # type: ignore[no-untyped-def]
     if failed:
         raise SystemExit(2)
     try:
-        db = Path(db_path) if db_path else default_db_path()
         if history_path is not None:
             history = read_history(history_path)
-        elif not db.exists():
-            history = History()  # nothing synced yet; reading never makes a database
         else:
-            with Store(db) as store:
-                history = from_store(store, dict(routines))
+            history = store_history(db_path, dict(routines))
     except (HistoryError, StoreError) as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(2) from None
@@ -227,6 +225,8 @@ def demo(speed: float, keep: str | None) -> None:
 
 register_device_commands(main)
 register_emulator_commands(main)
+register_report_commands(main)
+register_export_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from backbeat.routine import (
     routine_id,
     valid_device_id,
 )
+from backbeat.routine.compiler import Levels
 from backbeat.routine.values import format_ms
 from backbeat.text import count
 from backbeat.timeline import Timeline
@@ -40,8 +42,9 @@ class Compiled:
         )
 
 
-def compile_files(paths, level: int = 0) -> tuple[list[Compiled], list[str]]:
-    """Every file of ``paths`` compiled at ``level``, and every error message of all of them.
+def compile_files(paths, level: int | Mapping[str, Levels] = 0) -> tuple[list[Compiled], list[str]]:
+    """Every file of ``paths`` compiled at ``level`` (one for all, or routine id -> a plan's
+    :class:`Levels`, level 0 for a routine it lacks), and every error message of all of them.
 
     Messages read ``FILE:LINE:COL: error: WHAT (hint: FIX)``, as ``backbeat check``
     prints them.
@@ -65,7 +68,7 @@ def compile_files(paths, level: int = 0) -> tuple[list[Compiled], list[str]]:
             )
             continue
         try:
-            timeline = load_routine(path, level)
+            timeline = load_routine(path, level if isinstance(level, int) else level.get(rid, 0))
         except RoutineErrors as found:
             errors.extend(str(e) for e in found.errors)
             continue

@@ -124,6 +124,11 @@ class Segment:
     pain_answer: str | None
     seq: int  # the record's sequence number
 
+    @property
+    def counted(self) -> int | None:
+        """A count's reps done (achieved_ms // pace_ms); None for any other segment."""
+        return self.achieved_ms // self.pace_ms if self.kind == "count" and self.pace_ms else None
+
 
 @dataclass
 class Session:
@@ -307,18 +312,24 @@ class Store:
         """Keep a routine's .bbr (checked first; BbrError when it is not one) under its CRC;
         returns the CRC. A routine already kept keeps its first record, except that a
         source YAML or levels given now fill in what a device-fetched copy lacked."""
-        info = decode(bbr)
-        crc = info["crc32"]
         with self.db:
-            self.db.execute(
-                "INSERT INTO routines (crc, bbr, routine_id, name, level, levels, source, origin, "
-                "added_s) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (crc) DO UPDATE SET "
-                "source = COALESCE(routines.source, excluded.source), "
-                "levels = CASE WHEN routines.levels = '{}' THEN excluded.levels "
-                "ELSE routines.levels END",
-                (crc, bytes(bbr), routine_id, _plain(info["name"]), info["level"],
-                 json.dumps(levels or {}, sort_keys=True), source, origin,
-                 int(time.time()) if now_s is None else now_s))
+            return self.archive_in_transaction(bbr, routine_id, origin, source, levels,
+                                               int(time.time()) if now_s is None else now_s)
+
+    def archive_in_transaction(self, bbr: bytes, routine_id: str, origin: str,
+                               source: str | None, levels: dict[str, int] | None,
+                               added_s: int) -> int:
+        """archive() inside the caller's transaction (the caller commits or rolls back)."""
+        info = decode(bbr)
+        crc: int = info["crc32"]
+        self.db.execute(
+            "INSERT INTO routines (crc, bbr, routine_id, name, level, levels, source, origin, "
+            "added_s) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (crc) DO UPDATE SET "
+            "source = COALESCE(routines.source, excluded.source), "
+            "levels = CASE WHEN routines.levels = '{}' THEN excluded.levels "
+            "ELSE routines.levels END",
+            (crc, bytes(bbr), routine_id, _plain(info["name"]), info["level"],
+             json.dumps(levels or {}, sort_keys=True), source, origin, added_s))
         return crc
 
     def routine(self, crc: int) -> ArchivedRoutine | None:

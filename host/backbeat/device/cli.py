@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from backbeat.text import count
+
+if TYPE_CHECKING:
+    from backbeat.store import Store
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -42,6 +48,22 @@ def _open_store(db_path: str | None, create: bool = True):  # type: ignore[no-un
     except StoreError as e:
         _fail(str(e))
         raise
+
+
+@contextlib.contextmanager
+def reading_store(path: Path) -> Iterator[Store]:
+    """The database at `path` opened for a read-only command (a missing one is not made);
+    a database that cannot be read ends the command with a clear error."""
+    from backbeat.store import Store, StoreError
+
+    try:
+        with Store(path, create=False) as store:
+            yield store
+    except StoreError as e:
+        _fail(str(e))
+    except sqlite3.Error as e:
+        _fail(f"{path}: database error ({e}) (hint: close the program holding the "
+              "database, then try again)")
 
 
 def _resolve(port: str) -> str:
@@ -126,6 +148,98 @@ def _routine_paths(routines: tuple[str, ...], folder: str | None) -> list[str]:
     return paths
 
 
+def _planned_levels(paths: list[str], db_path: str | None):  # type: ignore[no-untyped-def]
+    """Routine id -> the levels today's plan gives it from the store."""
+    from datetime import date
+
+    from backbeat.planning import plan_files
+    from backbeat.store import StoreError
+
+    try:
+        return {rid: p.levels for rid, p in plan_files(paths, db_path, date.today()).items()}
+    except StoreError as e:
+        _fail(str(e))
+        raise
+
+
+def _sources(names: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The YAML file of each routine name, looked for in the routines folder and then the
+    library, as a flash with no routines named finds them; and the names with none."""
+    from backbeat.resources import library_dir
+    from backbeat.settings import SettingsError, routines_folder
+
+    try:
+        folders = [f for f in (routines_folder(), library_dir()) if f is not None]
+    except SettingsError as e:
+        _fail(str(e))
+        raise
+    found: dict[str, str] = {}
+    for name in names:
+        path = next((f / f"{name}.yaml" for f in folders if (f / f"{name}.yaml").is_file()), None)
+        if path is not None:
+            found[name] = str(path)
+    return found, [n for n in names if n not in found]
+
+
+def _archived_source(store, crc: int) -> str | None:  # type: ignore[no-untyped-def]
+    old = store.routine(crc)
+    return old.source if old is not None else None
+
+
+def _apply_plan(client, store, db_path: str | None, target: str,  # type: ignore[no-untyped-def]
+                news: bool) -> None:
+    """Send the device's routines whose compiled form today's plan changed, saying what
+    changed and why; leave alone those whose YAML is not found here, said when the sync
+    brought news and the plan would move something in them."""
+    import zlib
+    from datetime import date
+
+    from backbeat.compiling import archive_compiled, compile_files
+    from backbeat.planning import changes, plan_files, planned_source
+
+    on_device = {r.name: r.crc for r in client.info() if r.ok}
+    sources, unknown = _sources(sorted(on_device))
+    unknown = [n for n in unknown if planned_source(_archived_source(store, on_device[n]))]
+    if unknown and news:
+        click.echo(f"left as they are on the device (no YAML for them in your routines folder "
+                   f"or the library): {', '.join(unknown)}", err=True)
+    plans = plan_files(list(sources.values()), db_path or store.path, date.today())
+    compiled, errors = compile_files([sources[rid] for rid in sorted(plans)],
+                                     {rid: p.levels for rid, p in plans.items()})
+    for message in errors:
+        click.echo(f"{message} (that routine is left as it is on the device)", err=True)
+    send = [c for c in compiled
+            if zlib.crc32(c.data[:-4]) != on_device[c.file_name[:-4]]]
+    if not send:
+        return  # nothing the plan changed: nothing to say
+    # Archived before they are sent: a session may run them the moment they arrive.
+    warning = archive_compiled(send, db_path or store.path, "flashed")
+    if warning:
+        click.echo(warning, err=True)
+    for c in send:
+        name = c.file_name[:-4]
+        old = store.routine(on_device[name])
+        said = changes(plans[name], old.levels if old is not None else {}) or [
+            "its YAML or an open-hold target changed since it was flashed"]
+        client.push(name, c.data)
+        click.echo(f"sent {name} to {target}: {'; '.join(said)}")
+
+
+def _said_synced(res, target: str) -> None:  # type: ignore[no-untyped-def]
+    """What a sync stored and fetched."""
+    # Records without a session (the app's start-ups, clock settings) are not news.
+    news = (f"{count(res.new_sessions, 'new session')} ({count(res.new_records, 'record')})"
+            if res.new_sessions else "no new sessions")
+    click.echo(f"synced {target} (device {res.uid}): {news}; acknowledged up to record "
+               f"{res.acked}")
+    if res.fetched:
+        click.echo(f"fetched from the device: {', '.join(res.fetched)}")
+    if res.missing:
+        click.echo(f"warning: neither this computer nor the device has {', '.join(res.missing)}"
+                   ": the sessions that ran it are stored, without exercise names (hint: "
+                   "compile or flash that routine's YAML here and they are named)", err=True)
+
+
 class _Bar:
     """click's progress bar, drawn only once there is something to send."""
 
@@ -187,8 +301,9 @@ def register(main: click.Group) -> None:
     @_port_option
     @click.option("--firmware", "firmware_dir", type=click.Path(file_okay=False, exists=True),
                   default=None, help="Firmware folder [default: the one backbeat carries].")
-    @click.option("--level", type=click.IntRange(min=0, max=65535), default=0, show_default=True,
-                  help="Progression level the routines are compiled at.")
+    @click.option("--level", type=click.IntRange(min=0, max=65535), default=None,
+                  help="Compile every exercise at this level [default: the levels backbeat "
+                       "plan gives from the synced sessions; 0 before any].")
     @click.option("--folder", type=click.Path(file_okay=False, exists=True), default=None,
                   help="Flash the routines in this folder, and flash it from now on when no "
                        "routines are named [default: the library, until a folder is set].")
@@ -196,11 +311,14 @@ def register(main: click.Group) -> None:
                   help="Also remove the device's routines that this flash does not send.")
     @_db_option
     @click.argument("routines", nargs=-1, type=click.Path())
-    def flash(port: str, firmware_dir: str | None, level: int, folder: str | None, prune: bool,
+    def flash(port: str, firmware_dir: str | None, level: int | None, folder: str | None,
+              prune: bool,
               db_path: str | None, routines: tuple[str, ...]) -> None:
         """Install the firmware and ROUTINES (YAML files) on the device, keeping its others.
 
         With no ROUTINES, your routines folder (--folder) or else the library is flashed.
+        Each routine is compiled at the levels backbeat plan gives it from the synced
+        sessions (gates and open-hold targets applied), unless --level.
         Only files that changed are sent; the device switches to the new set at once, so a
         cut leaves the old set or the new one, never a mix. Routines are removed only with
         --prune (or backbeat rm), and never while their sessions are not yet synced.
@@ -211,7 +329,8 @@ def register(main: click.Group) -> None:
         from backbeat.resources import firmware_dir as packaged_firmware
 
         paths = _routine_paths(routines, folder)
-        compiled, errors = compile_files(paths, level)
+        compiled, errors = compile_files(paths, _planned_levels(paths, db_path)
+                                         if level is None else level)
         for message in errors:
             click.echo(message, err=True)
         if errors:
@@ -239,6 +358,9 @@ def register(main: click.Group) -> None:
                        f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent)")
         else:
             click.echo(f"{target} is up to date (firmware {res.version}, {on}): nothing sent")
+        if not res.app_started:
+            click.echo(f"warning: the app on {target} did not answer after the flash (hint: "
+                       "its screen says why; backbeat devices tells more)", err=True)
 
     @main.command()
     @_port_option
@@ -283,11 +405,18 @@ def register(main: click.Group) -> None:
     @main.command()
     @_port_option
     @_db_option
-    def sync(port: str, db_path: str | None) -> None:
-        """Pull new sessions from the device into the database, then let the device free them."""
+    @click.option("--no-update", is_flag=True,
+                  help="Leave the device's routines as they are, whatever the plan says.")
+    def sync(port: str, db_path: str | None, no_update: bool) -> None:
+        """Pull new sessions from the device into the database, then let the device free them.
+
+        Then the device's routines whose levels, gates or open-hold targets the plan
+        changed (see backbeat plan) are compiled again and sent, unless --no-update.
+        """
         from backbeat.device.link import LinkClient, LinkError
         from backbeat.device.serialport import SerialPort
         from backbeat.device.sync import SyncError, sync_device
+        from backbeat.store import StoreError
 
         target = _resolve(port)
         store = _open_store(db_path)
@@ -298,8 +427,12 @@ def register(main: click.Group) -> None:
 
         try:
             with SerialPort(target) as sp:
-                res = sync_device(LinkClient(sp), store, int(time.time()), waking=waking)
-        except (LinkError, SyncError) as e:
+                client = LinkClient(sp)
+                res = sync_device(client, store, int(time.time()), waking=waking)
+                _said_synced(res, target)
+                if not no_update:
+                    _apply_plan(client, store, db_path, target, res.new_sessions > 0)
+        except (LinkError, SyncError, StoreError) as e:
             _fail(str(e))
             raise
         except sqlite3.Error as e:
@@ -309,17 +442,6 @@ def register(main: click.Group) -> None:
             raise
         finally:
             store.close()
-        # Records without a session (the app's start-ups, clock settings) are not news.
-        news = (f"{count(res.new_sessions, 'new session')} ({count(res.new_records, 'record')})"
-                if res.new_sessions else "no new sessions")
-        click.echo(f"synced {target} (device {res.uid}): {news}; acknowledged up to record "
-                   f"{res.acked}")
-        if res.fetched:
-            click.echo(f"fetched from the device: {', '.join(res.fetched)}")
-        if res.missing:
-            click.echo(f"warning: neither this computer nor the device has {', '.join(res.missing)}"
-                       ": the sessions that ran it are stored, without exercise names (hint: "
-                       "compile or flash that routine's YAML here and they are named)", err=True)
 
     @main.command()
     @_db_option
@@ -336,24 +458,16 @@ def register(main: click.Group) -> None:
         Reads the database only: a missing one is not created.
         """
         from backbeat.sessions import select, session_text
-        from backbeat.store import Store, StoreError, default_db_path
+        from backbeat.store import default_db_path
 
         path = Path(db_path) if db_path else default_db_path()
         if not path.exists():
             click.echo("[]" if as_json else f"no sessions yet: no database at {path} "
                        "(run backbeat sync)")
             return
-        try:
-            with Store(path, create=False) as store:
-                found = select(store.sessions(), since.date() if since else None, routine, device)
-                devices = store.devices()
-        except StoreError as e:
-            _fail(str(e))
-            raise
-        except sqlite3.Error as e:
-            _fail(f"{path}: database error ({e}) (hint: close the program holding the "
-                  "database, then try again)")
-            raise
+        with reading_store(path) as store:
+            found = select(store.sessions(), since.date() if since else None, routine, device)
+            devices = store.devices()
         if as_json:
             click.echo(json.dumps([s.as_json() for s in found], indent=1))
             return

@@ -30,6 +30,8 @@ ROUTINES = "/routines"
 # Files that stay Python source on the device: MicroPython runs them by name.
 SOURCE_FILES = ("main.py", "boot.py")
 CHUNK = 3072
+# How long a flash waits for the app to answer after the restart.
+APP_START_S = 15.0
 
 # Hashes every file in /, /routines and /.flash; prints "PATH HEX" lines, then the .mpy version.
 _LIST = """import os, sys, hashlib, binascii
@@ -232,6 +234,7 @@ class FlashResult:
     switched: int
     removed: list[str]  # routines
     routines: list[str]  # on the device after the flash
+    app_started: bool  # the app answered after the restart
 
 
 @dataclass
@@ -324,14 +327,14 @@ class Flasher:
             raise FlashError(f"{self.port}: the switch to the new files did not finish; "
                              "the device finishes it at its next start")
 
-    def restart_app(self) -> None:
-        """Leave the raw REPL and soft-reset, then wait (5 s at most) until the app answers,
-        so that when the flash returns the device is at its new menu, ready for a press."""
-        c = LinkClient(self.serial, timeout=0.5, tries=1)
+    def restart_app(self) -> bool:
+        """Leave the raw REPL and soft-reset, so main.py runs the app, and wait until the app
+        answers (the flash ends with the device ready): True when it does."""
         try:
-            c.wake(0)
+            LinkClient(self.serial, timeout=0.5, tries=1).wake(0, APP_START_S)
+            return True
         except LinkError:
-            pass  # the files are in place; the app may still be starting
+            return False
         finally:
             self.serial.hand_back()
 
@@ -400,10 +403,10 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
                                  "for the sessions not yet synced; nothing was switched (hint: "
                                  "backbeat sync, then flash again)")
             f.commit(p.journal, journal_module)
-        f.restart_app()
+        started = f.restart_app()
         return FlashResult(firmware_version(files), total,
                            sum(1 for j in p.journal if j.startswith("R ")), gone,
-                           sorted((set(present) - set(gone)) | set(routines)))
+                           sorted((set(present) - set(gone)) | set(routines)), started)
     finally:
         f.close()
 

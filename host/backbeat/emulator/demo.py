@@ -1,13 +1,16 @@
 """A session on a fresh virtual device, for `backbeat demo`: the firmware and one routine
 (strength-four unless --routine names another) flashed with `backbeat flash`, run at speed
-with the screen shown at each step, then the session pulled with `backbeat sync` and listed.
+with the screen shown at each step, then the session pulled with `backbeat sync`, listed and
+reported (`backbeat report`, and its HTML file, kept in the reports' cache folder unless
+--report names another; nothing is left in the current folder).
 
-Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR]
+Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR] [--report FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import shutil
 import subprocess
@@ -17,6 +20,7 @@ import threading
 from pathlib import Path
 
 from backbeat.emulator.display import WIDTH, boxed
+from backbeat.report.facts import cache_dir
 from backbeat.resources import library_dir
 
 TIMEOUT = 120.0
@@ -75,23 +79,25 @@ def _show(title: str, emu: _Emulator, out) -> None:  # type: ignore[no-untyped-d
     out.flush()
 
 
-def _run(args: list[str], out) -> None:  # type: ignore[no-untyped-def]
+def _run(args: list[str], out, env: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
     r = subprocess.run([sys.executable, "-m", "backbeat.cli", *args], capture_output=True,
-                       text=True, timeout=TIMEOUT)
+                       text=True, timeout=TIMEOUT, env={**os.environ, **(env or {})})
     out.write(r.stdout)
     if r.returncode != 0:
         raise RuntimeError(f"backbeat {args[0]} failed: {r.stderr.strip()}")
 
 
-def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # type: ignore[no-untyped-def]
+                 html: Path | None = None) -> None:
     """Flash a fresh virtual device in work/flash, run routine on it, sync it into
-    work/backbeat.db and list the sessions."""
+    work/backbeat.db, list the sessions and report them (the HTML report in ``html``,
+    work/report.html by default)."""
     flash = work / "flash"
     flash.mkdir(parents=True, exist_ok=True)
     emu = _Emulator(flash, speed)
     try:
         out.write(f"virtual device on {emu.port} (flash {flash}, speed x{speed:g})\n")
-        db = work / "backbeat.db"
+        db = work / "backbeat.db"  # flash archives the routine there, naming the session's segments
         _run(["flash", "--port", emu.port, "--db", str(db), str(routine)], out)
         menu = emu.until("hold=go")
         _show("menu: " + " / ".join(menu[1:3]), emu, out)
@@ -113,6 +119,13 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout) -> Non
         emu.until("hold=go")
         _run(["sync", "--port", emu.port, "--db", str(db)], out)
         _run(["sessions", "--db", str(db)], out)
+        out.write("\n")
+        # The report's index of the demo's store lives and goes with the demo's folder.
+        index = {"XDG_CACHE_HOME": str(work / "cache")}
+        _run(["report", "--db", str(db)], out, index)
+        html = html or work / "report.html"
+        html.parent.mkdir(parents=True, exist_ok=True)
+        _run(["report", "--db", str(db), "--html", str(html)], out, index)
     finally:
         emu.stop()
 
@@ -123,10 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--routine", type=Path, default=library_dir() / "strength-four.yaml")
     p.add_argument("--keep", type=Path, default=None,
                    help="Keep the flash and the database in this directory.")
+    p.add_argument("--report", type=Path, default=None,
+                   help="Write the HTML report here (default: demo.html in the reports' "
+                        "cache folder, $XDG_CACHE_HOME/backbeat/reports).")
     a = p.parse_args(argv)
     work = a.keep or Path(tempfile.mkdtemp(prefix="backbeat-demo-"))
     try:
-        demo_session(a.routine, a.speed, work)
+        demo_session(a.routine, a.speed, work,
+                     html=(a.report or cache_dir() / "demo.html").resolve())
     except (RuntimeError, OSError, queue.Empty) as e:
         print(f"error: the virtual device demo stopped: {e}", file=sys.stderr)
         return 1

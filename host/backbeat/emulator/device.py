@@ -74,8 +74,13 @@ def _node_module(rel: Path, start: Path | None = None) -> Path | None:
 
 
 def find_rp2040js(start: Path | None = None) -> Path:
-    """The RP2040 emulator's package folder (rp2040js, pinned in package.json)."""
+    """The RP2040 emulator's package folder (rp2040js, pinned in package.json): in
+    node_modules as for the port, or in the per-user cache, which gets it with the port."""
+    from backbeat.emulator.wasmport import cache_dir
+
     found = _node_module(RP2040JS, start)
+    if found is None and (cache_dir() / RP2040JS).is_file():
+        found = cache_dir() / RP2040JS
     if found is None:
         raise EmulatorError("the RP2040 emulator rp2040js is not installed "
                             "(hint: run `npm ci` in the backbeat checkout)")

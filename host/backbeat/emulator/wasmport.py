@@ -24,7 +24,8 @@ def cache_dir() -> Path:
 
 
 def pinned() -> str:
-    """`name@version` of the port, as package.json pins it."""
+    """`name@version` of each npm package the virtual device needs (the MicroPython port
+    first among them), as package.json pins them."""
     deps = json.loads((npm_dir() / "package.json").read_text())["dependencies"]
     return " ".join(f"{name}@{version}" for name, version in sorted(deps.items()))
 

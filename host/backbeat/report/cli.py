@@ -1,0 +1,104 @@
+"""`backbeat report`: the command line of the reports."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import click
+
+
+class _Day(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (hint: write it as YYYY-MM-DD, e.g. 2026-12-04)",
+                      param, ctx)
+
+
+def _schedules(ids: list[str]) -> dict:
+    """The `due` schedule of each routine of ``ids`` in the routines folder that flash sends
+    (the library until one is set), by routine id; a routine that does not check is left
+    out, and said so on stderr."""
+    from backbeat.resources import library_dir
+    from backbeat.routine import RoutineErrors, read_routine, routine_id
+    from backbeat.settings import routines_folder
+
+    folder = routines_folder() or library_dir()
+    out = {}
+    for path in (folder / f"{i}.yaml" for i in ids):
+        if not path.is_file():
+            continue
+        try:
+            routine = read_routine(path)
+        except RoutineErrors:
+            click.echo(f"{path}: has errors, its adherence is left out (hint: backbeat check "
+                       f"{path})", err=True)
+            continue
+        if routine.due is not None:
+            out[routine_id(path)] = routine.due
+    return out
+
+
+def register(main: click.Group) -> None:
+    @main.command()
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+                  help="SQLite database [default: $XDG_DATA_HOME/backbeat/backbeat.db].")
+    @click.option("--since", type=_Day(), help="First day (YYYY-MM-DD) [default: the first "
+                  "session].")
+    @click.option("--until", type=_Day(), help="Last day (YYYY-MM-DD) [default: today].")
+    @click.option("--routine", metavar="ID", help="Only this routine (its file name without .yaml).")
+    @click.option("--device", metavar="UID", help="Only this device.")
+    @click.option("--html", "html_path", type=click.Path(dir_okay=False),
+                  help="Write the report as one HTML file here instead.")
+    def report(db_path: str | None, since: date | None, until: date | None,
+               routine: str | None, device: str | None, html_path: str | None) -> None:
+        """Show adherence, levels, holds, left/right and pain from the synced sessions.
+
+        In the terminal by default; with --html FILE, one self-contained file that
+        prints on A4 and needs no network.
+        """
+        from backbeat.report.data import Filters, build
+        from backbeat.report.facts import FactsError, open_facts, refresh
+        from backbeat.settings import SettingsError
+        from backbeat.store import StoreError, default_db_path
+
+        if since and until and since > until:
+            raise click.BadParameter(f"--since {since} is after --until {until}",
+                                     param_hint="--since")
+        path = Path(db_path) if db_path else default_db_path()
+        try:
+            with open_facts(refresh(path)) as db:
+                ran = [r for (r,) in db.execute("SELECT DISTINCT routine FROM sessions")]
+                figures = build(db, Filters(since, until, routine, device), date.today(),
+                                _schedules(ran))
+        except (FactsError, StoreError, SettingsError) as e:
+            click.echo(f"error: {e}", err=True)
+            raise SystemExit(2) from None
+        except sqlite3.Error as e:
+            click.echo(f"error: {path}: cannot read the database ({e})", err=True)
+            raise SystemExit(2) from None
+        except OSError as e:
+            click.echo(f"error: {e.filename}: cannot keep the report's index there "
+                       f"({e.strerror}) (hint: set XDG_CACHE_HOME to a folder you can write)",
+                       err=True)
+            raise SystemExit(2) from None
+        if html_path is None:
+            from backbeat.report.terminal import print_report
+
+            print_report(figures)
+            return
+        from backbeat.report.html import render
+
+        try:
+            Path(html_path).write_text(render(figures), encoding="utf-8")
+        except OSError as e:
+            click.echo(f"error: {html_path}: cannot write ({e.strerror})", err=True)
+            raise SystemExit(2) from None
+        click.echo(f"wrote {html_path}")
