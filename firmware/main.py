@@ -6,6 +6,21 @@ import time
 
 import board
 
+# The app's modules, each imported after those it needs. Imported one at a time with the
+# garbage collected after each, a firmware kept as .py source never holds the compiler's
+# garbage of more than one module (about 25 KB at most) beside what the others keep.
+_APP_MODULES = ("bbr", "button", "cues", "engine", "schedule", "logbook", "ui", "rtc", "app")
+
+
+def _collect():
+    # Collect garbage now, and on a port that collects only while asleep too; a full heap
+    # is no reason to stop.
+    try:
+        gc.collect()
+        time.sleep_ms(1)
+    except MemoryError:
+        pass
+
 
 def _error_text(exc):
     # "Type: message" and the innermost lines of the traceback, as much as the log keeps;
@@ -83,13 +98,17 @@ def main():
         _show(display, "SAFE MODE", "App not started.\nREPL is free.", "")
         print("backbeat: safe mode, app not started")
         return None
-    import app
-    import logbook
-    import rtc
-
     while True:
         a = None
         try:
+            for name in _APP_MODULES:
+                if name not in sys.modules:
+                    __import__(name)
+                    _collect()
+            import app
+            import logbook
+            import rtc
+
             lb = logbook.Logbook()
             a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
@@ -115,11 +134,7 @@ def main():
             # held is let go first, and nothing here may end main.py.
             a = None
             lb = None
-            try:
-                gc.collect()
-                time.sleep_ms(1)  # a port that collects garbage only in a sleep does too
-            except MemoryError:
-                pass
+            _collect()
             text = _error_text(exc)
             try:
                 print("backbeat: " + text)

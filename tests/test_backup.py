@@ -147,7 +147,7 @@ def _flip_crc(b):
     (lambda b: b["routines"][0].update(crc=7),
      f"routines[0]: crc 7, but its .bbr's CRC is {CRC}"),
     (lambda b: b["routines"][0].update(bbr=b["routines"][0]["bbr"][:-2]),
-     "routines[0].bbr: truncated: 192 bytes, the header says 193"),
+     "routines[0].bbr: truncated: 208 bytes, the header says 209"),
     (lambda b: b["routines"][0]["levels"].update(Plank="2"),
      "routines[0].levels: expected a level (int) per exercise"),
 ])

@@ -10,14 +10,19 @@ import struct
 from backbeat.codec.logrec import read_log
 from emulatorrig import Emulator, firmware_flash
 
+# The size of a routine's slot in the logbook's "last done" summary (docs/log-format.md).
+SLOT = 92
+
 
 def test_a_routine_with_pause_and_skip_is_shown_and_logged(tmp_path):
     flash = firmware_flash(tmp_path / "flash", "strength-four")
 
     with Emulator(flash, speed=20) as emu:
         menu = emu.until("hold=go")
-        assert menu[0] == "ROUTINE     1/1"
-        assert {"Four strength", "moves", "time 2:00", "never done", "1=next hold=go"} <= set(menu)
+        # The clock chip knows the day: the daily routine is due, at its level 0.
+        assert menu[0] == "due 1 of 1  1/1"
+        assert {"Four strength", "moves", "time 2:00     L0", "never done",
+                "1=next hold=go"} <= set(menu)
         emu.command("long")
         # The first segment gets the squat ready, then the 1-minute hold starts.
         assert emu.until("READY")[:2] == ["Squat", "READY"]
@@ -38,6 +43,7 @@ def test_a_routine_with_pause_and_skip_is_shown_and_logged(tmp_path):
         assert {"Four strength", "moves", "done 7 skip 1"} <= set(done)
         assert any(re.fullmatch(r"paused 0:\d\d", s) for s in done)
         emu.command("press")
+        assert emu.until("hold=go")[0] == "done today  1/1"
         menu = emu.until("hold=go")
         assert any(re.fullmatch(r"last \d+ min ago", s) for s in menu)
 
@@ -85,7 +91,7 @@ def test_start_up_with_a_long_log_reaches_the_menu_and_keeps_when_last_done(tmp_
         menu = emu.until("hold=go")
         # Done in an earlier start, and the clock not set since: done, but undated.
         assert menu[0] == "ROUTINE     1/1"
-        assert {"Four strength", "moves", "time 2:00", "done, undated"} <= set(menu)
+        assert {"Four strength", "moves", "time 2:00     L0", "done, undated"} <= set(menu)
         summary = (logs / "last").read_bytes()
         emu.command("long")
         emu.until("READY")
@@ -104,11 +110,11 @@ def test_start_up_with_a_long_log_reaches_the_menu_and_keeps_when_last_done(tmp_
     assert [r["type"] for r in log.records] == ["session_start", "segment", "session_end"]
     assert log.records[0]["routine"] == "strength-four" and log.records[0]["boot"] == 1601
     upto, slots, size = struct.unpack_from("<IHH", summary)
-    assert (upto, slots, size, len(summary)) == (1600, 11, 84, 8 + 84 * 11 + 4)
-    ids = [summary[8 + 84 * k + 17 : 8 + 84 * k + 17 + summary[8 + 84 * k + 16]]
+    assert (upto, slots, size, len(summary)) == (1600, 11, SLOT, 8 + SLOT * 11 + 4)
+    ids = [summary[8 + SLOT * k + 17 : 8 + SLOT * k + 17 + summary[8 + SLOT * k + 16]]
            for k in range(11)]
     assert sorted(ids) == [f"retired-{i}".encode() for i in range(10)] + [b"strength-four"]
-    assert struct.unpack_from("<IIII", summary, 8 + 84 * ids.index(b"strength-four")) == (
+    assert struct.unpack_from("<IIII", summary, 8 + SLOT * ids.index(b"strength-four")) == (
         1 + 320 * 4 + 9 * 32, 1 + 320 * 4, 5009, 0)
     after = (logs / "last").read_bytes()
     assert struct.unpack_from("<IH", after) == (1603, 11)
