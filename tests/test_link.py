@@ -139,6 +139,47 @@ def test_push_and_remove__refused_while_a_session_runs(dev, client):
     assert [r.name for r in client.info()] == ["easy"]
 
 
+class _SpoilFirstAnswer:
+    """The client's port with the first byte of the device's first answer frame changed,
+    as line noise would change it."""
+
+    def __init__(self, port: SerialPort) -> None:
+        self.port = port
+        self.name = port.name
+        self.armed = False  # a frame's "!" ended the last read: spoil what comes next
+        self.done = False
+
+    def write(self, data: bytes) -> None:
+        self.port.write(data)
+
+    def read_some(self, wait_s: float) -> bytes:
+        data = self.port.read_some(wait_s)
+        if self.done or not data:
+            return data
+        k = 0 if self.armed else data.find(b"!") + 1
+        if k <= 0:
+            return data
+        if k == len(data):
+            self.armed = True
+            return data
+        self.done = True
+        return data[:k] + (b"B" if data[k:k + 1] == b"A" else b"A") + data[k + 1:]
+
+
+def test_read__a_damaged_frame_of_a_long_answer_spoils_it_all_and_it_is_asked_again(dev):
+    for _ in range(6):
+        dev.session(segments=20)  # several frames
+    port = SerialPort(dev.path)
+    try:
+        client = L.LinkClient(_SpoilFirstAnswer(port), timeout=0.5)
+        records, last, next_seq = client.read(1, 1 << 20)
+    finally:
+        port.close()
+    # The frames after the damaged first one are not taken as the answer.
+    assert [struct.unpack_from("<I", r, 4)[0] for r in records] == list(range(1, 133))
+    assert (last, next_seq, client.round_trips) == (132, 133, 2)
+
+
 def test_remove__routine_goes_and_a_missing_one_is_fine(dev, client):
     client.remove("easy")
     assert "/routines/easy.bbr" not in dev.fs.files

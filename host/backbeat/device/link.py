@@ -234,6 +234,7 @@ class LinkClient:
             parts: list[bytes] = []
             deadline = self.monotonic() + self.timeout
             resend = 0.0  # when to send again: the line was quiet since a damaged answer
+            spoiled = False  # a frame was damaged: the rest of this answer has a hole
             while True:
                 line = self._line(min(deadline, resend) if resend else deadline)
                 if line is None:
@@ -245,6 +246,7 @@ class LinkClient:
                         self.round_trips += 1
                         parts.clear()
                         resend = 0.0
+                        spoiled = False
                         continue
                     break
                 k = line.rfind(b"!")
@@ -256,10 +258,14 @@ class LinkClient:
                 frame = decode_body(line[k + 1 :])
                 if frame is None or frame.code == BAD_FRAME and frame.seq == 0:
                     # A damaged answer, or "bad frame" for our request or for noise sent
-                    # before it: once no more come for a moment, ask again.
+                    # before it: once no more come for a moment, ask again. A damaged frame
+                    # may be a part of our answer: the parts around it are not joined.
+                    if frame is None:
+                        parts.clear()
+                        spoiled = True
                     resend = self.monotonic() + QUIET_S
                     continue
-                if frame.seq != seq:
+                if frame.seq != seq or spoiled:
                     continue  # a late answer to an earlier try
                 if frame.code != OK:
                     raise Refused(frame.code, frame.payload)
