@@ -34,15 +34,19 @@ CHUNK = 3072
 APP_START_S = 15.0
 
 # Hashes every file in /, /routines and /.flash; prints "PATH HEX" lines, then the .mpy version.
+# Read into one buffer: the app's modules still fill much of the heap, and a port may not
+# collect garbage until the whole listing has run.
 _LIST = """import os, sys, hashlib, binascii
+_b = bytearray(1024)
+_m = memoryview(_b)
 def _h(p):
     d = hashlib.sha256()
     f = open(p, 'rb')
     while True:
-        b = f.read(1024)
-        if not b:
+        n = f.readinto(_b)
+        if not n:
             break
-        d.update(b)
+        d.update(_b if n == 1024 else _m[:n])
     f.close()
     return binascii.hexlify(d.digest()).decode()
 for _d in ('', '/routines', '/.flash'):
