@@ -238,13 +238,12 @@ class App:
         self._slot_s = best
         self._slot_at = time.ticks_add(now_ms, (best - local) * 1000)
 
-    def _slot_reached(self, now_ms):
-        # The reminder time has come: the index of the first routine in the menu due and
-        # not done for that slot (its k-th time of the day is due while fewer than k
-        # sessions, as many as are due at most, were completed), or -1. Each time is
+    def _slot_reached(self, slot, now_ms):
+        # The reminder time `slot` (_slot_s) has come: the index of the first routine in the
+        # menu due and not done for that slot (its k-th time of the day is due while fewer
+        # than k sessions, as many as are due at most, were completed), or -1. Each time is
         # looked at once; the next one is planned.
         found = -1
-        slot = self._slot_s
         self._slot_done = slot
         day = slot // 86400
         minute = (slot % 86400) // 60
@@ -565,9 +564,10 @@ class App:
             self._check_turn()
         elif not self._ordered and s == MENU:
             self._order(now_ms)
-        if (self._slot_s is not None and s != SESSION and s != MORNING
+        slot = self._slot_s
+        if (slot is not None and s != SESSION and s != MORNING
                 and time.ticks_diff(now_ms, self._slot_at) >= 0):
-            i = self._slot_reached(now_ms)
+            i = self._slot_reached(slot, now_ms)
             if i >= 0:
                 self._show_reminder(i, now_ms)
         self.cues.update(now_ms)
@@ -880,10 +880,11 @@ class App:
         remind = -1
         while pin.value() != 0:
             ms = self.sleep_chunk_ms
-            if self._slot_s is not None:
+            slot = self._slot_s
+            if slot is not None:
                 d = time.ticks_diff(self._slot_at, self.ticks_ms())
                 if d <= 0:
-                    remind = self._slot_reached(self.ticks_ms())
+                    remind = self._slot_reached(slot, self.ticks_ms())
                     if remind >= 0:
                         break
                     continue  # nothing due then: asleep on, to the next time

@@ -19,8 +19,10 @@ from emulatorrig import Emulator
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 300
 
+# Due every day: the menu shows it first (what is due comes first, then by file name).
 MINE = """\
 name: A minute at the wall
+due: daily
 steps:
   - exercise: Wall sit
     hold: 1m

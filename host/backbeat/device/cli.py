@@ -109,7 +109,7 @@ def describe(port: str, timeout: float = 0.5) -> dict[str, object]:
     out.update({
         "state": "busy" if h.busy else "ready",
         "uid": h.uid, "board": h.board, "micropython": h.micropython, "firmware": h.firmware,
-        "busy": h.busy, "routines": [r.name for r in routines if r.ok],
+        "busy": h.busy, "routines": sorted(r.name for r in routines if r.ok),
         "bad_routines": [f"{r.name}: {r.error}" for r in routines if not r.ok],
         "sessions_waiting": None if h.busy else len(waiting),
     })
