@@ -106,6 +106,13 @@ class Rp2:
             assert time.monotonic() < end, f"no {kind} event"
             time.sleep(0.02)
 
+    def power_cycle(self) -> dict:
+        """Cut the power and restore it; returns the boot event (the screen of before the
+        cycle is gone by then)."""
+        boots = len(self.events)
+        self.dev.power_cycle()
+        return self.wait_event("boot", boots)
+
     def press(self, kind: str = "short") -> None:
         self.dev.press(kind)
 

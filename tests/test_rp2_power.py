@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from backbeat.device.serialport import SerialPort
 from backbeat.emulator.device import unique_id_for
 from rp2rig import MPREMOTE, ROOT, TIMEOUT, Rp2, backbeat, blank_pico
 
@@ -80,6 +81,26 @@ def test_the_self_test_sees_the_display_sounds_and_presses(pico):
     assert lines[-1] == "selftest: done, 2 presses"
     assert pico.until("SELFTEST DONE")[:2] == ["SELFTEST DONE", "display ok"]
 
+
+
+def test_ctrl_c_sent_while_the_port_starts_up_gives_the_repl(pico):
+    # What mpremote sends (Ctrl-C, then Ctrl-A for the raw REPL), written as the power
+    # comes back: the bytes reach the port once its USB serial is up, before MicroPython
+    # arms Ctrl-C for main.py, so they arrive as plain data. main.py finds the Ctrl-C
+    # before the app's link could take it, and the REPL answers.
+    with SerialPort(pico.port) as sp:
+        boots = len(pico.events)
+        pico.dev.power_cycle()
+        sp.write(b"\r\x03\r\x01")
+        assert pico.wait_event("boot", boots)["mode"] == "power"
+        got = b""
+        end = time.monotonic() + TIMEOUT
+        while not got.endswith(b"raw REPL; CTRL-B to exit\r\n>"):
+            assert time.monotonic() < end, got
+            got += sp.read_some(0.1)
+        assert got.startswith(b"backbeat: Ctrl-C at start-up, app not started\r\n"), got
+        sp.write(b"\x02")  # back to the friendly REPL
+    assert pico.mpremote("exec", "print(6 * 7)").strip() == "42"
 
 
 def flash_ops(pico: Rp2, since: int) -> list[dict]:
