@@ -18,11 +18,13 @@ def test_the_demo_flashes_runs_and_syncs_a_session(tmp_path, monkeypatch):
     demo_session(library_dir() / "strength-four.yaml", 20.0, tmp_path, out)
     text = out.getvalue()
     for title in ("menu: Four strength / moves", "session started (long press)",
-                  "paused (short press)", "segment skipped (double press)", "done",
-                  "menu after the sync"):
+                  "paused (short press)", "segment skipped (double press)", "done"):
         # In 80 columns the pictures are in braille, 66 wide.
         assert "\n" + title + "\n\u250c" + "\u2500" * 64 + "\u2510\n" in text
     assert re.search(r"flashed /dev/pts/\d+: firmware \w+, 1 routine on the device;", text)
+    # The device's own menu: done for today, and the routine marked at its new level.
+    assert re.search(r"^menu after the sync: done today 1/1 / time \d+:\d\d L1\n\u250c", text,
+                     re.MULTILINE)
     assert "session 2 done, straight through\nsession 3 done, straight through\n" in text
     assert re.search(r"synced /dev/pts/\d+ \(device [0-9a-f]{16}\): 3 new sessions", text)
     # Three clean sessions at level 0 earn level 1 for every exercise with a progression that

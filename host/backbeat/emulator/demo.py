@@ -129,8 +129,9 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # typ
             out.write(f"session {n} done, straight through\n")
         out.write("\n")
         _run(["sync", "--port", emu.port, "--db", str(db)], out)
-        emu.until("hold=go")
-        _show("menu after the sync", emu, out)
+        # The menu's status line, and the routine's time and level mark, both now at level 1.
+        after = [" ".join(line.split()) for line in emu.until("hold=go")]
+        _show("menu after the sync: " + " / ".join((after[0], after[3])), emu, out)
         out.write("\n")
         _run(["plan", "--db", str(db), str(routine)], out)
         out.write("\n")
