@@ -7,18 +7,19 @@
 //   port.collect()   // collect garbage now
 //   port.point()     // a safe point: collect if the port has asked for a collection
 //
-// It loads the port, finds two words of its memory by probing (below), bounds the heap
-// like a Pico's, and puts in a `gc` whose collect() collects at once (vdgc.py). A port in
-// which either word cannot be found is refused with an Error: its heap could not be
-// collected while Python runs, so it would not behave like a Pico.
+// It loads the port, finds three of its variables in memory by probing (below), bounds
+// the heap like a Pico's, and puts in a `gc` whose collect() collects at once (vdgc.py).
+// A port in which one cannot be found is refused with a PortUnfit error: its heap could
+// not be collected while Python runs, so it would not behave like a Pico.
 //
 // Why the probing: this port (ports/webassembly/main.c) cannot scan the C stack, so its
 // gc_collect() only sets a flag, gc_collect_pending, and the collection runs when the
 // outermost call from JavaScript into C returns (its counter external_call_depth drops
-// to 0). The port sets that flag once 16 KB have been allocated since the last
-// collection, and when an allocation does not fit. At a safe point (docs/virtual-device.md
-// says which are, and why) collect() sets the counter to 0 around a cheap call in, so
-// the collector runs as it would at the top level, and puts the counter back.
+// to 0). The port sets that flag at the first allocation after 16 KB have been allocated
+// since the last collection (gc_alloc_amount reaching gc_alloc_threshold), and when an
+// allocation does not fit. At a safe point (docs/virtual-device.md says which are, and
+// why) that is due, collect() sets the depth to 0 around a cheap call in, so the
+// collector runs as it would at the top level, and puts the depth back.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -33,7 +34,13 @@ export const MALLOC_RESERVE = 96 * 1024;
 // Bytes of the port's memory searched for its two words: its static data is below this.
 const PROBE_BYTES = 4 << 20;
 
-export class PortUnfit extends Error {}
+// A port that cannot be made to behave like a Pico.
+export class PortUnfit extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "PortUnfit";
+  }
+}
 
 // The word that reads 0, 1 and 2 at the matching depths of nested calls from JavaScript.
 function findCallDepth(mp, words) {
@@ -90,6 +97,28 @@ function findPending(mp, bytes) {
   return candidates.length === 1 ? candidates[0] : -1;
 }
 
+// The word that counts the GC blocks allocated since the last collection (the port's
+// MP_STATE_MEM(gc_alloc_amount)), the next word being its threshold (16 KB in blocks of
+// 16 bytes, as the port sets it): within one call it grows by 1024 more for 32 KB than for
+// 16 KB, and a collection sets it back.
+function findAllocCounter(mp, words) {
+  const seen = [];
+  mp.registerJsModule("_mpprobe", { seen: () => { seen.push(words().slice()); } });
+  mp.runPython("import _mpprobe\n_mpprobe.seen()\n_mpa = bytearray(16384)\n_mpprobe.seen()\n" +
+    "_mpb = bytearray(32768)\n_mpprobe.seen()\ndel _mpa, _mpb, _mpprobe");
+  const after = words();
+  const [a, b, c] = seen;
+  const found = [];
+  for (let i = 0; i + 1 < a.length; i++) {
+    const d1 = b[i] - a[i];
+    if (d1 >= 1025 && d1 < 1100 && c[i] - b[i] === d1 + 1024 && after[i] < c[i] &&
+        c[i + 1] === 1024) {
+      found.push(i);
+    }
+  }
+  return found.length === 1 ? found[0] : -1;
+}
+
 // Take all of the C heap but `reserve` bytes, for the life of the interpreter.
 function useUpMalloc(M, reserveBytes) {
   const reserve = M._malloc(reserveBytes);
@@ -103,12 +132,15 @@ function useUpMalloc(M, reserveBytes) {
 // Options: port (the path of the port's micropython.mjs, required), heap (bytes),
 // reserve (bytes of C heap left to the port), imports (called with the port's `env`
 // imports before it is instantiated, to put in a clock, say); the rest is given to the
-// port's loadMicroPython (stdout, stderr, stdin, linebuffer).
+// port's loadMicroPython (stdout, stderr, stdin, linebuffer). The safe points it makes
+// itself: gc.collect() and each read of the clock (mp_js_ticks_ms); the caller makes
+// its own JavaScript functions safe points by calling point() first.
 export async function loadPicoMicroPython(options) {
   const { port, heap = PICO_HEAP, reserve = MALLOC_RESERVE, imports, ...rest } = options;
   const { loadMicroPython } = await import(pathToFileURL(port).href);
   let bounded = false;
   let memory = null;
+  let point = null;
   const instantiate = WebAssembly.instantiate;
   WebAssembly.instantiate = async (binary, imp) => {
     const env = imp.env;
@@ -116,6 +148,12 @@ export async function loadPicoMicroPython(options) {
     // Once bounded, the port's memory never grows: malloc fails as a Pico's heap is full.
     env.emscripten_resize_heap = (size) => (bounded ? 0 : grow(size));
     if (imports) imports(env);
+    // Reading the clock (time.ticks_ms and the like) is a safe point.
+    const ticks = env.mp_js_ticks_ms;
+    env.mp_js_ticks_ms = () => {
+      if (point !== null) point();
+      return ticks();
+    };
     const result = await instantiate.call(WebAssembly, binary, imp);
     memory = (result.instance ?? result).exports.memory;
     return result;
@@ -142,6 +180,12 @@ export async function loadPicoMicroPython(options) {
       "its garbage cannot be collected when the heap fills (hint: use the port pinned in " +
       "package.json)");
   }
+  const amountAt = findAllocCounter(mp, () => new Int32Array(memory.buffer, 0, span() >> 2));
+  if (amountAt < 0) {
+    throw new PortUnfit("this MicroPython port's allocation counter was not found, so its " +
+      "garbage cannot be collected when the heap fills (hint: use the port pinned in " +
+      "package.json)");
+  }
   bounded = true;
   useUpMalloc(mp._module, reserve);
 
@@ -161,8 +205,14 @@ export async function loadPicoMicroPython(options) {
     }
     collections++;
   };
-  const point = () => {
-    if (new Uint8Array(memory.buffer)[pendingAt]) collect();
+  // Due once the port has asked for a collection, or has allocated its threshold since
+  // the last one (it asks only at the allocation after that, which may not fit).
+  point = () => {
+    const words = new Int32Array(memory.buffer);
+    if (new Uint8Array(memory.buffer)[pendingAt] ||
+        (words[amountAt] >>> 0) >= (words[amountAt + 1] >>> 0)) {
+      collect();
+    }
   };
 
   // `gc` as a Pico shows it (vdgc.py), its collect() this one; the file is imported from
@@ -176,7 +226,7 @@ export async function loadPicoMicroPython(options) {
   mp.FS.rmdir("/vd");
 
   return {
-    mp, memory, collect, point, depthAt, pendingAt,
+    mp, memory, collect, point, depthAt, pendingAt, amountAt,
     get collections() { return collections; },
   };
 }

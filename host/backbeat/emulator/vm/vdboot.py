@@ -11,6 +11,7 @@ import os
 import sys as _sys
 import time
 
+import _mpport
 import _vd
 import machine
 import vfs
@@ -45,6 +46,14 @@ def _join(cwd, path):
     return "/" + "/".join(parts)
 
 
+def _listing(p, entries):
+    # The entries one at a time, each with its size, making little garbage: os.listdir
+    # takes them from C, which holds the list it builds where the collector cannot see
+    # it, so no garbage may be collected in here (_vd.fs_size is no safe point).
+    for name, kind, _ in entries:
+        yield (name, kind, 0, _vd.fs_size(p + "/" + name) if kind == 0x8000 else 0)
+
+
 class FlashVfs:
     """The flash as a Pico's root filesystem, kept in /flash of the port's memory FS."""
 
@@ -65,27 +74,25 @@ class FlashVfs:
         return self._root + _join(self._cwd, path).rstrip("/")
 
     def open(self, path, mode):
+        # Opening a file other than code is a safe point (docs/virtual-device.md): the
+        # app reads every routine's header without sleeping in between. The importer
+        # opens .py and .mpy files holding objects the collector cannot see, so those
+        # are not.
+        if not path.endswith(".py") and not path.endswith(".mpy"):
+            _mpport.point()
         try:
             return self._v.open(self._p(path), mode)
         except OSError as e:
             raise _mp_error(e) from None
 
     def ilistdir(self, path):
+        _mpport.point()
         p = self._p(path)
         try:
             entries = sorted(self._v.ilistdir(p))  # littlefs lists names in order
         except OSError as e:
             raise _mp_error(e) from None
-        out = []
-        for name, kind, _ in entries:
-            size = 0
-            if kind == 0x8000:
-                try:
-                    size = self._v.stat(p + "/" + name)[6]
-                except OSError:
-                    pass
-            out.append((name, kind, 0, size))
-        return iter(out)
+        return _listing(p, entries)
 
     def stat(self, path):
         try:

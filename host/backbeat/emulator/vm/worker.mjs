@@ -306,6 +306,8 @@ const vd = {
     else out.fill(oled.displayOn ? 0 : 0x40);
   },
   fs_blocks: () => [BLOCKS, flash.freeBlocks()],
+  // The size of a file of the port's memory filesystem (vdboot lists directories with it).
+  fs_size: (p) => mp.FS.stat(p).size,
 };
 
 // ---------------------------------------------------------------- the interpreter
@@ -315,9 +317,10 @@ const memory = () => port.memory;
 
 // Each call from the firmware into _vd is a safe point (docs/virtual-device.md): garbage
 // is collected there once the port has asked for it, so a heap that fills between two
-// sleeps is collected as a Pico's would be. reset never returns, so it is left alone.
+// sleeps is collected as a Pico's would be. reset never returns; fs_size is called while
+// C code holds objects the collector cannot see (vdboot's directory listing).
 for (const name of Object.keys(vd)) {
-  if (name === "reset") continue;
+  if (name === "reset" || name === "fs_size") continue;
   const hook = vd[name];
   vd[name] = (...args) => {
     port.point();
@@ -333,11 +336,9 @@ try {
     stderr: (b) => { for (const c of b) emit(c); },
     stdin: () => undefined,
     linebuffer: false,
-    // The port reads its clocks through these imports: the device's clock goes in, and
-    // reading it is a safe point too.
+    // The port reads its clocks through these imports: the device's clock goes in.
     imports: (env) => {
       env.mp_js_ticks_ms = () => {
-        if (port !== null) port.point();
         if (serial.available() || control.available()) service();
         if (out.length && realNow() - lastFlush > 5) flushOut();
         return Math.floor(deviceNow()) | 0;
@@ -353,7 +354,7 @@ try {
 }
 const mp = port.mp;
 M = mp._module;
-flash = new Flash(mp.FS, flashDir);
+flash = new Flash(mp.FS, flashDir, port.point);
 patchStdin(mp.FS);
 mp.registerJsModule("_vd", vd);
 mp.FS.mkdir("/vd");
