@@ -186,6 +186,7 @@ export async function loadPicoMicroPython(options) {
       "garbage cannot be collected when the heap fills (hint: use the port pinned in " +
       "package.json)");
   }
+  mp.runPython("import sys\nsys.modules.pop('_mpprobe')\ndel sys");
   bounded = true;
   useUpMalloc(mp._module, reserve);
 
