@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+
 def _bb_gen_fn():
     yield
 

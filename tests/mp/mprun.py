@@ -9,8 +9,8 @@ Inside, the firmware modules sit at the root of the port's filesystem, as on a P
 flash, and "/" is on sys.path. The GC heap is bounded to `heap` bytes (192 KB by
 default, like a Pico): an allocation that does not fit raises MemoryError.
 
-This port collects garbage only at safe points (tests/firmware/README.md): gc.collect(),
-time.ticks_ms() and its kin once 16 KB were allocated, and each return to JavaScript.
+This port collects garbage only at safe points (tests/firmware/README.md): gc.collect()
+and each return to JavaScript.
 Code that allocates more than the heap over its whole run must give it that chance:
 bind a generator to `mp_steps` and the runner resumes it until it ends, each `yield`
 being a point where garbage is collected (one turn of a main loop, say).

@@ -132,15 +132,15 @@ function useUpMalloc(M, reserveBytes) {
 // Options: port (the path of the port's micropython.mjs, required), heap (bytes),
 // reserve (bytes of C heap left to the port), imports (called with the port's `env`
 // imports before it is instantiated, to put in a clock, say); the rest is given to the
-// port's loadMicroPython (stdout, stderr, stdin, linebuffer). The safe points it makes
-// itself: gc.collect() and each read of the clock (mp_js_ticks_ms); the caller makes
-// its own JavaScript functions safe points by calling point() first.
+// port's loadMicroPython (stdout, stderr, stdin, linebuffer). The safe point it makes
+// itself is gc.collect(); the caller makes its own JavaScript functions safe points by
+// calling point() first. (Not the clock: C code reads it too, holding objects the
+// collector cannot see, as the REPL does between compiling a line and running it.)
 export async function loadPicoMicroPython(options) {
   const { port, heap = PICO_HEAP, reserve = MALLOC_RESERVE, imports, ...rest } = options;
   const { loadMicroPython } = await import(pathToFileURL(port).href);
   let bounded = false;
   let memory = null;
-  let point = null;
   const instantiate = WebAssembly.instantiate;
   WebAssembly.instantiate = async (binary, imp) => {
     const env = imp.env;
@@ -148,12 +148,6 @@ export async function loadPicoMicroPython(options) {
     // Once bounded, the port's memory never grows: malloc fails as a Pico's heap is full.
     env.emscripten_resize_heap = (size) => (bounded ? 0 : grow(size));
     if (imports) imports(env);
-    // Reading the clock (time.ticks_ms and the like) is a safe point.
-    const ticks = env.mp_js_ticks_ms;
-    env.mp_js_ticks_ms = () => {
-      if (point !== null) point();
-      return ticks();
-    };
     const result = await instantiate.call(WebAssembly, binary, imp);
     memory = (result.instance ?? result).exports.memory;
     return result;
@@ -208,7 +202,7 @@ export async function loadPicoMicroPython(options) {
   };
   // Due once the port has asked for a collection, or has allocated its threshold since
   // the last one (it asks only at the allocation after that, which may not fit).
-  point = () => {
+  const point = () => {
     const words = new Int32Array(memory.buffer);
     if (new Uint8Array(memory.buffer)[pendingAt] ||
         (words[amountAt] >>> 0) >= (words[amountAt + 1] >>> 0)) {

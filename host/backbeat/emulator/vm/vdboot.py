@@ -86,7 +86,6 @@ class FlashVfs:
             raise _mp_error(e) from None
 
     def ilistdir(self, path):
-        _mpport.point()
         p = self._p(path)
         try:
             entries = sorted(self._v.ilistdir(p))  # littlefs lists names in order

@@ -159,6 +159,15 @@ function schedule(kind) {
 // ---------------------------------------------------------------- input
 
 const stdinBuf = [];
+// The device's serial receive buffer is bounded (device.mjs): what the firmware has taken
+// from it is counted here, and what this thread holds in stdinBuf, for the main thread.
+const rx = new Int32Array(workerData.rx);
+function rxTook(n) {
+  Atomics.add(rx, 0, n);
+}
+function rxHeld(n) {
+  Atomics.add(rx, 1, n);
+}
 let kbdPending = false;
 let M = null; // the Emscripten module
 
@@ -174,10 +183,15 @@ function service() {
   // character, which raises KeyboardInterrupt and clears what was waiting (as on rp2).
   while ((c = serial.readByte()) >= 0) {
     if (M !== null && c === M._mp_hal_get_interrupt_char()) {
+      rxTook(stdinBuf.length + 1);
+      rxHeld(-stdinBuf.length);
       stdinBuf.length = 0;
       M._mp_sched_keyboard_interrupt();
       kbdPending = true;
-    } else stdinBuf.push(c);
+    } else {
+      stdinBuf.push(c);
+      rxHeld(1);
+    }
   }
   advanceButton(deviceNow());
 }
@@ -225,6 +239,8 @@ function patchStdin(FS) {
         const n = Math.min(length, stdinBuf.length);
         for (let i = 0; i < n; i++) buffer[offset + i] = stdinBuf[i];
         stdinBuf.splice(0, n);
+        rxTook(n);
+        rxHeld(-n);
         return n;
       }
       if (kbdPending) {
@@ -399,12 +415,19 @@ function softReset(rawMode) {
 
 function nextByte() {
   for (;;) {
-    if (stdinBuf.length) return stdinBuf.shift();
+    if (stdinBuf.length) {
+      rxTook(1);
+      rxHeld(-1);
+      return stdinBuf.shift();
+    }
     let c;
     while ((c = control.readByte()) >= 0) schedule(String.fromCharCode(c));
     advanceButton(deviceNow());
     const b = serial.readByte();
-    if (b >= 0) return b;
+    if (b >= 0) {
+      rxTook(1);
+      return b;
+    }
     postFrame(true);
     flushOut();
     waitReal(phases.length ? Math.max(1, nextTransitionIn(deviceNow()) / speed) : 100);
