@@ -11,7 +11,6 @@ import os
 import sys as _sys
 import time
 
-import _mpport
 import _vd
 import machine
 import vfs
@@ -74,12 +73,6 @@ class FlashVfs:
         return self._root + _join(self._cwd, path).rstrip("/")
 
     def open(self, path, mode):
-        # Opening a file other than code is a safe point (docs/virtual-device.md): the
-        # app reads every routine's header without sleeping in between. The importer
-        # opens .py and .mpy files holding objects the collector cannot see, so those
-        # are not.
-        if not path.endswith(".py") and not path.endswith(".mpy"):
-            _mpport.point()
         try:
             return self._v.open(self._p(path), mode)
         except OSError as e:
