@@ -302,6 +302,7 @@ mp_steps = steps()
 _MP_MEMORY = r"""
 TURNS = 20  # loop turns between heap samples (each after a collection)
 STEP_MS = 100  # virtual time moves to the next cue, at most this far per turn
+LIMIT = 1 << 30  # a session stops after this many segments (bench_rp2 runs fewer)
 
 
 def steps():
@@ -312,7 +313,7 @@ def steps():
         a.start(a.entries[0], now)
         high = 0
         turns = 0
-        while a.screen == app.SESSION:
+        while a.screen == app.SESSION and a.engine.done_count < LIMIT:
             if turns % TURNS == 0:
                 yield
                 used = gc.mem_alloc()

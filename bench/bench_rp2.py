@@ -8,6 +8,18 @@ firmware (.mpy) and one short routine through `backbeat flash`.
   the long press to its done screen) in which the CPU is not waiting for an interrupt
   (rp2040js counts executed cycles; WFI/WFE time is idle). The WebAssembly board has no
   such count: its figure is the menu's share on the rp2 board, from the same run.
+- rp2.p99_cue_error_ms: the 60 s timing routine of bench_firmware (60 holds of 1 s,
+  breathing in and out 0.5 s each) run by the app from the menu; each cue's start is
+  where the buzzer's PWM goes from silent to a tone, in emulated time. The cues are due
+  on a 500 ms grid; the app never starts one early, so the most punctual cue fixes the
+  grid, and a cue's error is how late it starts against it. Beside the WebAssembly
+  board's figure, timed the same way from its PWM.
+- rp2.peak_heap_bytes_2000: the live heap (gc.mem_alloc after a collection every 20
+  loop turns) while the app runs the 2000-segment routine, by bench_firmware's own
+  script run on the port from its REPL (virtual time, no display traffic); on the
+  emulated CPU it runs the first LIMIT_2000 segments of it (the figure does not grow
+  with segments: bench_firmware's ratio 2000 vs 20). Beside bench_firmware's
+  WebAssembly figure for the whole routine, from the same run.
 - rp2.display_update_ms: one whole SSD1306 frame (1 KB) through the port's I2C, the bus
   paced at 400 kHz (9 bit times a byte), timed on the device with ticks_us, against
   the same call on the WebAssembly board (whose I2C costs nothing).
@@ -28,10 +40,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "host"))
 
 QUICK = ROOT / "tests" / "data" / "rp2-quick.yaml"
+CUE_GRID_MS = 500  # the timing routine's cues are due on this grid from the first
+LIMIT_2000 = 200  # segments of the 2000-segment routine run on the emulated CPU
 SHOW = ("import board, ssd1306, time\nb = board.open_board()\nd = ssd1306.SSD1306(b.i2c)\n"
         "best = 10 ** 9\nfor i in range(5):\n    d.fill((i + 1) & 1)\n    t = time.ticks_us()\n"
         "    d.show()\n    best = min(best, time.ticks_diff(time.ticks_us(), t))\nprint(best)")
@@ -45,7 +60,6 @@ def _busy(events: list[dict], since: int) -> tuple[float, float]:
 
 def _logs(tmp: Path) -> list[Path]:
     """The logs of a few sessions, written by the firmware's logbook (bench_sync's)."""
-    sys.path.insert(0, str(ROOT / "bench"))
     from bench_sync import VIRTUAL_SESSIONS, _fill
     from linkrig import Device
 
@@ -71,7 +85,7 @@ def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
     for f in logs:
         cp += ["cp", str(f), ":/logs/" + f.name, "+"]
     pico.mpremote(*cp[:-1], timeout=600)
-    pico.dev.power_cycle()
+    pico.power_cycle()
     pico.until("hold=go")
     copy = tmp / "copy"
     copy.mkdir()
@@ -87,6 +101,65 @@ def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
     return cp_s, sync_s
 
 
+def _cue_errors(pico, tmp: Path) -> list[float]:
+    """The timing routine alone on the device, run from the menu: each cue's start (ms of
+    emulated time) against its due time."""
+    from backbeat.codec.bbr import encode
+    from bench_firmware import holds
+
+    timing = tmp / "timing.bbr"
+    timing.write_bytes(encode(holds(60, "Sixty seconds")))
+    pico.press("hold")
+    pico.power_cycle()
+    pico.until("SAFE MODE")
+    pico.press("release")
+    pico.mpremote("rm", ":/routines/rp2-quick.bbr", "+", "cp", str(timing),
+                  ":/routines/timing.bbr")
+    pico.power_cycle()
+    pico.until("Sixty seconds")
+    pico.until("hold=go")
+    since = len(pico.events)
+    pico.press("long")
+    start = pico.wait_event("button", since)["at"]
+    pico.until("1=ok", timeout=600)
+    tones = pico.until_quiet(start, after=since)
+    onsets = [at for (at, hz), (_, before) in zip(tones[1:], tones, strict=False)
+              if hz and not before]
+    onsets.insert(0, tones[0][0])
+    # 60 holds: a cue at each one's start (breathing in) and halfway (out), and the end.
+    if len(onsets) != 121:
+        raise RuntimeError(f"{len(onsets)} cues heard, not 121: {tones[:12]}")
+    # The app hands a cue out when it is due, never before: the most punctual cue fixes
+    # where the grid starts.
+    late = [at - k * CUE_GRID_MS for k, at in enumerate(onsets)]
+    return [t - min(late) for t in late]
+
+
+def _heap(pico, tmp: Path) -> tuple[int, int]:
+    """Peak live heap (bytes) with the 20- and the 2000-segment routine running, by
+    bench_firmware's script on the port's REPL (safe mode)."""
+    import bench_firmware as bf
+    from backbeat.codec.bbr import encode
+
+    cp = ["mkdir", ":/bench"]
+    for n, name in ((20, "Twenty"), (2000, "Two thousand")):
+        f = tmp / f"r{n}.bbr"
+        f.write_bytes(encode(bf.holds(n, name)))
+        cp += ["+", "mkdir", f":/bench/r{n}", "+", "cp", str(f), f":/bench/r{n}/routine.bbr"]
+    pico.press("hold")
+    pico.power_cycle()
+    pico.until("SAFE MODE")
+    pico.press("release")
+    pico.mpremote(*cp, timeout=600)
+    # Where the WebAssembly runner collects (each yield), the port collects when told.
+    script = (bf._MP_COMMON + bf._MP_MEMORY + f"LIMIT = {LIMIT_2000}\n"
+              "for _ in mp_steps:\n    gc.collect()\n")
+    (p20, done20), (p2000, done2000) = bf._result(pico.mpremote("exec", script, timeout=1200))
+    if (done20, done2000) != (20, LIMIT_2000):
+        raise RuntimeError(f"sessions ended after {done20} and {done2000} segments")
+    return p20, p2000
+
+
 def _board(tmp: Path, wasm: bool) -> dict:
     from rp2rig import Rp2, backbeat, blank_pico
 
@@ -95,7 +168,7 @@ def _board(tmp: Path, wasm: bool) -> dict:
         r = backbeat("flash", "--port", pico.port, str(QUICK))
         assert r.returncode == 0, r.stderr
         pico.until("hold=go")
-        pico.dev.power_cycle()
+        pico.power_cycle()
         out["boot_ms"] = pico.frame_at("hold=go")
         # The app idles at its menu for a while, then runs the routine.
         since = len(pico.events)
@@ -109,15 +182,26 @@ def _board(tmp: Path, wasm: bool) -> dict:
         pico.until("1=ok")
         if not wasm:
             out["session_busy"] = _busy(pico.events, since)
+        pico.press("short")
+        pico.until("hold=go")
+        out["cue_errors"] = _cue_errors(pico, tmp)
         pico.press("hold")
-        pico.dev.power_cycle()
+        pico.power_cycle()
         pico.until("SAFE MODE")
         pico.press("release")
         out["show_us"] = int(pico.mpremote("exec", SHOW).strip())
         logs = _logs(tmp / "logs")
         out["log_bytes"] = sum(f.stat().st_size for f in logs)
         out["cp_s"], out["sync_s"] = _sync(pico, tmp, logs)
+        if not wasm:  # (the WebAssembly figure is bench_firmware's)
+            out["heap"] = _heap(pico, tmp)
     return out
+
+
+def _p99(errors: list[float]) -> float:
+    from bench_firmware import percentile
+
+    return percentile(errors, 0.99)
 
 
 def run() -> dict:
@@ -133,6 +217,10 @@ def run() -> dict:
         wasm = _board(tmp / "wasm", wasm=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    from bench_firmware import mp_memory, percentile
+
+    wasm_p20, wasm_p2000 = mp_memory()
+    errors = rp2["cue_errors"]
     busy, total = rp2["session_busy"]
     mbusy, mtotal = rp2["menu_busy"]
     return {
@@ -145,6 +233,21 @@ def run() -> dict:
             "value": round(busy / total, 3), "unit": "fraction of emulated time",
             "compared_with": f"the menu idling on the same board: {mbusy / mtotal:.3f} "
                              f"(session: {busy / 1e6:.0f} ms busy of {total / 1e6:.0f} ms)",
+        },
+        "rp2.p99_cue_error_ms": {
+            "value": round(_p99(errors), 2), "unit": "ms (emulated)",
+            "compared_with": f"target <= 2; the WebAssembly board: "
+                             f"{_p99(wasm['cue_errors']):.2f} ms (same routine and timing, "
+                             f"same run); {len(errors)} cues each, rp2 median "
+                             f"{percentile(errors, 0.5):.2f} ms, max {max(errors):.2f} ms "
+                             "(the session end's, played after its log is written)",
+        },
+        "rp2.peak_heap_bytes_2000": {
+            "value": rp2["heap"][1], "unit": "bytes",
+            "compared_with": f"target < 65536; the first {LIMIT_2000} segments of the "
+                             f"2000-segment routine (the 20-segment one: {rp2['heap'][0]} "
+                             "bytes); the WebAssembly port with the whole routine: "
+                             f"{wasm_p2000} bytes (20 segments: {wasm_p20}), same run",
         },
         "rp2.sync_kib_per_s": {
             "value": round(rp2["log_bytes"] / 1024 / rp2["sync_s"], 2), "unit": "KiB/s (wall)",

@@ -68,10 +68,34 @@ def _wait_for_press(pin):
         time.sleep_ms(20)
 
 
+def _interrupted_at_start():
+    # Bytes the host sent while the port started up, before MicroPython armed Ctrl-C for
+    # main.py, wait in stdin as plain data (mpremote sends Ctrl-C, then Ctrl-A for the raw
+    # REPL, as soon as the USB serial is there). Unread, the app's link would take them;
+    # a Ctrl-C among them ends the start-up here instead, and the REPL reads what follows.
+    import select
+
+    p = select.poll()
+    try:
+        p.register(sys.stdin, select.POLLIN)
+    except OSError:
+        return False  # a stdin that cannot be watched (a test runner's) has nothing waiting
+    one = bytearray(1)
+    while p.poll(0):
+        if not sys.stdin.buffer.readinto(one):
+            return False
+        if one[0] == 3:
+            return True
+    return False
+
+
 def main():
     import journal
     import link
 
+    if _interrupted_at_start():
+        print("backbeat: Ctrl-C at start-up, app not started")
+        return None
     if journal.finish():
         import machine
 

@@ -106,25 +106,34 @@ class Rp2:
             assert time.monotonic() < end, f"no {kind} event"
             time.sleep(0.02)
 
+    def power_cycle(self) -> dict:
+        """Cut the power and restore it; returns the boot event (the screen of before the
+        cycle is gone by then)."""
+        boots = len(self.events)
+        self.dev.power_cycle()
+        return self.wait_event("boot", boots)
+
     def press(self, kind: str = "short") -> None:
         self.dev.press(kind)
 
-    def tones(self, since_ms: float = 0.0) -> list[tuple[float, int]]:
+    def tones(self, since_ms: float = 0.0, after: int = 0) -> list[tuple[float, int]]:
         """(emulated ms, Hz) at each change of the buzzer's tone (0 Hz: silent), from the
-        first tone after since_ms."""
+        first tone after since_ms, among events[after:] (emulated time starts again at
+        each boot)."""
         out: list[tuple[float, int]] = []
-        for e in self.events:
+        for e in self.events[after:]:
             if e["kind"] == "pwm" and e["at"] >= since_ms:
                 hz = e["freq"] if e["duty"] else 0
                 if (out and out[-1][1] != hz) or (not out and hz):
                     out.append((e["at"], hz))
         return out
 
-    def until_quiet(self, since_ms: float, timeout: float = TIMEOUT) -> list[tuple[float, int]]:
-        """tones(since_ms) once the last tone has ended."""
+    def until_quiet(self, since_ms: float, timeout: float = TIMEOUT,
+                    after: int = 0) -> list[tuple[float, int]]:
+        """tones(since_ms, after) once the last tone has ended."""
         end = time.monotonic() + timeout
         while True:
-            tones = self.tones(since_ms)
+            tones = self.tones(since_ms, after)
             if tones and tones[-1][1] == 0:
                 return tones
             assert time.monotonic() < end, f"still sounding: {tones[-3:]}"

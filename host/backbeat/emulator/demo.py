@@ -1,8 +1,10 @@
-"""A session on a fresh virtual device, for `backbeat demo`: the firmware and one routine
-(strength-four unless --routine names another) flashed with `backbeat flash`, run at speed
-with the screen shown at each step, then the session pulled with `backbeat sync`, listed and
-reported (`backbeat report`, and its HTML file, kept in the reports' cache folder unless
---report names another; nothing is left in the current folder).
+"""Sessions on a fresh virtual device, for `backbeat demo`: the firmware and one routine
+(strength-four unless --routine names another) flashed with `backbeat flash`; a session run
+at speed with the screen shown at each step, then two more straight through; `backbeat
+sync` pulls the three and sends the routine back at the levels they earned, `backbeat plan`
+says why, and the sessions are listed and reported (`backbeat report`, and its HTML file,
+kept in the reports' cache folder unless --report names another; nothing is left in the
+current folder).
 
 Usage: python -m backbeat.emulator.demo [--speed N] [--routine FILE] [--keep DIR] [--report FILE]
 """
@@ -117,7 +119,21 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # typ
         _show("done", emu, out)
         emu.send("press")
         emu.until("hold=go")
+        # Three clean sessions at one level earn the next (PROGRESS.md): two more, straight
+        # through, and the sync sends the routine back at the levels earned.
+        for n in (2, 3):
+            emu.send("long")
+            emu.until("1=ok")
+            emu.send("press")
+            emu.until("hold=go")
+            out.write(f"session {n} done, straight through\n")
+        out.write("\n")
         _run(["sync", "--port", emu.port, "--db", str(db)], out)
+        emu.until("hold=go")
+        _show("menu after the sync", emu, out)
+        out.write("\n")
+        _run(["plan", "--db", str(db), str(routine)], out)
+        out.write("\n")
         _run(["sessions", "--db", str(db)], out)
         out.write("\n")
         # The report's index of the demo's store lives and goes with the demo's folder.

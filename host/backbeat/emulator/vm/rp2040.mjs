@@ -4,7 +4,9 @@
 //                   --flash DIR --speed N --unique-id HEX
 // It speaks the frames of device.mjs (the WebAssembly board) with Python, plus
 //   from Python: K cut the power after N more flash operations (uint32 LE), for tests
-//   to Python:   E {kind: "cut"} when it did, E {kind: "cpu"} the cycle counts
+//   to Python:   E {kind: "cut"} when it did, E {kind: "flash", op: "erase"|"program",
+//                offset, bytes} at each flash operation (so tests can choose where to
+//                cut), E {kind: "cpu"} the cycle counts
 // The board around the chip: the USB CDC serial, the SSD1306 at 0x3C on I2C0 (GP4/GP5)
 // with the bus paced at its clock, the button on GP14 to ground, the buzzer's PWM on
 // GP15 read from the PWM registers, the motor on GP16, and the 2 MB flash chip kept in
@@ -180,6 +182,7 @@ function correct(mcu, cdc, onReset) {
       busyNs += Math.ceil(n / 256) * PAGE_PROGRAM_NS;
     }
     persist(offset, n);
+    event({ kind: "flash", op: pc === erase ? "erase" : "program", offset, bytes: n });
     mcu.flash.set(flash.subarray(offset, offset + n), offset);
     if (cut) {
       stopWith = "cut";
