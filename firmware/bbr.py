@@ -1,7 +1,7 @@
 # Streaming reader of compiled routines (.bbr, docs/bbr-format.md): verify once, then read
 # one segment at a time from the open file with buffers allocated once.
 
-import binascii
+from array import array
 
 from micropython import const
 
@@ -79,6 +79,30 @@ def _u16(b, o):
     return b[o] | (b[o + 1] << 8)
 
 
+# The CRC-32 (IEEE, reflected: binascii.crc32's) of each byte value, in two halves: the
+# check keeps the CRC as two 16-bit small ints, so it allocates nothing per chunk (a
+# 32-bit int above 2**30 is a long int on MicroPython, allocated at every step).
+_CRC_LO = array("H", bytes(512))
+_CRC_HI = array("H", bytes(512))
+
+
+def _crc_tables():
+    if _CRC_LO[1]:
+        return
+    for n in range(256):
+        lo = n
+        hi = 0
+        for _ in range(8):
+            carry = lo & 1
+            lo = (lo >> 1) | ((hi & 1) << 15)
+            hi >>= 1
+            if carry:
+                lo ^= 0x8320  # the polynomial 0xEDB88320, reflected
+                hi ^= 0xEDB8
+        _CRC_LO[n] = lo
+        _CRC_HI[n] = hi
+
+
 def _u32(b, o):
     return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)
 
@@ -137,6 +161,10 @@ class Routine:
         self.index = -1
         self.size = 0
         self.crc32 = 0
+        self._crc_lo = 0  # the stored CRC, in halves
+        self._crc_hi = 0
+        self._lo = 0
+        self._hi = 0
         self._phase = _DONE
         if stream is not None:
             self.open(stream, checked)
@@ -169,10 +197,13 @@ class Routine:
 
     # ------------------------------------------------------------ reading
 
-    def _read_at(self, offset, mv):
+    def _read_at(self, offset, mv, want=-1):
+        # Reads into mv from offset until `want` bytes (all of mv unless given) are there
+        # or the file ends; returns how many were read (more than want when they came).
         f = self._f
         f.seek(offset)
-        want = len(mv)
+        if want < 0:
+            want = len(mv)
         got = 0
         while got < want:
             n = f.readinto(mv[got:]) if got else f.readinto(mv)
@@ -306,6 +337,8 @@ class Routine:
         self.size = size
         self._read_at(size - 4, self._seg4)
         self.crc32 = _u32(self._seg, 0)
+        self._crc_lo = _u16(self._seg, 0)
+        self._crc_hi = _u16(self._seg, 2)
         return self._header_adds_up()
 
     def _read_schedule(self):
@@ -368,9 +401,11 @@ class Routine:
 
     def begin_check(self):
         """Start checking the open file from its start (check_some() goes on)."""
+        _crc_tables()
         self._phase = _CRC
         self._pos = 0
-        self._crc = 0
+        self._lo = 0xFFFF  # the CRC register, inverted, in halves
+        self._hi = 0xFFFF
 
     def checking(self):
         """True between begin_check() and the end of the check (or close())."""
@@ -399,13 +434,22 @@ class Routine:
         mv = self._str_mv
         if want > _CHUNK:
             want = _CHUNK
-        got = self._read_at(self._pos, mv) if want == _CHUNK else self._read_at(self._pos, mv[:want])
+        got = self._read_at(self._pos, mv, want)  # the last chunk's read takes the CRC too
         if got < want:
             raise BbrError("truncated")
-        self._crc = binascii.crc32(mv, self._crc) if want == _CHUNK else binascii.crc32(mv[:want], self._crc)
+        lo = self._lo
+        hi = self._hi
+        tlo = _CRC_LO
+        thi = _CRC_HI
+        for i in range(want):
+            x = (lo ^ mv[i]) & 0xFF
+            lo = ((lo >> 8) | ((hi & 0xFF) << 8)) ^ tlo[x]
+            hi = (hi >> 8) ^ thi[x]
+        self._lo = lo
+        self._hi = hi
         self._pos += want
         if self._pos >= end:
-            if self._crc & 0xFFFFFFFF != self.crc32:
+            if lo ^ 0xFFFF != self._crc_lo or hi ^ 0xFFFF != self._crc_hi:
                 self._phase = _DONE
                 raise BbrError("bad CRC")
             self._phase = _HEADER

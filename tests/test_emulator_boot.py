@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from backbeat.compiling import compile_files
 from backbeat.device import flasher as F
+from backbeat.device.link import LinkClient
+from backbeat.device.serialport import SerialPort
 from emulatorrig import TIMEOUT, Emulator, device_ms_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +64,17 @@ def test_routines_are_checked_after_the_menu_shows_and_remembered(tmp_path):
             time.sleep(0.05)
         assert (flash / "checked.txt").read_text() == (
             f"a-bad.bbr {len(bad)} {bad_crc:08x} bad CRC\nneck.bbr {len(neck)} {crc:08x} ok\n")
+
+
+def test_200_routines_reach_the_menu_and_answer_the_link(tmp_path, monkeypatch):
+    # Listing 200 routines at start-up fills the heap with garbage before the firmware
+    # first sleeps: the virtual device collects it at its safe points, as a Pico would.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    neck = _compiled(ROOT / "routines" / "chinese-neck.yaml")
+    flash = _flash(tmp_path / "flash", {f"neck-{i:03d}": neck for i in range(200)})
+    assert device_ms_until(flash, "1/200") < 1000
+    with Emulator(flash) as emu:
+        with SerialPort(emu.port) as sp:
+            hello = LinkClient(sp).hello(1_800_000_000)
+        assert emu.screen()[0] == "ROUTINE   1/200"
+    assert (hello.protocol, hello.busy, hello.board) == (1, False, "pico")

@@ -235,3 +235,27 @@ def test_flash_cut_at_every_phase_leaves_old_or_new(runtime):
         assert {t == a for _c, t, a in outcomes} == {False, True}
     finally:
         emu.stop()
+
+
+def test_the_link_answers_at_once_after_a_megabyte_of_noise(runtime):
+    # The virtual device's serial input is bounded like a Pico's USB serial: the host's
+    # writes wait while the firmware reads, so after 1 MB of noise (no Ctrl-C, which
+    # stops the app by design) little is left to read, and HELLO is answered within half
+    # a second, not after seconds of noise queued in the bridge.
+    import random
+    import time
+
+    rnd = random.Random(14)
+    noise = bytes(rnd.getrandbits(8) for _ in range(1 << 20)).replace(b"\x03", b"\x02")
+    flash = runtime / "flash"
+    flash.mkdir()
+    _install(flash, SET_A)
+    with Emulator(flash) as emu, SerialPort(emu.port) as sp:
+        client = LinkClient(sp)
+        uid = client.hello(NOW).uid
+        for k in range(0, len(noise), 4096):
+            sp.write(noise[k : k + 4096])
+            sp.read_some(0.001)  # the answers to noise are read, as a port's are
+        t0 = time.monotonic()
+        assert client.hello(NOW).uid == uid
+        assert time.monotonic() - t0 < 0.5

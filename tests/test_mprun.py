@@ -90,6 +90,37 @@ def test_without_steps_garbage_is_not_collected_within_a_call():
     assert info.value.output == ""
 
 
+def test_gc_collect_within_a_call_lets_a_full_heap_go_on():
+    # 4 MB in 64 KB pieces within one call: gc.collect() collects there and then.
+    code = ("import gc\nfor i in range(64):\n    b = None\n    gc.collect()\n"
+            "    b = bytearray(64 * 1024)\nprint('done', i)\n")
+    assert mprun.run_micropython(code) == "done 63\n"
+
+
+def test_gc_collect_collects_at_once():
+    code = (
+        "import gc\n"
+        "b = [bytearray(1000) for i in range(100)]\n"
+        "b = None\n"
+        "before = gc.mem_alloc()\n"
+        "gc.collect()\n"
+        "print(before - gc.mem_alloc() >= 100 * 1024, gc.mem_alloc() + gc.mem_free())\n"
+    )
+    assert mprun.run_micropython(code) == "True 192064\n"
+
+
+@pytest.mark.parametrize("depth, missing", [
+    ("0", "call-depth counter"), ("1", "pending-collection flag")])
+def test_a_port_whose_counters_cannot_be_found_fails_the_run(monkeypatch, depth, missing):
+    # tests/mp/fakeport.mjs: a port with nothing to find, or only the call depth.
+    monkeypatch.setenv("FAKEPORT_DEPTH", depth)
+    events, _ = mprun.run_job({"port": str(TESTS / "mp" / "fakeport.mjs"), "code": "pass"})
+    assert [ev["event"] for ev in events] == ["error"]
+    assert events[0]["error"].startswith(
+        f"PortUnfit: this MicroPython port's {missing} was not found, so its garbage cannot "
+        "be collected")
+
+
 def test_output_before_a_failure_is_kept():
     with pytest.raises(mprun.MicroPythonError) as info:
         mprun.run_micropython("print('first')\nraise ValueError('second')")

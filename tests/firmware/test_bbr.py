@@ -360,24 +360,34 @@ def test_reading_a_segment_allocates_nothing():
     assert phases == [4000, 2000, 4000, 0]
 
 
-def test_checking_allocates_nothing_per_segment():
-    # After the CRC (a small int per 256 bytes at most), the header and every segment and
-    # string of a 300-segment routine are checked with the heap locked under MicroPython.
+def test_checking_allocates_nothing():
+    # The CRC (kept in two 16-bit halves), the header and every segment and string of a
+    # 300-segment routine are checked with the heap locked under MicroPython (the reader
+    # has checked once before: its attributes exist).
     names = ("Cat", "Cow", "Dog")
     data = build([seg(bbr.HOLD, 1000, exercise=names[i % 3], say="Slowly") for i in range(300)],
                  name="Many")
     r = bbr.Routine()
+    r.open(io.BytesIO(data), False)
     r.open(io.BytesIO(data), True)
     assert (r.size, r.segment_count, r.checking()) == (len(data), 300, False)
-    r.begin_check()
-    assert not r.check_some((r.size - 4 + 255) // 256 + 1)  # the CRC, then the header
     done = [None]
 
-    def rest():
-        done[0] = r.check_some(r.segment_count)
+    def whole():
+        r.begin_check()
+        done[0] = r.check_some(0x3FFFFFFF)
 
-    heap_locked(rest) or rest()
+    heap_locked(whole) or whole()
     assert done[0] is True and not r.checking()
+    bad = bytearray(data)
+    bad[len(data) // 2] ^= 1
+    r.open(io.BytesIO(bytes(bad)), True)
+    r.begin_check()
+    try:
+        r.check_some(0x3FFFFFFF)
+        raise AssertionError("a flipped bit passed the CRC")
+    except bbr.BbrError as e:
+        assert str(e) == "bad CRC"
 
 
 def test_a_check_a_little_at_a_time_finds_what_the_whole_check_finds():

@@ -10,10 +10,6 @@ import json
 import os
 import sys
 
-# The port counts this much room for heap areas it could still add (gc_get_max_new_split
-# in ports/webassembly/main.c) into gc.mem_free(); runner.mjs makes sure none is added.
-_BB_SPLIT_ROOM = 128 * 1024 * 1024
-
 
 def _bb_gen_fn():
     yield
@@ -39,7 +35,7 @@ def _bb_setup(path_json, cwd):
 
 def _bb_heap_total():
     gc.collect()
-    return gc.mem_alloc() + gc.mem_free() - _BB_SPLIT_ROOM
+    return gc.mem_alloc() + gc.mem_free()
 
 
 def _bb_collect():
@@ -94,7 +90,6 @@ def _bb_step():
         _bb_gen = None
         _bb_exc = e
         return 2
-    # Only a request here: the port collects once this call has returned to the runner.
     gc.collect()
     return 1
 

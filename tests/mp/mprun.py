@@ -9,12 +9,12 @@ Inside, the firmware modules sit at the root of the port's filesystem, as on a P
 flash, and "/" is on sys.path. The GC heap is bounded to `heap` bytes (192 KB by
 default, like a Pico): an allocation that does not fit raises MemoryError.
 
-This port collects garbage only when control returns to JavaScript, between calls.
+This port collects garbage only at safe points (tests/firmware/README.md): gc.collect()
+and each return to JavaScript.
 Code that allocates more than the heap over its whole run must give it that chance:
 bind a generator to `mp_steps` and the runner resumes it until it ends, each `yield`
-being a point where garbage is collected (one turn of a main loop, say). `gc.collect()`
-asks for a collection at the next such point. gc.mem_alloc() is exact; gc.mem_free()
-also counts room for heap areas the port would add, so use heap_total() - mem_alloc().
+being a point where garbage is collected (one turn of a main loop, say).
+gc.mem_alloc() and gc.mem_free() count the bounded heap.
 """
 
 from __future__ import annotations

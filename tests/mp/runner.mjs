@@ -5,7 +5,8 @@
 //
 // The job (JSON on stdin):
 //   heap     GC heap in bytes (default 196608, 192 KB)
-//   reserve  bytes of the C heap left free for the port's own bookkeeping (default 65536)
+//   reserve  bytes of the C heap left free for the port's own bookkeeping (default 96 KB)
+//   port     the port's micropython.mjs (default: the one pinned in package.json)
 //   files    [[host_path, device_path], ...] copied into the port's filesystem first
 //   path     directories put at the front of sys.path (default ["/"])
 //   cwd      working directory (default "/")
@@ -17,19 +18,22 @@
 // Each result is one JSON line on stdout ("event" is ready, import, test, code or done);
 // everything the Python side prints is captured into the "output" field of the result.
 //
-// Garbage collection in this port: collections happen only when control returns to
-// JavaScript (the C stack cannot be scanned), so every test function is its own call
-// from here, and a test written as a generator is resumed one step per call: each
-// `yield` is a point where garbage can be collected, like one turn of the main loop.
-// Memory: port.mjs bounds the GC heap to `heap` bytes, as on a Pico.
+// The port is started by the virtual device's bootstrap (emulator/vm/mpport.mjs): the GC
+// heap bounded to `heap` bytes as on a Pico, and gc.collect() collecting at once. The
+// port itself collects only when control returns to JavaScript (the C stack cannot be
+// scanned), so every test function is its own call from here, and a test written as a
+// generator is resumed one step per call: each `yield` is a point where garbage is
+// collected, like one turn of the main loop.
 
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { loadPicoMicroPython, PICO_HEAP } from "./port.mjs";
+import { loadPicoMicroPython, PICO_HEAP } from "../../host/backbeat/emulator/vm/mpport.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PINNED_PORT = path.join(
+    HERE, "..", "..", "node_modules", "@micropython", "micropython-webassembly-pyscript", "micropython.mjs");
 
 function emit(obj) {
     fs.writeSync(1, JSON.stringify(obj) + "\n");
@@ -63,9 +67,10 @@ async function main() {
     const sink = (bytes) => {
         for (const b of bytes) captured.push(b);
     };
-    const mp = await loadPicoMicroPython({
+    const { mp } = await loadPicoMicroPython({
+        port: job.port ?? PINNED_PORT,
         heap,
-        reserve: job.reserve ?? 64 * 1024,
+        ...(job.reserve === undefined ? {} : { reserve: job.reserve }),
         stdout: sink,
         stderr: sink,
         linebuffer: false,

@@ -149,6 +149,11 @@ class VirtualDevice:
         self._to_port = bytearray()
         self._from_node = bytearray()
         self._dead = False
+        # The board's serial receive buffer ("A" from device.mjs; None: unbounded), the
+        # bytes sent into it and the bytes its firmware has taken, counted mod 2**32.
+        self._rx_size: int | None = None
+        self._rx_sent = 0
+        self._rx_taken = 0
 
     # ------------------------------------------------------------ life
 
@@ -235,12 +240,22 @@ class VirtualDevice:
 
     # ------------------------------------------------------------ running
 
+    def _rx_room(self) -> int:
+        # Bytes the device can still receive: the pty is read no further than that, so a
+        # host that sends faster than the firmware reads waits, as a USB host does.
+        if self._rx_size is None:
+            return 65536
+        return max(0, self._rx_size - ((self._rx_sent - self._rx_taken) & 0xFFFFFFFF))
+
     def step(self, timeout: float) -> None:
         """Move bytes for up to timeout seconds (returns sooner when something happened)."""
+        want = selectors.EVENT_READ if self._rx_room() else 0
         if self._to_port:
-            self._sel.modify(self._master, selectors.EVENT_READ | selectors.EVENT_WRITE, "port")
+            want |= selectors.EVENT_WRITE
+        if want:
+            self._sel.modify(self._master, want, "port")
         else:
-            self._sel.modify(self._master, selectors.EVENT_READ, "port")
+            self._sel.unregister(self._master)
         for key, events in self._sel.select(timeout):
             if key.data == "port":
                 if events & selectors.EVENT_READ:
@@ -249,15 +264,21 @@ class VirtualDevice:
                     self._write_port()
             else:
                 self._read_node()
+        if not want:
+            self._sel.register(self._master, selectors.EVENT_READ, "port")
 
     def _read_port(self) -> None:
+        room = self._rx_room()
+        if not room:
+            return
         try:
-            data = os.read(self._master, 65536)
+            data = os.read(self._master, room)
         except OSError as e:
             if e.errno in (errno.EAGAIN, errno.EIO):
                 return
             raise
         if data:
+            self._rx_sent = (self._rx_sent + len(data)) & 0xFFFFFFFF
             self._send(b"S", data)
 
     def _write_port(self) -> None:
@@ -322,6 +343,8 @@ class VirtualDevice:
                 g = bytes.fromhex(h)
                 if any(g):
                     st.glyphs.setdefault(g, chr(32 + i))
+        elif kind == b"A":
+            self._rx_size, self._rx_taken = struct.unpack("<II", payload)
         elif kind == b"B":
             st.boots += 1
             st.last_boot = json.loads(payload)["mode"]

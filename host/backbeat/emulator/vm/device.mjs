@@ -7,7 +7,12 @@
 //                d double, h hold, u release), P power cycle
 //   to Python:   S serial bytes from the device, F display frame, E event (JSON),
 //                G the font's glyphs (hex), B boot (JSON: mode power, hard, soft or
-//                soft-raw)
+//                soft-raw), A the serial receive buffer's size and the bytes the device
+//                has taken so far (two uint32 LE)
+//
+// The serial receive buffer is bounded like a Pico's USB CDC endpoint (RX_BUFFER bytes):
+// Python reads the pseudo-terminal only while fewer bytes than that are on their way in,
+// so a host that sends faster than the firmware reads is held back, as USB holds it.
 
 import { Worker } from "node:worker_threads";
 import { Ring } from "./ring.mjs";
@@ -30,7 +35,15 @@ if (!mpModule || !flashDir || !(speed > 0)) {
   process.exit(2);
 }
 
+// What the device's USB serial holds that the firmware has not read; then the host waits.
+// A Pico holds 768 bytes (MicroPython's 512-byte stdin buffer behind TinyUSB's 256-byte
+// FIFO); here four times that, since the firmware takes what waited once a turn of its
+// loop and the host's bytes come back in at most 1 ms later.
+const RX_BUFFER = 4096;
 const serialSab = Ring.create(1 << 18);
+// [bytes taken by the firmware, ever; bytes the running worker holds] (worker.mjs).
+const rxSab = new SharedArrayBuffer(8);
+const rx = new Int32Array(rxSab);
 const controlSab = Ring.create(1 << 10);
 const serial = new Ring(serialSab);
 const control = new Ring(controlSab);
@@ -57,6 +70,8 @@ let oledState = null;
 // clock too), soft and soft-raw (a soft reset from the friendly or the raw REPL).
 function start(mode) {
   if (mode === "power") oledState = null;
+  // What the interpreter that ended held is gone with it.
+  Atomics.add(rx, 0, Atomics.exchange(rx, 1, 0));
   if (mode === "power" || mode === "hard") {
     bootRealMs = performance.timeOrigin + performance.now();
   }
@@ -64,7 +79,7 @@ function start(mode) {
     workerData: {
       mpModule, flashDir, speed, bootRealMs, mode, uniqueId,
       heapBytes: 192 * 1024, wantGlyphs: !glyphsSent, held, oledState, rtcState,
-      serial: serialSab, control: controlSab, doorbell: doorbellSab,
+      serial: serialSab, control: controlSab, doorbell: doorbellSab, rx: rxSab,
     },
   });
   worker = w;
@@ -115,9 +130,29 @@ function ring() {
 const waiting = [];
 let retry = null;
 
+// Python learns how many bytes the device has taken, while some are on their way in.
+let received = 0;
+let reported = -1;
+let watching = null;
+
+function reportTaken() {
+  watching = null;
+  const taken = Atomics.load(rx, 0) >>> 0;
+  if (taken !== reported) {
+    reported = taken;
+    const b = Buffer.alloc(8);
+    b.writeUInt32LE(RX_BUFFER, 0);
+    b.writeUInt32LE(taken, 4);
+    send("A", b);
+  }
+  if (((received - taken) >>> 0) !== 0) watching = setTimeout(reportTaken, 1);
+}
+
 function pushSerial(bytes) {
+  received = (received + bytes.length) >>> 0;
   waiting.push(bytes);
   drain();
+  if (watching === null) watching = setTimeout(reportTaken, 1);
 }
 
 function drain() {
@@ -156,8 +191,10 @@ process.stdin.on("data", (chunk) => {
       control.write(payload);
       ring();
     } else if (type === "P") restart("power");
+reportTaken();
   }
 });
 process.stdin.on("end", () => process.exit(0));
 
 start("power");
+reportTaken();

@@ -17,8 +17,11 @@ const O_APPEND = 1024;
 const MP_ENOSPC = 28;
 
 export class Flash {
-  constructor(FS, hostDir) {
+  // beforeWrite, when given, is called at each write to a file of the flash (the virtual
+  // device's garbage collection point, docs/virtual-device.md).
+  constructor(FS, hostDir, beforeWrite = null) {
     this.FS = FS;
+    this.beforeWrite = beforeWrite;
     this.hostDir = path.resolve(hostDir);
     fs.mkdirSync(this.hostDir, { recursive: true });
     FS.mkdir(ROOT);
@@ -87,6 +90,7 @@ export class Flash {
       if (stream.hostFd === undefined) {
         return orig.write.call(FS, stream, buffer, offset, length, position, canOwn);
       }
+      if (flash.beforeWrite !== null) flash.beforeWrite();
       const explicit = typeof position === "number";
       const size = stream.node.usedBytes ?? FS.stat(stream.path).size;
       const at = explicit ? position : (stream.flags & O_APPEND ? size : stream.position);

@@ -5,7 +5,6 @@
 # and the SSD1306 model. Sleeping goes through _vd.sleep so that serial bytes,
 # presses and Ctrl-C are handled while the firmware waits, like on the board.
 
-import gc
 import time
 
 import _vd
@@ -13,18 +12,6 @@ import uctypes
 
 _irq_pins = {}
 _timers = []
-# Garbage is collected during a sleep once this much more heap is in use than after the
-# last collection (see collectGarbage in worker.mjs).
-_GC_GROWTH = 16 * 1024
-_gc_base = [0]
-
-
-def _collect():
-    gc.collect()
-    _vd.collect()
-    _gc_base[0] = gc.mem_alloc()
-
-
 def _dispatch():
     # Pin IRQ handlers whose edge happened, then timers that are due.
     n = _vd.irq_next()
@@ -56,8 +43,6 @@ def _sleep(ms, wake=False):
     # Sleep ms device milliseconds; with wake, an edge on a pin with an IRQ ends it early.
     if ms < 0:
         raise ValueError("negative sleep")
-    if gc.mem_alloc() - _gc_base[0] > _GC_GROWTH:
-        _collect()
     end = time.ticks_add(time.ticks_ms(), int(ms))
     left = ms
     while True:

@@ -3,8 +3,8 @@
 # It makes the WebAssembly port look like a Pico to the firmware and to mpremote:
 # the emulated flash mounted as the root filesystem with MicroPython's errno
 # values and a Pico's capacity, time.sleep* through the device clock, the
-# `machine` module, os.uname() and sys.implementation of a Pico, and a gc that
-# reports the 192 KB heap.
+# `machine` module, os.uname() and sys.implementation of a Pico (the Pico's gc is
+# put in by vm/mpport.mjs).
 
 import gc as _gc
 import os
@@ -45,6 +45,14 @@ def _join(cwd, path):
     return "/" + "/".join(parts)
 
 
+def _listing(p, entries):
+    # The entries one at a time, each with its size, making little garbage: os.listdir
+    # takes them from C, which holds the list it builds where the collector cannot see
+    # it, so no garbage may be collected in here (_vd.fs_size is no safe point).
+    for name, kind, _ in entries:
+        yield (name, kind, 0, _vd.fs_size(p + "/" + name) if kind == 0x8000 else 0)
+
+
 class FlashVfs:
     """The flash as a Pico's root filesystem, kept in /flash of the port's memory FS."""
 
@@ -76,16 +84,7 @@ class FlashVfs:
             entries = sorted(self._v.ilistdir(p))  # littlefs lists names in order
         except OSError as e:
             raise _mp_error(e) from None
-        out = []
-        for name, kind, _ in entries:
-            size = 0
-            if kind == 0x8000:
-                try:
-                    size = self._v.stat(p + "/" + name)[6]
-                except OSError:
-                    pass
-            out.append((name, kind, 0, size))
-        return iter(out)
+        return _listing(p, entries)
 
     def stat(self, path):
         try:
@@ -181,16 +180,6 @@ class _Implementation:
                 + "', _mpy=" + str(self._mpy) + ")")
 
 
-# The port's gc counts the room its heap could still grow by (128 MiB) as free;
-# the virtual device stops the growth, so that room is not there.
-_SPLIT_ROOM = 128 * 1024 * 1024
-
-
-def _mem_free():
-    free = _gc.mem_free()
-    return free - _SPLIT_ROOM if free >= _SPLIT_ROOM else free
-
-
 def _print_exception(e, name):
     # The traceback as the board prints it: without the virtual device's own frames.
     import io
@@ -237,15 +226,11 @@ def setup():
     time.sleep_us = machine._sleep_us
     time.sleep = machine._sleep_s
     os.uname = _uname
-    # sys and gc as a Pico shows them; everything else is the port's own object.
+    # sys as a Pico shows it; everything else is the port's own object.
     import vdsys
 
     vdsys.implementation = _Implementation()
     _sys.modules["sys"] = vdsys
-    import vdgc
-
-    vdgc.mem_free = _mem_free
-    _sys.modules["gc"] = vdgc
     vfs.umount("/")
     vfs.mount(FlashVfs("/flash"), "/")
     os.chdir("/")

@@ -8,12 +8,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Ring } from "./ring.mjs";
 import { Ssd1306 } from "./ssd1306.mjs";
 import { Ds3231, RTC_ADDR } from "./ds3231.mjs";
 import { Flash, BLOCKS } from "./flash.mjs";
 import { gesturePhases } from "./gesture.mjs";
+import { loadPicoMicroPython, PortUnfit } from "./mpport.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { mpModule, flashDir, speed, bootRealMs, mode, uniqueId, heapBytes, wantGlyphs,
@@ -30,10 +31,6 @@ const BUTTON_PIN = 14;
 const I2C0_SDA = 4;
 const I2C0_SCL = 5;
 const OLED_ADDR = 0x3c;
-
-// Malloc room kept for the port's own C and JavaScript glue once the heap is bounded;
-// smaller than the 192 KB the GC would ask for to grow its heap, so it cannot.
-const MALLOC_RESERVE = 96 * 1024;
 
 // The Pico's clock starts at 2021-01-01 00:00:00 when nobody has set it.
 const PICO_EPOCH_MS = Date.UTC(2021, 0, 1);
@@ -162,6 +159,15 @@ function schedule(kind) {
 // ---------------------------------------------------------------- input
 
 const stdinBuf = [];
+// The device's serial receive buffer is bounded (device.mjs): what the firmware has taken
+// from it is counted here, and what this thread holds in stdinBuf, for the main thread.
+const rx = new Int32Array(workerData.rx);
+function rxTook(n) {
+  Atomics.add(rx, 0, n);
+}
+function rxHeld(n) {
+  Atomics.add(rx, 1, n);
+}
 let kbdPending = false;
 let M = null; // the Emscripten module
 
@@ -177,10 +183,15 @@ function service() {
   // character, which raises KeyboardInterrupt and clears what was waiting (as on rp2).
   while ((c = serial.readByte()) >= 0) {
     if (M !== null && c === M._mp_hal_get_interrupt_char()) {
+      rxTook(stdinBuf.length + 1);
+      rxHeld(-stdinBuf.length);
       stdinBuf.length = 0;
       M._mp_sched_keyboard_interrupt();
       kbdPending = true;
-    } else stdinBuf.push(c);
+    } else {
+      stdinBuf.push(c);
+      rxHeld(1);
+    }
   }
   advanceButton(deviceNow());
 }
@@ -228,6 +239,8 @@ function patchStdin(FS) {
         const n = Math.min(length, stdinBuf.length);
         for (let i = 0; i < n; i++) buffer[offset + i] = stdinBuf[i];
         stdinBuf.splice(0, n);
+        rxTook(n);
+        rxHeld(-n);
         return n;
       }
       if (kbdPending) {
@@ -309,115 +322,65 @@ const vd = {
     else out.fill(oled.displayOn ? 0 : 0x40);
   },
   fs_blocks: () => [BLOCKS, flash.freeBlocks()],
+  // The size of a file of the port's memory filesystem (vdboot lists directories with it).
+  fs_size: (p) => mp.FS.stat(p).size,
 };
 
 // ---------------------------------------------------------------- the interpreter
 
-let wasmMemory = null;
-const memory = () => wasmMemory;
+let port = null;
+const memory = () => port.memory;
 
-// The port reads its clocks and grows its memory through these imports; the virtual
-// device puts its own clock in and stops growth once the heap is set up.
-let bounded = false;
-const instantiate = WebAssembly.instantiate;
-WebAssembly.instantiate = async (binary, imports) => {
-  const env = imports.env;
-  env.mp_js_ticks_ms = () => {
-    if (serial.available() || control.available()) service();
-    if (out.length && realNow() - lastFlush > 5) flushOut();
-    return Math.floor(deviceNow()) | 0;
+// Each call from the firmware into _vd is a safe point (docs/virtual-device.md): garbage
+// is collected there once the port has asked for it, so a heap that fills between two
+// sleeps is collected as a Pico's would be. reset never returns; fs_size is called while
+// C code holds objects the collector cannot see (vdboot's directory listing).
+for (const name of Object.keys(vd)) {
+  if (name === "reset" || name === "fs_size") continue;
+  const hook = vd[name];
+  vd[name] = (...args) => {
+    port.point();
+    return hook(...args);
   };
-  env.mp_js_time_ms = () => PICO_EPOCH_MS + Math.floor(deviceNow());
-  const grow = env.emscripten_resize_heap;
-  env.emscripten_resize_heap = (size) => (bounded ? 0 : grow(size));
-  const result = await instantiate(binary, imports);
-  wasmMemory = (result.instance ?? result).exports.memory;
-  return result;
-};
-
-// Leave the C heap only MALLOC_RESERVE bytes: the GC heap cannot grow past its 192 KB.
-function boundHeap() {
-  bounded = true;
-  const reserve = M._malloc(MALLOC_RESERVE);
-  for (let size = 1 << 24; size >= 256; size >>= 1) {
-    while (M._malloc(size)) { /* held for the life of this interpreter */ }
-  }
-  M._free(reserve);
 }
 
-const { loadMicroPython } = await import(pathToFileURL(mpModule).href);
-const mp = await loadMicroPython({
-  heapsize: heapBytes,
-  stdout: (b) => { for (const c of b) emit(c); },
-  stderr: (b) => { for (const c of b) emit(c); },
-  stdin: () => undefined,
-  linebuffer: false,
-});
+try {
+  port = await loadPicoMicroPython({
+    port: mpModule,
+    heap: heapBytes,
+    stdout: (b) => { for (const c of b) emit(c); },
+    stderr: (b) => { for (const c of b) emit(c); },
+    stdin: () => undefined,
+    linebuffer: false,
+    // The port reads its clocks through these imports: the device's clock goes in.
+    imports: (env) => {
+      env.mp_js_ticks_ms = () => {
+        if (serial.available() || control.available()) service();
+        if (out.length && realNow() - lastFlush > 5) flushOut();
+        return Math.floor(deviceNow()) | 0;
+      };
+      env.mp_js_time_ms = () => PICO_EPOCH_MS + Math.floor(deviceNow());
+    },
+  });
+} catch (e) {
+  if (!(e instanceof PortUnfit)) throw e;
+  // Unbounded or never collected, it would not be a Pico: the device stops (the tests fail).
+  process.stderr.write(`virtual device: ${e.message}\n`);
+  process.exit(3);
+}
+const mp = port.mp;
 M = mp._module;
-flash = new Flash(mp.FS, flashDir);
+flash = new Flash(mp.FS, flashDir, port.point);
 patchStdin(mp.FS);
 mp.registerJsModule("_vd", vd);
 mp.FS.mkdir("/vd");
-for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdgc.py", "vdfont.py"]) {
+for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdfont.py"]) {
   mp.FS.writeFile("/vd/" + name, fs.readFileSync(path.join(HERE, name)));
 }
 if (wantGlyphs) {
   mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdfont");
   parentPort.postMessage({ t: "glyphs", hex: mp.pyimport("vdfont").glyphs() });
 }
-// This port collects garbage only when the outermost call from JavaScript into MicroPython
-// returns (its external_call_depth drops to 0): the C stack holds no roots then. The
-// firmware's main loop never returns, so the device finds that counter and, while the
-// firmware sleeps (every live object is then reachable from the Python stack, the
-// globals or the modules), drops it to 0 around a cheap call in, letting the collector
-// run as it would at the top level.
-let depthIndex = -1;
-
-function findCallDepth() {
-  const words = () => new Int32Array(wasmMemory.buffer, 0, Math.min(1 << 20, wasmMemory.buffer.byteLength >> 2));
-  const at0 = words().slice();
-  let at1 = null;
-  let at2 = null;
-  mp.registerJsModule("_vdprobe", {
-    outer: (inner) => {
-      at1 = words().slice();
-      inner();
-    },
-    inner: () => {
-      at2 = words().slice();
-    },
-  });
-  mp.runPython("import _vdprobe\ndef _vdin():\n    _vdprobe.inner()\n_vdprobe.outer(_vdin)\ndel _vdin, _vdprobe");
-  const after = words();
-  const found = [];
-  for (let i = 0; i < at0.length; i++) {
-    if (at0[i] === 0 && at1[i] === 1 && at2[i] === 2 && after[i] === 0) found.push(i);
-  }
-  return found.length === 1 ? found[0] : -1;
-}
-
-function collectGarbage() {
-  if (depthIndex < 0) return;
-  const w = new Int32Array(wasmMemory.buffer);
-  const depth = w[depthIndex];
-  w[depthIndex] = 0;
-  try {
-    mp.pyimport("gc");
-  } finally {
-    w[depthIndex] = depth;
-  }
-}
-vd.collect = collectGarbage;
-
-depthIndex = findCallDepth();
-if (depthIndex < 0) {
-  // Without the counter the heap could be neither bounded nor collected while the
-  // firmware runs: a device unlike a Pico. It stops instead (the tests fail).
-  process.stderr.write("virtual device: this MicroPython port's call-depth counter was not " +
-    "found, so its heap cannot be bounded (hint: use the port pinned in package.json)\n");
-  process.exit(3);
-}
-boundHeap();
 mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdboot\nvdboot.setup()\ndel vdboot, sys");
 const vdboot = mp.pyimport("vdboot");
 
@@ -452,12 +415,19 @@ function softReset(rawMode) {
 
 function nextByte() {
   for (;;) {
-    if (stdinBuf.length) return stdinBuf.shift();
+    if (stdinBuf.length) {
+      rxTook(1);
+      rxHeld(-1);
+      return stdinBuf.shift();
+    }
     let c;
     while ((c = control.readByte()) >= 0) schedule(String.fromCharCode(c));
     advanceButton(deviceNow());
     const b = serial.readByte();
-    if (b >= 0) return b;
+    if (b >= 0) {
+      rxTook(1);
+      return b;
+    }
     postFrame(true);
     flushOut();
     waitReal(phases.length ? Math.max(1, nextTransitionIn(deviceNow()) / speed) : 100);
