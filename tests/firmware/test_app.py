@@ -183,6 +183,7 @@ def test_routines_are_offered_at_once_then_checked_a_little_a_turn_and_remembere
     broken = bytearray(EASY)
     broken[-8] ^= 1  # a byte of the string table: the CRC no longer matches
     many = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(200)], name="Many")
+    yield  # building it left garbage
     fs = _routines_fs({"a-broken.bbr": broken, "easy.bbr": EASY, "many.bbr": many})
     rig = Rig(fs=fs)
     # Start-up listed them and read the header of the one the menu shows: none checked yet.
@@ -236,6 +237,7 @@ def test_a_routine_started_before_its_check_is_checked_at_once():
 
 def test_a_routine_started_while_its_check_is_under_way_is_checked_to_the_end():
     many = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(200)], name="Many")
+    yield  # building it left garbage
     broken = bytearray(many)
     broken[-8] ^= 1
     yield

@@ -19,6 +19,7 @@ gc.mem_alloc() and gc.mem_free() count the bounded heap.
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -169,14 +170,60 @@ def run_micropython(
     raise MicroPythonError(_runner_failure(events, err))
 
 
+def _imported(path: Path) -> list[str]:
+    """The module names a Python file imports when it is imported (its top-level statements,
+    not those inside functions or classes), in the order they appear."""
+    names: list[str] = []
+
+    def scan(body: list[ast.stmt]) -> None:
+        for st in body:
+            if isinstance(st, ast.Import):
+                names.extend(a.name.split(".")[0] for a in st.names)
+            elif isinstance(st, ast.ImportFrom) and st.module and not st.level:
+                names.append(st.module.split(".")[0])
+            elif isinstance(st, (ast.If, ast.Try)):
+                for part in ("body", "orelse", "finalbody"):
+                    scan(getattr(st, part, []))
+                for h in getattr(st, "handlers", []):
+                    scan(h.body)
+
+    try:
+        tree = ast.parse(path.read_text(), str(path))
+    except SyntaxError:
+        return names  # MicroPython's import says where, as it would without a preload
+    scan(tree.body)
+    return names
+
+
+def preload_order(module: str) -> list[str]:
+    """The firmware modules and test helpers that tests/firmware/<module>.py imports, directly
+    or not, each after the ones it imports itself (the module left out)."""
+    local = {p.stem: p for p in sorted(FIRMWARE.glob("*.py"))}
+    local.update((p.stem, p) for p in sorted((TESTS / "firmware").glob("*.py")))
+    order: list[str] = []
+    seen = {module}
+
+    def visit(name: str) -> None:
+        for dep in _imported(local[name]):
+            if dep in local and dep not in seen:
+                seen.add(dep)
+                visit(dep)
+                order.append(dep)
+
+    visit(module)
+    return order
+
+
 def run_test_module(module: str, names: list[str], heap: int = PICO_HEAP,
                     timeout: float = 300.0) -> tuple[list[dict], str]:
-    """Import tests/firmware/<module>.py under MicroPython and run the named functions."""
+    """Import tests/firmware/<module>.py under MicroPython and run the named functions (the
+    modules it imports are imported first, one at a time: see runner.mjs's `preload`)."""
     job = {
         "heap": heap,
         "files": firmware_files() + firmware_test_files(),
         "path": [DEVICE_FIRMWARE, DEVICE_TESTS],
         "cwd": "/",
+        "preload": preload_order(module),
         "module": module,
         "tests": names,
     }

@@ -12,6 +12,9 @@
 //   cwd      working directory (default "/")
 //   code     Python source run at the top level; if it binds `mp_steps` to a generator,
 //            the generator is then resumed from here until it ends (see below)
+//   preload  modules imported first, one per call from here with garbage collected after
+//            each, as the firmware's main.py imports the app (compiling a module from
+//            source leaves garbage that one call for all of them would pile up)
 //   module   a test module to import, and
 //   tests    the names of its test functions, run in that order
 //
@@ -116,6 +119,11 @@ async function main() {
     }
 
     if (job.module !== undefined) {
+        for (const name of job.preload ?? []) {
+            // A module that fails here fails again, and is reported, in the import below.
+            py("_bb_preload")(name);
+            py("_bb_collect")();
+        }
         const ok = py("_bb_import")(job.module) === 0;
         emit(ok
             ? { event: "import", module: job.module, ok, output: takeOutput() }
