@@ -15,6 +15,7 @@
 // so a host that sends faster than the firmware reads is held back, as USB holds it.
 
 import { Worker } from "node:worker_threads";
+import { onFrames } from "./frames.mjs";
 import { Ring } from "./ring.mjs";
 
 function option(name, fallback) {
@@ -173,26 +174,17 @@ function drain() {
   }
 }
 
-let inbox = Buffer.alloc(0);
-process.stdin.on("data", (chunk) => {
-  inbox = inbox.length ? Buffer.concat([inbox, chunk]) : chunk;
-  while (inbox.length >= 5) {
-    const len = inbox.readUInt32LE(1);
-    if (inbox.length < 5 + len) break;
-    const type = String.fromCharCode(inbox[0]);
-    const payload = inbox.subarray(5, 5 + len);
-    inbox = inbox.subarray(5 + len);
-    if (type === "S") pushSerial(Uint8Array.from(payload));
-    else if (type === "C") {
-      for (const c of payload) {
-        if (c === 0x68) held = true;
-        else held = false;
-      }
-      control.write(payload);
-      ring();
-    } else if (type === "P") restart("power");
-reportTaken();
-  }
+onFrames((type, payload) => {
+  if (type === "S") pushSerial(Uint8Array.from(payload));
+  else if (type === "C") {
+    for (const c of payload) {
+      if (c === 0x68) held = true;
+      else held = false;
+    }
+    control.write(payload);
+    ring();
+  } else if (type === "P") restart("power");
+  reportTaken();
 });
 process.stdin.on("end", () => process.exit(0));
 

@@ -15,6 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { onFrames } from "./frames.mjs";
 import { Ssd1306 } from "./ssd1306.mjs";
 import { gesturePhases } from "./gesture.mjs";
 
@@ -541,29 +542,19 @@ function poke() {
   }
 }
 
-let inbox = Buffer.alloc(0);
-process.stdin.on("data", (chunk) => {
-  inbox = inbox.length ? Buffer.concat([inbox, chunk]) : chunk;
-  while (inbox.length >= 5) {
-    const len = inbox.readUInt32LE(1);
-    if (inbox.length < 5 + len) break;
-    const type = String.fromCharCode(inbox[0]);
-    const payload = Buffer.from(inbox.subarray(5, 5 + len));
-    inbox = inbox.subarray(5 + len);
-    if (type === "S") {
-      hostBytes = hostBytes.length ? Buffer.concat([hostBytes, payload]) : payload;
-      answerRead();
-    } else if (type === "C") {
-      for (const c of payload) phases.push(...gesturePhases(String.fromCharCode(c)));
-      if (phase === null && phases.length) advanceButton();
-    } else if (type === "K") {
-      cutAfter = payload.readUInt32LE(0);
-    } else if (type === "P") {
-      powerUp("power");
-    }
+onFrames((type, payload) => {
+  if (type === "S") {
+    hostBytes = hostBytes.length ? Buffer.concat([hostBytes, payload]) : payload;
+    answerRead();
+  } else if (type === "C") {
+    for (const c of payload) phases.push(...gesturePhases(String.fromCharCode(c)));
+    if (phase === null && phases.length) advanceButton();
+  } else if (type === "K") {
+    cutAfter = payload.readUInt32LE(0);
+  } else if (type === "P") {
+    powerUp("power");
   }
-  poke();
-});
+}, poke);
 process.stdin.on("end", () => {
   reportCpu(true);
   fs.closeSync(flashFd);
