@@ -58,6 +58,15 @@ def own_folders(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped
         monkeypatch.setenv(var, str(tmp_path / sub))
 
 
+def own_emulator(tmp_path: Path, monkeypatch, speed: float) -> Emulator:  # type: ignore[no-untyped-def]
+    """A virtual device on a blank flash in tmp_path/flash, with its own folders
+    (own_folders); the caller stops it."""
+    own_folders(tmp_path, monkeypatch)
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    return Emulator(flash, speed=speed)
+
+
 class Emulator:
     def __init__(self, flash: Path, speed: float = 1.0, backbeat: list[str] | None = None,
                  cwd: Path = ROOT, env: dict[str, str] | None = None, rtc: bool = True):

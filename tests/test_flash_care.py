@@ -13,7 +13,7 @@ import serial
 from backbeat.cli import main
 from backbeat.resources import library_dir
 from click.testing import CliRunner
-from emulatorrig import Emulator, own_folders
+from emulatorrig import Emulator, own_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted(p.stem for p in (ROOT / "routines").glob("*.yaml"))
@@ -29,10 +29,7 @@ def routine(folder: Path, name: str, title: str) -> str:
 
 @pytest.fixture
 def emulator(tmp_path, monkeypatch):
-    own_folders(tmp_path, monkeypatch)
-    flash = tmp_path / "flash"
-    flash.mkdir()
-    emu = Emulator(flash, speed=20)
+    emu = own_emulator(tmp_path, monkeypatch, speed=20)
     yield emu
     emu.stop()
 

@@ -14,16 +14,13 @@ from backbeat.codec.bbr import decode
 from backbeat.device.link import LinkClient
 from backbeat.device.serialport import SerialPort
 from click.testing import CliRunner
-from emulatorrig import Emulator, own_folders
+from emulatorrig import Emulator, own_emulator
 from test_plan_e2e import ROUTINE, run_session
 
 
 @pytest.fixture
 def emulator(tmp_path, monkeypatch):
-    own_folders(tmp_path, monkeypatch)
-    flash = tmp_path / "flash"
-    flash.mkdir()
-    emu = Emulator(flash, speed=10)
+    emu = own_emulator(tmp_path, monkeypatch, speed=10)
     yield emu
     emu.stop()
 
