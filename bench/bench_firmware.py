@@ -290,9 +290,7 @@ def steps():
             yield
             until = time.ticks_add(time.ticks_ms(), 100)
             continue
-        d = a.wait_ms(now)
-        if d:
-            time.sleep_ms(d)
+        a.wait()
     print("RESULT " + json.dumps(errors))
 
 

@@ -28,7 +28,9 @@ LOOP_MS = const(10)
 _SPIN_MS = const(8)
 # A collection is done between segments only when the next cue is at least this far.
 _GC_GAP_MS = const(100)
-# The screen is not redrawn when an event is due sooner than this (cues first).
+# The screen is not redrawn when an event is due sooner than this, or than the longest
+# frame drawn so far took (cues first); a frame measured longer than ui.REFRESH_MS is
+# taken as the machine stalled (a virtual device's host), not as the bus.
 _QUIET_MS = const(25)
 # After a pain answer, a double press this soon is the end of the counting, not a skip.
 _ANSWER_GRACE_MS = const(2000)
@@ -129,6 +131,7 @@ class App:
         self.message_text = ""
         self._last_input = now_ms
         self._drawn_at = now_ms
+        self._frame_ms = _QUIET_MS  # the longest frame (drawn and sent) so far, +1 ms
         self._dirty = True
         self._row = 0
         self._unsaved = False
@@ -588,8 +591,8 @@ class App:
     def wait_ms(self, now_ms):
         """How long the loop may sleep before its next turn (at most LOOP_MS).
 
-        Close to a cue it wakes _SPIN_MS early and then turns without sleeping, so a
-        late wake-up from sleep_ms does not make the cue late.
+        Close to a cue it wakes _SPIN_MS early and then waits without sleeping (wait), so
+        a late wake-up from sleep_ms does not make the cue late.
         """
         if self.screen == SESSION and self.engine is not None:
             d = self.engine.next_due_ms(now_ms) - _SPIN_MS
@@ -597,15 +600,27 @@ class App:
                 return d if d > 0 else 0
         return LOOP_MS
 
+    def wait(self, sleep_ms=time.sleep_ms):
+        """Wait for the next turn of the loop: sleep wait_ms(now), and within _SPIN_MS of a
+        cue watch the clock alone until the cue's millisecond begins (a turn of the loop
+        takes about 0.5 ms on a Pico, so turning until then would start it up to that late).
+        """
+        ticks_ms = self.ticks_ms
+        now = ticks_ms()
+        d = self.wait_ms(now)
+        if d:
+            sleep_ms(d)
+        elif self.screen == SESSION and self.engine is not None:
+            due = time.ticks_add(now, self.engine.next_due_ms(now))
+            while time.ticks_diff(due, ticks_ms()) > 0:
+                pass
+
     def run(self, sleep_ms=time.sleep_ms):
         """The board's main loop; returns only through an exception (Ctrl-C included)."""
         ticks_ms = self.ticks_ms
         while True:
-            now = ticks_ms()
-            self.step(now)
-            d = self.wait_ms(ticks_ms())
-            if d:
-                sleep_ms(d)
+            self.step(ticks_ms())
+            self.wait(sleep_ms)
 
     # ------------------------------------------------------------ menu
 
@@ -686,10 +701,12 @@ class App:
         self.entry = entry
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
         self.read_clock(now_ms)
+        e = E.Engine(r)  # reads the first segment
         lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
         # The schedule starts once the file work is done, so the first cue is not late.
         now_ms = self.ticks_ms()
-        self.engine = E.Engine(r, now_ms)
+        e.start(now_ms)
+        self.engine = e
         self.screen = SESSION
         self.button.ignore_until_release()
         self._dirty = True
@@ -759,8 +776,28 @@ class App:
             n = e.advance(now_ms)
             if n == 0:
                 break
+            # The cues first: a new segment's texts are read, its predecessor's record
+            # built and the session's end written once every cue of the moment started.
+            result = False
+            begun = False
+            done = 0
             for k in range(n):
-                self._on_event(e.ev_code[k], e.ev_arg[k], now_ms)
+                code = e.ev_code[k]
+                if code == E.EV_RESULT:
+                    result = True
+                elif code == E.EV_DONE:
+                    done = e.ev_arg[k]
+                    self.cues.play(cues.DONE, now_ms)
+                else:
+                    begun = begun or code == E.EV_SEG_START
+                    self._on_event(code, e.ev_arg[k], now_ms)
+            if begun:
+                self._read_texts()
+            if result:
+                self.logbook.add_result(e)
+                self._unsaved = True
+            if done:
+                self._finish(done, now_ms)
             guard += 1
             if self.screen != SESSION:
                 break
@@ -776,11 +813,7 @@ class App:
         e = self.engine
         c = self.cues
         if code == E.EV_SEG_START:
-            self.exercise = self.reader.string(self.reader.exercise) or ""
-            self._exercise_top = ui.line_of(self.exercise, 0)
             c.play(_START_CUES[e.kind], now_ms)
-            say = self.reader.string(self.reader.say)
-            self.say = say.split("\n") if say else ()
         elif code == E.EV_PHASE:
             c.play(_PHASE_CUES[arg], now_ms)
         elif code == E.EV_TICK:
@@ -793,21 +826,23 @@ class App:
         elif code == E.EV_ASK_PAIN:
             self.pain = 0
             c.play(cues.ASK, now_ms)
-        elif code == E.EV_RESULT:
-            self.logbook.add_result(e)
-            self._unsaved = True
-        elif code == E.EV_DONE:
-            self._finish(arg, now_ms)
-            return
         self._dirty = True
 
+    def _read_texts(self):
+        # The current segment's exercise and `say` lines, for its screens.
+        e = self.engine
+        self.exercise = self.reader.string(e.exercise) or ""
+        self._exercise_top = ui.line_of(self.exercise, 0)
+        say = self.reader.string(e.say)
+        self.say = say.split("\n") if say else ()
+
     def _finish(self, how, now_ms):
+        # The session is over and its cue playing: its end written, the summary shown.
         e = self.engine
         elapsed = time.ticks_diff(now_ms, e.start_ms)
         self.read_clock(now_ms)
         self.logbook.end_session(how, e.done_count, e.skipped_count, elapsed, e.paused_ms,
                                  now_ms)
-        self.cues.play(cues.DONE, now_ms)
         # Between sessions: "when last done" saved, so the next start-up need not read the log.
         self.logbook.save_last()
         self.summary = (how == E.END_COMPLETED, elapsed // 1000, e.done_count, e.skipped_count,
@@ -908,9 +943,10 @@ class App:
 
     def _draw(self, now_ms):
         s = self.screen
+        t = self.ticks_ms()  # not now_ms: this turn's flash writes may have taken a while
         if s == SESSION:
             e = self.engine
-            if e.next_due_ms(now_ms) < _QUIET_MS and e.state == E.RUNNING:
+            if e.state == E.RUNNING and e.next_due_ms(t) < self._frame_ms:
                 return
             if not self._dirty and time.ticks_diff(now_ms, self._drawn_at) < ui.REFRESH_MS:
                 return
@@ -937,6 +973,9 @@ class App:
             else:
                 return
         self.display.show()
+        d = time.ticks_diff(self.ticks_ms(), t) + 1
+        if d > self._frame_ms:
+            self._frame_ms = d if d < ui.REFRESH_MS else ui.REFRESH_MS
         self._dirty = False
         self._drawn_at = now_ms
 

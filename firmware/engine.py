@@ -3,7 +3,9 @@
 # advance(now_ms) takes a time.ticks_ms() value (real or virtual) and reports what is
 # due by then as events in preallocated lists; nothing is allocated per call. Every
 # deadline is computed from the schedule origin with ticks_add/ticks_diff; pause, skip,
-# the end of an open hold and the pain question shift the origin.
+# the end of an open hold and the pain question shift the origin. Segment i + 1 is read
+# from the file while segment i runs (when advance has nothing to report), so at a
+# segment's start its events come out with no file read before them.
 
 import time
 
@@ -49,14 +51,18 @@ END_STOPPED = const(2)
 CAPACITY = const(16)
 _PER_STEP = const(3)  # at most this many events come out of one step of the loop
 _NEVER = const(0x3FFFFFFF)
+# The next segment is read ahead only when no event is due for at least this long (reading
+# a segment and its breath pattern takes about 0.5 ms on a Pico's flash).
+_AHEAD_GAP_MS = const(2)
 
 _WORDS = ("", "IN", "HOLD", "OUT", "HOLD")
 
 
 class Engine:
-    """Runs one routine (a verified bbr.Routine) from `start_ms` (a ticks_ms value)."""
+    """Runs one routine (a verified bbr.Routine) from `start_ms` (a ticks_ms value); made
+    without it, it reads the first segment and waits for start(start_ms)."""
 
-    def __init__(self, reader, start_ms):
+    def __init__(self, reader, start_ms=None):
         self.reader = reader
         self.segment_count = reader.segment_count
         self.total_ms = reader.total_ms
@@ -71,9 +77,13 @@ class Engine:
         self._stale = False
         self._result = False
         self._pattern = [0, 0, 0, 0]
-        self.start_ms = start_ms
-        self._t0 = start_ms
-        self.state = RUNNING
+        # The segment read ahead (-1: none), left in the reader's attributes, and its
+        # breath pattern.
+        self._ahead = -1
+        self._ahead_pattern = [0, 0, 0, 0]
+        self.start_ms = 0
+        self._t0 = 0
+        self.state = 0
         self.paused_ms = 0
         self._paused_at = 0
         self._ask_at = 0
@@ -91,6 +101,22 @@ class Engine:
         self.skipped_count = 0
         self.index = -1
         self._seg_end = 0
+        self.exercise = bbr.NO_STRING  # the segment's display strings (reader.string offsets)
+        self.say = bbr.NO_STRING
+        self._phase_at = _NEVER
+        self._beat_at = _NEVER
+        self._tick_at = _NEVER
+        self._target_at = _NEVER
+        self._end_at = _NEVER
+        self._read_ahead(0)
+        if start_ms is not None:
+            self.start(start_ms)
+
+    def start(self, start_ms):
+        """Begin the schedule at start_ms: the first segment's events are due then."""
+        self.start_ms = start_ms
+        self._t0 = start_ms
+        self.state = RUNNING
         self._begin(0, 0)
 
     # ------------------------------------------------------------ events
@@ -111,14 +137,16 @@ class Engine:
     def advance(self, now_ms):
         """Process everything due by `now_ms`; returns the number of events in ev_*.
 
-        It stops early when the event lists are nearly full or after an
-        EV_RESULT, so callers repeat until it returns 0.
+        It stops early when the event lists are nearly full or before a second
+        EV_RESULT (the res_* attributes hold the first until the next call), so callers
+        repeat until it returns 0. Everything due at a segment's end comes out together:
+        its result, the next segment's start and what is due at that start.
         """
         if self._stale:
             self.n = 0
             self._stale = False
             self._result = False
-        while self.state == RUNNING and not self._result and self.n + _PER_STEP <= CAPACITY:
+        while self.state == RUNNING and self.n + _PER_STEP <= CAPACITY:
             rel = time.ticks_diff(now_ms, self._t0)
             t = self._phase_at
             which = 0
@@ -135,7 +163,11 @@ class Engine:
                 t = self._end_at
                 which = 4
             if t > rel:
+                if self.n == 0 and self._ahead < 0 and t - rel >= _AHEAD_GAP_MS:
+                    self._read_ahead(self.index + 1)
                 break
+            if which == 4 and self._result:
+                break  # the result not yet taken would be overwritten
             if which == 0:
                 self._next_phase(t)
             elif which == 1:
@@ -156,8 +188,21 @@ class Engine:
 
     # ------------------------------------------------------------ segments
 
-    def _begin(self, i, start_rel):
+    def _read_ahead(self, i):
+        # Segment i (with its breath pattern) into the reader's attributes, to begin later.
+        if i >= self.segment_count:
+            self._ahead = i
+            return
         r = self.reader.read_segment(i)
+        if r.breath != bbr.NO_BREATH:
+            r.read_breath(r.breath, self._ahead_pattern)
+        self._ahead = i
+
+    def _begin(self, i, start_rel):
+        r = self.reader
+        if self._ahead != i or r.index != i:
+            self._read_ahead(i)  # not read ahead, or the reader read another since
+        self._ahead = -1
         self.index = i
         self.kind = r.kind
         self.flags = r.flags
@@ -169,6 +214,8 @@ class Engine:
         self.step = r.step
         self.duration_ms = r.duration_ms
         self.param = r.param
+        self.exercise = r.exercise
+        self.say = r.say
         self.seg_start = start_rel
         self._seg_end = start_rel + r.duration_ms
         self.seg_start_ms = time.ticks_diff(time.ticks_add(self._t0, start_rel), self.start_ms)
@@ -201,7 +248,9 @@ class Engine:
         self._phase_start = start_rel
         self._phase_len = 0
         if r.breath != bbr.NO_BREATH:
-            self.reader.read_breath(r.breath, self._pattern)
+            p = self._pattern
+            self._pattern = self._ahead_pattern
+            self._ahead_pattern = p
             self._phase_at = start_rel
         else:
             self._phase_at = _NEVER
