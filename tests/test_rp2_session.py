@@ -86,6 +86,10 @@ def test_a_routine_runs_with_presses_cues_and_the_pain_question(pico):
     steps = [b[0] - a[0] for a, b in zip(tones[-5:-1], tones[-4:], strict=True)]
     assert all(abs(ms - want) <= 10
                for ms, want in zip(steps, (150, 150, 150, 400), strict=True)), steps
+    # The end's cue starts as Plank's 5 s hold ends, timed from the hold's start cue (880 Hz,
+    # both at a segment's boundary), to within 1 ms: before the session's end is written.
+    hold_at = [at for at, hz in tones if hz == 880][-1]
+    assert abs(tones[-5][0] - hold_at - 5000) <= 1, (hold_at, tones[-5:])
     pico.press("short")
     pico.until("hold=go")
 
