@@ -26,7 +26,8 @@ MORNING = const(7)
 LOOP_MS = const(10)
 # The loop stops sleeping this long before a cue is due.
 _SPIN_MS = const(8)
-# A collection is done between segments only when the next cue is at least this far.
+# Records are written, and a collection done, between segments only when the next cue is
+# at least this far (a flash sector's erase takes 45 ms).
 _GC_GAP_MS = const(100)
 # The screen is not redrawn when an event is due sooner than this, or than the longest
 # frame drawn so far took (cues first); a frame measured longer than ui.REFRESH_MS is
@@ -801,13 +802,13 @@ class App:
             guard += 1
             if self.screen != SESSION:
                 break
-        if self._unsaved and self.engine is not None:
-            # Between segments, once every due cue has started: now the flash write, and
-            # a garbage collection while no cue is near (so none runs in the middle of one).
+        if (self._unsaved and self.engine is not None
+                and e.next_due_ms(self.ticks_ms()) >= _GC_GAP_MS):
+            # Between segments, once every due cue has started and while no cue is near:
+            # now the flash write, and a garbage collection (none in the middle of a cue).
             self._unsaved = False
             self.logbook.flush()
-            if e.next_due_ms(self.ticks_ms()) >= _GC_GAP_MS:
-                gc.collect()
+            gc.collect()
 
     def _on_event(self, code, arg, now_ms):
         e = self.engine

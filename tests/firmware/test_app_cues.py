@@ -92,6 +92,39 @@ def test_a_frame_never_makes_a_cue_late():
     assert screen.shows > 60
 
 
+def test_a_log_write_never_makes_a_cue_late():
+    # Breaths whose out-breath comes 40 ms after each hold's start, and a log write that
+    # takes a flash sector's erase (45 ms): the record of the hold before waits for it.
+    quick = build([seg(bbr.HOLD, 1000, breath=0, exercise="Hold")] * 3,
+                  breaths=((40, 0, 960, 0),), name="Quick")
+    rig = _rig(quick, "quick")
+    flush = logbook.Logbook.flush
+    writes = []
+
+    def slow(lb):
+        if lb.pending():
+            writes.append(rig.clock.now)
+            rig.clock.advance(45)
+        return flush(lb)
+
+    rig.run(20)
+    rig.hold(900)
+    start = rig.app.engine.start_ms
+    logbook.Logbook.flush = slow
+    try:
+        late = _lateness(rig, app.DONE)
+    finally:
+        logbook.Logbook.flush = flush
+    # (The first hold's breaths came while the rig still held the button.)
+    assert [code for code, _ in late].count(E.EV_PHASE) == 4
+    assert [ms for _, ms in late] == [0] * len(late), late
+    # Each hold's record written at the next one's out-breath, 40 ms after it began; the
+    # last one's with the session's end.
+    assert writes == [start + 1040, start + 2040, start + 3000]
+    assert [r[0] for r in rig.records()] == [logbook.SESSION_START] + [logbook.SEGMENT] * 3 + [
+        logbook.SESSION_END]
+
+
 def test_each_cue_comes_before_the_file_work_of_its_moment():
     rig = _rig(EASY, "easy")
     log = []
