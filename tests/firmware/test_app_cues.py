@@ -213,3 +213,28 @@ def test_the_next_segment_is_read_while_this_one_runs():
     assert [x for x in log[3:] if x[1] == "read"] == []
     assert e.index == 0 and e.kind == bbr.COUNT and e.exercise != bbr.NO_STRING
     assert rig.app.exercise == "Count"
+
+
+def test_the_last_milliseconds_before_a_cue_are_waited_on_the_clock():
+    rig = _rig(COUNTED, "counted")
+    rig.run(20)
+    rig.hold(900)
+    a = rig.app
+    clock = rig.clock
+    slept = []
+    # Far from the next beat: a sleep of a turn at most.
+    assert a.engine.next_due_ms(clock.now) > app.LOOP_MS + 8
+    a.wait(slept.append)
+    assert slept == [app.LOOP_MS]
+    # Within 8 ms of it: no sleep, the clock read until the beat's millisecond begins (a
+    # clock that moves 1 ms a read, so each read is seen).
+    due = clock.now + a.engine.next_due_ms(clock.now)
+    clock.advance(due - 6 - clock.now)
+
+    def ticking():
+        clock.advance(1)
+        return clock.now
+
+    a.ticks_ms = ticking
+    a.wait(slept.append)
+    assert slept == [app.LOOP_MS] and clock.now == due
