@@ -604,7 +604,7 @@ class App:
     def wait(self, sleep_ms=time.sleep_ms):
         """Wait for the next turn of the loop: sleep wait_ms(now), and within _SPIN_MS of a
         cue watch the clock alone until the cue's millisecond begins (a turn of the loop
-        takes about 0.5 ms on a Pico, so turning until then would start it up to that late).
+        takes about 0.8 ms on a Pico, so turning until then would start it up to that late).
         """
         ticks_ms = self.ticks_ms
         now = ticks_ms()
