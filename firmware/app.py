@@ -702,12 +702,12 @@ class App:
         self.entry = entry
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
         self.read_clock(now_ms)
-        e = E.Engine(r)  # reads the first segment
+        eng = E.Engine(r)  # reads the first segment
         lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
         # The schedule starts once the file work is done, so the first cue is not late.
         now_ms = self.ticks_ms()
-        e.start(now_ms)
-        self.engine = e
+        eng.start(now_ms)
+        self.engine = eng
         self.screen = SESSION
         self.button.ignore_until_release()
         self._dirty = True
