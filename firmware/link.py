@@ -97,12 +97,12 @@ def _base64_py(src, size, dst, at, table):
 
 
 # Responses are encoded by machine code where the port compiles b64native (the rp2 port),
-# else by the loop above.
+# else (or when the heap has no room to compile it) by the loop above.
 try:
     from b64native import encode as _base64
 
     NATIVE_BASE64 = True
-except (ImportError, SyntaxError, AttributeError, NotImplementedError):
+except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
     _base64 = _base64_py
     NATIVE_BASE64 = False
 
@@ -543,7 +543,7 @@ class Link:
     def _view(self, buf, size):
         # A view of buf[:size], kept per size while buf is the same buffer (the logbook's
         # scanner reads every record into one): copying a record through it allocates
-        # nothing once its size was met.
+        # nothing once its size was met. A log has few record sizes (241 at the most).
         if buf is not self._vbuf:
             self._vbuf = buf
             self._views = {}
