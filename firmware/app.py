@@ -682,8 +682,7 @@ class App:
         try:
             if self._checking is entry:
                 # Its check is under way: it goes on to the end now.
-                while not rd.check_some(0x3FFFFFFF):
-                    pass
+                rd.check_rest()
                 self._note(entry, "ok")
             self._checking = None
             rd.close()  # another routine's check under way begins again after the session
