@@ -814,28 +814,32 @@ class Logbook:
         s[o + _S_N] = 1
         s[o + _S_WEEK] = week
 
-    def _slot_of(self, rid):
-        # The slot of routine id rid (a str), or -1.
+    def _slot_of(self, rid, start, end):
+        # The slot of the routine id rid[start:end] (rid bytes-like), or -1.
         if not self._loaded:
             self._load_last()
         s = self._sum
-        n = len(rid)
+        n = end - start
         for k in range(self._slots):
-            o = _SUM_HEAD + k * _SLOT
-            if s[o + 16] == n:
+            o = _SUM_HEAD + k * _SLOT + 17
+            if s[o - 1] == n:
                 i = 0
-                while i < n and s[o + 17 + i] == ord(rid[i]):
+                while i < n and s[o + i] == rid[start + i]:
                     i += 1
                 if i == n:
                     return k
         return -1
 
-    def done_on(self, rid, day):
-        """Completed sessions of routine rid as seen on local day `day`: q_today those of
-        that day, q_week those earlier in its week (Monday to Sunday), q_before the day
-        of the last one before it (0: none). False when the routine has no slot."""
+    def done_on(self, rid, day, start=0, end=-1):
+        """Completed sessions of routine rid (its id, or bytes holding it at [start:end],
+        so a caller with many ids in one buffer makes no object per routine) as seen on
+        local day `day`: q_today those of that day, q_week those earlier in its week
+        (Monday to Sunday), q_before the day of the last one before it (0: none). False
+        when the routine has no slot."""
         self.q_today = self.q_week = self.q_before = 0
-        k = self._slot_of(rid)
+        if isinstance(rid, str):
+            rid = rid.encode()
+        k = self._slot_of(rid, start, len(rid) if end < 0 else end)
         if k < 0:
             return False
         s = self._sum
