@@ -5,7 +5,11 @@ import sys
 import time
 
 import board
+from micropython import const
 
+# Heap set aside before the app starts and let go when it cannot start, so that showing,
+# printing, keeping and logging why never lack memory (a full heap of live objects too).
+_SPARE = const(4096)
 # The app's modules, each imported after those it needs. Imported one at a time with the
 # garbage collected after each, a firmware kept as .py source never holds the compiler's
 # garbage of more than one module (about 25 KB at most) beside what the others keep.
@@ -59,19 +63,27 @@ def _open_display(i2c):
         return ssd1306.Dark()  # no screen answers: the app still runs on its cues
 
 
-def _keep(text):
-    # The error that stopped the app from starting: in /error.txt and in the log (each
-    # as far as the file system and the heap allow).
+def _report(display, fs, lb, text):
+    # The error that stopped the app from starting: printed, on the screen, in /error.txt
+    # and in the log (lb, made before start-up), each as far as it goes.
     try:
-        import logbook
-
-        fs = logbook.Flash()
+        print("backbeat:", text)
+    except Exception:
+        pass
+    try:
+        _show(display, "ERROR", text[:80], "1=retry")
+    except Exception:
+        pass
+    try:
         f = fs.open("/error.txt", "wb")
         try:
             f.write(text.encode())
         finally:
             f.close()
-        logbook.Logbook(fs).log_error(text, time.ticks_ms())
+    except Exception:
+        pass
+    try:
+        lb.log_error(text, time.ticks_ms())
     except Exception:
         pass
 
@@ -122,6 +134,14 @@ def main():
         _show(display, "SAFE MODE", "App not started.\nREPL is free.", "")
         print("backbeat: safe mode, app not started")
         return None
+    # What the error path needs, made before start-up: the screen's module, the log (the
+    # app's too) and the spare heap.
+    import logbook
+    import ui  # noqa: F401 - for _show, whatever happens to the app's imports
+
+    fs = logbook.Flash()
+    lb = logbook.Logbook(fs)
+    spare = bytearray(_SPARE)
     while True:
         a = None
         try:
@@ -130,10 +150,8 @@ def main():
                     __import__(name)
                     _collect()
             import app
-            import logbook
             import rtc
 
-            lb = logbook.Logbook()
             a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
@@ -155,20 +173,17 @@ def main():
         except Exception as exc:
             # The app could not even start (or failed twice at once): show why, keep a copy
             # in /error.txt and the log, retry on a press. A MemoryError too: what the app
-            # held is let go first, and nothing here may end main.py.
+            # held and the spare heap are let go first, and nothing here may end main.py.
             a = None
-            lb = None
+            spare = None
             _collect()
-            text = _error_text(exc)
+            _report(display, fs, lb, _error_text(exc))
+            exc = None
+            _collect()
             try:
-                print("backbeat: " + text)
-            except Exception:
-                pass
-            _keep(text)
-            try:
-                _show(display, "ERROR", text[:80], "1=retry")
-            except Exception:
-                pass
+                spare = bytearray(_SPARE)
+            except MemoryError:
+                pass  # what held the heap still does: the retry will say so again
             _wait_for_press(b.button)
 
 
