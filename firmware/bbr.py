@@ -82,13 +82,24 @@ def _u16(b, o):
 # The CRC-32 (IEEE, reflected: binascii.crc32's) of each byte value, in two halves: the
 # check keeps the CRC as two 16-bit small ints, so it allocates nothing per chunk (a
 # 32-bit int above 2**30 is a long int on MicroPython, allocated at every step).
-_CRC_LO = array("H", bytes(512))
-_CRC_HI = array("H", bytes(512))
+# Made by the first check and let go by drop_tables() (a session checks nothing: its
+# 1 KB is free while the heap is at its fullest).
+_CRC_LO = None
+_CRC_HI = None
+
+
+def drop_tables():
+    """Let the CRC tables go until the next check needs them."""
+    global _CRC_LO, _CRC_HI
+    _CRC_LO = _CRC_HI = None
 
 
 def _crc_tables():
-    if _CRC_LO[1]:
+    global _CRC_LO, _CRC_HI
+    if _CRC_LO is not None:
         return
+    _CRC_LO = array("H", range(256))
+    _CRC_HI = array("H", range(256))
     for n in range(256):
         lo = n
         hi = 0

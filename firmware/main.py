@@ -13,7 +13,8 @@ _SPARE = const(4096)
 # The app's modules, each imported after those it needs. Imported one at a time with the
 # garbage collected after each, a firmware kept as .py source never holds the compiler's
 # garbage of more than one module (about 25 KB at most) beside what the others keep.
-_APP_MODULES = ("bbr", "button", "cues", "engine", "schedule", "logbook", "ui", "rtc", "app")
+_APP_MODULES = ("bbr", "button", "cues", "engine", "schedule", "logbook", "ui", "rtc", "app",
+                "shelf")
 
 
 def _collect():
@@ -118,7 +119,6 @@ def _interrupted_at_start():
 
 def main():
     import journal
-    import link
 
     if _interrupted_at_start():
         print("backbeat: Ctrl-C at start-up, app not started")
@@ -141,7 +141,7 @@ def main():
 
     fs = logbook.Flash()
     lb = logbook.Logbook(fs)
-    spare = bytearray(_SPARE)
+    spare = [bytearray(_SPARE)]
     while True:
         a = None
         try:
@@ -150,6 +150,7 @@ def main():
                     __import__(name)
                     _collect()
             import app
+            import link
             import rtc
 
             a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
@@ -175,13 +176,13 @@ def main():
             # in /error.txt and the log, retry on a press. A MemoryError too: what the app
             # held and the spare heap are let go first, and nothing here may end main.py.
             a = None
-            spare = None
+            spare[0] = None
             _collect()
             _report(display, fs, lb, _error_text(exc))
             exc = None
             _collect()
             try:
-                spare = bytearray(_SPARE)
+                spare[0] = bytearray(_SPARE)
             except MemoryError:
                 pass  # what held the heap still does: the retry will say so again
             _wait_for_press(b.button)

@@ -119,6 +119,10 @@ def test_a_memory_error_while_starting_is_shown_kept_and_logged():
         """Stands for the logbook module: its Flash is the in-memory file system."""
 
         Flash = None
+        get_u16 = logbook.get_u16
+        get_u32 = logbook.get_u32
+        put_u16 = logbook.put_u16
+        put_u32 = logbook.put_u32
 
         @staticmethod
         def Logbook(fs=None, root="/logs"):
