@@ -10,7 +10,6 @@ import bbr
 import button
 import cues
 import engine as E
-import logbook
 import ui
 from micropython import const
 
@@ -88,13 +87,24 @@ class Entries:
         return _shelf().item(a, k)
 
 
+_let_go = [False]  # a session let shelf.py go
+
+
 def _shelf():
-    # The routines' module (shelf.py), imported again when a session let it go. (No
-    # collection here: on the WebAssembly port one inside App.__init__, called from C,
-    # lost objects; its compiler's garbage waits for the next.)
+    # The routines' module (shelf.py), imported again if a session let it go.
     if "shelf" not in sys.modules:
         import shelf  # noqa: F401
     return sys.modules["shelf"]
+
+
+def _reshelve():
+    # After a session: shelf.py imported again, with the garbage collected before (the
+    # most room for its compiler) and after. Only from the loop's turn: on the WebAssembly
+    # port a collection inside App.__init__ (called from C) lost objects.
+    _let_go[0] = False
+    gc.collect()
+    _shelf()
+    gc.collect()
 
 
 class App:
@@ -178,7 +188,7 @@ class App:
         self._slot_s = None
         self._slot_at = 0
         self._slot_done = 0
-        self._load_settings()
+        _shelf().load_settings(self)
         self.read_clock(now_ms)
         self.reload(now_ms)
         self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
@@ -206,39 +216,7 @@ class App:
         if minutes * 60 != self.logbook.zone_s and self.logbook.set_zone(minutes):
             self._ordered = False
 
-    def today(self, now_ms):
-        """The local day now (days since 1970-01-01), 0 while the clock is not known."""
-        lb = self.logbook
-        return lb.local_day(lb.wall_s(now_ms))
-
     # ------------------------------------------------------------ reminders
-
-    def _show_reminder(self, i, now_ms):
-        # Entry i shown in the menu with a gentle cue: a buzz, or without a motor (or with
-        # vibration switched off) two soft notes.
-        c = self.cues
-        c.play(cues.REMIND if c.motor is not None and c.vibration else cues.REMIND_TONE,
-               now_ms)
-        self.selected = i
-        self._fresh = False
-        if self.screen != MENU:
-            self.engine = None
-            self.screen = MENU
-        self._dirty = True
-        # Left alone, it sleeps again after remind_ms.
-        self._last_input = time.ticks_add(now_ms, self.remind_ms - self.idle_ms)
-
-    def due_status(self, en, now_ms):
-        """What the menu says of routine en's day (a Shown): "due 2 of 3" (the next session
-        is the second of three today), "done today", or "" (not due, no schedule, no
-        clock)."""
-        day = self.today(now_ms) if en.due_kind else 0
-        if not day:
-            return ""
-        n, done = _shelf().due_of(self, en.ix, day)
-        if not n:
-            return ""
-        return "done today" if done >= n else "due %d of %d" % (done + 1, n)
 
     # ------------------------------------------------------------ routines and settings
 
@@ -271,33 +249,6 @@ class App:
         self.message_text = text
         self._dirty = True
 
-    def _load_settings(self):
-        self.cues.set_sound(True)
-        self.cues.set_vibration(True)
-        try:
-            f = self.fs.open(self.settings_path, "rb")
-            try:
-                raw = f.read(2)
-            finally:
-                f.close()
-        except OSError:
-            return
-        if len(raw) == 2:
-            self.cues.set_sound(raw[0] == 0x31)
-            self.cues.set_vibration(raw[1] == 0x31)
-
-    def _save_settings(self):
-        raw = b"1" if self.cues.sound else b"0"
-        raw += b"1" if self.cues.vibration else b"0"
-        try:
-            f = self.fs.open(self.settings_path, "wb")
-            try:
-                f.write(raw)
-            finally:
-                f.close()
-        except OSError:
-            pass
-
     def busy(self):
         """True while a session runs (the link refuses routine changes then)."""
         return self.screen == SESSION
@@ -306,6 +257,8 @@ class App:
 
     def step(self, now_ms):
         """One turn: the button, the engine, the cues, the link, the screen."""
+        if _let_go[0] and self.screen != SESSION:
+            _reshelve()
         ev = self.button.update(now_ms)
         if ev != button.NONE:
             self._last_input = now_ms
@@ -315,15 +268,15 @@ class App:
             self._run_engine(now_ms)
         elif ev != button.NONE:
             if s == MENU:
-                self._menu_input(ev, now_ms)
+                _shelf().menu_input(self, ev, now_ms)
             elif s == DONE:
                 self._done_input(ev, now_ms)
             elif s == SETTINGS:
-                self._settings_input(ev)
+                _shelf().settings_input(self, ev)
             elif s == MESSAGE:
-                self._message_input(ev)
+                _shelf().message_input(self, ev)
             elif s == MORNING:
-                self._morning_input(ev, now_ms)
+                _shelf().morning_input(self, ev, now_ms)
         elif self._unchecked and not self.cues.busy():
             _shelf().check_turn(self)
         elif not self._ordered and s == MENU:
@@ -333,7 +286,7 @@ class App:
                 and time.ticks_diff(now_ms, self._slot_at) >= 0):
             i = _shelf().slot_reached(self, slot, now_ms)
             if i >= 0:
-                self._show_reminder(i, now_ms)
+                _shelf().show_reminder(self, i, now_ms)
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -347,7 +300,7 @@ class App:
             and not self.cues.busy()
             and time.ticks_diff(now_ms, self._last_input) >= self.idle_ms
         ):
-            self.sleep()
+            _shelf().sleep(self)
 
     def wait_ms(self, now_ms):
         """How long the loop may sleep before its next turn (at most LOOP_MS).
@@ -373,41 +326,6 @@ class App:
 
     # ------------------------------------------------------------ menu
 
-    def _menu_input(self, ev, now_ms):
-        self._fresh = False
-        count = self._count + 1  # the last row is "Settings"
-        if ev == button.SHORT:
-            self.selected = (self.selected + 1) % count
-            self._dirty = True
-            _shelf().ready(self)
-        elif ev == button.DOUBLE:
-            self.selected = (self.selected - 1) % count
-            self._dirty = True
-            _shelf().ready(self)
-        elif ev == button.LONG:
-            if self.selected == self._count:
-                self.screen = SETTINGS
-                self._row = 0
-                self._dirty = True
-            else:
-                self.start(self.entries[self.selected], now_ms)
-
-    def last_done_s(self, stem, now_ms):
-        """Seconds since the routine was last started; ui.NEVER, or ui.UNDATED when it was
-        done but the date is unknown."""
-        rec = self.last.get(stem)
-        if rec is None:
-            return ui.NEVER
-        boot, mono, wall = rec
-        lb = self.logbook
-        # The clock first: a ticks difference holds only 2**29 ms (about 6 days).
-        if wall and lb.wall_offset_s:
-            s = lb.wall_s(now_ms) - wall
-            return s if s > 0 else 0  # the clock set back since: not "never"
-        if boot == lb.boot:
-            return time.ticks_diff(now_ms, mono) // 1000
-        return ui.UNDATED
-
     # ------------------------------------------------------------ session
 
     def start(self, entry, now_ms):
@@ -423,7 +341,7 @@ class App:
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
-        if self._morning_due(now_ms):
+        if _shelf().morning_due(self, now_ms):
             self._morning_ix = i
             self.morning = 1
             self.screen = MORNING
@@ -440,6 +358,7 @@ class App:
         # A session reads no other routine: its code and the CRC tables are let go.
         sh = None
         sys.modules.pop("shelf", None)
+        _let_go[0] = True
         bbr.drop_tables()
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
         self.read_clock(now_ms)
@@ -452,32 +371,6 @@ class App:
         self._dirty = True
         self._run_engine(now_ms)
         return True
-
-    def _morning_due(self, now_ms):
-        # The first session start of a local day, a session having been completed the day
-        # before: ask how the back is this morning (once a day).
-        day = self.today(now_ms)
-        lb = self.logbook
-        return (day and day != self._asked_day and not lb.started_on(day)
-                and lb.done_on_day(day - 1))
-
-    def _morning_input(self, ev, now_ms):
-        # Short press: the next answer; double: the one before; long: this one, then the
-        # session starts.
-        if ev == button.SHORT:
-            self.morning = (self.morning + 1) % 3
-        elif ev == button.DOUBLE:
-            self.morning = (self.morning + 2) % 3
-        elif ev == button.LONG:
-            self.logbook.log_morning(logbook.BETTER + self.morning, now_ms)
-            self._asked_day = self.today(now_ms)
-            i = self._morning_ix
-            self._morning_ix = -1
-            self.screen = MENU
-            self.button.ignore_until_release()
-            if i >= 0:
-                self.start(_shelf().fill(self, i, self._view), now_ms)
-        self._dirty = True
 
     def _session_input(self, ev, now_ms):
         e = self.engine
@@ -587,28 +480,6 @@ class App:
 
     # ------------------------------------------------------------ settings, messages
 
-    def _settings_input(self, ev):
-        if ev == button.SHORT:
-            self._row = (self._row + 1) % len(_SETTINGS_LABELS)
-        elif ev == button.LONG:
-            if self._row == 0:
-                self.cues.set_sound(not self.cues.sound)
-            elif self._row == 1:
-                self.cues.set_vibration(not self.cues.vibration)
-            else:
-                self._save_settings()
-                self.screen = MENU
-        self._dirty = True
-
-    def _message_input(self, ev):
-        if self.bad:
-            self.bad.pop(0)
-        if self.bad or (not self._count and self.message_title != "NO ROUTINES"):
-            _shelf().problems_or_menu(self)
-        else:
-            self.screen = MENU  # with no routines it offers Settings alone
-            self._dirty = True
-
     def show_error(self, text, now_ms):
         """An unexpected error: logged, shown, and the ERROR cue; a press goes back to the menu."""
         try:
@@ -626,41 +497,6 @@ class App:
         self._dirty = True
 
     # ------------------------------------------------------------ sleep
-
-    def sleep(self):
-        """Screen off and light sleep until the button is pressed."""
-        self.screen = SLEEP
-        self.cues.stop()
-        self.display.poweroff()
-        pin = self.board.button
-        # A timer to the next reminder time, not a poll: each sleep lasts until it, or
-        # sleep_chunk_ms at most.
-        remind = -1
-        while pin.value() != 0:
-            ms = self.sleep_chunk_ms
-            slot = self._slot_s
-            if slot is not None:
-                d = time.ticks_diff(self._slot_at, self.ticks_ms())
-                if d <= 0:
-                    remind = _shelf().slot_reached(self, slot, self.ticks_ms())
-                    if remind >= 0:
-                        break
-                    continue  # nothing due then: asleep on, to the next time
-                if d < ms:
-                    ms = d
-            self.board.lightsleep(ms)
-            self.logbook.wall_s(self.ticks_ms())  # keeps the clock's ticks anchor in range
-        self.display.poweron()
-        now = self.ticks_ms()
-        # The press that woke the board is not a command.
-        self.button = button.Button(pin, now)
-        self._last_input = now
-        self.screen = MENU
-        self._ordered = False
-        self._fresh = True
-        self._dirty = True
-        if remind >= 0:
-            self._show_reminder(remind, now)
 
     # ------------------------------------------------------------ screen
 
@@ -681,7 +517,7 @@ class App:
                 s = self.screen
             fb = self.display
             if s == MENU:
-                self._draw_menu(now_ms)
+                _shelf().draw_menu(self, now_ms)
             elif s == DONE:
                 sm = self.summary
                 ui.done(fb, self.entry.name, sm[0], sm[1], sm[2], sm[3], sm[4])
@@ -697,17 +533,6 @@ class App:
         self.display.show()
         self._dirty = False
         self._drawn_at = now_ms
-
-    def _draw_menu(self, now_ms):
-        fb = self.display
-        count = self._count  # routines only: the Settings row is not one
-        if self.selected == count:
-            ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
-            return
-        en = self._view  # _ready() read its header
-        last = self.last_done_s(en.stem, now_ms)
-        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count,
-                self.due_status(en, now_ms), en.level)
 
     def _draw_session(self, now_ms):
         e = self.engine

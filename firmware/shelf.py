@@ -10,14 +10,18 @@ from array import array
 
 import app as appmod
 import bbr
+import button
+import cues
+import logbook
 import schedule
+import ui
 from logbook import get_u16, get_u32, put_u16, put_u32
 from micropython import const
 
 # Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
 # session, until every routine is checked; before that, this many headers read a turn.
 _CHECK_PARTS = const(16)
-_HEADERS = const(8)
+_HEADERS = const(16)
 # Routines read or listed in one go (the link's INFO) between two garbage collections,
 # outside a session.
 _COLLECT_EVERY = const(16)
@@ -456,7 +460,7 @@ def order(app, now_ms):
     # a session or a sleep shows the first due. Every header is read first.
     app._ordered = True
     plan_reminder(app, now_ms)
-    day = app.today(now_ms)
+    day = today(app, now_ms)
     count = app._count
     if not day or not count:
         return
@@ -602,3 +606,204 @@ def open_checked(app, i, now_ms):
     if not rt[o + _F] & _CHECKED:
         note(app, i, "ok")
     return r
+
+
+def today(app, now_ms):
+    """The local day now (days since 1970-01-01), 0 while the clock is not known."""
+    lb = app.logbook
+    return lb.local_day(lb.wall_s(now_ms))
+
+
+def show_reminder(app, i, now_ms):
+    # Entry i shown in the menu with a gentle cue: a buzz, or without a motor (or with
+    # vibration switched off) two soft notes.
+    c = app.cues
+    c.play(cues.REMIND if c.motor is not None and c.vibration else cues.REMIND_TONE,
+           now_ms)
+    app.selected = i
+    app._fresh = False
+    if app.screen != appmod.MENU:
+        app.engine = None
+        app.screen = appmod.MENU
+    app._dirty = True
+    # Left alone, it sleeps again after remind_ms.
+    app._last_input = time.ticks_add(now_ms, app.remind_ms - app.idle_ms)
+
+
+def due_status(app, en, now_ms):
+    """What the menu says of routine en's day (a Shown): "due 2 of 3" (the next session
+    is the second of three today), "done today", or "" (not due, no schedule, no
+    clock)."""
+    day = today(app, now_ms) if en.due_kind else 0
+    if not day:
+        return ""
+    n, done = due_of(app, en.ix, day)
+    if not n:
+        return ""
+    return "done today" if done >= n else "due %d of %d" % (done + 1, n)
+
+
+def load_settings(app):
+    app.cues.set_sound(True)
+    app.cues.set_vibration(True)
+    try:
+        f = app.fs.open(app.settings_path, "rb")
+        try:
+            raw = f.read(2)
+        finally:
+            f.close()
+    except OSError:
+        return
+    if len(raw) == 2:
+        app.cues.set_sound(raw[0] == 0x31)
+        app.cues.set_vibration(raw[1] == 0x31)
+
+
+def save_settings(app):
+    raw = b"1" if app.cues.sound else b"0"
+    raw += b"1" if app.cues.vibration else b"0"
+    try:
+        f = app.fs.open(app.settings_path, "wb")
+        try:
+            f.write(raw)
+        finally:
+            f.close()
+    except OSError:
+        pass
+
+
+def menu_input(app, ev, now_ms):
+    app._fresh = False
+    count = app._count + 1  # the last row is "Settings"
+    if ev == button.SHORT:
+        app.selected = (app.selected + 1) % count
+        app._dirty = True
+        ready(app)
+    elif ev == button.DOUBLE:
+        app.selected = (app.selected - 1) % count
+        app._dirty = True
+        ready(app)
+    elif ev == button.LONG:
+        if app.selected == app._count:
+            app.screen = appmod.SETTINGS
+            app._row = 0
+            app._dirty = True
+        else:
+            app.start(app.entries[app.selected], now_ms)
+
+
+def last_done_s(app, stem, now_ms):
+    """Seconds since the routine was last started; ui.NEVER, or ui.UNDATED when it was
+    done but the date is unknown."""
+    rec = app.last.get(stem)
+    if rec is None:
+        return ui.NEVER
+    boot, mono, wall = rec
+    lb = app.logbook
+    # The clock first: a ticks difference holds only 2**29 ms (about 6 days).
+    if wall and lb.wall_offset_s:
+        s = lb.wall_s(now_ms) - wall
+        return s if s > 0 else 0  # the clock set back since: not "never"
+    if boot == lb.boot:
+        return time.ticks_diff(now_ms, mono) // 1000
+    return ui.UNDATED
+
+
+def morning_due(app, now_ms):
+    # The first session start of a local day, a session having been completed the day
+    # before: ask how the back is this morning (once a day).
+    day = today(app, now_ms)
+    lb = app.logbook
+    return (day and day != app._asked_day and not lb.started_on(day)
+            and lb.done_on_day(day - 1))
+
+
+def morning_input(app, ev, now_ms):
+    # Short press: the next answer; double: the one before; long: this one, then the
+    # session starts.
+    if ev == button.SHORT:
+        app.morning = (app.morning + 1) % 3
+    elif ev == button.DOUBLE:
+        app.morning = (app.morning + 2) % 3
+    elif ev == button.LONG:
+        app.logbook.log_morning(logbook.BETTER + app.morning, now_ms)
+        app._asked_day = today(app, now_ms)
+        i = app._morning_ix
+        app._morning_ix = -1
+        app.screen = appmod.MENU
+        app.button.ignore_until_release()
+        if i >= 0:
+            app.start(fill(app, i, app._view), now_ms)
+    app._dirty = True
+
+
+def settings_input(app, ev):
+    if ev == button.SHORT:
+        app._row = (app._row + 1) % len(appmod._SETTINGS_LABELS)
+    elif ev == button.LONG:
+        if app._row == 0:
+            app.cues.set_sound(not app.cues.sound)
+        elif app._row == 1:
+            app.cues.set_vibration(not app.cues.vibration)
+        else:
+            save_settings(app)
+            app.screen = appmod.MENU
+    app._dirty = True
+
+
+def message_input(app, ev):
+    if app.bad:
+        app.bad.pop(0)
+    if app.bad or (not app._count and app.message_title != "NO ROUTINES"):
+        problems_or_menu(app)
+    else:
+        app.screen = appmod.MENU  # with no routines it offers Settings alone
+        app._dirty = True
+
+
+def sleep(app):
+    """Screen off and light sleep until the button is pressed."""
+    app.screen = appmod.SLEEP
+    app.cues.stop()
+    app.display.poweroff()
+    pin = app.board.button
+    # A timer to the next reminder time, not a poll: each sleep lasts until it, or
+    # sleep_chunk_ms at most.
+    remind = -1
+    while pin.value() != 0:
+        ms = app.sleep_chunk_ms
+        slot = app._slot_s
+        if slot is not None:
+            d = time.ticks_diff(app._slot_at, app.ticks_ms())
+            if d <= 0:
+                remind = slot_reached(app, slot, app.ticks_ms())
+                if remind >= 0:
+                    break
+                continue  # nothing due then: asleep on, to the next time
+            if d < ms:
+                ms = d
+        app.board.lightsleep(ms)
+        app.logbook.wall_s(app.ticks_ms())  # keeps the clock's ticks anchor in range
+    app.display.poweron()
+    now = app.ticks_ms()
+    # The press that woke the board is not a command.
+    app.button = button.Button(pin, now)
+    app._last_input = now
+    app.screen = appmod.MENU
+    app._ordered = False
+    app._fresh = True
+    app._dirty = True
+    if remind >= 0:
+        show_reminder(app, remind, now)
+
+
+def draw_menu(app, now_ms):
+    fb = app.display
+    count = app._count  # routines only: the Settings row is not one
+    if app.selected == count:
+        ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
+        return
+    en = app._view  # _ready() read its header
+    last = last_done_s(app, en.stem, now_ms)
+    ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, app.selected, count,
+            due_status(app, en, now_ms), en.level)
