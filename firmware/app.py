@@ -3,14 +3,17 @@
 # in virtual time with fakes; main.py hands it the real board.
 
 import gc
-import sys
 import time
+from array import array
 
 import bbr
 import button
 import cues
 import engine as E
+import logbook
+import schedule
 import ui
+from logbook import get_u16, get_u32, put_u16, put_u32
 from micropython import const
 
 MENU = const(1)
@@ -31,6 +34,33 @@ _GC_GAP_MS = const(100)
 _QUIET_MS = const(25)
 # After a pain answer, a double press this soon is the end of the counting, not a skip.
 _ANSWER_GRACE_MS = const(2000)
+# Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
+# session, until every routine is checked; before that, this many headers read a turn.
+_CHECK_PARTS = const(16)
+_HEADERS = const(8)
+# Routines read or listed in one go (the link's INFO) between two garbage collections,
+# outside a session.
+_COLLECT_EVERY = const(16)
+
+# What the app keeps of each routine file, by its index in the listing (in name order):
+# _RT bytes of App._rt. Byte _F holds these flags and the routine's rank in the menu's
+# order (bits 5-6: 0 due, 1 done today, 2 neither).
+_READ = const(1)  # its header was read: the fields below hold its values
+_CHECKED = const(2)  # the file of this size and CRC was found good
+_REFUSED = const(4)  # not offered (named in App.bad)
+_HAS_AT = const(8)  # it has reminder times
+_KNOWN = const(16)  # a verdict on the file of this size and CRC: _CHECKED, or App._verr's
+_RANKS = const(0x60)
+_RT = const(20)
+_F = const(0)
+_DUE_KIND = const(1)
+_DUE_VALUE = const(2)
+_LEVEL = const(4)
+_SEGMENTS = const(6)
+_SIZE = const(8)
+_CRC = const(12)
+_TOTAL = const(16)
+
 _SETTINGS_LABELS = ("sound", "vibration", "back")
 
 # Cues for the start of each segment kind (by .bbr kind code).
@@ -84,27 +114,9 @@ class Entries:
             k += a._count
         if k < 0 or k >= a._count:
             raise IndexError
-        return _shelf().item(a, k)
-
-
-_let_go = [False]  # a session let shelf.py go
-
-
-def _shelf():
-    # The routines' module (shelf.py), imported again if a session let it go.
-    if "shelf" not in sys.modules:
-        import shelf  # noqa: F401
-    return sys.modules["shelf"]
-
-
-def _reshelve():
-    # After a session: shelf.py imported again, with the garbage collected before (the
-    # most room for its compiler) and after. Only from the loop's turn: on the WebAssembly
-    # port a collection inside App.__init__ (called from C) lost objects.
-    _let_go[0] = False
-    gc.collect()
-    _shelf()
-    gc.collect()
+        if k % _COLLECT_EVERY == _COLLECT_EVERY - 1 and a.reader is None:
+            gc.collect()  # a listing of them all (INFO) leaves a little garbage per item
+        return a._fill(a._menu[k], a._view)
 
 
 class App:
@@ -139,9 +151,12 @@ class App:
         # _ends[i]), _RT bytes each in _rt, the menu's order in _menu[:_count] (those
         # offered), and the reminder times (minutes after midnight) of them all in _at.
         # Nothing per routine is an object of its own.
-        # (Made by shelf.reload.)
-        self._names = self._ends = self._rt = self._menu = self._at = ()
+        self._names = b""
+        self._ends = array("H")
+        self._rt = b""
+        self._menu = array("H")
         self._count = 0
+        self._at = array("H")
         self._cursor = 0  # the headers before it are read (or the routine refused)
         self._verr = {}  # index -> the verdict on a file found bad (_KNOWN)
         self._verdicts_changed = False
@@ -188,7 +203,7 @@ class App:
         self._slot_s = None
         self._slot_at = 0
         self._slot_done = 0
-        _shelf().load_settings(self)
+        self._load_settings()
         self.read_clock(now_ms)
         self.reload(now_ms)
         self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
@@ -216,18 +231,349 @@ class App:
         if minutes * 60 != self.logbook.zone_s and self.logbook.set_zone(minutes):
             self._ordered = False
 
+    def today(self, now_ms):
+        """The local day now (days since 1970-01-01), 0 while the clock is not known."""
+        lb = self.logbook
+        return lb.local_day(lb.wall_s(now_ms))
+
+    def due_of(self, i, day):
+        """(times due on `day`, sessions completed that day) of routine i (its index)."""
+        lb = self.logbook
+        lb.done_on(self._names, day, self._ends[i - 1] if i else 0, self._ends[i])
+        o = i * _RT
+        n = schedule.times_due(self._rt[o + _DUE_KIND], self._rt[o + _DUE_VALUE], day,
+                               lb.q_week, lb.q_before)
+        return n, lb.q_today
+
+    def _order(self, now_ms):
+        # Due first, then done today, then the others, each by name (a sort by rank that
+        # allocates nothing); the menu stays on the routine it shows, or after a start-up,
+        # a session or a sleep shows the first due. Every header is read first.
+        self._ordered = True
+        self._plan_reminder(now_ms)
+        day = self.today(now_ms)
+        count = self._count
+        if not day or not count:
+            return
+        if self._next_unread() >= 0:
+            self._ordered = False
+            return
+        menu = self._menu
+        rt = self._rt
+        shown = menu[self.selected] if self.selected < count else -1
+        n = len(self._ends)
+        for i in range(n):
+            o = i * _RT
+            if not rt[o] & _REFUSED:
+                due, done = self.due_of(i, day)
+                rank = 2 if not due else (1 if done >= due else 0)
+                rt[o] = (rt[o] & ~_RANKS) | (rank << 5)
+        k = 0
+        for rank in range(3):
+            for i in range(n):
+                f = rt[i * _RT]
+                if not f & _REFUSED and (f & _RANKS) >> 5 == rank:
+                    menu[k] = i
+                    if i == shown:
+                        self.selected = k
+                    k += 1
+        if self._fresh and not rt[menu[0] * _RT] & _RANKS:
+            self.selected = 0
+        self._dirty = True
+
     # ------------------------------------------------------------ reminders
+
+    def _plan_reminder(self, now_ms):
+        # The next reminder time after _slot_done (today's, or the first of tomorrow).
+        self._slot_s = None
+        local = self.logbook.local_s(now_ms)
+        if not local:
+            return
+        after = self._slot_done if self._slot_done > local else local
+        midnight = after - after % 86400
+        best = -1
+        first = -1
+        for m in self._at:
+            if first < 0 or m < first:
+                first = m
+            t = midnight + 60 * m
+            if t > after and (best < 0 or t < best):
+                best = t
+        if first < 0:
+            return
+        if best < 0:
+            best = midnight + 86400 + 60 * first
+        self._slot_s = best
+        self._slot_at = time.ticks_add(now_ms, (best - local) * 1000)
+
+    def _slot_reached(self, slot, now_ms):
+        # The reminder time `slot` (_slot_s) has come: the index of the first routine in the
+        # menu due and not done for that slot (its k-th time of the day is due while fewer
+        # than k sessions, as many as are due at most, were completed), or -1. Each time is
+        # looked at once; the next one is planned.
+        found = -1
+        self._slot_done = slot
+        day = slot // 86400
+        minute = (slot % 86400) // 60
+        self._order(now_ms)
+        k = 0
+        while k < self._count:
+            i = self._menu[k]
+            if self._rt[i * _RT] & _HAS_AT:
+                r = self._load(i)
+                if r is None:
+                    continue  # taken out: the next one is at k now
+                j = 0
+                while j < r.at_count and r.at[j] != minute:
+                    j += 1
+                if j < r.at_count:
+                    n, done = self.due_of(i, day)
+                    if done < (j + 1 if j + 1 < n else n):
+                        found = k
+                        break
+            k += 1
+        self._plan_reminder(now_ms)
+        return found
+
+    def _show_reminder(self, i, now_ms):
+        # Entry i shown in the menu with a gentle cue: a buzz, or without a motor (or with
+        # vibration switched off) two soft notes.
+        c = self.cues
+        c.play(cues.REMIND if c.motor is not None and c.vibration else cues.REMIND_TONE,
+               now_ms)
+        self.selected = i
+        self._fresh = False
+        if self.screen != MENU:
+            self.engine = None
+            self.screen = MENU
+        self._dirty = True
+        # Left alone, it sleeps again after remind_ms.
+        self._last_input = time.ticks_add(now_ms, self.remind_ms - self.idle_ms)
+
+    def due_status(self, en, now_ms):
+        """What the menu says of routine en's day (a Shown): "due 2 of 3" (the next session
+        is the second of three today), "done today", or "" (not due, no schedule, no
+        clock)."""
+        day = self.today(now_ms) if en.due_kind else 0
+        if not day:
+            return ""
+        n, done = self.due_of(en.ix, day)
+        if not n:
+            return ""
+        return "done today" if done >= n else "due %d of %d" % (done + 1, n)
 
     # ------------------------------------------------------------ routines and settings
 
     def reload(self, now_ms):
-        """List the routines again (after a change on flash) and show the menu or a problem
-        (shelf.reload)."""
-        _shelf().reload(self, now_ms)
+        """List the routines again (after a change on flash) and show the menu or a problem.
+
+        Only the file names are listed, and the header of the routine the menu shows is
+        read: start-up does not grow with the routines. The other headers are read a few
+        a turn of the loop (step). A routine whose size and CRC were checked before
+        (checked_path remembers) is offered as it is; the others are checked a little each
+        turn, or at once when started.
+        """
+        if self._verdicts_changed:
+            self._save_verdicts()
+        self.bad = []
+        self._rd.close()
+        self._checking = -1
+        self._morning_ix = -1
+        self._view.ix = -1
+        self._list()
+        self._read_verdicts()
+        pushed = self._pushed
+        if pushed is not None:
+            self._pushed = None
+            raw = pushed[0].encode()
+            i = self._find(raw, 0, len(raw) - 4)
+            if i >= 0:
+                self._known(i, pushed[1], pushed[2], "ok")
+        self._unchecked = True
+        self._ordered = False
+        self._fresh = True
+        self.last = self.logbook.last_sessions({})
+        if self.selected > self._count:
+            self.selected = 0
+        self.screen = MENU
+        self._ready()
+        self._problems_or_menu()
+
+    def _list(self):
+        # The .bbr files of the routines folder, in name order, into _names and _ends, and
+        # room for what is learnt of each (_rt); all offered in name order until the menu
+        # is put in order.
+        try:
+            names = self.fs.listdir(self.routines)
+        except OSError:
+            names = []
+        names.sort()
+        n = 0
+        size = 0
+        for fname in names:
+            if fname.endswith(".bbr"):
+                n += 1
+                size += len(fname.encode()) - 4
+        self._names = self._rt = self._ends = self._menu = None  # let go before the new
+        self._at = array("H")
+        self._verr = {}
+        ids = bytearray(size)
+        self._ends = ends = array("H", range(n))
+        self._menu = array("H", range(n))
+        o = 0
+        k = 0
+        for fname in names:
+            if fname.endswith(".bbr"):
+                raw = fname.encode()
+                m = len(raw) - 4
+                ids[o : o + m] = raw[:m]
+                o += m
+                ends[k] = o
+                k += 1
+        self._names = ids
+        self._rt = bytearray(_RT * n)
+        self._count = n
+        self._cursor = 0
+
+    def stem(self, i):
+        """The id of routine i (its file's name without .bbr)."""
+        return str(self._names[self._ends[i - 1] if i else 0 : self._ends[i]], "utf-8")
+
+    def _find(self, raw, a, b):
+        # The index of the routine whose id is raw[a:b] (bytes), or -1: a binary search.
+        ids = self._names
+        ends = self._ends
+        lo = 0
+        hi = len(ends)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            s = ends[mid - 1] if mid else 0
+            e = ends[mid]
+            c = 0
+            j = 0
+            while not c:
+                if s + j == e:
+                    c = 0 if a + j == b else 1  # the id is a prefix of raw's, or equal
+                    break
+                if a + j == b:
+                    c = -1
+                    break
+                c = raw[a + j] - ids[s + j]
+                j += 1
+            if not c:
+                return mid
+            if c < 0:
+                hi = mid
+            else:
+                lo = mid + 1
+        return -1
+
+    def _path(self, i):
+        return self.routines + "/" + self.stem(i) + ".bbr"
+
+    def _fill(self, i, v):
+        # The Shown v, filled with what is known of routine i (its name kept if it was i's).
+        if v.ix != i:
+            v.ix = i
+            v.name = None
+        rt = self._rt
+        o = i * _RT
+        v.stem = self.stem(i)
+        v.total_ms = get_u32(rt, o + _TOTAL)
+        v.crc = get_u32(rt, o + _CRC)
+        v.level = get_u16(rt, o + _LEVEL)
+        v.segments = get_u16(rt, o + _SEGMENTS)
+        v.size = get_u32(rt, o + _SIZE)
+        v.checked = bool(rt[o + _F] & _CHECKED)
+        v.due_kind = rt[o + _DUE_KIND]
+        v.due_value = rt[o + _DUE_VALUE]
+        return v
+
+    def _load(self, i, v=None):
+        # Reads routine i's header (and into the Shown v, its name too): the reader that
+        # read it, or None when the routine is refused (then it is taken out of the menu
+        # and named). The app's reader serves unless a session or a check holds it.
+        rd = self._rd if self.reader is None and self._checking < 0 else bbr.Routine()
+        rt = self._rt
+        o = i * _RT
+        try:
+            f = self.fs.open(self._path(i), "rb")
+            try:
+                rd.open(f, True)
+            except Exception:
+                f.close()
+                raise
+        except (bbr.BbrError, OSError) as e:
+            rt[o + _F] &= ~_READ
+            self._refuse(i, e)
+            return None
+        try:
+            f = rt[o + _F]
+            err = None
+            if f & _KNOWN and get_u32(rt, o + _SIZE) == rd.size and get_u32(rt, o + _CRC) == rd.crc32:
+                err = None if f & _CHECKED else self._verr.get(i, "bad")
+            else:
+                f &= ~(_KNOWN | _CHECKED)  # another file than the verdict's
+            rt[o + _F] = _READ | (f & (_KNOWN | _CHECKED | _RANKS)) | (
+                _HAS_AT if rd.at_count else 0)
+            rt[o + _DUE_KIND] = rd.due_kind
+            rt[o + _DUE_VALUE] = rd.due_value
+            put_u16(rt, o + _LEVEL, rd.level)
+            put_u16(rt, o + _SEGMENTS, rd.segment_count)
+            put_u32(rt, o + _SIZE, rd.size)
+            put_u32(rt, o + _CRC, rd.crc32)
+            put_u32(rt, o + _TOTAL, rd.total_ms)
+            self._add_at(rd)
+            if v is not None:
+                self._fill(i, v)
+                v.name = rd.string(rd.name_offset)
+        finally:
+            rd.close()
+        if err is not None:
+            self._refuse(i, err)
+            return None
+        return rd
+
+    def _add_at(self, r):
+        # Reader r's reminder times into _at (each minute once).
+        at = self._at
+        for j in range(r.at_count):
+            m = r.at[j]
+            k = 0
+            while k < len(at) and at[k] != m:
+                k += 1
+            if k == len(at):
+                at.append(m)
+
+    def _next_unread(self):
+        # The first routine whose header is not read (nor refused), or -1.
+        rt = self._rt
+        n = len(self._ends)
+        k = self._cursor
+        while k < n and rt[k * _RT] & (_READ | _REFUSED):
+            k += 1
+        self._cursor = k
+        return k if k < n else -1
+
+    def _ready(self):
+        # The routine the menu shows has its header read (refused ones skipped).
+        v = self._view
+        while self.selected < self._count:
+            i = self._menu[self.selected]
+            if (v.ix == i and v.name is not None) or self._load(i, v) is not None:
+                return
 
     def load_all(self):
         """Read every routine's header not read yet (the link's INFO lists them all)."""
-        _shelf().load_all(self)
+        reads = 0
+        while True:
+            i = self._next_unread()
+            if i < 0:
+                return
+            self._load(i)
+            reads += 1
+            if reads % _COLLECT_EVERY == 0:
+                gc.collect()  # each read leaves a little garbage
 
     def _open_routine(self, path, checked):
         f = self.fs.open(path, "rb")
@@ -243,11 +589,207 @@ class App:
         self._pushed = (fname, size, crc)
         self._verdicts_changed = True
 
+    def _known(self, i, size, crc, verdict):
+        # The verdict on routine i's file of this size and CRC.
+        rt = self._rt
+        o = i * _RT
+        put_u32(rt, o + _SIZE, size)
+        put_u32(rt, o + _CRC, crc)
+        if verdict == "ok":
+            rt[o + _F] |= _KNOWN | _CHECKED
+            self._verr.pop(i, None)
+        else:
+            rt[o + _F] = (rt[o + _F] | _KNOWN) & ~_CHECKED
+            self._verr[i] = verdict
+        self._verdicts_changed = True
+
+    def _note(self, i, verdict):
+        # The verdict on routine i's file, under the size and CRC its header gave.
+        rt = self._rt
+        o = i * _RT
+        self._known(i, get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC), verdict)
+
+    def _read_verdicts(self):
+        # checked_path: one line per routine file, "NAME SIZE CRC VERDICT" (the CRC in
+        # 8 hex digits, the verdict "ok" or the reader's error); a damaged file is ignored.
+        # Read as one bytes object and parsed in place: nothing is made per line.
+        try:
+            f = self.fs.open(self.checked_path, "rb")
+            try:
+                data = f.read()
+            finally:
+                f.close()
+        except OSError:
+            return
+        n = len(data)
+        p = 0
+        while p < n:
+            e = data.find(b"\n", p)
+            if e < 0:
+                e = n
+            a = data.find(b" ", p, e)
+            b = data.find(b" ", a + 1, e) if a > p + 4 else -1
+            c = data.find(b" ", b + 1, e) if b > a + 1 else -1
+            size = _number(data, a + 1, b, 10)
+            crc = _number(data, b + 1, c, 16) if c == b + 9 else -1
+            if size < 0 or crc < 0 or c + 1 >= e or data[a - 4 : a] != b".bbr":
+                # Damaged: nothing of it is believed.
+                for i in range(len(self._ends)):
+                    self._rt[i * _RT] &= ~(_KNOWN | _CHECKED)
+                self._verr = {}
+                return
+            i = self._find(data, p, a - 4)
+            if i >= 0:
+                ok = e - c == 3 and data[c + 1] == 0x6F and data[c + 2] == 0x6B  # "ok"
+                self._known(i, size, crc, "ok" if ok else str(data[c + 1 : e], "ascii"))
+            p = e + 1
+        self._verdicts_changed = False
+
+    def _save_verdicts(self):
+        # The verdicts on the routines now on flash, a line each.
+        self._verdicts_changed = False
+        tmp = self.checked_path + ".tmp"
+        fs = self.fs
+        rt = self._rt
+        ids = self._names
+        try:
+            f = fs.open(tmp, "wb")
+            try:
+                for i in range(len(self._ends)):
+                    o = i * _RT
+                    s = self._ends[i - 1] if i else 0
+                    e = self._ends[i]
+                    if not rt[o + _F] & _KNOWN or b" " in ids[s:e] or b"\n" in ids[s:e]:
+                        continue
+                    f.write(ids[s:e])
+                    f.write((".bbr %d %08x %s\n" % (
+                        get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC),
+                        "ok" if rt[o + _F] & _CHECKED else self._verr.get(i, "bad"))).encode())
+            finally:
+                f.close()
+            try:
+                fs.rename(tmp, self.checked_path)
+            except OSError:
+                fs.remove(self.checked_path)
+                fs.rename(tmp, self.checked_path)
+        except OSError:
+            pass  # not remembered: checked again at the next start-up
+
+    def _check_turn(self):
+        # A few headers, or a part of the next unchecked routine's check; the verdicts
+        # saved once all are done.
+        rd = self._rd
+        i = self._checking
+        if i < 0:
+            n = 0  # headers read this turn
+            while n < _HEADERS:
+                j = self._next_unread()
+                if j < 0:
+                    break
+                self._load(j)
+                n += 1
+            if n:
+                return
+            if not self._ordered:
+                self._order(self.ticks_ms())
+            k = 0
+            while k < self._count and self._rt[self._menu[k] * _RT] & _CHECKED:
+                k += 1
+            if k == self._count:
+                self._unchecked = False
+                if self._verdicts_changed:
+                    self._save_verdicts()
+                return
+            i = self._menu[k]
+            try:
+                self._open_routine(self._path(i), True)
+                rd.begin_check()
+            except (bbr.BbrError, OSError) as e:
+                self._refuse(i, e)
+                return
+            self._checking = i
+        try:
+            if not rd.check_some(_CHECK_PARTS):
+                return
+            rd.close()
+            self._checking = -1
+            self._note(i, "ok")
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(i, e)
+
+    def _refuse(self, i, e):
+        # Routine i found bad after it was offered: named, and no longer offered. The
+        # verdict is remembered when its header was read (it has a size and a CRC).
+        if self._checking >= 0:
+            self._rd.close()
+            self._checking = -1
+        rt = self._rt
+        o = i * _RT
+        if isinstance(e, str):
+            err = e
+        else:
+            err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
+            if rt[o + _F] & _READ:
+                self._note(i, err)
+        rt[o + _F] |= _REFUSED
+        menu = self._menu
+        k = 0
+        while k < self._count and menu[k] != i:
+            k += 1
+        if k < self._count:
+            self._count -= 1
+            for j in range(k, self._count):
+                menu[j] = menu[j + 1]
+            if self.selected > k:
+                self.selected -= 1
+        if self._view.ix == i:
+            self._view.ix = -1
+        self.bad.append((self.stem(i) + ".bbr", err))
+        if self.screen == MENU:
+            self._problems_or_menu()
+
+    def _problems_or_menu(self):
+        if self.bad:
+            fname, err = self.bad[0]
+            self._show_message("SKIPPED", _clip(fname, 16) + "\n" + _clip(err, 16) + "\nnot offered")
+        elif not self._count:
+            self._show_message("NO ROUTINES", "Flash routines\nfrom the laptop:\nbackbeat flash")
+        else:
+            self.screen = MENU
+            self._dirty = True
+
     def _show_message(self, title, text):
         self.screen = MESSAGE
         self.message_title = title
         self.message_text = text
         self._dirty = True
+
+    def _load_settings(self):
+        self.cues.set_sound(True)
+        self.cues.set_vibration(True)
+        try:
+            f = self.fs.open(self.settings_path, "rb")
+            try:
+                raw = f.read(2)
+            finally:
+                f.close()
+        except OSError:
+            return
+        if len(raw) == 2:
+            self.cues.set_sound(raw[0] == 0x31)
+            self.cues.set_vibration(raw[1] == 0x31)
+
+    def _save_settings(self):
+        raw = b"1" if self.cues.sound else b"0"
+        raw += b"1" if self.cues.vibration else b"0"
+        try:
+            f = self.fs.open(self.settings_path, "wb")
+            try:
+                f.write(raw)
+            finally:
+                f.close()
+        except OSError:
+            pass
 
     def busy(self):
         """True while a session runs (the link refuses routine changes then)."""
@@ -257,8 +799,6 @@ class App:
 
     def step(self, now_ms):
         """One turn: the button, the engine, the cues, the link, the screen."""
-        if _let_go[0] and self.screen != SESSION:
-            _reshelve()
         ev = self.button.update(now_ms)
         if ev != button.NONE:
             self._last_input = now_ms
@@ -268,25 +808,25 @@ class App:
             self._run_engine(now_ms)
         elif ev != button.NONE:
             if s == MENU:
-                _shelf().menu_input(self, ev, now_ms)
+                self._menu_input(ev, now_ms)
             elif s == DONE:
                 self._done_input(ev, now_ms)
             elif s == SETTINGS:
-                _shelf().settings_input(self, ev)
+                self._settings_input(ev)
             elif s == MESSAGE:
-                _shelf().message_input(self, ev)
+                self._message_input(ev)
             elif s == MORNING:
-                _shelf().morning_input(self, ev, now_ms)
+                self._morning_input(ev, now_ms)
         elif self._unchecked and not self.cues.busy():
-            _shelf().check_turn(self)
+            self._check_turn()
         elif not self._ordered and s == MENU:
-            _shelf().order(self, now_ms)
+            self._order(now_ms)
         slot = self._slot_s
         if (slot is not None and s != SESSION and s != MORNING
                 and time.ticks_diff(now_ms, self._slot_at) >= 0):
-            i = _shelf().slot_reached(self, slot, now_ms)
+            i = self._slot_reached(slot, now_ms)
             if i >= 0:
-                _shelf().show_reminder(self, i, now_ms)
+                self._show_reminder(i, now_ms)
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -300,7 +840,7 @@ class App:
             and not self.cues.busy()
             and time.ticks_diff(now_ms, self._last_input) >= self.idle_ms
         ):
-            _shelf().sleep(self)
+            self.sleep()
 
     def wait_ms(self, now_ms):
         """How long the loop may sleep before its next turn (at most LOOP_MS).
@@ -326,40 +866,88 @@ class App:
 
     # ------------------------------------------------------------ menu
 
+    def _menu_input(self, ev, now_ms):
+        self._fresh = False
+        count = self._count + 1  # the last row is "Settings"
+        if ev == button.SHORT:
+            self.selected = (self.selected + 1) % count
+            self._dirty = True
+            self._ready()
+        elif ev == button.DOUBLE:
+            self.selected = (self.selected - 1) % count
+            self._dirty = True
+            self._ready()
+        elif ev == button.LONG:
+            if self.selected == self._count:
+                self.screen = SETTINGS
+                self._row = 0
+                self._dirty = True
+            else:
+                self.start(self.entries[self.selected], now_ms)
+
+    def last_done_s(self, stem, now_ms):
+        """Seconds since the routine was last started; ui.NEVER, or ui.UNDATED when it was
+        done but the date is unknown."""
+        rec = self.last.get(stem)
+        if rec is None:
+            return ui.NEVER
+        boot, mono, wall = rec
+        lb = self.logbook
+        # The clock first: a ticks difference holds only 2**29 ms (about 6 days).
+        if wall and lb.wall_offset_s:
+            s = lb.wall_s(now_ms) - wall
+            return s if s > 0 else 0  # the clock set back since: not "never"
+        if boot == lb.boot:
+            return time.ticks_diff(now_ms, mono) // 1000
+        return ui.UNDATED
+
     # ------------------------------------------------------------ session
 
     def start(self, entry, now_ms):
         """Start a session of `entry` (a Shown, App.entries[k]), or say "sync me" when the
         log has no room for it."""
-        sh = _shelf()
         i = entry.ix
-        segments = sh.segments(self, i)
-        if segments < 0:
+        rt = self._rt
+        o = i * _RT
+        if not rt[o + _F] & _READ and self._load(i) is None:
             return False
         lb = self.logbook
-        if not lb.room_for(segments):
+        if not lb.room_for(get_u16(rt, o + _SEGMENTS)):
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
-        if _shelf().morning_due(self, now_ms):
+        if self._morning_due(now_ms):
             self._morning_ix = i
             self.morning = 1
             self.screen = MORNING
             self.button.ignore_until_release()
             self._dirty = True
             return False
-        r = sh.open_checked(self, i, now_ms)
-        if r is None:
+        rd = self._rd
+        try:
+            if self._checking == i:
+                # Its check is under way: it goes on to the end now.
+                while not rd.check_some(0x3FFFFFFF):
+                    pass
+                self._note(i, "ok")
+            self._checking = -1
+            rd.close()  # another routine's check under way begins again after the session
+            r = self._open_routine(self._path(i), bool(rt[o + _F] & _CHECKED))
+        except (bbr.BbrError, OSError) as e:
+            self._refuse(i, e)
             return False
+        if r.crc32 != get_u32(rt, o + _CRC) or r.size != get_u32(rt, o + _SIZE):
+            # Not the file the menu offers (changed behind its back): list them again.
+            r.close()
+            self.reload(now_ms)
+            return False
+        if not rt[o + _F] & _CHECKED:
+            self._note(i, "ok")
         self.reader = r
+        bbr.drop_tables()  # no check in a session
         v = self._view
-        en = sh.fill(self, i, self.entry)
+        en = self._fill(i, self.entry)
         en.name = v.name if v.ix == i and v.name is not None else r.string(r.name_offset)
-        # A session reads no other routine: its code and the CRC tables are let go.
-        sh = None
-        sys.modules.pop("shelf", None)
-        _let_go[0] = True
-        bbr.drop_tables()
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
         self.read_clock(now_ms)
         lb.begin_session(en.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
@@ -371,6 +959,32 @@ class App:
         self._dirty = True
         self._run_engine(now_ms)
         return True
+
+    def _morning_due(self, now_ms):
+        # The first session start of a local day, a session having been completed the day
+        # before: ask how the back is this morning (once a day).
+        day = self.today(now_ms)
+        lb = self.logbook
+        return (day and day != self._asked_day and not lb.started_on(day)
+                and lb.done_on_day(day - 1))
+
+    def _morning_input(self, ev, now_ms):
+        # Short press: the next answer; double: the one before; long: this one, then the
+        # session starts.
+        if ev == button.SHORT:
+            self.morning = (self.morning + 1) % 3
+        elif ev == button.DOUBLE:
+            self.morning = (self.morning + 2) % 3
+        elif ev == button.LONG:
+            self.logbook.log_morning(logbook.BETTER + self.morning, now_ms)
+            self._asked_day = self.today(now_ms)
+            i = self._morning_ix
+            self._morning_ix = -1
+            self.screen = MENU
+            self.button.ignore_until_release()
+            if i >= 0:
+                self.start(self._fill(i, self._view), now_ms)
+        self._dirty = True
 
     def _session_input(self, ev, now_ms):
         e = self.engine
@@ -480,6 +1094,28 @@ class App:
 
     # ------------------------------------------------------------ settings, messages
 
+    def _settings_input(self, ev):
+        if ev == button.SHORT:
+            self._row = (self._row + 1) % len(_SETTINGS_LABELS)
+        elif ev == button.LONG:
+            if self._row == 0:
+                self.cues.set_sound(not self.cues.sound)
+            elif self._row == 1:
+                self.cues.set_vibration(not self.cues.vibration)
+            else:
+                self._save_settings()
+                self.screen = MENU
+        self._dirty = True
+
+    def _message_input(self, ev):
+        if self.bad:
+            self.bad.pop(0)
+        if self.bad or (not self._count and self.message_title != "NO ROUTINES"):
+            self._problems_or_menu()
+        else:
+            self.screen = MENU  # with no routines it offers Settings alone
+            self._dirty = True
+
     def show_error(self, text, now_ms):
         """An unexpected error: logged, shown, and the ERROR cue; a press goes back to the menu."""
         try:
@@ -498,6 +1134,41 @@ class App:
 
     # ------------------------------------------------------------ sleep
 
+    def sleep(self):
+        """Screen off and light sleep until the button is pressed."""
+        self.screen = SLEEP
+        self.cues.stop()
+        self.display.poweroff()
+        pin = self.board.button
+        # A timer to the next reminder time, not a poll: each sleep lasts until it, or
+        # sleep_chunk_ms at most.
+        remind = -1
+        while pin.value() != 0:
+            ms = self.sleep_chunk_ms
+            slot = self._slot_s
+            if slot is not None:
+                d = time.ticks_diff(self._slot_at, self.ticks_ms())
+                if d <= 0:
+                    remind = self._slot_reached(slot, self.ticks_ms())
+                    if remind >= 0:
+                        break
+                    continue  # nothing due then: asleep on, to the next time
+                if d < ms:
+                    ms = d
+            self.board.lightsleep(ms)
+            self.logbook.wall_s(self.ticks_ms())  # keeps the clock's ticks anchor in range
+        self.display.poweron()
+        now = self.ticks_ms()
+        # The press that woke the board is not a command.
+        self.button = button.Button(pin, now)
+        self._last_input = now
+        self.screen = MENU
+        self._ordered = False
+        self._fresh = True
+        self._dirty = True
+        if remind >= 0:
+            self._show_reminder(remind, now)
+
     # ------------------------------------------------------------ screen
 
     def _draw(self, now_ms):
@@ -513,11 +1184,11 @@ class App:
             if not self._dirty:
                 return
             if s == MENU:
-                _shelf().ready(self)  # its header read; a refused routine shows why instead
+                self._ready()  # its header read; a refused routine shows why instead
                 s = self.screen
             fb = self.display
             if s == MENU:
-                _shelf().draw_menu(self, now_ms)
+                self._draw_menu(now_ms)
             elif s == DONE:
                 sm = self.summary
                 ui.done(fb, self.entry.name, sm[0], sm[1], sm[2], sm[3], sm[4])
@@ -533,6 +1204,17 @@ class App:
         self.display.show()
         self._dirty = False
         self._drawn_at = now_ms
+
+    def _draw_menu(self, now_ms):
+        fb = self.display
+        count = self._count  # routines only: the Settings row is not one
+        if self.selected == count:
+            ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
+            return
+        en = self._view  # _ready() read its header
+        last = self.last_done_s(en.stem, now_ms)
+        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count,
+                self.due_status(en, now_ms), en.level)
 
     def _draw_session(self, now_ms):
         e = self.engine
@@ -552,6 +1234,21 @@ class App:
                        e.breath_level(now_ms), e.side, e.rep, e.reps, e.progress(now_ms))
 
 
+def _number(b, a, e, base):
+    # The number written in b[a:e] (digits of this base, 10 or 16), or -1.
+    if a >= e or a < 0:
+        return -1
+    v = 0
+    while a < e:
+        c = b[a] | 0x20  # hex digits in either case
+        d = c - 0x30 if 0x30 <= c <= 0x39 else (c - 0x57 if base == 16 and 0x61 <= c <= 0x66 else -1)
+        if d < 0:
+            return -1
+        v = v * base + d
+        a += 1
+    return v
+
+
 def wrap16(text, max_lines):
     """text cut into lines of 16 characters (breaking at its own line ends too)."""
     out = ""
@@ -566,3 +1263,7 @@ def wrap16(text, max_lines):
             if not part:
                 break
     return out
+
+
+def _clip(s, n):
+    return s if len(s) <= n else s[:n]

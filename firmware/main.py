@@ -13,8 +13,7 @@ _SPARE = const(4096)
 # The app's modules, each imported after those it needs. Imported one at a time with the
 # garbage collected after each, a firmware kept as .py source never holds the compiler's
 # garbage of more than one module (about 25 KB at most) beside what the others keep.
-_APP_MODULES = ("bbr", "button", "cues", "engine", "schedule", "logbook", "ui", "rtc", "app",
-                "shelf")
+_APP_MODULES = ("bbr", "button", "cues", "engine", "schedule", "logbook", "ui", "rtc", "app")
 
 
 def _collect():
