@@ -85,7 +85,7 @@ def _report(display, fs, lb, text):
     try:
         lb.log_error(text, time.ticks_ms())
     except Exception:
-        pass
+        pass  # (no log: it could not be opened)
 
 
 def _wait_for_press(pin):
@@ -139,7 +139,10 @@ def main():
     import ui  # noqa: F401 - for _show, whatever happens to the app's imports
 
     fs = logbook.Flash()
-    lb = logbook.Logbook(fs)
+    try:
+        lb = logbook.Logbook(fs)
+    except Exception:
+        lb = None  # (the flash full, say): made again below, where its error is shown
     spare = [bytearray(_SPARE)]
     while True:
         a = None
@@ -152,6 +155,8 @@ def main():
             import link
             import rtc
 
+            if lb is None:
+                lb = logbook.Logbook(fs)
             a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
