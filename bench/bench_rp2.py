@@ -26,7 +26,7 @@ firmware (.mpy) and one short routine through `backbeat flash`.
 - rp2.sync_kib_per_s: log bytes `backbeat sync` stores per second of wall time over the
   port's USB CDC (the firmware's own logbook wrote the logs; mpremote put them on the
   flash), against `mpremote cp` of the same files from the same board, and the
-  WebAssembly board's sync of them.
+  WebAssembly board's sync of them. `python bench/bench_rp2.py sync` measures it alone.
 
 Skipped (no figures) where ../shared/rp2/ is absent.
 """
@@ -99,6 +99,21 @@ def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
         sync_device(LinkClient(sp), db, int(time.time()))
         sync_s = time.perf_counter() - t0
     return cp_s, sync_s
+
+
+def _sync_figures(pico, tmp: Path) -> dict:
+    """The log bytes, and the wall seconds of mpremote cp and of backbeat sync of them."""
+    logs = _logs(tmp / "logs")
+    cp_s, sync_s = _sync(pico, tmp, logs)
+    return {"log_bytes": sum(f.stat().st_size for f in logs), "cp_s": cp_s, "sync_s": sync_s}
+
+
+def _safe_mode(pico) -> None:
+    """Power-cycle into safe mode (the button held at power-up): the REPL is free."""
+    pico.press("hold")
+    pico.power_cycle()
+    pico.until("SAFE MODE")
+    pico.press("release")
 
 
 def _cue_errors(pico, tmp: Path) -> list[float]:
@@ -185,17 +200,45 @@ def _board(tmp: Path, wasm: bool) -> dict:
         pico.press("short")
         pico.until("hold=go")
         out["cue_errors"] = _cue_errors(pico, tmp)
-        pico.press("hold")
-        pico.power_cycle()
-        pico.until("SAFE MODE")
-        pico.press("release")
+        _safe_mode(pico)
         out["show_us"] = int(pico.mpremote("exec", SHOW).strip())
-        logs = _logs(tmp / "logs")
-        out["log_bytes"] = sum(f.stat().st_size for f in logs)
-        out["cp_s"], out["sync_s"] = _sync(pico, tmp, logs)
+        out.update(_sync_figures(pico, tmp))
         if not wasm:  # (the WebAssembly figure is bench_firmware's)
             out["heap"] = _heap(pico, tmp)
     return out
+
+
+def _sync_figure(rp2: dict, wasm: dict) -> dict:
+    return {
+        "rp2.sync_kib_per_s": {
+            "value": round(rp2["log_bytes"] / 1024 / rp2["sync_s"], 2), "unit": "KiB/s (wall)",
+            "compared_with": f"mpremote cp of the same {rp2['log_bytes']} log bytes from the "
+                             f"same board: {rp2['log_bytes'] / 1024 / rp2['cp_s']:.2f} KiB/s "
+                             f"(sync {rp2['cp_s'] / rp2['sync_s']:.1f}x faster, target 5x); "
+                             "the WebAssembly board's sync: "
+                             f"{wasm['log_bytes'] / 1024 / wasm['sync_s']:.2f} KiB/s",
+        },
+    }
+
+
+def run_sync() -> dict:
+    """rp2.sync_kib_per_s alone (`python bench/bench_rp2.py sync`): each board flashed,
+    then the sync part of run()."""
+    from rp2rig import Rp2, backbeat, blank_pico
+
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        boards = []
+        for wasm in (False, True):
+            where = tmp / ("wasm" if wasm else "rp2")
+            with Rp2(blank_pico(where), speed=1.0, wasm=wasm) as pico:
+                r = backbeat("flash", "--port", pico.port, str(QUICK))
+                assert r.returncode == 0, r.stderr
+                _safe_mode(pico)
+                boards.append(_sync_figures(pico, where))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return _sync_figure(*boards)
 
 
 def _p99(errors: list[float]) -> float:
@@ -249,14 +292,7 @@ def run() -> dict:
                              "bytes); the WebAssembly port with the whole routine: "
                              f"{wasm_p2000} bytes (20 segments: {wasm_p20}), same run",
         },
-        "rp2.sync_kib_per_s": {
-            "value": round(rp2["log_bytes"] / 1024 / rp2["sync_s"], 2), "unit": "KiB/s (wall)",
-            "compared_with": f"mpremote cp of the same {rp2['log_bytes']} log bytes from the "
-                             f"same board: {rp2['log_bytes'] / 1024 / rp2['cp_s']:.2f} KiB/s "
-                             f"(sync {rp2['cp_s'] / rp2['sync_s']:.1f}x faster, target 5x); "
-                             "the WebAssembly board's sync: "
-                             f"{wasm['log_bytes'] / 1024 / wasm['sync_s']:.2f} KiB/s",
-        },
+        **_sync_figure(rp2, wasm),
         "rp2.display_update_ms": {
             "value": round(rp2["show_us"] / 1000, 1), "unit": "ms (emulated)",
             "compared_with": f"the WebAssembly board: {wasm['show_us'] / 1000:.1f} ms for the "
@@ -266,5 +302,5 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    for name, fig in run().items():
+    for name, fig in (run_sync() if sys.argv[1:] == ["sync"] else run()).items():
         print(name, fig)

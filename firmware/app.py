@@ -98,27 +98,6 @@ class Shown:
         self.due_value = 0
 
 
-class Entries:
-    """The routines the menu offers, in its order: len(), [k] and iteration. Each item is
-    one shared Shown, filled again for each k (read what it says before the next)."""
-
-    def __init__(self, app):
-        self._app = app
-
-    def __len__(self):
-        return self._app._count
-
-    def __getitem__(self, k):
-        a = self._app
-        if k < 0:
-            k += a._count
-        if k < 0 or k >= a._count:
-            raise IndexError
-        if k % _COLLECT_EVERY == _COLLECT_EVERY - 1 and a.reader is None:
-            gc.collect()  # a listing of them all (INFO) leaves a little garbage per item
-        return a._fill(a._menu[k], a._view)
-
-
 class App:
     """Everything on the device after boot; step(now_ms) runs one turn of the loop."""
 
@@ -162,7 +141,9 @@ class App:
         self._verdicts_changed = False
         self._pushed = None  # (file name, size, CRC) of a routine the link put on flash
         self._view = Shown()  # the routine the menu shows (and App.entries' items)
-        self.entries = Entries(self)
+        # The routines the menu offers, in its order: len(), [k] and iteration; each item
+        # is the one shared Shown, filled again for each k (read it before the next).
+        self.entries = self
         self.entry = Shown()  # the session's routine
         self.button = button.Button(board.button, now_ms)
         self.cues = cues.Cues(board.buzzer, board.motor)
@@ -207,6 +188,18 @@ class App:
         self.read_clock(now_ms)
         self.reload(now_ms)
         self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, k):
+        if k < 0:
+            k += self._count
+        if k < 0 or k >= self._count:
+            raise IndexError
+        if k % _COLLECT_EVERY == _COLLECT_EVERY - 1 and self.reader is None:
+            gc.collect()  # a listing of them all (INFO) leaves a little garbage per item
+        return self._fill(self._menu[k], self._view)
 
     # ------------------------------------------------------------ the clock
 
@@ -612,7 +605,6 @@ class App:
     def _read_verdicts(self):
         # checked_path: one line per routine file, "NAME SIZE CRC VERDICT" (the CRC in
         # 8 hex digits, the verdict "ok" or the reader's error); a damaged file is ignored.
-        # Read as one bytes object and parsed in place: nothing is made per line.
         try:
             f = self.fs.open(self.checked_path, "rb")
             try:
@@ -621,28 +613,20 @@ class App:
                 f.close()
         except OSError:
             return
-        n = len(data)
-        p = 0
-        while p < n:
-            e = data.find(b"\n", p)
-            if e < 0:
-                e = n
-            a = data.find(b" ", p, e)
-            b = data.find(b" ", a + 1, e) if a > p + 4 else -1
-            c = data.find(b" ", b + 1, e) if b > a + 1 else -1
-            size = _number(data, a + 1, b, 10)
-            crc = _number(data, b + 1, c, 16) if c == b + 9 else -1
-            if size < 0 or crc < 0 or c + 1 >= e or data[a - 4 : a] != b".bbr":
-                # Damaged: nothing of it is believed.
-                for i in range(len(self._ends)):
-                    self._rt[i * _RT] &= ~(_KNOWN | _CHECKED)
-                self._verr = {}
-                return
-            i = self._find(data, p, a - 4)
-            if i >= 0:
-                ok = e - c == 3 and data[c + 1] == 0x6F and data[c + 2] == 0x6B  # "ok"
-                self._known(i, size, crc, "ok" if ok else str(data[c + 1 : e], "ascii"))
-            p = e + 1
+        try:
+            for line in data.split(b"\n"):
+                if line:
+                    name, size, crc, verdict = line.split(b" ", 3)
+                    if not name.endswith(b".bbr"):
+                        raise ValueError
+                    i = self._find(name, 0, len(name) - 4)
+                    if i >= 0:
+                        self._known(i, int(size), int(crc, 16), str(verdict, "ascii"))
+        except ValueError:
+            # Damaged: nothing of it is believed.
+            for i in range(len(self._ends)):
+                self._rt[i * _RT] &= ~(_KNOWN | _CHECKED)
+            self._verr = {}
         self._verdicts_changed = False
 
     def _save_verdicts(self):
@@ -927,8 +911,7 @@ class App:
         try:
             if self._checking == i:
                 # Its check is under way: it goes on to the end now.
-                while not rd.check_some(0x3FFFFFFF):
-                    pass
+                rd.check_rest()
                 self._note(i, "ok")
             self._checking = -1
             rd.close()  # another routine's check under way begins again after the session
@@ -1232,21 +1215,6 @@ class App:
                 secs = (e.remaining_ms(now_ms) + 999) // 1000
             ui.session(fb, self._exercise_top, self.say, e.kind, secs, up, e.phase(),
                        e.breath_level(now_ms), e.side, e.rep, e.reps, e.progress(now_ms))
-
-
-def _number(b, a, e, base):
-    # The number written in b[a:e] (digits of this base, 10 or 16), or -1.
-    if a >= e or a < 0:
-        return -1
-    v = 0
-    while a < e:
-        c = b[a] | 0x20  # hex digits in either case
-        d = c - 0x30 if 0x30 <= c <= 0x39 else (c - 0x57 if base == 16 and 0x61 <= c <= 0x66 else -1)
-        if d < 0:
-            return -1
-        v = v * base + d
-        a += 1
-    return v
 
 
 def wrap16(text, max_lines):

@@ -71,6 +71,42 @@ _OUT = const(1382)  # '!' + base64 of the largest response + '\n'
 MANIFEST = "/manifest.txt"
 
 
+def _base64_py(src, size, dst, at, table):
+    # The base64 of src[0:size] into dst from `at`; returns where it ends (as b64native).
+    o = at
+    i = 0
+    full = size - size % 3
+    while i < full:
+        v = (src[i] << 16) | (src[i + 1] << 8) | src[i + 2]
+        dst[o] = table[v >> 18]
+        dst[o + 1] = table[(v >> 12) & 63]
+        dst[o + 2] = table[(v >> 6) & 63]
+        dst[o + 3] = table[v & 63]
+        o += 4
+        i += 3
+    if i < size:
+        v = src[i] << 16
+        if i + 1 < size:
+            v |= src[i + 1] << 8
+        dst[o] = table[v >> 18]
+        dst[o + 1] = table[(v >> 12) & 63]
+        dst[o + 2] = table[(v >> 6) & 63] if i + 1 < size else _PAD
+        dst[o + 3] = _PAD
+        o += 4
+    return o
+
+
+# Responses are encoded by machine code where the port compiles b64native (the rp2 port),
+# else (or when the heap has no room to compile it) by the loop above.
+try:
+    from b64native import encode as _base64
+
+    NATIVE_BASE64 = True
+except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
+    _base64 = _base64_py
+    NATIVE_BASE64 = False
+
+
 def _u16(b, o):
     return b[o] | (b[o + 1] << 8)
 
@@ -116,6 +152,10 @@ def valid_name(raw):
     return True
 
 
+class _Enough(Exception):
+    """A READ has what it can send: the log is read no further."""
+
+
 class Link:
     """Requests read from `inp` (a byte stream), responses written to `out`.
 
@@ -143,6 +183,8 @@ class Link:
         self._out = bytearray(_OUT)
         self._omv = memoryview(self._out)
         self._o = 0
+        self._vbuf = None
+        self._views = {}
         self._seq = 0
         self._poll = None
         self._ipoll = None
@@ -310,30 +352,9 @@ class Link:
 
     def _encode(self, size):
         # '!', the base64 of self._resp[0:size] and '\n' into self._out; returns the length.
-        src = self._resp
         dst = self._out
-        enc = _ENC
         dst[0] = 0x21
-        o = 1
-        i = 0
-        full = size - size % 3
-        while i < full:
-            v = (src[i] << 16) | (src[i + 1] << 8) | src[i + 2]
-            dst[o] = enc[v >> 18]
-            dst[o + 1] = enc[(v >> 12) & 63]
-            dst[o + 2] = enc[(v >> 6) & 63]
-            dst[o + 3] = enc[v & 63]
-            o += 4
-            i += 3
-        if i < size:
-            v = src[i] << 16
-            if i + 1 < size:
-                v |= src[i + 1] << 8
-            dst[o] = enc[v >> 18]
-            dst[o + 1] = enc[(v >> 12) & 63]
-            dst[o + 2] = enc[(v >> 6) & 63] if i + 1 < size else _PAD
-            dst[o + 3] = _PAD
-            o += 4
+        o = _base64(self._resp, size, dst, 1, _ENC)
         dst[o] = 10
         return o + 1
 
@@ -502,21 +523,35 @@ class Link:
 
         def take(seq, rtype, buf, size):
             if self._sent and (self._sent >= self._limit or seq != self._last + 1):
-                return
+                raise _Enough  # no later record can go either: the scan ends here
             q = self._room(size)
-            r = self._resp
-            for j in range(size):  # a copy that allocates nothing (a slice would)
-                r[q + j] = buf[j]
+            self._rmv[q : q + size] = self._view(buf, size)
             self._o += size
             self._sent += size
             self._last = seq
 
-        lb.records(start, take)
+        try:
+            lb.records(start, take)
+        except _Enough:
+            pass
         p2 = self._room(8)
         _put32(self._resp, p2, self._last)
         _put32(self._resp, p2 + 4, lb.next_seq)
         self._o += 8
         self._send(OK, 0, self._seq, self._o)
+
+    def _view(self, buf, size):
+        # A view of buf[:size], kept per size while buf is the same buffer (the logbook's
+        # scanner reads every record into one): copying a record through it allocates
+        # nothing once its size was met. A log has few record sizes (241 at the most).
+        if buf is not self._vbuf:
+            self._vbuf = buf
+            self._views = {}
+        v = self._views.get(size)
+        if v is None:
+            v = memoryview(buf)[:size]
+            self._views[size] = v
+        return v
 
     def _ack(self, p, app):
         if len(p) < 4:

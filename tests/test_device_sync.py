@@ -206,3 +206,16 @@ def test_sync__a_routine_nowhere_is_said_and_the_session_stored(dev, tmp_path):
         res, _ = _sync(dev, db)
         assert (res.new_sessions, res.fetched, res.missing) == (1, [], ["easy (1234abcd)"])
         assert db.sessions()[0].routine_found is False
+
+
+def test_sync__a_few_sessions_in_one_read(dev, tmp_path):
+    # 6 KB of log (5 sessions of one routine): HELLO, one READ of 8 KB, GET_ROUTINE for
+    # the routine the archive lacks, one ACK (4 KB READs took two more round trips).
+    for _ in range(5):
+        dev.session(segments=30)
+    size = sum(len(r) for r in _raw_records(dev))
+    assert 4096 < size < 8192
+    with Store(tmp_path / "b.db") as db, SerialPort(dev.path) as port:
+        client = LinkClient(port)
+        result = sync_device(client, db, NOW)
+        assert (result.new_sessions, result.acked, client.round_trips) == (5, 161, 4)

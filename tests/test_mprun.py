@@ -109,6 +109,38 @@ def test_gc_collect_collects_at_once():
     assert mprun.run_micropython(code) == "True 192064\n"
 
 
+# Fills the heap to its last block (the list made first, so its growth is not what fails).
+_FILL = (
+    "import gc\n"
+    "keep = [None] * 12000\n"
+    "n = 0\n"
+    "for make in (lambda i: bytearray(256), lambda i: bytearray(16), lambda i: (i,)):\n"
+    "    try:\n"
+    "        while n < 12000:\n"
+    "            keep[n] = make(n)\n"
+    "            n += 1\n"
+    "    except MemoryError:\n"
+    "        pass\n"
+)
+
+
+def test_the_ports_own_js_lookup_is_lost_for_good_after_a_full_heap():
+    # Why vm/mpport.mjs looks JavaScript functions up once (registerModule): the port
+    # registers the object before it makes its proxy, so a lookup that meets a full heap
+    # leaves that attribute unreadable. If this starts failing, the port has fixed it.
+    code = ("import js\nm = js.Math\n" + _FILL +
+            "try:\n    m.floor\nexcept MemoryError:\n    print('MemoryError')\n"
+            "keep = None\ngc.collect()\n"
+            "try:\n    m.floor\nexcept AttributeError:\n    print('lost')\n")
+    assert mprun.run_micropython(code) == "MemoryError\nlost\n"
+
+
+def test_gc_collect_works_on_a_full_heap_and_after_it():
+    code = (_FILL + "import _mpport\nprint(gc.mem_free(), type(_mpport).__name__)\n"
+            "gc.collect()\nkeep = None\ngc.collect()\nprint(gc.mem_free() > 180000)\n")
+    assert mprun.run_micropython(code) == "0 _JsModule\nTrue\n"
+
+
 @pytest.mark.parametrize("depth, missing", [
     ("0", "call-depth counter"), ("1", "pending-collection flag")])
 def test_a_port_whose_counters_cannot_be_found_fails_the_run(monkeypatch, depth, missing):

@@ -63,7 +63,7 @@ def test_sync_sends_the_levels_earned_and_taken_back(emulator, tmp_path):
         "library): walk\n" not in out  # --no-update: nothing is sent, so nothing left
     out = cli("sync", "--port", port)
     assert "no new sessions" in out
-    assert f"sent tiny to {port}: Bridge: level 0 -> 1, 3 clean sessions on {day}\n" in out
+    assert f"sent tiny to {port}:\n  Bridge: level 0 -> 1, 3 clean sessions on {day}\n" in out
     assert "walk" not in out  # said only when new sessions came
     assert (emulator.flash / "routines" / "walk.bbr").exists()
     assert bridge_level(emulator) == 1
@@ -79,7 +79,7 @@ def test_sync_sends_the_levels_earned_and_taken_back(emulator, tmp_path):
     run_session(emulator, 8)
     out = cli("sync", "--port", port)
     assert "1 new session" in out
-    assert f"sent tiny to {port}: Bridge: level 1 -> 0, pain 8 on {day}: back to 0\n" in out
+    assert f"sent tiny to {port}:\n  Bridge: level 1 -> 0, pain 8 on {day}: back to 0\n" in out
     assert out.count("walk") == 1  # left on the device, said once
     assert "left as they are on the device (no YAML for them in your routines folder or the " \
         "library): walk\n" in out

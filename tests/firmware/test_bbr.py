@@ -409,6 +409,34 @@ def test_a_check_a_little_at_a_time_finds_what_the_whole_check_finds():
         assert parts > 6 or want == "bad CRC"
 
 
+def test_check_rest_ends_a_check_as_the_slow_check_would():
+    # What a person waits for (a routine started before its background check ended): the
+    # rest at once, the CRC in C where the port has it, else as check_some() does it.
+    bad = bytearray(unseal(SAMPLE))
+    bad[32 + 8 * 2 + 24 * 3 + 2] = 3  # segment 3's side
+    cases = ((SAMPLE, None), (seal(bad), "bad segment 3"), (SAMPLE[:-1] + b"\x00", "bad CRC"),
+             (SAMPLE[:40] + bytes([SAMPLE[40] ^ 1]) + SAMPLE[41:], "bad CRC"))
+    c_crc32 = bbr._c_crc32
+    try:
+        for port_crc in (c_crc32, None):
+            bbr._c_crc32 = port_crc
+            for data, want in cases:
+                for before in (0, 1, 3):  # parts done a little at a time first
+                    r = bbr.Routine()
+                    got = None
+                    try:
+                        r.open(io.BytesIO(data), True)
+                        r.begin_check()
+                        if before:
+                            r.check_some(before)
+                        r.check_rest()
+                    except bbr.BbrError as e:
+                        got = str(e)
+                    assert (got, r.checking()) == (want, False), (port_crc, data, before)
+    finally:
+        bbr._c_crc32 = c_crc32
+
+
 # ---------------------------------------------------------------- golden vectors
 
 

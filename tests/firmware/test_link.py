@@ -366,3 +366,32 @@ def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
     assert r.ask(K.ACK, 7, struct.pack("<I", 2))[0][0] == K.OK
     assert r.fs.listdir("/kept") == []
     assert _get(r, 8, old) == [(K.NOT_FOUND, 0, 8, b"")]
+
+
+def test_read__the_log_read_no_further_than_the_answer_needs():
+    r = Rig()
+    for i in range(80):
+        r.lb.log_error("e" * 200, 0)  # records of 220 bytes, 17600 in all
+        if i % 10 == 9:
+            yield
+    r.lb.begin_session("easy", 1, 0, 2, 7000, 0)  # in a second file: the first is full
+    logs = sorted(n for n in r.fs.listdir("/logs") if logbook._first_seq(n) >= 0)
+    assert len(logs) == 2
+    opened = []
+    real = r.fs.open
+
+    def counting(path, mode):
+        opened.append(path)
+        return real(path, mode)
+
+    r.fs.open = counting
+    r.send(request(K.READ, 5, struct.pack("<II", 1, 1000)))
+    yield  # each part's garbage collected before the next (the heap is near full here)
+    r.poll(20)
+    yield
+    frames = r.responses()
+    assert [(f[0], f[1], f[2]) for f in frames] == [(K.OK, K.MORE, 5), (K.OK, 0, 5)]
+    payload = frames[0][3] + frames[1][3]
+    assert len(payload) == 5 * 220 + 8
+    assert struct.unpack("<II", payload[-8:]) == (5, 82)
+    assert opened == ["/logs/" + logs[0]]

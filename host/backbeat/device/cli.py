@@ -222,7 +222,9 @@ def _apply_plan(client, store, db_path: str | None, target: str,  # type: ignore
         said = changes(plans[name], old.levels if old is not None else {}) or [
             "its YAML or an open-hold target changed since it was flashed"]
         client.push(name, c.data)
-        click.echo(f"sent {name} to {target}: {'; '.join(said)}")
+        click.echo(f"sent {name} to {target}:")
+        for change in said:  # one line each: they fit 80 columns
+            click.echo(f"  {change}")
 
 
 def _said_synced(res, target: str) -> None:  # type: ignore[no-untyped-def]

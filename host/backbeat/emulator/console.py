@@ -4,7 +4,7 @@ is a terminal, line commands when it is not.
 Line commands (one per line; times are device time, so `--speed` shortens them):
   press | long | double     a gesture on the button
   hold | release            keep the button down, let it go
-  wait 1.5s | wait 200ms    let the device run
+  wait 1.5s | wait 200ms    let the device run for that much of its own time
   until TEXT                wait (up to 60 s of wall time) until TEXT is on the screen,
                             then print that screen as `screen` does
   screen                    the text on the screen: `screen: N lines`, then the lines
@@ -85,7 +85,7 @@ class LineCommands:
         if cmd in ("press", "long", "double", "hold", "release"):
             dev.press({"press": "short"}.get(cmd, cmd))
         elif cmd == "wait":
-            dev.run_for(parse_wait(arg) / dev.speed)
+            dev.run_device(parse_wait(arg))
         elif cmd == "until":
             if not arg:
                 raise CommandError("until: say which text to wait for (hint: until Done)")

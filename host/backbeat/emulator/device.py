@@ -15,6 +15,7 @@ import selectors
 import shutil
 import struct
 import subprocess
+import threading
 import time
 import tty
 from collections.abc import Callable
@@ -124,6 +125,9 @@ class DeviceState:
     last_boot: str = ""
     glyphs: dict[bytes, str] = field(default_factory=dict)
     device_ms: float = 0.0
+    clock_ms: float = 0.0  # the board's clock at its last answer to clock_ms()
+    clock_waited: float = 0.0  # device ms run by the last run_device()
+    clock_answers: int = 0
 
 
 class VirtualDevice:
@@ -136,6 +140,7 @@ class VirtualDevice:
         self.flash_dir = Path(flash_dir)
         self.board = board
         self.speed = speed
+        self._stepping = threading.RLock()
         self.rtc = rtc  # a battery-backed clock chip on the I2C bus (vm/ds3231.mjs)
         self.node = node or shutil.which("node") or "node"
         self.state = DeviceState()
@@ -248,7 +253,12 @@ class VirtualDevice:
         return max(0, self._rx_size - ((self._rx_sent - self._rx_taken) & 0xFFFFFFFF))
 
     def step(self, timeout: float) -> None:
-        """Move bytes for up to timeout seconds (returns sooner when something happened)."""
+        """Move bytes for up to timeout seconds (returns sooner when something happened).
+        Threads may share a device: one steps at a time."""
+        with self._stepping:
+            self._step(timeout)
+
+    def _step(self, timeout: float) -> None:
         want = selectors.EVENT_READ if self._rx_room() else 0
         if self._to_port:
             want |= selectors.EVENT_WRITE
@@ -343,6 +353,9 @@ class VirtualDevice:
                 g = bytes.fromhex(h)
                 if any(g):
                     st.glyphs.setdefault(g, chr(32 + i))
+        elif kind == b"T":
+            st.clock_ms, st.clock_waited = struct.unpack("<dd", payload)
+            st.clock_answers += 1
         elif kind == b"A":
             self._rx_size, self._rx_taken = struct.unpack("<II", payload)
         elif kind == b"B":
@@ -352,6 +365,24 @@ class VirtualDevice:
             st.sleeping = False
             if self.on_event:
                 self.on_event({"kind": "boot", "mode": st.last_boot})
+
+    def clock_ms(self) -> float:
+        """The device's clock now, in ms since it booted, as the board counts it."""
+        return self._clock(b"T", b"")
+
+    def run_device(self, seconds: float) -> float:
+        """Run until this many seconds have passed on the device's own clock (on the
+        rp2040 board emulated time, which falls behind `speed` while the CPU is busy).
+        The board times it: returns the device ms it ran, counted by the board."""
+        self._clock(b"W", struct.pack("<d", seconds * 1000))
+        return self.state.clock_waited
+
+    def _clock(self, kind: bytes, payload: bytes) -> float:
+        answers = self.state.clock_answers
+        self._send(kind, payload)
+        while self.alive and self.state.clock_answers == answers:
+            self.step(0.05)
+        return self.state.clock_ms
 
     def run_for(self, seconds: float) -> None:
         """Run the bridge for this many wall seconds."""

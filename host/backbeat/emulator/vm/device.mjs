@@ -15,7 +15,7 @@
 // so a host that sends faster than the firmware reads is held back, as USB holds it.
 
 import { Worker } from "node:worker_threads";
-import { onFrames } from "./frames.mjs";
+import { onFrames, send, sendClock } from "./frames.mjs";
 import { Ring } from "./ring.mjs";
 
 function option(name, fallback) {
@@ -51,14 +51,24 @@ const control = new Ring(controlSab);
 const doorbellSab = new SharedArrayBuffer(4);
 const doorbell = new Int32Array(doorbellSab);
 
-function send(type, payload) {
-  const head = Buffer.alloc(5);
-  head[0] = type.charCodeAt(0);
-  head.writeUInt32LE(payload.length, 1);
-  process.stdout.write(Buffer.concat([head, Buffer.from(payload)]));
-}
 
 let bootRealMs = performance.timeOrigin + performance.now();
+// The device's clock, as the worker counts it (worker.mjs deviceNow).
+const clockMs = () => (performance.timeOrigin + performance.now() - bootRealMs) * speed;
+
+// A "W" frame: answer with the clock once ms of it have passed (counted across a restart).
+function waitFor(ms) {
+  let waited = 0;
+  let last = clockMs();
+  const check = () => {
+    const now = clockMs();
+    waited += now >= last ? now - last : now;
+    last = now;
+    if (waited >= ms) sendClock(now, waited);
+    else setTimeout(check, Math.max(1, (ms - waited) / speed));
+  };
+  check();
+}
 let worker = null;
 let glyphsSent = false;
 // Whether the button is held down (h) and not yet released (u): a reset keeps it held.
@@ -184,6 +194,8 @@ onFrames((type, payload) => {
     control.write(payload);
     ring();
   } else if (type === "P") restart("power");
+  else if (type === "T") sendClock(clockMs());
+  else if (type === "W") waitFor(payload.readDoubleLE(0));
   reportTaken();
 });
 process.stdin.on("end", () => process.exit(0));

@@ -6,6 +6,7 @@
 //   port.mp          // the port's API (runPython, pyimport, FS, ...)
 //   port.collect()   // collect garbage now
 //   port.point()     // a safe point: collect if the port has asked for a collection
+//   port.registerModule(name, obj)  // obj's functions as a Python module, looked up once
 //
 // It loads the port, finds three of its variables in memory by probing (below), bounds
 // the heap like a Pico's, and puts in a `gc` whose collect() collects at once (vdgc.py).
@@ -210,9 +211,24 @@ export async function loadPicoMicroPython(options) {
     }
   };
 
+  // A module of JavaScript functions for the Python side, each looked up once, here.
+  // The port registers a JavaScript object's reference before it allocates the proxy
+  // for it, so a lookup that meets a full heap raises MemoryError and leaves that
+  // attribute unreadable for good (the reference is known, its proxy never made: every
+  // later lookup raises AttributeError). Looked up while the heap has room and held in
+  // a plain object, the functions are never looked up again; calling one allocates
+  // nothing. (docs/virtual-device.md; the upstream fix is to make the proxy first.)
+  const registerModule = (name, obj) => {
+    mp.registerJsModule("_mpjs", obj);
+    const names = Object.keys(obj).filter((k) => typeof obj[k] === "function");
+    mp.runPython("import sys\nclass _JsModule:\n    pass\n_m = _JsModule()\n" +
+      "_j = sys.modules.pop('_mpjs')\n" + names.map((n) => `_m.${n} = _j.${n}\n`).join("") +
+      `sys.modules[${JSON.stringify(name)}] = _m\ndel _m, _j, _JsModule, sys`);
+  };
+
   // `gc` as a Pico shows it (vdgc.py), its collect() this one; the file is imported from
   // /vd (whose frames the virtual device leaves out of tracebacks) and not left there.
-  mp.registerJsModule("_mpport", { collect, point });
+  registerModule("_mpport", { collect, point });
   mp.FS.mkdir("/vd");
   mp.FS.writeFile("/vd/vdgc.py", fs.readFileSync(path.join(HERE, "vdgc.py")));
   mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdgc\nsys.path.pop(0)\n" +
@@ -221,7 +237,7 @@ export async function loadPicoMicroPython(options) {
   mp.FS.rmdir("/vd");
 
   return {
-    mp, memory, collect, point, depthAt, pendingAt, amountAt,
+    mp, memory, collect, point, registerModule, depthAt, pendingAt, amountAt,
     get collections() { return collections; },
   };
 }

@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { onFrames } from "./frames.mjs";
+import { onFrames, send, sendClock } from "./frames.mjs";
 import { Ssd1306 } from "./ssd1306.mjs";
 import { gesturePhases } from "./gesture.mjs";
 
@@ -55,12 +55,6 @@ const SECTOR_ERASE_NS = 45e6;
 const PAGE_PROGRAM_NS = 0.4e6;
 const CYCLE_NS = 8; // the emulator counts cycles at 125 MHz
 
-function send(type, payload) {
-  const head = Buffer.alloc(5);
-  head[0] = type.charCodeAt(0);
-  head.writeUInt32LE(payload.length, 1);
-  process.stdout.write(Buffer.concat([head, Buffer.from(payload)]));
-}
 
 // ---------------------------------------------------------------- the font
 
@@ -403,11 +397,27 @@ function settleTone() {
 
 let check = () => {};
 
+// A "W" frame: answer with the clock once this much emulated time has passed (a restart
+// on the way keeps the time left, as a gesture's phase does).
+let waitUntilNs = null;
+let waitNs = 0;
+function waitFor(ns, total = ns) {
+  waitUntilNs = sim.clock.nanos + ns;
+  waitNs = total;
+  sim.clock.createAlarm(() => {
+    waitUntilNs = null;
+    sendClock(deviceMs(), waitNs / 1e6);
+  }).schedule(ns);
+}
+
 function powerUp(mode) {
   // A gesture under way goes on across the restart: its phase keeps the time it has left
   // (the new chip's clock starts at 0).
   if (phase && sim) phase.until = Math.max(0, phase.until - sim.clock.nanos);
+  const waitLeftNs = waitUntilNs === null || !sim ? null :
+    Math.max(0, waitUntilNs - sim.clock.nanos);
   sim = new Simulator();
+  if (waitLeftNs !== null) waitFor(waitLeftNs, waitNs);
   mcu = sim.rp2040;
   mcu.logger = { debug() {}, info() {}, warn() {}, error() {} };
   mcu.loadBootrom(bootrom);
@@ -553,6 +563,10 @@ onFrames((type, payload) => {
     cutAfter = payload.readUInt32LE(0);
   } else if (type === "P") {
     powerUp("power");
+  } else if (type === "T") {
+    sendClock(deviceMs());
+  } else if (type === "W") {
+    waitFor(payload.readDoubleLE(0) * 1e6);
   }
 }, poke);
 process.stdin.on("end", () => {

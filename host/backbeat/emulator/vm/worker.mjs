@@ -372,7 +372,7 @@ const mp = port.mp;
 M = mp._module;
 flash = new Flash(mp.FS, flashDir, port.point);
 patchStdin(mp.FS);
-mp.registerJsModule("_vd", vd);
+port.registerModule("_vd", vd);
 mp.FS.mkdir("/vd");
 for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdfont.py"]) {
   mp.FS.writeFile("/vd/" + name, fs.readFileSync(path.join(HERE, name)));

@@ -1,0 +1,186 @@
+"""Start-up and routine start of the firmware on the real rp2 port (MicroPython's RPI_PICO
+build in the emulated RP2040), each beside the same figure of the WebAssembly board from
+the same run, both driven the same way (tests/rp2rig.py). Each set of routines goes by
+mpremote (in safe mode) on a Pico that `backbeat flash` gave the firmware: copies of the
+library's chinese-neck (10 segments), made on the device, and the 10,000-segment routine
+of tests/data/ten-thousand.yaml (240 KB), sent compressed and inflated there.
+
+- rp2.boot_ms_1_routine, rp2.boot_ms_200_routines, rp2.boot_ms_10k_segments: device ms
+  from power-up to the first frame of the menu, best of three power cycles; their ratio
+  rp2.boot_ratio_200_vs_1 should be close to 1.
+- rp2.start_ms_10k_segments: the long press that starts the routine (from its press
+  down) to its first cue, the buzzer's first tone, in device ms; the first start after
+  a boot, once the menu has idled long enough to check it in the background. Beside
+  the same for chinese-neck, and for a start at once after the boot (the routine not
+  yet checked, so checked then).
+
+Skipped (no figures) where ../shared/rp2/ is absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT / "host")]
+
+QUICK = ROOT / "tests" / "data" / "rp2-quick.yaml"
+TEN_THOUSAND = ROOT / "tests" / "data" / "ten-thousand.yaml"
+# Device seconds at the menu before a start: the background check's time (the rp2040
+# board checks the 10,000-segment routine in 10 to 30 s; the WebAssembly board's CPU is
+# the host's).
+IDLE_S = {False: 30.0, True: 5.0}
+
+
+# Run on the device in safe mode: the routines of /routines replaced by a set made there.
+_COPIES = """import os
+for n in os.listdir('/routines'):
+    os.remove('/routines/' + n)
+data = open('/neck.bbr', 'rb').read()
+for i in range(COUNT):
+    with open('/routines/neck-%03d.bbr' % i, 'wb') as f:
+        f.write(data)
+"""
+_INFLATE = """import os, deflate
+for n in os.listdir('/routines'):
+    os.remove('/routines/' + n)
+buf = bytearray(1024)
+with open('/huge.z', 'rb') as src, open('/routines/ten-thousand.bbr', 'wb') as out:
+    z = deflate.DeflateIO(src, deflate.ZLIB)
+    while True:
+        n = z.readinto(buf)
+        if not n:
+            break
+        out.write(memoryview(buf)[:n])
+os.remove('/huge.z')
+"""
+
+
+def _safe_mode(pico) -> None:
+    pico.press("hold")
+    pico.power_cycle()
+    pico.until("SAFE MODE")
+    pico.press("release")
+
+
+def _put(pico, tmp: Path, code: str, files: dict[str, bytes]) -> None:
+    """In safe mode: these files put at the root by mpremote, then code run there. The
+    sets are made on the device (copies, or inflated), as sending 200 files or 240 KB
+    over the link would take minutes."""
+    _safe_mode(pico)
+    cp = []
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+        cp += ["cp", str(tmp / name), ":/" + name, "+"]
+    pico.mpremote(*cp, "exec", code, timeout=600)
+
+
+def _boot_ms(pico) -> float:
+    best = float("inf")
+    for _ in range(3):
+        since = len(pico.events)
+        pico.power_cycle()
+        pico.wait_event("boot", since)
+        best = min(best, pico.frame_at("hold=go"))
+    return best
+
+
+def _start_ms(pico, idle_s: float) -> float:
+    """Power-up, the menu idle for idle_s, then the long press (another after the pain
+    question, where the routine asks it): device ms from the press that starts the
+    routine, from its press down, to its first cue."""
+    since = len(pico.events)
+    pico.power_cycle()
+    pico.wait_event("boot", since)
+    pico.until("hold=go")
+    pico.dev.run_device(idle_s)
+    while True:
+        since = len(pico.events)
+        pico.press("long")
+        pressed = pico.wait_event("button", since)["at"]
+        while True:  # the pain question, or the routine under way
+            screen = "\n".join(pico.screen())
+            if "PAIN 0 TO 10" in screen or "pause" in screen:
+                break
+            time.sleep(0.02)
+        if "PAIN 0 TO 10" not in screen:
+            break
+    pico.wait_event("pwm", since)
+    return pico.tones(pressed, since)[0][0] - pressed
+
+
+def _board(tmp: Path, wasm: bool, neck: bytes, huge: bytes) -> dict:
+    from rp2rig import Rp2, backbeat, blank_pico
+
+    out = {}
+    tmp.mkdir(parents=True)
+    # Emulated time on the rp2040 board is the chip's whatever the speed; the WebAssembly
+    # board's device time is wall time x speed, so it runs at 1.
+    with Rp2(blank_pico(tmp), speed=1.0 if wasm else 5.0, wasm=wasm) as pico:
+        r = backbeat("flash", "--port", pico.port, str(QUICK))
+        assert r.returncode == 0, r.stderr
+        pico.until("hold=go")
+        z = zlib.compressobj(9, zlib.DEFLATED, 10)  # a 1 KB window for the device
+        for key, code, files in (
+                ("one", _COPIES.replace("COUNT", "1"), {"neck.bbr": neck}),
+                ("many", _COPIES.replace("COUNT", "200"), {}),
+                ("huge", _INFLATE, {"huge.z": z.compress(huge) + z.flush()})):
+            _put(pico, tmp, code, files)
+            out[key] = _boot_ms(pico)
+            if key == "huge":  # first at once, never checked yet; then checked
+                out["start_unchecked"] = _start_ms(pico, 0.0)
+            if key != "many":
+                out["start_" + key] = _start_ms(pico, IDLE_S[wasm])
+    return out
+
+
+def run() -> dict:
+    from backbeat.compiling import compile_files
+    from emulatorrig import rp2_missing
+
+    why = rp2_missing()
+    if why:
+        print(f"bench_rp2boot: skipped: {why}")
+        return {"rp2.boot_skipped": {"value": 1, "unit": "flag", "compared_with": why}}
+    compiled, errors = compile_files([ROOT / "routines" / "chinese-neck.yaml", TEN_THOUSAND])
+    assert not errors, errors
+    neck, huge = compiled[0].data, compiled[1].data
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        rp2 = _board(tmp / "rp2", False, neck, huge)
+        wasm = _board(tmp / "wasm", True, neck, huge)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "rp2.boot_ms_1_routine": {
+            "value": round(rp2["one"]), "unit": "ms (emulated)",
+            "compared_with": f"the WebAssembly board: {wasm['one']:.0f} ms of device time, "
+                             "same run; the menu within 1000 ms"},
+        "rp2.boot_ms_200_routines": {
+            "value": round(rp2["many"]), "unit": "ms (emulated)",
+            "compared_with": f"{rp2['one']:.0f} ms with 1 routine (ratio below); the "
+                             f"WebAssembly board: {wasm['many']:.0f} ms, same run"},
+        "rp2.boot_ratio_200_vs_1": {
+            "value": round(rp2["many"] / rp2["one"], 2), "unit": "x",
+            "compared_with": f"close to 1 is the goal; the WebAssembly board: "
+                             f"{wasm['many'] / wasm['one']:.2f}x, same run"},
+        "rp2.boot_ms_10k_segments": {
+            "value": round(rp2["huge"]), "unit": "ms (emulated)",
+            "compared_with": f"{rp2['one']:.0f} ms with chinese-neck (10 segments); the "
+                             f"WebAssembly board: {wasm['huge']:.0f} ms, same run; before: "
+                             "about 4.4 s more than a short routine (issue 14)"},
+        "rp2.start_ms_10k_segments": {
+            "value": round(rp2["start_huge"]), "unit": "ms (emulated)",
+            "compared_with": f"{rp2['start_one']:.0f} ms for chinese-neck, same board; the "
+                             f"WebAssembly board: {wasm['start_huge']:.0f} ms (chinese-neck "
+                             f"{wasm['start_one']:.0f} ms), same run; started at once after "
+                             f"a boot, before the background check: {rp2['start_unchecked']:.0f} "
+                             f"ms (WebAssembly {wasm['start_unchecked']:.0f} ms); before: about "
+                             "4 s more than a short routine (checked again at its start, "
+                             "issue 14)"},
+    }

@@ -1,0 +1,38 @@
+# The link's base64 encoder as machine code, by MicroPython's viper emitter (what it saves:
+# docs/link-protocol.md, "What the link needs from the device's port"). Flashed as source,
+# the board compiles it when link.py imports it: a port without a native emitter (the
+# WebAssembly one) refuses it, and CPython has no viper, so there link.py encodes with its
+# own loop. Both write the same bytes (tests/firmware/test_b64native.py).
+
+import micropython
+
+
+@micropython.viper
+def encode(src, size: int, dst, at: int, table) -> int:
+    """The base64 of src[0:size] written into dst from `at` with the 64 characters of
+    `table`; returns where it ends. Allocates nothing."""
+    # ptr8: viper's pointer to bytes, built into the emitter (no stub or name elsewhere).
+    s = ptr8(src)  # type: ignore[name-defined]  # noqa: F821
+    d = ptr8(dst)  # type: ignore[name-defined]  # noqa: F821
+    e = ptr8(table)  # type: ignore[name-defined]  # noqa: F821
+    o = at
+    i = 0
+    full = size - size % 3
+    while i < full:
+        v = (s[i] << 16) | (s[i + 1] << 8) | s[i + 2]
+        d[o] = e[v >> 18]
+        d[o + 1] = e[(v >> 12) & 63]
+        d[o + 2] = e[(v >> 6) & 63]
+        d[o + 3] = e[v & 63]
+        o += 4
+        i += 3
+    if i < size:
+        v = s[i] << 16
+        if i + 1 < size:
+            v |= s[i + 1] << 8
+        d[o] = e[v >> 18]
+        d[o + 1] = e[(v >> 12) & 63]
+        d[o + 2] = e[(v >> 6) & 63] if i + 1 < size else 0x3D  # '='
+        d[o + 3] = 0x3D
+        o += 4
+    return o

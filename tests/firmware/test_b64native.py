@@ -1,0 +1,64 @@
+# Tests for firmware/b64native.py and the encoder link.py falls back on: responses are
+# encoded by machine code on the rp2 port (tests/test_rp2_firmware_units.py runs these
+# there), by link.py's loop elsewhere, and both write standard base64 (RFC 4648) without
+# allocating. The expected text is written out here: the WebAssembly port's binascii is
+# Python and allocates too much to be the reference under a 192 KB heap.
+
+import binascii
+import sys
+
+import link as K
+import micropython
+
+# Base64 of the first n bytes of _source().
+SHORT = (b"", b"Aw==", b"Awo=", b"AwoR", b"AwoRGA==", b"AwoRGB8=", b"AwoRGB8m",
+         b"AwoRGB8mLQ==", b"AwoRGB8mLTQ=")
+WHOLE_CRC = 0x9CE2ACC1  # CRC-32 of the base64 of all 1034 bytes (1380 characters)
+
+
+def _source():
+    src = bytearray(1034)
+    for i in range(len(src)):
+        src[i] = (i * 7 + 3) & 0xFF
+    return src
+
+
+def test_machine_code_on_the_rp2_port_only():
+    assert K.NATIVE_BASE64 == (sys.platform == "rp2")
+
+
+def test_every_padding_and_a_whole_frame():
+    src = _source()
+    dst = bytearray(1400)
+    for encode in (K._base64, K._base64_py):
+        for n in range(len(SHORT)):
+            dst[0] = 0x21
+            end = encode(src, n, dst, 1, K._ENC)
+            assert dst[0] == 0x21
+            assert bytes(dst[1:end]) == SHORT[n]
+        end = encode(src, 1034, dst, 1, K._ENC)
+        assert end == 1381
+        assert binascii.crc32(dst[1:end]) & 0xFFFFFFFF == WHOLE_CRC
+
+
+def test_a_whole_response_line():
+    r = K.Link(None, None)
+    r._resp[:] = _source()[: len(r._resp)]
+    n = r._encode(1034)
+    assert n == 1382
+    assert r._out[0] == 0x21 and r._out[1381] == 10
+    assert binascii.crc32(r._out[1:1381]) & 0xFFFFFFFF == WHOLE_CRC
+
+
+def test_encoding_allocates_nothing():
+    lock = getattr(micropython, "heap_lock", None)
+    if lock is None:
+        return  # CPython: nothing to lock
+    src = _source()
+    dst = bytearray(1400)
+    lock()
+    try:
+        end = K._base64(src, 1034, dst, 1, K._ENC)
+    finally:
+        micropython.heap_unlock()
+    assert end == 1381
