@@ -130,9 +130,9 @@ class App:
         # _ends[i]), _RT bytes each in _rt, the menu's order in _menu[:_count] (those
         # offered), and the reminder times (minutes after midnight) of them all in _at.
         # Nothing per routine is an object of its own.
-        self._names = b""
+        self._names = bytearray()
         self._ends = array("H")
-        self._rt = b""
+        self._rt = bytearray()
         self._menu = array("H")
         self._count = 0
         self._at = array("H")
@@ -407,7 +407,9 @@ class App:
             if fname.endswith(".bbr"):
                 n += 1
                 size += len(fname.encode()) - 4
-        self._names = self._rt = self._ends = self._menu = None  # let go before the new
+        # The old ones let go before the new are made.
+        self._names = self._rt = bytearray()
+        self._ends = self._menu = array("H")
         self._at = array("H")
         self._verr = {}
         ids = bytearray(size)

@@ -6,7 +6,7 @@ from array import array
 try:
     from binascii import crc32 as _c_crc32
 except ImportError:  # a port built without it
-    _c_crc32 = None
+    _c_crc32 = None  # type: ignore[assignment]  # (tested before each use)
 
 from micropython import const
 
@@ -485,8 +485,8 @@ class Routine:
         thi = _CRC_HI
         for i in range(want):
             x = (lo ^ mv[i]) & 0xFF
-            lo = ((lo >> 8) | ((hi & 0xFF) << 8)) ^ tlo[x]
-            hi = (hi >> 8) ^ thi[x]
+            lo = ((lo >> 8) | ((hi & 0xFF) << 8)) ^ tlo[x]  # type: ignore[index]  # (made)
+            hi = (hi >> 8) ^ thi[x]  # type: ignore[index]  # by begin_check
         self._lo = lo
         self._hi = hi
         self._pos += want

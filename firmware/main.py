@@ -133,17 +133,16 @@ def main():
         _show(display, "SAFE MODE", "App not started.\nREPL is free.", "")
         print("backbeat: safe mode, app not started")
         return None
-    # What the error path needs, made before start-up: the screen's module, the log (the
-    # app's too) and the spare heap.
+    # What the error path needs: the screen's module and the file system first; the log
+    # (the app's too) and the spare heap once the modules are in (made before, they would
+    # split the heap that compiling a module needs in one piece), before the app is made.
     import logbook
     import ui  # noqa: F401 - for _show, whatever happens to the app's imports
 
     fs = logbook.Flash()
-    try:
-        lb = logbook.Logbook(fs)
-    except Exception:
-        lb = None  # (the flash full, say): made again below, where its error is shown
-    spare = [bytearray(_SPARE)]
+    lb = None
+    spare = [bytearray(0)]  # the spare heap (made below)
+    spare.pop()
     while True:
         a = None
         try:
@@ -157,6 +156,8 @@ def main():
 
             if lb is None:
                 lb = logbook.Logbook(fs)
+            if not spare:
+                spare.append(bytearray(_SPARE))
             a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
@@ -180,15 +181,16 @@ def main():
             # in /error.txt and the log, retry on a press. A MemoryError too: what the app
             # held and the spare heap are let go first, and nothing here may end main.py.
             a = None
-            spare[0] = None
+            if spare:
+                spare.pop()  # made again before the next try (a pop allocates nothing)
             _collect()
+            if lb is None:
+                try:
+                    lb = logbook.Logbook(fs)
+                except Exception:
+                    pass  # (no log: the error goes to the screen and /error.txt)
             _report(display, fs, lb, _error_text(exc))
             exc = None
-            _collect()
-            try:
-                spare[0] = bytearray(_SPARE)
-            except MemoryError:
-                pass  # what held the heap still does: the retry will say so again
             _wait_for_press(b.button)
 
 
