@@ -4,6 +4,7 @@
 
 import gc
 import time
+from array import array
 
 import bbr
 import button
@@ -12,6 +13,7 @@ import engine as E
 import logbook
 import schedule
 import ui
+from logbook import get_u16, get_u32, put_u16, put_u32
 from micropython import const
 
 MENU = const(1)
@@ -38,7 +40,29 @@ _ANSWER_GRACE_MS = const(2000)
 # Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
 # session, until every routine is checked; before that, this many headers read a turn.
 _CHECK_PARTS = const(16)
-_HEADERS = const(4)
+_HEADERS = const(8)
+# Routines read or listed in one go (the link's INFO) between two garbage collections,
+# outside a session.
+_COLLECT_EVERY = const(16)
+
+# What the app keeps of each routine file, by its index in the listing (in name order):
+# _RT bytes of App._rt. Byte _F holds these flags and the routine's rank in the menu's
+# order (bits 5-6: 0 due, 1 done today, 2 neither).
+_READ = const(1)  # its header was read: the fields below hold its values
+_CHECKED = const(2)  # the file of this size and CRC was found good
+_REFUSED = const(4)  # not offered (named in App.bad)
+_HAS_AT = const(8)  # it has reminder times
+_KNOWN = const(16)  # a verdict on the file of this size and CRC: _CHECKED, or App._verr's
+_RANKS = const(0x60)
+_RT = const(20)
+_F = const(0)
+_DUE_KIND = const(1)
+_DUE_VALUE = const(2)
+_LEVEL = const(4)
+_SEGMENTS = const(6)
+_SIZE = const(8)
+_CRC = const(12)
+_TOTAL = const(16)
 
 _SETTINGS_LABELS = ("sound", "vibration", "back")
 
@@ -59,27 +83,22 @@ _START_CUES = (
 _PHASE_CUES = (-1, cues.INHALE, cues.HOLD, cues.EXHALE, cues.HOLD)
 
 
-class Entry:
-    """One routine offered in the menu: its file's name, and once its header is read
-    (name not None) what the menu shows; `checked` once its whole file was found good.
+class Shown:
+    """A routine as the menu, a session and the link see it (App.entries[k]): filled from
+    what the app keeps of it; name is read from its header for the menu (else None)."""
 
-    Until then the values are the class's: an entry not read yet holds its stem alone.
-    """
-
-    name = None
-    total_ms = 0
-    crc = 0
-    level = 0
-    segments = 0
-    size = 0
-    checked = False
-    due_kind = 0  # the .bbr's schedule (bbr.DUE_*, 0 none)
-    due_value = 0
-    at = ()  # reminder times, minutes after local midnight
-    rank = 2  # its place in the menu: 0 due, 1 done today, 2 neither
-
-    def __init__(self, stem):
-        self.stem = stem
+    def __init__(self):
+        self.ix = -1  # its index in the listing
+        self.stem = ""
+        self.name = None
+        self.total_ms = 0
+        self.crc = 0
+        self.level = 0
+        self.segments = 0
+        self.size = 0
+        self.checked = False
+        self.due_kind = 0
+        self.due_value = 0
 
 
 class App:
@@ -108,21 +127,35 @@ class App:
         self.fs = fs if fs is not None else logbook.fs
         # One reader for every routine: listing, checking and the session's segments.
         self._rd = bbr.Routine()
-        self._checking = None  # the entry whose check is under way, a part a turn
-        self._unchecked = False  # some entry is not checked yet
-        # File name -> (size, crc, verdict) of the routines checked: what checked_path holds.
-        self._verdicts = self._read_verdicts()
+        self._checking = -1  # the routine whose check is under way, a part a turn
+        self._unchecked = False  # some routine is not checked yet
+        # The routines: their ids one after another in _names (routine i's ends at
+        # _ends[i]), _RT bytes each in _rt, the menu's order in _menu[:_count] (those
+        # offered), and the reminder times (minutes after midnight) of them all in _at.
+        # Nothing per routine is an object of its own.
+        self._names = bytearray()
+        self._ends = array("H")
+        self._rt = bytearray()
+        self._menu = array("H")
+        self._count = 0
+        self._at = array("H")
+        self._cursor = 0  # the headers before it are read (or the routine refused)
+        self._verr = {}  # index -> the verdict on a file found bad (_KNOWN)
         self._verdicts_changed = False
+        self._pushed = None  # (file name, size, CRC) of a routine the link put on flash
+        self._view = Shown()  # the routine the menu shows (and App.entries' items)
+        # The routines the menu offers, in its order: len(), [k] and iteration; each item
+        # is the one shared Shown, filled again for each k (read it before the next).
+        self.entries = self
+        self.entry = Shown()  # the session's routine
         self.button = button.Button(board.button, now_ms)
         self.cues = cues.Cues(board.buzzer, board.motor)
-        self.entries = []
         self.bad = []  # (file name, error) of the routines that cannot be run
         self.last = {}
         self.selected = 0
         self.screen = MENU
         self.engine = None
         self.reader = None
-        self.entry = None
         self.summary = (False, 0, 0, 0, 0)  # the last session: completed, s, done, skipped, paused s
         self.exercise = ""
         self._exercise_top = ""  # its first line, for the session screen (made once per segment)
@@ -145,7 +178,7 @@ class App:
         self._fresh = True
         # The next-morning question: the routine started once it is answered, the answer
         # shown (0 better, 1 same, 2 worse), the day it was last asked.
-        self._morning_entry = None
+        self._morning_ix = -1
         self.morning = 1
         self._asked_day = 0
         # Reminders: the next `at` time of any routine, in local seconds (_slot_s) and as a
@@ -159,6 +192,18 @@ class App:
         self.read_clock(now_ms)
         self.reload(now_ms)
         self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, k):
+        if k < 0:
+            k += self._count
+        if k < 0 or k >= self._count:
+            raise IndexError
+        if k % _COLLECT_EVERY == _COLLECT_EVERY - 1 and self.reader is None:
+            gc.collect()  # a listing of them all (INFO) leaves a little garbage per item
+        return self._fill(self._menu[k], self._view)
 
     # ------------------------------------------------------------ the clock
 
@@ -188,31 +233,49 @@ class App:
         lb = self.logbook
         return lb.local_day(lb.wall_s(now_ms))
 
-    def due_of(self, en, day):
-        """(times due on `day`, sessions completed that day) of entry en."""
+    def due_of(self, i, day):
+        """(times due on `day`, sessions completed that day) of routine i (its index)."""
         lb = self.logbook
-        lb.done_on(en.stem, day)
-        n = schedule.times_due(en.due_kind, en.due_value, day, lb.q_week, lb.q_before)
+        lb.done_on(self._names, day, self._ends[i - 1] if i else 0, self._ends[i])
+        o = i * _RT
+        n = schedule.times_due(self._rt[o + _DUE_KIND], self._rt[o + _DUE_VALUE], day,
+                               lb.q_week, lb.q_before)
         return n, lb.q_today
 
     def _order(self, now_ms):
-        # Due first, then done today, then the others, each by name; the menu stays on the
-        # routine it shows, or after a start-up, a session or a sleep shows the first due.
+        # Due first, then done today, then the others, each by name (a sort by rank that
+        # allocates nothing); the menu stays on the routine it shows, or after a start-up,
+        # a session or a sleep shows the first due. Every header is read first.
         self._ordered = True
         self._plan_reminder(now_ms)
         day = self.today(now_ms)
-        if not day or not self.entries:
+        count = self._count
+        if not day or not count:
             return
-        self.load_all()
-        shown = self.entries[self.selected] if self.selected < len(self.entries) else None
-        for en in self.entries:
-            n, done = self.due_of(en, day)
-            en.rank = 2 if not n else (1 if done >= n else 0)
-        self.entries.sort(key=_menu_key)
-        if self._fresh and self.entries[0].rank == 0:
+        if self._next_unread() >= 0:
+            self._ordered = False
+            return
+        menu = self._menu
+        rt = self._rt
+        shown = menu[self.selected] if self.selected < count else -1
+        n = len(self._ends)
+        for i in range(n):
+            o = i * _RT
+            if not rt[o] & _REFUSED:
+                due, done = self.due_of(i, day)
+                rank = 2 if not due else (1 if done >= due else 0)
+                rt[o] = (rt[o] & ~_RANKS) | (rank << 5)
+        k = 0
+        for rank in range(3):
+            for i in range(n):
+                f = rt[i * _RT]
+                if not f & _REFUSED and (f & _RANKS) >> 5 == rank:
+                    menu[k] = i
+                    if i == shown:
+                        self.selected = k
+                    k += 1
+        if self._fresh and not rt[menu[0] * _RT] & _RANKS:
             self.selected = 0
-        elif shown is not None:
-            self.selected = self.entries.index(shown)
         self._dirty = True
 
     # ------------------------------------------------------------ reminders
@@ -223,18 +286,16 @@ class App:
         local = self.logbook.local_s(now_ms)
         if not local:
             return
-        self.load_all()
         after = self._slot_done if self._slot_done > local else local
         midnight = after - after % 86400
         best = -1
         first = -1
-        for en in self.entries:
-            for m in en.at:
-                if first < 0 or m < first:
-                    first = m
-                t = midnight + 60 * m
-                if t > after and (best < 0 or t < best):
-                    best = t
+        for m in self._at:
+            if first < 0 or m < first:
+                first = m
+            t = midnight + 60 * m
+            if t > after and (best < 0 or t < best):
+                best = t
         if first < 0:
             return
         if best < 0:
@@ -252,14 +313,22 @@ class App:
         day = slot // 86400
         minute = (slot % 86400) // 60
         self._order(now_ms)
-        for i in range(len(self.entries)):
-            en = self.entries[i]
-            if minute in en.at:
-                n, done = self.due_of(en, day)
-                k = en.at.index(minute) + 1
-                if done < (k if k < n else n):
-                    found = i
-                    break
+        k = 0
+        while k < self._count:
+            i = self._menu[k]
+            if self._rt[i * _RT] & _HAS_AT:
+                r = self._load(i)
+                if r is None:
+                    continue  # taken out: the next one is at k now
+                j = 0
+                while j < r.at_count and r.at[j] != minute:
+                    j += 1
+                if j < r.at_count:
+                    n, done = self.due_of(i, day)
+                    if done < (j + 1 if j + 1 < n else n):
+                        found = k
+                        break
+            k += 1
         self._plan_reminder(now_ms)
         return found
 
@@ -279,12 +348,13 @@ class App:
         self._last_input = time.ticks_add(now_ms, self.remind_ms - self.idle_ms)
 
     def due_status(self, en, now_ms):
-        """What the menu says of entry en's day: "due 2 of 3" (the next session is the
-        second of three today), "done today", or "" (not due, no schedule, no clock)."""
+        """What the menu says of routine en's day (a Shown): "due 2 of 3" (the next session
+        is the second of three today), "done today", or "" (not due, no schedule, no
+        clock)."""
         day = self.today(now_ms) if en.due_kind else 0
         if not day:
             return ""
-        n, done = self.due_of(en, day)
+        n, done = self.due_of(en.ix, day)
         if not n:
             return ""
         return "done today" if done >= n else "due %d of %d" % (done + 1, n)
@@ -296,75 +366,213 @@ class App:
 
         Only the file names are listed, and the header of the routine the menu shows is
         read: start-up does not grow with the routines. The other headers are read a few
-        a turn of the loop (step), or when the menu comes to them. A routine whose size
-        and CRC were checked before (checked_path remembers) is offered as it is; the
-        others are checked a little each turn, or at once when started.
+        a turn of the loop (step). A routine whose size and CRC were checked before
+        (checked_path remembers) is offered as it is; the others are checked a little each
+        turn, or at once when started.
         """
-        self.entries = []
+        if self._verdicts_changed:
+            self._save_verdicts()
         self.bad = []
         self._rd.close()
-        self._checking = None
-        try:
-            names = self.fs.listdir(self.routines)
-        except OSError:
-            names = []
-        names.sort()
-        for fname in names:
-            if fname.endswith(".bbr"):
-                self.entries.append(Entry(fname[:-4]))
+        self._checking = -1
+        self._morning_ix = -1
+        self._view.ix = -1
+        self._list()
+        self._read_verdicts()
+        pushed = self._pushed
+        if pushed is not None:
+            self._pushed = None
+            raw = pushed[0].encode()
+            i = self._find(raw, 0, len(raw) - 4)
+            if i >= 0:
+                self._known(i, pushed[1], pushed[2], "ok")
         self._unchecked = True
         self._ordered = False
         self._fresh = True
         self.last = self.logbook.last_sessions({})
-        if self.selected > len(self.entries):
+        if self.selected > self._count:
             self.selected = 0
         self.screen = MENU
         self._ready()
         self._problems_or_menu()
 
-    def _path(self, en):
-        return self.routines + "/" + en.stem + ".bbr"
+    def _list(self):
+        # The .bbr files of the routines folder, in name order, into _names and _ends, and
+        # room for what is learnt of each (_rt); all offered in name order until the menu
+        # is put in order.
+        try:
+            names = self.fs.listdir(self.routines)
+        except OSError:
+            names = []
+        names.sort()
+        n = 0
+        size = 0
+        for fname in names:
+            if fname.endswith(".bbr"):
+                n += 1
+                size += len(fname.encode()) - 4
+        # The old ones let go before the new are made.
+        self._names = self._rt = bytearray()
+        self._ends = self._menu = array("H")
+        self._at = array("H")
+        self._verr = {}
+        ids = bytearray(size)
+        self._ends = ends = array("H", range(n))
+        self._menu = array("H", range(n))
+        o = 0
+        k = 0
+        for fname in names:
+            if fname.endswith(".bbr"):
+                raw = fname.encode()
+                m = len(raw) - 4
+                ids[o : o + m] = raw[:m]
+                o += m
+                ends[k] = o
+                k += 1
+        self._names = ids
+        self._rt = bytearray(_RT * n)
+        self._count = n
+        self._cursor = 0
 
-    def _load(self, en):
-        # Reads en's header: True when it is offered, False when it is refused (then it is
-        # taken out of the menu and named).
+    def stem(self, i):
+        """The id of routine i (its file's name without .bbr)."""
+        return str(self._names[self._ends[i - 1] if i else 0 : self._ends[i]], "utf-8")
+
+    def _find(self, raw, a, b):
+        # The index of the routine whose id is raw[a:b] (bytes), or -1: a binary search.
+        ids = self._names
+        ends = self._ends
+        lo = 0
+        hi = len(ends)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            s = ends[mid - 1] if mid else 0
+            e = ends[mid]
+            c = 0
+            j = 0
+            while not c:
+                if s + j == e:
+                    c = 0 if a + j == b else 1  # the id is a prefix of raw's, or equal
+                    break
+                if a + j == b:
+                    c = -1
+                    break
+                c = raw[a + j] - ids[s + j]
+                j += 1
+            if not c:
+                return mid
+            if c < 0:
+                hi = mid
+            else:
+                lo = mid + 1
+        return -1
+
+    def _path(self, i):
+        return self.routines + "/" + self.stem(i) + ".bbr"
+
+    def _fill(self, i, v):
+        # The Shown v, filled with what is known of routine i (its name kept if it was i's).
+        if v.ix != i:
+            v.ix = i
+            v.name = None
+        rt = self._rt
+        o = i * _RT
+        v.stem = self.stem(i)
+        v.total_ms = get_u32(rt, o + _TOTAL)
+        v.crc = get_u32(rt, o + _CRC)
+        v.level = get_u16(rt, o + _LEVEL)
+        v.segments = get_u16(rt, o + _SEGMENTS)
+        v.size = get_u32(rt, o + _SIZE)
+        v.checked = bool(rt[o + _F] & _CHECKED)
+        v.due_kind = rt[o + _DUE_KIND]
+        v.due_value = rt[o + _DUE_VALUE]
+        return v
+
+    def _load(self, i, v=None):
+        # Reads routine i's header (and into the Shown v, its name too): the reader that
+        # read it, or None when the routine is refused (then it is taken out of the menu
+        # and named). The app's reader serves unless a session or a check holds it.
+        rd = self._rd if self.reader is None and self._checking < 0 else bbr.Routine()
+        rt = self._rt
+        o = i * _RT
         try:
-            r = self._open_routine(self._path(en), True)
+            f = self.fs.open(self._path(i), "rb")
+            try:
+                rd.open(f, True)
+            except Exception:
+                f.close()
+                raise
         except (bbr.BbrError, OSError) as e:
-            self._refuse(en, e)
-            return False
+            rt[o + _F] &= ~_READ
+            self._refuse(i, e)
+            return None
         try:
-            en.name = r.string(r.name_offset)
-            en.total_ms = r.total_ms
-            en.crc = r.crc32
-            en.level = r.level
-            en.segments = r.segment_count
-            en.size = r.size
-            en.due_kind = r.due_kind
-            en.due_value = r.due_value
-            en.at = tuple(r.at[: r.at_count])
+            f = rt[o + _F]
+            err = None
+            if f & _KNOWN and get_u32(rt, o + _SIZE) == rd.size and get_u32(rt, o + _CRC) == rd.crc32:
+                err = None if f & _CHECKED else self._verr.get(i, "bad")
+            else:
+                f &= ~(_KNOWN | _CHECKED)  # another file than the verdict's
+            rt[o + _F] = _READ | (f & (_KNOWN | _CHECKED | _RANKS)) | (
+                _HAS_AT if rd.at_count else 0)
+            rt[o + _DUE_KIND] = rd.due_kind
+            rt[o + _DUE_VALUE] = rd.due_value
+            put_u16(rt, o + _LEVEL, rd.level)
+            put_u16(rt, o + _SEGMENTS, rd.segment_count)
+            put_u32(rt, o + _SIZE, rd.size)
+            put_u32(rt, o + _CRC, rd.crc32)
+            put_u32(rt, o + _TOTAL, rd.total_ms)
+            self._add_at(rd)
+            if v is not None:
+                self._fill(i, v)
+                v.name = rd.string(rd.name_offset)
         finally:
-            r.close()
-        v = self._verdicts.get(en.stem + ".bbr")
-        if v is not None and v[0] == en.size and v[1] == en.crc:
-            en.checked = True
-            if v[2] != "ok":
-                self._refuse(en, v[2])
-                return False
-        return True
+            rd.close()
+        if err is not None:
+            self._refuse(i, err)
+            return None
+        return rd
+
+    def _add_at(self, r):
+        # Reader r's reminder times into _at (each minute once).
+        at = self._at
+        for j in range(r.at_count):
+            m = r.at[j]
+            k = 0
+            while k < len(at) and at[k] != m:
+                k += 1
+            if k == len(at):
+                at.append(m)
+
+    def _next_unread(self):
+        # The first routine whose header is not read (nor refused), or -1.
+        rt = self._rt
+        n = len(self._ends)
+        k = self._cursor
+        while k < n and rt[k * _RT] & (_READ | _REFUSED):
+            k += 1
+        self._cursor = k
+        return k if k < n else -1
 
     def _ready(self):
         # The routine the menu shows has its header read (refused ones skipped).
-        while self.selected < len(self.entries):
-            if self.entries[self.selected].name is not None or self._load(
-                    self.entries[self.selected]):
+        v = self._view
+        while self.selected < self._count:
+            i = self._menu[self.selected]
+            if (v.ix == i and v.name is not None) or self._load(i, v) is not None:
                 return
 
     def load_all(self):
         """Read every routine's header not read yet (the link's INFO lists them all)."""
-        for en in list(self.entries):
-            if en.name is None:
-                self._load(en)
+        reads = 0
+        while True:
+            i = self._next_unread()
+            if i < 0:
+                return
+            self._load(i)
+            reads += 1
+            if reads % _COLLECT_EVERY == 0:
+                gc.collect()  # each read leaves a little garbage
 
     def _open_routine(self, path, checked):
         f = self.fs.open(path, "rb")
@@ -375,54 +583,78 @@ class App:
             raise
 
     def remember_checked(self, fname, size, crc):
-        """The routine file fname, of this size and CRC, was found good (by the link)."""
-        self._verdicts[fname] = (size, crc, "ok")
+        """The routine file fname, of this size and CRC, was found good (by the link); it
+        is remembered at the next reload()."""
+        self._pushed = (fname, size, crc)
         self._verdicts_changed = True
 
-    def _note(self, en, verdict):
-        # The verdict on an entry's file, remembered under the size and CRC it was listed with.
-        en.checked = True
-        fname = en.stem + ".bbr"
-        if " " not in fname and "\n" not in fname:
-            self._verdicts[fname] = (en.size, en.crc, verdict)
-            self._verdicts_changed = True
+    def _known(self, i, size, crc, verdict):
+        # The verdict on routine i's file of this size and CRC.
+        rt = self._rt
+        o = i * _RT
+        put_u32(rt, o + _SIZE, size)
+        put_u32(rt, o + _CRC, crc)
+        if verdict == "ok":
+            rt[o + _F] |= _KNOWN | _CHECKED
+            self._verr.pop(i, None)
+        else:
+            rt[o + _F] = (rt[o + _F] | _KNOWN) & ~_CHECKED
+            self._verr[i] = verdict
+        self._verdicts_changed = True
+
+    def _note(self, i, verdict):
+        # The verdict on routine i's file, under the size and CRC its header gave.
+        rt = self._rt
+        o = i * _RT
+        self._known(i, get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC), verdict)
 
     def _read_verdicts(self):
         # checked_path: one line per routine file, "NAME SIZE CRC VERDICT" (the CRC in
         # 8 hex digits, the verdict "ok" or the reader's error); a damaged file is ignored.
-        out = {}
         try:
             f = self.fs.open(self.checked_path, "rb")
             try:
-                text = str(f.read(), "ascii")
+                data = f.read()
             finally:
                 f.close()
-            for line in text.split("\n"):
-                parts = line.split(" ", 3)
-                if len(parts) == 4:
-                    out[parts[0]] = (int(parts[1]), int(parts[2], 16), parts[3])
-        except (OSError, ValueError):
-            return {}
-        return out
+        except OSError:
+            return
+        try:
+            for line in data.split(b"\n"):
+                if line:
+                    name, size, crc, verdict = line.split(b" ", 3)
+                    if not name.endswith(b".bbr"):
+                        raise ValueError
+                    i = self._find(name, 0, len(name) - 4)
+                    if i >= 0:
+                        self._known(i, int(size), int(crc, 16), str(verdict, "ascii"))
+        except ValueError:
+            # Damaged: nothing of it is believed.
+            for i in range(len(self._ends)):
+                self._rt[i * _RT] &= ~(_KNOWN | _CHECKED)
+            self._verr = {}
+        self._verdicts_changed = False
 
     def _save_verdicts(self):
-        # The verdicts on the routines still on flash (the others are forgotten).
+        # The verdicts on the routines now on flash, a line each.
         self._verdicts_changed = False
-        here = {}
-        for en in self.entries:
-            here[en.stem + ".bbr"] = True
-        for fname, _err in self.bad:
-            here[fname] = True
         tmp = self.checked_path + ".tmp"
         fs = self.fs
+        rt = self._rt
+        ids = self._names
         try:
             f = fs.open(tmp, "wb")
             try:
-                for fname in sorted(self._verdicts):
-                    if fname not in here:
+                for i in range(len(self._ends)):
+                    o = i * _RT
+                    s = self._ends[i - 1] if i else 0
+                    e = self._ends[i]
+                    if not rt[o + _F] & _KNOWN or b" " in ids[s:e] or b"\n" in ids[s:e]:
                         continue
-                    v = self._verdicts[fname]
-                    f.write(("%s %d %08x %s\n" % (fname, v[0], v[1], v[2])).encode())
+                    f.write(ids[s:e])
+                    f.write((".bbr %d %08x %s\n" % (
+                        get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC),
+                        "ok" if rt[o + _F] & _CHECKED else self._verr.get(i, "bad"))).encode())
             finally:
                 f.close()
             try:
@@ -434,64 +666,75 @@ class App:
             pass  # not remembered: checked again at the next start-up
 
     def _check_turn(self):
-        # A part of the next unchecked routine's check; the verdicts saved once all are done.
+        # A few headers, or a part of the next unchecked routine's check; the verdicts
+        # saved once all are done.
         rd = self._rd
-        en = self._checking
-        if en is None:
+        i = self._checking
+        if i < 0:
             n = 0  # headers read this turn
-            k = 0
-            while k < len(self.entries) and n < _HEADERS:
-                e = self.entries[k]
-                if e.name is None:
-                    n += 1
-                    if not self._load(e):
-                        continue  # taken out: the next one is at k now
-                k += 1
+            while n < _HEADERS:
+                j = self._next_unread()
+                if j < 0:
+                    break
+                self._load(j)
+                n += 1
             if n:
                 return
             if not self._ordered:
                 self._order(self.ticks_ms())
-            for e in self.entries:
-                if not e.checked:
-                    en = e
-                    break
-            if en is None:
+            k = 0
+            while k < self._count and self._rt[self._menu[k] * _RT] & _CHECKED:
+                k += 1
+            if k == self._count:
                 self._unchecked = False
                 if self._verdicts_changed:
                     self._save_verdicts()
                 return
+            i = self._menu[k]
             try:
-                self._open_routine(self._path(en), True)
+                self._open_routine(self._path(i), True)
                 rd.begin_check()
             except (bbr.BbrError, OSError) as e:
-                self._refuse(en, e)
+                self._refuse(i, e)
                 return
-            self._checking = en
+            self._checking = i
         try:
             if not rd.check_some(_CHECK_PARTS):
                 return
             rd.close()
-            self._checking = None
-            self._note(en, "ok")
+            self._checking = -1
+            self._note(i, "ok")
         except (bbr.BbrError, OSError) as e:
-            self._refuse(en, e)
+            self._refuse(i, e)
 
-    def _refuse(self, en, e):
-        # A routine found bad after it was offered: named, and no longer offered. The
+    def _refuse(self, i, e):
+        # Routine i found bad after it was offered: named, and no longer offered. The
         # verdict is remembered when its header was read (it has a size and a CRC).
-        self._rd.close()
-        self._checking = None
+        if self._checking >= 0:
+            self._rd.close()
+            self._checking = -1
+        rt = self._rt
+        o = i * _RT
         if isinstance(e, str):
             err = e
         else:
             err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
-            if en.name is not None:
-                self._note(en, err)
-        k = self.entries.index(en)
-        self.entries.pop(k)
-        if self.selected > k:
-            self.selected -= 1
-        self.bad.append((en.stem + ".bbr", err))
+            if rt[o + _F] & _READ:
+                self._note(i, err)
+        rt[o + _F] |= _REFUSED
+        menu = self._menu
+        k = 0
+        while k < self._count and menu[k] != i:
+            k += 1
+        if k < self._count:
+            self._count -= 1
+            for j in range(k, self._count):
+                menu[j] = menu[j + 1]
+            if self.selected > k:
+                self.selected -= 1
+        if self._view.ix == i:
+            self._view.ix = -1
+        self.bad.append((self.stem(i) + ".bbr", err))
         if self.screen == MENU:
             self._problems_or_menu()
 
@@ -499,7 +742,7 @@ class App:
         if self.bad:
             fname, err = self.bad[0]
             self._show_message("SKIPPED", _clip(fname, 16) + "\n" + _clip(err, 16) + "\nnot offered")
-        elif not self.entries:
+        elif not self._count:
             self._show_message("NO ROUTINES", "Flash routines\nfrom the laptop:\nbackbeat flash")
         else:
             self.screen = MENU
@@ -627,7 +870,7 @@ class App:
 
     def _menu_input(self, ev, now_ms):
         self._fresh = False
-        count = len(self.entries) + 1  # the last row is "Settings"
+        count = self._count + 1  # the last row is "Settings"
         if ev == button.SHORT:
             self.selected = (self.selected + 1) % count
             self._dirty = True
@@ -637,7 +880,7 @@ class App:
             self._dirty = True
             self._ready()
         elif ev == button.LONG:
-            if self.selected == len(self.entries):
+            if self.selected == self._count:
                 self.screen = SETTINGS
                 self._row = 0
                 self._dirty = True
@@ -663,16 +906,20 @@ class App:
     # ------------------------------------------------------------ session
 
     def start(self, entry, now_ms):
-        """Start a session of `entry`, or say "sync me" when the log has no room for it."""
+        """Start a session of `entry` (a Shown, App.entries[k]), or say "sync me" when the
+        log has no room for it."""
+        i = entry.ix
+        rt = self._rt
+        o = i * _RT
+        if not rt[o + _F] & _READ and self._load(i) is None:
+            return False
         lb = self.logbook
-        if not lb.room_for(entry.segments):
+        if not lb.room_for(get_u16(rt, o + _SEGMENTS)):
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
-        if entry.name is None and not self._load(entry):
-            return False
         if self._morning_due(now_ms):
-            self._morning_entry = entry
+            self._morning_ix = i
             self.morning = 1
             self.screen = MORNING
             self.button.ignore_until_release()
@@ -680,29 +927,32 @@ class App:
             return False
         rd = self._rd
         try:
-            if self._checking is entry:
+            if self._checking == i:
                 # Its check is under way: it goes on to the end now.
                 rd.check_rest()
-                self._note(entry, "ok")
-            self._checking = None
+                self._note(i, "ok")
+            self._checking = -1
             rd.close()  # another routine's check under way begins again after the session
-            r = self._open_routine(self._path(entry), entry.checked)
+            r = self._open_routine(self._path(i), bool(rt[o + _F] & _CHECKED))
         except (bbr.BbrError, OSError) as e:
-            self._refuse(entry, e)
+            self._refuse(i, e)
             return False
-        if r.crc32 != entry.crc or r.size != entry.size:
+        if r.crc32 != get_u32(rt, o + _CRC) or r.size != get_u32(rt, o + _SIZE):
             # Not the file the menu offers (changed behind its back): list them again.
             r.close()
             self.reload(now_ms)
             return False
-        if not entry.checked:
-            self._note(entry, "ok")
+        if not rt[o + _F] & _CHECKED:
+            self._note(i, "ok")
         self.reader = r
-        self.entry = entry
+        bbr.drop_tables()  # no check in a session
+        v = self._view
+        en = self._fill(i, self.entry)
+        en.name = v.name if v.ix == i and v.name is not None else r.string(r.name_offset)
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
         self.read_clock(now_ms)
         eng = E.Engine(r)  # reads the first segment
-        lb.begin_session(entry.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
+        lb.begin_session(en.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
         # The schedule starts once the file work is done, so the first cue is not late.
         now_ms = self.ticks_ms()
         eng.start(now_ms)
@@ -731,11 +981,12 @@ class App:
         elif ev == button.LONG:
             self.logbook.log_morning(logbook.BETTER + self.morning, now_ms)
             self._asked_day = self.today(now_ms)
-            entry = self._morning_entry
-            self._morning_entry = None
+            i = self._morning_ix
+            self._morning_ix = -1
             self.screen = MENU
             self.button.ignore_until_release()
-            self.start(entry, now_ms)
+            if i >= 0:
+                self.start(self._fill(i, self._view), now_ms)
         self._dirty = True
 
     def _session_input(self, ev, now_ms):
@@ -880,7 +1131,7 @@ class App:
     def _message_input(self, ev):
         if self.bad:
             self.bad.pop(0)
-        if self.bad or (not self.entries and self.message_title != "NO ROUTINES"):
+        if self.bad or (not self._count and self.message_title != "NO ROUTINES"):
             self._problems_or_menu()
         else:
             self.screen = MENU  # with no routines it offers Settings alone
@@ -981,11 +1232,11 @@ class App:
 
     def _draw_menu(self, now_ms):
         fb = self.display
-        count = len(self.entries)  # routines only: the Settings row is not one
+        count = self._count  # routines only: the Settings row is not one
         if self.selected == count:
             ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
             return
-        en = self.entries[self.selected]
+        en = self._view  # _ready() read its header
         last = self.last_done_s(en.stem, now_ms)
         ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count,
                 self.due_status(en, now_ms), en.level)
@@ -1006,10 +1257,6 @@ class App:
                 secs = (e.remaining_ms(now_ms) + 999) // 1000
             ui.session(fb, self._exercise_top, self.say, e.kind, secs, up, e.phase(),
                        e.breath_level(now_ms), e.side, e.rep, e.reps, e.progress(now_ms))
-
-
-def _menu_key(en):
-    return (en.rank, en.stem)
 
 
 def wrap16(text, max_lines):

@@ -6,7 +6,7 @@ from array import array
 try:
     from binascii import crc32 as _c_crc32
 except ImportError:  # a port built without it
-    _c_crc32 = None
+    _c_crc32 = None  # type: ignore[assignment]  # (tested before each use)
 
 from micropython import const
 
@@ -87,13 +87,24 @@ def _u16(b, o):
 # The CRC-32 (IEEE, reflected: binascii.crc32's) of each byte value, in two halves: the
 # check keeps the CRC as two 16-bit small ints, so it allocates nothing per chunk (a
 # 32-bit int above 2**30 is a long int on MicroPython, allocated at every step).
-_CRC_LO = array("H", bytes(512))
-_CRC_HI = array("H", bytes(512))
+# Made by the first check and let go by drop_tables() (a session checks nothing: its
+# 1 KB is free while the heap is at its fullest).
+_CRC_LO = None
+_CRC_HI = None
+
+
+def drop_tables():
+    """Let the CRC tables go until the next check needs them."""
+    global _CRC_LO, _CRC_HI
+    _CRC_LO = _CRC_HI = None
 
 
 def _crc_tables():
-    if _CRC_LO[1]:
+    global _CRC_LO, _CRC_HI
+    if _CRC_LO is not None:
         return
+    _CRC_LO = array("H", range(256))
+    _CRC_HI = array("H", range(256))
     for n in range(256):
         lo = n
         hi = 0
@@ -474,8 +485,8 @@ class Routine:
         thi = _CRC_HI
         for i in range(want):
             x = (lo ^ mv[i]) & 0xFF
-            lo = ((lo >> 8) | ((hi & 0xFF) << 8)) ^ tlo[x]
-            hi = (hi >> 8) ^ thi[x]
+            lo = ((lo >> 8) | ((hi & 0xFF) << 8)) ^ tlo[x]  # type: ignore[index]  # (made)
+            hi = (hi >> 8) ^ thi[x]  # type: ignore[index]  # by begin_check
         self._lo = lo
         self._hi = hi
         self._pos += want

@@ -255,8 +255,10 @@ class Logbook:
         self._buf = bytearray(_BUFFER)
         self._mv = memoryview(self._buf)
         self._n = 0
-        self._scan = Scanner()
-        self._rec = self._scan.buf
+        # The reader of log files (Scanner), made when records are read and let go when a
+        # session begins: a session reads none, and the heap is then at its fullest.
+        self._scan = None
+        self._ack = bytearray(8)  # the acknowledgement file's image
         self._path = None
         self._file_bytes = 0
         self.write_failed = False
@@ -278,9 +280,10 @@ class Logbook:
         firsts = self._files()
         if firsts:
             last = firsts[-1]
-            count, _pos, torn = self._scan.scan(self.fs, self._file(last), last)
+            scan = self._scanner()
+            count, _pos, torn = scan.scan(self.fs, self._file(last), last)
             self.torn = torn
-            self.next_seq = self._scan.last_seq + 1
+            self.next_seq = scan.last_seq + 1
             if count == 0:
                 # No good record in it (cut within the first): its name is free again.
                 self.fs.remove(self._file(last))
@@ -380,8 +383,13 @@ class Logbook:
         w = self.wall_s(mono_ms)
         return w + self.zone_s if w else 0
 
+    def _scanner(self):
+        if self._scan is None:
+            self._scan = Scanner()
+        return self._scan
+
     def _read_acked(self):
-        b = self._rec
+        b = self._ack
         try:
             f = self.fs.open(self.root + "/" + _ACKED, "rb")
         except OSError:
@@ -449,6 +457,7 @@ class Logbook:
 
     def begin_session(self, routine_id, crc, level, segment_count, total_ms, mono_ms):
         """Record a session start and write it to flash at once."""
+        self._scan = None
         self.flush()
         if self._path is not None and self._file_bytes >= ROTATE_BYTES:
             self._path = None
@@ -612,7 +621,7 @@ class Logbook:
             upto = firsts[k + 1] if k + 1 < len(firsts) else 0
             if upto and upto <= from_seq:
                 continue
-            self._scan.scan(self.fs, self._file(firsts[k]), firsts[k], pick)
+            self._scanner().scan(self.fs, self._file(firsts[k]), firsts[k], pick)
 
     # ------------------------------------------------------------ space and sync
 
@@ -626,7 +635,7 @@ class Logbook:
             return
         if seq >= self.next_seq:
             seq = self.next_seq - 1
-        b = self._rec
+        b = self._ack
         put_u32(b, 0, seq)
         put_u32(b, 4, binascii.crc32(memoryview(b)[:4]) & 0xFFFFFFFF)
         tmp = self.root + "/" + _ACKED_TMP
@@ -814,28 +823,32 @@ class Logbook:
         s[o + _S_N] = 1
         s[o + _S_WEEK] = week
 
-    def _slot_of(self, rid):
-        # The slot of routine id rid (a str), or -1.
+    def _slot_of(self, rid, start, end):
+        # The slot of the routine id rid[start:end] (rid bytes-like), or -1.
         if not self._loaded:
             self._load_last()
         s = self._sum
-        n = len(rid)
+        n = end - start
         for k in range(self._slots):
-            o = _SUM_HEAD + k * _SLOT
-            if s[o + 16] == n:
+            o = _SUM_HEAD + k * _SLOT + 17
+            if s[o - 1] == n:
                 i = 0
-                while i < n and s[o + 17 + i] == ord(rid[i]):
+                while i < n and s[o + i] == rid[start + i]:
                     i += 1
                 if i == n:
                     return k
         return -1
 
-    def done_on(self, rid, day):
-        """Completed sessions of routine rid as seen on local day `day`: q_today those of
-        that day, q_week those earlier in its week (Monday to Sunday), q_before the day
-        of the last one before it (0: none). False when the routine has no slot."""
+    def done_on(self, rid, day, start=0, end=-1):
+        """Completed sessions of routine rid (its id, or bytes holding it at [start:end],
+        so a caller with many ids in one buffer makes no object per routine) as seen on
+        local day `day`: q_today those of that day, q_week those earlier in its week
+        (Monday to Sunday), q_before the day of the last one before it (0: none). False
+        when the routine has no slot."""
         self.q_today = self.q_week = self.q_before = 0
-        k = self._slot_of(rid)
+        if isinstance(rid, str):
+            rid = rid.encode()
+        k = self._slot_of(rid, start, len(rid) if end < 0 else end)
         if k < 0:
             return False
         s = self._sum

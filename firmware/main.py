@@ -5,7 +5,11 @@ import sys
 import time
 
 import board
+from micropython import const
 
+# Heap set aside before the app starts and let go when it cannot start, so that showing,
+# printing, keeping and logging why never lack memory (a full heap of live objects too).
+_SPARE = const(4096)
 # The app's modules, each imported after those it needs. Imported one at a time with the
 # garbage collected after each, a firmware kept as .py source never holds the compiler's
 # garbage of more than one module (about 25 KB at most) beside what the others keep.
@@ -59,21 +63,29 @@ def _open_display(i2c):
         return ssd1306.Dark()  # no screen answers: the app still runs on its cues
 
 
-def _keep(text):
-    # The error that stopped the app from starting: in /error.txt and in the log (each
-    # as far as the file system and the heap allow).
+def _report(display, fs, lb, text):
+    # The error that stopped the app from starting: printed, on the screen, in /error.txt
+    # and in the log (lb, made before start-up), each as far as it goes.
     try:
-        import logbook
-
-        fs = logbook.Flash()
+        print("backbeat:", text)
+    except Exception:
+        pass
+    try:
+        _show(display, "ERROR", text[:80], "1=retry")
+    except Exception:
+        pass
+    try:
         f = fs.open("/error.txt", "wb")
         try:
             f.write(text.encode())
         finally:
             f.close()
-        logbook.Logbook(fs).log_error(text, time.ticks_ms())
     except Exception:
         pass
+    try:
+        lb.log_error(text, time.ticks_ms())
+    except Exception:
+        pass  # (no log: it could not be opened)
 
 
 def _wait_for_press(pin):
@@ -106,7 +118,6 @@ def _interrupted_at_start():
 
 def main():
     import journal
-    import link
 
     if _interrupted_at_start():
         print("backbeat: Ctrl-C at start-up, app not started")
@@ -122,6 +133,16 @@ def main():
         _show(display, "SAFE MODE", "App not started.\nREPL is free.", "")
         print("backbeat: safe mode, app not started")
         return None
+    # What the error path needs: the screen's module and the file system first; the log
+    # (the app's too) and the spare heap once the modules are in (made before, they would
+    # split the heap that compiling a module needs in one piece), before the app is made.
+    import logbook
+    import ui  # noqa: F401 - for _show, whatever happens to the app's imports
+
+    fs = logbook.Flash()
+    lb = None
+    spare = [bytearray(0)]  # the spare heap (made below)
+    spare.pop()
     while True:
         a = None
         try:
@@ -130,10 +151,13 @@ def main():
                     __import__(name)
                     _collect()
             import app
-            import logbook
+            import link
             import rtc
 
-            lb = logbook.Logbook()
+            if lb is None:
+                lb = logbook.Logbook(fs)
+            if not spare:
+                spare.append(bytearray(_SPARE))
             a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
@@ -155,20 +179,18 @@ def main():
         except Exception as exc:
             # The app could not even start (or failed twice at once): show why, keep a copy
             # in /error.txt and the log, retry on a press. A MemoryError too: what the app
-            # held is let go first, and nothing here may end main.py.
+            # held and the spare heap are let go first, and nothing here may end main.py.
             a = None
-            lb = None
+            if spare:
+                spare.pop()  # made again before the next try (a pop allocates nothing)
             _collect()
-            text = _error_text(exc)
-            try:
-                print("backbeat: " + text)
-            except Exception:
-                pass
-            _keep(text)
-            try:
-                _show(display, "ERROR", text[:80], "1=retry")
-            except Exception:
-                pass
+            if lb is None:
+                try:
+                    lb = logbook.Logbook(fs)
+                except Exception:
+                    pass  # (no log: the error goes to the screen and /error.txt)
+            _report(display, fs, lb, _error_text(exc))
+            exc = None
             _wait_for_press(b.button)
 
 

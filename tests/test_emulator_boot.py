@@ -66,19 +66,25 @@ def test_routines_are_checked_after_the_menu_shows_and_remembered(tmp_path):
             f"a-bad.bbr {len(bad)} {bad_crc:08x} bad CRC\nneck.bbr {len(neck)} {crc:08x} ok\n")
 
 
-def test_60_routines_reach_the_menu_and_answer_the_link(tmp_path, monkeypatch):
-    # Listing 60 routines at start-up, and with the clock known reading every header to put
-    # the due ones first, fills the heap with garbage before the firmware first sleeps: the
-    # virtual device collects it at its safe points, as a Pico would. (100 do not answer the
-    # link yet once the clock is known: docs/virtual-device.md, "Known differences".)
+def test_200_routines_reach_the_menu_due_first_and_answer_the_link(tmp_path, monkeypatch):
+    # The clock chip holds the date at power-up, so the menu reads every header to put what
+    # is due first: 199 routines with no schedule, then one due daily, last by name. The
+    # app keeps no object per routine, and reads the headers a few a turn of its loop.
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
-    neck = _compiled(ROOT / "routines" / "chinese-neck.yaml")
-    flash = _flash(tmp_path / "flash", {f"neck-{i:03d}": neck for i in range(60)})
-    assert device_ms_until(flash, "1/60") < 1000
+    text = (ROOT / "routines" / "chinese-neck.yaml").read_text()
+    assert "\ndue: daily\n" in text
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(text.replace("\ndue: daily\n", "\n"))
+    routines = {f"a-{i:03d}": _compiled(plain) for i in range(199)}
+    routines["zz-neck"] = _compiled(ROOT / "routines" / "chinese-neck.yaml")
+    flash = _flash(tmp_path / "flash", routines)
+    assert device_ms_until(flash, "due 1 of 1 1/200") < 1000
     with Emulator(flash) as emu:
+        assert emu.until("due 1 of 1 1/200")
         with SerialPort(emu.port) as sp:
             link = LinkClient(sp)
             hello = link.hello(1_800_000_000)
-            assert len(link.info()) == 60
-        assert emu.screen()[0] == "due 1 of 1 1/60"
+            info = link.info()
+        assert len(info) == 200
+        assert emu.screen()[0] == "due 1 of 1 1/200"
     assert (hello.protocol, hello.busy, hello.board) == (1, False, "pico")

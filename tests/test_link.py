@@ -183,7 +183,7 @@ def test_read__a_damaged_frame_of_a_long_answer_spoils_it_all_and_it_is_asked_ag
 def test_remove__routine_goes_and_a_missing_one_is_fine(dev, client):
     client.remove("easy")
     assert "/routines/easy.bbr" not in dev.fs.files
-    assert dev.app.entries == []
+    assert len(dev.app.entries) == 0
     client.remove("easy")
 
 

@@ -30,18 +30,19 @@ def build(segments, breaths=(), name="Test", level=0, strings=None, fix_total=Tr
     seg_off = header_size + 8 * nb
     str_off = seg_off + 24 * len(segments)
     total = 0
-    body = bytearray()
+    body = bytearray(str_off - header_size)  # made once: little garbage for long routines
+    o = 0
     for b in breaths:
-        body.extend(struct.pack("<HHHH", b[0], b[1], b[2], b[3]))
+        struct.pack_into("<HHHH", body, o, b[0], b[1], b[2], b[3])
+        o += 8
     for s in segments:
         ex = 0xFFFF if s[9] is None else offsets[s[9]]
         say = 0xFFFF if s[10] is None else offsets[s[10]]
-        body.extend(
-            struct.pack(
-                "<BBBBBBBBHHHHII", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], ex, say,
-                s[11], s[12], s[13],
-            )
+        struct.pack_into(
+            "<BBBBBBBBHHHHII", body, o, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], ex,
+            say, s[11], s[12], s[13],
         )
+        o += 24
         total += s[12]
     head = bytearray(b"BBRT")
     head.extend(
@@ -59,7 +60,8 @@ def build(segments, breaths=(), name="Test", level=0, strings=None, fix_total=Tr
 
 def seal(data):
     data = bytearray(data)
-    return bytes(data + struct.pack("<I", binascii.crc32(data) & 0xFFFFFFFF))
+    data.extend(struct.pack("<I", binascii.crc32(data) & 0xFFFFFFFF))
+    return bytes(data)
 
 
 def unseal(data):

@@ -28,6 +28,7 @@ class HeldPins:
         self.level = level
         self.reads = reads
         self.button_reads = 0
+        self.stuck = Stuck()  # made now: it may be raised with the heap full
 
     def __call__(self, id, mode=-1, pull=-1, value=None):
         pin = self.factory(id, mode, pull, value)
@@ -39,7 +40,7 @@ class HeldPins:
                 if v is None:
                     outer.button_reads += 1
                     if outer.button_reads > outer.reads:
-                        raise Stuck()
+                        raise outer.stuck
                 return read(v)
 
             pin.level = self.level
@@ -77,14 +78,38 @@ def test_safe_mode_without_a_display():
 
 
 class NoMemoryApp:
-    """Stands for the app module: making the app runs out of memory."""
+    """Stands for the app module: making the app runs out of memory. Under MicroPython it
+    fills the heap first with objects it keeps (a chain in HOG, as many as fit, garbage
+    collected first), so the error path has no heap but what main.py set aside before
+    start-up."""
+
+    HOG = None
+    hogged = 0
 
     class App:
         def __init__(self, *args, **kw):
-            raise MemoryError("memory allocation failed, allocating 4096 bytes")
+            if sys.implementation.name != "micropython":
+                raise MemoryError("memory allocation failed, allocating 4096 bytes")
+            import gc
+
+            gc.collect()
+            chain = None
+            n = 0
+            for size in (1024, 64, 16, 1):
+                try:
+                    while True:
+                        chain = (chain, bytearray(size))
+                        n += 1
+                except MemoryError:
+                    pass
+            NoMemoryApp.HOG = chain
+            NoMemoryApp.hogged = n
+            chain = bytearray(4096)  # the real MemoryError
 
 
 def test_a_memory_error_while_starting_is_shown_kept_and_logged():
+    import gc
+
     import logbook
     from memfs import MemFs
 
@@ -94,6 +119,10 @@ def test_a_memory_error_while_starting_is_shown_kept_and_logged():
         """Stands for the logbook module: its Flash is the in-memory file system."""
 
         Flash = None
+        get_u16 = logbook.get_u16
+        get_u32 = logbook.get_u32
+        put_u16 = logbook.put_u16
+        put_u32 = logbook.put_u32
 
         @staticmethod
         def Logbook(fs=None, root="/logs"):
@@ -114,11 +143,19 @@ def test_a_memory_error_while_starting_is_shown_kept_and_logged():
     except Stuck:
         pass
     finally:
+        NoMemoryApp.HOG = None
+        gc.collect()
         del sys.modules["machine"]
         del sys.modules["app"]
         sys.modules["logbook"] = logbook
+    if sys.implementation.name == "micropython":
+        assert NoMemoryApp.hogged > 100  # the heap was full of the app's objects
     text = str(bytes(fs.files["/error.txt"]), "ascii")
-    assert text.startswith("MemoryError: memory allocation failed, allocating 4096 bytes")
+    if sys.implementation.name == "micropython":
+        # With the heap full, MicroPython raises it without a message (none could be made).
+        assert text.startswith("MemoryError: ")
+    else:
+        assert text.split("\n")[0] == "MemoryError: memory allocation failed, allocating 4096 bytes"
     logged = []
     logbook.Logbook(fs).records(0, lambda seq, rtype, buf, size: logged.append(
         (rtype, str(bytes(buf[16 : size - 4]), "ascii"))))
