@@ -115,11 +115,23 @@ def flash_ops(pico: Rp2, since: int) -> list[dict]:
     return out
 
 
+def settle(pico: Rp2) -> None:
+    """At the menu, until the device has written what an idle menu writes (the verdicts
+    of its background checks, in /checked.txt): no flash operation for 2 s of its time.
+    A cut counted from before such a write would fall one operation early."""
+    pico.until("hold=go")
+    while True:
+        mark = len(pico.events)
+        pico.dev.run_device(2.0)
+        if not flash_ops(pico, mark):
+            return
+
+
 def cut_session_at(pico: Rp2, operation: int) -> None:
     """Start the routine with the power set to go halfway through the flash operation
     after this many (0: the first, the session start); answer the pain question if the
     session gets there; wait until the device boots again from what the flash kept."""
-    pico.until("hold=go")
+    settle(pico)
     cuts = len(pico.events)
     pico.dev.cut_power_after(operation)
     pico.press("long")
@@ -145,7 +157,7 @@ def sessions(pico: Rp2) -> list[dict]:
 
 def test_power_cuts_across_a_session_end_lose_no_stored_session(pico):
     power_up(pico)
-    pico.until("hold=go")
+    settle(pico)
     since = len(pico.events)
     pico.press("long")
     pico.until("PAIN 0 TO 10")
@@ -182,7 +194,7 @@ def test_power_cuts_during_a_flash_leave_a_device_that_boots(pico):
             (3, SECOND, "1/1", "2 routines on the device; 1 file replaced (0 bytes sent)"),
             (6, ROOT / "routines" / "hollow-back.yaml", "1/3",
              "is up to date (firmware ")):
-        pico.until("hold=go")
+        settle(pico)
         cuts = len(pico.events)
         pico.dev.cut_power_after(operation)
         backbeat("flash", "--port", pico.port, str(QUICK), str(other))
