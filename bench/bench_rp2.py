@@ -109,14 +109,6 @@ def _sync_figures(pico, tmp: Path) -> dict:
     return {"log_bytes": sum(f.stat().st_size for f in logs), "cp_s": cp_s, "sync_s": sync_s}
 
 
-def _safe_mode(pico) -> None:
-    """Power-cycle into safe mode (the button held at power-up): the REPL is free."""
-    pico.press("hold")
-    pico.power_cycle()
-    pico.until("SAFE MODE")
-    pico.press("release")
-
-
 def _cue_errors(pico, tmp: Path) -> list[float]:
     """The timing routine alone on the device, run from the menu: each cue's start (ms of
     emulated time) against its due time."""
@@ -125,10 +117,7 @@ def _cue_errors(pico, tmp: Path) -> list[float]:
 
     timing = tmp / "timing.bbr"
     timing.write_bytes(encode(holds(60, "Sixty seconds")))
-    pico.press("hold")
-    pico.power_cycle()
-    pico.until("SAFE MODE")
-    pico.press("release")
+    pico.safe_mode()
     pico.mpremote("rm", ":/routines/rp2-quick.bbr", "+", "cp", str(timing),
                   ":/routines/timing.bbr")
     pico.power_cycle()
@@ -162,10 +151,7 @@ def _heap(pico, tmp: Path) -> tuple[int, int]:
         f = tmp / f"r{n}.bbr"
         f.write_bytes(encode(bf.holds(n, name)))
         cp += ["+", "mkdir", f":/bench/r{n}", "+", "cp", str(f), f":/bench/r{n}/routine.bbr"]
-    pico.press("hold")
-    pico.power_cycle()
-    pico.until("SAFE MODE")
-    pico.press("release")
+    pico.safe_mode()
     pico.mpremote(*cp, timeout=600)
     # Where the WebAssembly runner collects (each yield), the port collects when told.
     script = (bf._MP_COMMON + bf._MP_MEMORY + f"LIMIT = {LIMIT_2000}\n"
@@ -201,7 +187,7 @@ def _board(tmp: Path, wasm: bool) -> dict:
         pico.press("short")
         pico.until("hold=go")
         out["cue_errors"] = _cue_errors(pico, tmp)
-        _safe_mode(pico)
+        pico.safe_mode()
         out["show_us"] = int(pico.mpremote("exec", SHOW).strip())
         out.update(_sync_figures(pico, tmp))
         if not wasm:  # (the WebAssembly figure is bench_firmware's)
@@ -235,7 +221,7 @@ def run_sync() -> dict:
             with Rp2(blank_pico(where), speed=1.0, wasm=wasm) as pico:
                 r = backbeat("flash", "--port", pico.port, str(QUICK))
                 assert r.returncode == 0, r.stderr
-                _safe_mode(pico)
+                pico.safe_mode()
                 boards.append(_sync_figures(pico, where))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -61,18 +61,11 @@ os.remove('/huge.z')
 """
 
 
-def _safe_mode(pico) -> None:
-    pico.press("hold")
-    pico.power_cycle()
-    pico.until("SAFE MODE")
-    pico.press("release")
-
-
 def _put(pico, tmp: Path, code: str, files: dict[str, bytes]) -> None:
     """In safe mode: these files put at the root by mpremote, then code run there. The
     sets are made on the device (copies, or inflated), as sending 200 files or 240 KB
     over the link would take minutes."""
-    _safe_mode(pico)
+    pico.safe_mode()
     cp = []
     for name, data in files.items():
         (tmp / name).write_bytes(data)

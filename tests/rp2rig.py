@@ -113,6 +113,13 @@ class Rp2:
         self.dev.power_cycle()
         return self.wait_event("boot", boots)
 
+    def safe_mode(self) -> None:
+        """Power-cycle into safe mode (the button held at power-up): the REPL is free."""
+        self.press("hold")
+        self.power_cycle()
+        self.until("SAFE MODE")
+        self.press("release")
+
     def press(self, kind: str = "short") -> None:
         self.dev.press(kind)
 
