@@ -4,11 +4,12 @@
 // payload) and runs the interpreter in a worker (worker.mjs), starting a new worker at
 // every reset.
 //   from Python: S serial bytes for the device, C button gestures (p short, l long,
-//                d double, h hold, u release), P power cycle
+//                d double, h hold, u release), P power cycle, T the clock, W wait
+//                (device ms, float64 LE)
 //   to Python:   S serial bytes from the device, F display frame, E event (JSON),
 //                G the font's glyphs (hex), B boot (JSON: mode power, hard, soft or
 //                soft-raw), A the serial receive buffer's size and the bytes the device
-//                has taken so far (two uint32 LE)
+//                has taken so far (two uint32 LE), T the answer to T or W (frames.mjs)
 //
 // The serial receive buffer is bounded like a Pico's USB CDC endpoint (RX_BUFFER bytes):
 // Python reads the pseudo-terminal only while fewer bytes than that are on their way in,
@@ -50,7 +51,6 @@ const serial = new Ring(serialSab);
 const control = new Ring(controlSab);
 const doorbellSab = new SharedArrayBuffer(4);
 const doorbell = new Int32Array(doorbellSab);
-
 
 let bootRealMs = performance.timeOrigin + performance.now();
 // The device's clock, as the worker counts it (worker.mjs deviceNow).
