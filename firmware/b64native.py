@@ -1,8 +1,10 @@
-# The link's base64 encoder as machine code, by MicroPython's viper emitter (what it saves:
-# docs/link-protocol.md, "What the link needs from the device's port"). Flashed as source,
-# the board compiles it when link.py imports it: a port without a native emitter (the
-# WebAssembly one) refuses it, and CPython has no viper, so there link.py encodes with its
-# own loop. Both write the same bytes (tests/firmware/test_b64native.py).
+# Machine code for the link, by MicroPython's viper emitter: the base64 encoder of its
+# responses (what it saves: docs/link-protocol.md, "What the link needs from the device's
+# port") and the copy that takes a record out of the logbook's read block
+# (docs/log-format.md). Flashed as source, the board compiles it when link.py or
+# logbook.py imports it: a port without a native emitter (the WebAssembly one) refuses
+# it, and CPython has no viper, so there they use their own loops. Both write the same
+# bytes (tests/firmware/test_b64native.py).
 
 import micropython
 
@@ -36,3 +38,14 @@ def encode(src, size: int, dst, at: int, table) -> int:
         d[o + 3] = 0x3D
         o += 4
     return o
+
+
+@micropython.viper
+def copy(src, at: int, dst, n: int):
+    """src[at:at + n] into dst[0:n]. Allocates nothing."""
+    s = ptr8(src)  # type: ignore[name-defined]  # noqa: F821
+    d = ptr8(dst)  # type: ignore[name-defined]  # noqa: F821
+    i = 0
+    while i < n:
+        d[i] = s[at + i]
+        i += 1

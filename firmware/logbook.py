@@ -43,6 +43,8 @@ ROTATE_BYTES = const(16384)
 # Free space kept beyond what a session needs (file system metadata, the acked file).
 RESERVE_BYTES = const(8192)
 _BUFFER = const(1024)
+# The log is read this many bytes at a time.
+_BLOCK = const(1024)
 # The clock's ticks anchor moves up once it is this far behind (a ticks difference only
 # holds 2**29 ms; ticks wrap at 2**30).
 _ANCHOR_MS = const(0x10000000)
@@ -131,8 +133,26 @@ def _first_seq(name):
         return -1
 
 
+def _copy_py(src, at, dst, n):
+    # src[at:at + n] into dst[0:n] (as b64native.copy).
+    for i in range(n):
+        dst[i] = src[at + i]
+
+
+# Records are taken out of the read block by machine code where the port compiles
+# b64native (the rp2 port), else by the loop above.
+try:
+    from b64native import copy as _copy
+
+    NATIVE_COPY = True
+except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
+    _copy = _copy_py
+    NATIVE_COPY = False
+
+
 class Scanner:
-    """Reads log files record by record into one buffer (`buf`, MAX_RECORD bytes).
+    """Reads log files a block (`_BLOCK` bytes) at a time, each good record copied out of
+    the block into one buffer (`buf`, MAX_RECORD bytes).
 
     The view of a record of payload n is made the first time that size is met and kept,
     and the CRC is checked against _RESIDUE: after the first few records a scan
@@ -142,9 +162,12 @@ class Scanner:
     def __init__(self):
         self.buf = bytearray(MAX_RECORD)
         self._mv = memoryview(self.buf)
-        self._head = self._mv[:HEADER]
-        # views[n]: the view of a whole record of payload n (the header's until met).
-        self._views = [self._head] * (MAX_PAYLOAD + 1)
+        # views[n]: the view of a whole record of payload n, once met.
+        self._views = [None] * (MAX_PAYLOAD + 1)
+        self._blk = bytearray(_BLOCK)
+        self._bmv = memoryview(self._blk)
+        self._at = 0  # the file position of _blk[0]
+        self._len = 0  # how many bytes of the file from there _blk holds
         self.last_seq = 0  # the sequence number of the last good record a scan read
         self.damaged = 0  # how many damaged stretches it skipped
 
@@ -160,6 +183,7 @@ class Scanner:
         damaged counts the stretches skipped before good records.
         """
         f = fs.open(path, "rb")
+        self._len = 0  # a block read before is not this file as it is now
         count = 0
         pos = 0
         torn = False
@@ -190,47 +214,64 @@ class Scanner:
         self.last_seq = want - 1
         return count, pos, torn
 
-    def _record_at(self, f, pos, want):
-        # The size of the good record at pos, read into buf (its number at least want);
-        # 0 at the end of the file, -1 when the bytes there are not a good record.
-        buf = self.buf
+    def _fill(self, f, pos, n):
+        # The offset in the block of file position pos, the block read again from pos
+        # unless it holds the n bytes from there; self._len less that offset is how many
+        # of them the file has (0 at its end).
+        at = self._at
+        if at <= pos and pos + n <= at + self._len:
+            return pos - at
         f.seek(pos)
-        got = _read_full(f, self._head)
-        if got == 0:
+        self._at = pos
+        self._len = _read_full(f, self._bmv)
+        return 0
+
+    def _record_at(self, f, pos, want):
+        # The size of the good record at pos, copied into buf (its number at least want);
+        # 0 at the end of the file, -1 when the bytes there are not a good record.
+        o = self._fill(f, pos, HEADER)
+        got = self._len - o
+        if got <= 0:
             return 0
-        if got < HEADER or buf[0] != SYNC or buf[1] == 0 or buf[1] > _LAST_TYPE:
+        b = self._blk
+        if got < HEADER or b[o] != SYNC or b[o + 1] == 0 or b[o + 1] > _LAST_TYPE:
             return -1
-        n = get_u16(buf, 2)
-        if n > MAX_PAYLOAD or get_u32(buf, 4) < want:
+        n = get_u16(b, o + 2)
+        if n > MAX_PAYLOAD or get_u32(b, o + 4) < want:
             return -1
         size = HEADER + n + TRAILER
+        if got < size:
+            o = self._fill(f, pos, size)
+            if self._len - o < size:
+                return -1
+        _copy(b, o, self.buf, size)
         whole = self._views[n]
-        if len(whole) != size:
+        if whole is None:
             whole = self._mv[:size]
             self._views[n] = whole
-        # The whole record again from its start: one view, one CRC over it.
-        f.seek(pos)
-        if _read_full(f, whole) < size or binascii.crc32(whole) != _RESIDUE:
+        # One CRC over the whole record, its own CRC included.
+        if binascii.crc32(whole) != _RESIDUE:
             return -1
         return size
 
     def _resync(self, f, pos, want):
         # The position of the first good record (number want or more) from pos on, or -1.
-        # Only a sync byte can begin one: the file is read a buffer at a time to find them.
-        buf = self.buf
+        # Only a sync byte can begin one: the blocks are searched for them.
+        b = self._blk
         while True:
-            f.seek(pos)
-            got = _read_full(f, self._mv)
-            if got == 0:
+            o = self._fill(f, pos, 1)
+            end = self._len
+            if o >= end:
                 return -1
-            i = 0
-            while i < got and buf[i] != SYNC:
-                i += 1
-            if i < got:
-                if self._record_at(f, pos + i, want) > 0:
-                    return pos + i
-                i += 1
-            pos += i
+            while o < end and b[o] != SYNC:
+                o += 1
+            if o < end:
+                at = self._at + o
+                if self._record_at(f, at, want) > 0:
+                    return at
+                pos = at + 1
+            else:
+                pos = self._at + end
 
 
 def _read_full(f, mv):

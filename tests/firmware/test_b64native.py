@@ -1,6 +1,7 @@
-# Tests for firmware/b64native.py and the encoder link.py falls back on: responses are
-# encoded by machine code on the rp2 port (tests/test_rp2_firmware_units.py runs these
-# there), by link.py's loop elsewhere, and both write standard base64 (RFC 4648) without
+# Tests for firmware/b64native.py and the loops link.py and logbook.py fall back on:
+# responses are encoded and log records copied out of the read block by machine code on
+# the rp2 port (tests/test_rp2_firmware_units.py runs these there), by the loops
+# elsewhere; both write standard base64 (RFC 4648), both copy the same bytes, without
 # allocating. The expected text is written out here: the WebAssembly port's binascii is
 # Python and allocates too much to be the reference under a 192 KB heap.
 
@@ -8,6 +9,7 @@ import binascii
 import sys
 
 import link as K
+import logbook as L
 import micropython
 
 # Base64 of the first n bytes of _source().
@@ -62,3 +64,32 @@ def test_encoding_allocates_nothing():
     finally:
         micropython.heap_unlock()
     assert end == 1381
+
+
+def test_record_copy_by_machine_code_on_the_rp2_port_only():
+    assert L.NATIVE_COPY == (sys.platform == "rp2")
+
+
+def test_a_record_copied_out_of_a_block():
+    src = _source()
+    for copy in (L._copy, L._copy_py):
+        dst = bytearray(260)
+        copy(src, 777, dst, 252)
+        assert bytes(dst[:252]) == bytes(src[777:1029])
+        assert bytes(dst[252:]) == bytes(8)
+        copy(src, 5, dst, 0)
+        assert dst[0] == src[777]
+
+
+def test_copying_allocates_nothing():
+    lock = getattr(micropython, "heap_lock", None)
+    if lock is None:
+        return  # CPython: nothing to lock
+    src = _source()
+    dst = bytearray(252)
+    lock()
+    try:
+        L._copy(src, 1034 - 252, dst, 252)
+    finally:
+        micropython.heap_unlock()
+    assert dst[251] == src[1033]
