@@ -183,8 +183,6 @@ class Link:
         self._out = bytearray(_OUT)
         self._omv = memoryview(self._out)
         self._o = 0
-        self._vbuf = None
-        self._views = {}
         self._seq = 0
         self._poll = None
         self._ipoll = None
@@ -521,12 +519,15 @@ class Link:
         self._last = start - 1 if start else 0
         lb = app.logbook
 
-        def take(seq, rtype, buf, size):
+        def take(seq, rtype, rec, size):
             if self._sent and (self._sent >= self._limit or seq != self._last + 1):
                 raise _Enough  # no later record can go either: the scan ends here
-            q = self._room(size)
-            self._rmv[q : q + size] = self._view(buf, size)
-            self._o += size
+            o = self._o
+            if o + size > MAX_RESPONSE:
+                self._send(OK, MORE, self._seq, o)  # as _room, in line: a call per record
+                o = 0
+            self._rmv[6 + o : 6 + o + size] = rec
+            self._o = o + size
             self._sent += size
             self._last = seq
 
@@ -539,19 +540,6 @@ class Link:
         _put32(self._resp, p2 + 4, lb.next_seq)
         self._o += 8
         self._send(OK, 0, self._seq, self._o)
-
-    def _view(self, buf, size):
-        # A view of buf[:size], kept per size while buf is the same buffer (the logbook's
-        # scanner reads every record into one): copying a record through it allocates
-        # nothing once its size was met. A log has few record sizes (241 at the most).
-        if buf is not self._vbuf:
-            self._vbuf = buf
-            self._views = {}
-        v = self._views.get(size)
-        if v is None:
-            v = memoryview(buf)[:size]
-            self._views[size] = v
-        return v
 
     def _ack(self, p, app):
         if len(p) < 4:

@@ -156,7 +156,8 @@ class Scanner:
 
     The view of a record of payload n is made the first time that size is met and kept,
     and the CRC is checked against _RESIDUE: after the first few records a scan
-    allocates nothing per record.
+    allocates nothing per record. A record costs few calls (on a Pico, a call costs as
+    much as reading the record): its header is read in line.
     """
 
     def __init__(self):
@@ -168,15 +169,17 @@ class Scanner:
         self._bmv = memoryview(self._blk)
         self._at = 0  # the file position of _blk[0]
         self._len = 0  # how many bytes of the file from there _blk holds
+        self._end = False  # True when the file ends within them
         self.last_seq = 0  # the sequence number of the last good record a scan read
         self.damaged = 0  # how many damaged stretches it skipped
 
-    def scan(self, fs, path, first_seq, on_record=None):
+    def scan(self, fs, path, first_seq, on_record=None, from_seq=0, upto=0):
         """Read the good records of one log file in order (docs/log-format.md, "Reading").
 
-        Calls on_record(seq, rtype, buf, size) for each good record, with its raw bytes
-        (header, payload, CRC) in buf[0:size]. A damaged record is skipped: the next good
-        record after it is found by its sync byte, sequence number and CRC. Returns
+        Calls on_record(seq, rtype, rec, size) for each good record numbered from_seq or
+        more and, when upto is not 0, below upto; rec is a view of its raw bytes (header,
+        payload, CRC), valid until the call returns. A damaged record is skipped: the next
+        good record after it is found by its sync byte, sequence number and CRC. Returns
         (records, good_bytes, torn): good_bytes is where the last good record ends, torn
         True when bytes that are no good record follow it (a power cut's torn tail).
         Afterwards last_seq is the last good record's number (first_seq - 1 if none) and
@@ -184,6 +187,8 @@ class Scanner:
         """
         f = fs.open(path, "rb")
         self._len = 0  # a block read before is not this file as it is now
+        self._end = False
+        buf = self.buf
         count = 0
         pos = 0
         torn = False
@@ -202,10 +207,10 @@ class Scanner:
                         break
                     self.damaged += 1
                     pos = at
-                    size = HEADER + get_u16(self.buf, 2) + TRAILER
-                seq = get_u32(self.buf, 4)
-                if on_record is not None:
-                    on_record(seq, self.buf[1], self.buf, size)
+                    size = HEADER + (buf[2] | (buf[3] << 8)) + TRAILER
+                seq = buf[4] | (buf[5] << 8) | (buf[6] << 16) | (buf[7] << 24)
+                if on_record is not None and seq >= from_seq and (not upto or seq < upto):
+                    on_record(seq, buf[1], self._views[size - HEADER - TRAILER], size)
                 count += 1
                 want = seq + 1
                 pos += size
@@ -214,36 +219,32 @@ class Scanner:
         self.last_seq = want - 1
         return count, pos, torn
 
-    def _fill(self, f, pos, n):
-        # The offset in the block of file position pos, the block read again from pos
-        # unless it holds the n bytes from there; self._len less that offset is how many
-        # of them the file has (0 at its end).
-        at = self._at
-        if at <= pos and pos + n <= at + self._len:
-            return pos - at
+    def _read(self, f, pos):
+        # The block read again from file position pos.
         f.seek(pos)
         self._at = pos
         self._len = _read_full(f, self._bmv)
-        return 0
+        self._end = self._len < _BLOCK
 
     def _record_at(self, f, pos, want):
         # The size of the good record at pos, copied into buf (its number at least want);
         # 0 at the end of the file, -1 when the bytes there are not a good record.
-        o = self._fill(f, pos, HEADER)
+        b = self._blk
+        o = pos - self._at
+        if o < 0 or (o + MAX_RECORD > self._len and not self._end):
+            self._read(f, pos)  # the block may end within the record
+            o = 0
         got = self._len - o
         if got <= 0:
             return 0
-        b = self._blk
         if got < HEADER or b[o] != SYNC or b[o + 1] == 0 or b[o + 1] > _LAST_TYPE:
             return -1
-        n = get_u16(b, o + 2)
-        if n > MAX_PAYLOAD or get_u32(b, o + 4) < want:
+        n = b[o + 2] | (b[o + 3] << 8)
+        if n > MAX_PAYLOAD or (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) < want:
             return -1
         size = HEADER + n + TRAILER
         if got < size:
-            o = self._fill(f, pos, size)
-            if self._len - o < size:
-                return -1
+            return -1
         _copy(b, o, self.buf, size)
         whole = self._views[n]
         if whole is None:
@@ -259,7 +260,10 @@ class Scanner:
         # Only a sync byte can begin one: the blocks are searched for them.
         b = self._blk
         while True:
-            o = self._fill(f, pos, 1)
+            o = pos - self._at
+            if o < 0 or o >= self._len:
+                self._read(f, pos)
+                o = 0
             end = self._len
             if o >= end:
                 return -1
@@ -646,23 +650,20 @@ class Logbook:
     # ------------------------------------------------------------ reading back
 
     def records(self, from_seq, on_record):
-        """Call on_record(seq, rtype, buf, size) for every good record from from_seq on.
+        """Call on_record(seq, rtype, rec, size) for every good record from from_seq on
+        (Scanner.scan: rec is a view of its raw bytes).
 
         A file's records from the next file's first on are not read: they were cut off
         in a failed write and written again at the head of the next file.
         """
         firsts = self._files()
-        upto = 0  # the records taken from this file are below it (0: no limit)
-
-        def pick(seq, rtype, buf, size):
-            if seq >= from_seq and (upto == 0 or seq < upto):
-                on_record(seq, rtype, buf, size)
-
+        scan = self._scanner()
         for k in range(len(firsts)):
+            # The records taken from this file are below upto (0: no limit).
             upto = firsts[k + 1] if k + 1 < len(firsts) else 0
             if upto and upto <= from_seq:
                 continue
-            self._scanner().scan(self.fs, self._file(firsts[k]), firsts[k], pick)
+            scan.scan(self.fs, self._file(firsts[k]), firsts[k], on_record, from_seq, upto)
 
     # ------------------------------------------------------------ space and sync
 
