@@ -1,7 +1,7 @@
 # Machine code for the link, by MicroPython's viper emitter: the base64 encoder of its
 # responses (what it saves: docs/link-protocol.md, "What the link needs from the device's
-# port") and the copy that takes a record out of the logbook's read block
-# (docs/log-format.md). Flashed as source, the board compiles it when link.py or
+# port"), and the log reader's copy of a record out of its read block and its walk over
+# good records in that block (docs/log-format.md, "Reading"). Flashed as source, the board compiles it when link.py or
 # logbook.py imports it: a port without a native emitter (the WebAssembly one) refuses
 # it, and CPython has no viper, so there they use their own loops. Both write the same
 # bytes (tests/firmware/test_b64native.py).
@@ -49,3 +49,53 @@ def copy(src, at: int, dst, n: int):
     while i < n:
         d[i] = s[at + i]
         i += 1
+
+
+@micropython.viper
+def walk(blk, args) -> int:
+    """Good log records one after another in blk from args[0], all within blk[:args[1]],
+    numbered args[2], args[2] + 1 and so on, below args[3] (0: no bound), at most
+    args[4] of them: returns their bytes, and leaves their count in args[4]. A good
+    record has the sync byte 0xB1, a type 1 to 6, a payload of at most 240 bytes and
+    CRC-32 residue 0x2144DF1C over all of it (docs/log-format.md). Allocates nothing."""
+    b = ptr8(blk)  # type: ignore[name-defined]  # noqa: F821
+    a = ptr32(args)  # type: ignore[name-defined]  # noqa: F821
+    o = a[0]
+    end = a[1]
+    want = a[2]
+    stop = a[3]
+    most = a[4]
+    poly = (uint(0xEDB8) << 16) | uint(0x8320)  # type: ignore[name-defined]  # noqa: F821
+    # The CRC register after a good record (the residue before its final inversion).
+    good = (uint(0xDEBB) << 16) | uint(0x20E3)  # type: ignore[name-defined]  # noqa: F821
+    ones = (uint(0xFFFF) << 16) | uint(0xFFFF)  # type: ignore[name-defined]  # noqa: F821
+    start = o
+    k = 0
+    while k < most and o + 8 <= end:
+        t = b[o + 1]
+        n = b[o + 2] | (b[o + 3] << 8)
+        size = n + 12
+        if b[o] != 0xB1 or t == 0 or t > 6 or n > 240 or o + size > end:
+            break
+        seq = b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)
+        if seq != want or (stop != 0 and seq >= stop):
+            break
+        c = ones
+        i = 0
+        while i < size:
+            c ^= uint(b[o + i])  # type: ignore[name-defined]  # noqa: F821
+            j = 0
+            while j < 8:
+                if c & 1:
+                    c = (c >> 1) ^ poly
+                else:
+                    c = c >> 1
+                j += 1
+            i += 1
+        if c != good:
+            break
+        o += size
+        want += 1
+        k += 1
+    a[4] = k
+    return o - start

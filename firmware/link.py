@@ -519,6 +519,13 @@ class Link:
         self._last = start - 1 if start else 0
         lb = app.logbook
 
+        def room():
+            # The bytes a run may have: what the frame holds yet, and no more than the
+            # READ asked for (a record that crosses that goes to take alone).
+            r = MAX_RESPONSE - self._o
+            k = self._limit - self._sent
+            return r if r < k else (k if k > 0 else 0)
+
         def take(seq, rtype, rec, size):
             if self._sent and (self._sent >= self._limit or seq != self._last + 1):
                 raise _Enough  # no later record can go either: the scan ends here
@@ -530,9 +537,19 @@ class Link:
             self._o = o + size
             self._sent += size
             self._last = seq
+            return room()
+
+        def run(seq, count, block, at, size):
+            # Records seq to seq + count - 1, one after another in block[at:at + size].
+            o = self._o
+            self._rmv[6 + o : 6 + o + size] = block[at : at + size]
+            self._o = o + size
+            self._sent += size
+            self._last = seq + count - 1
+            return room()
 
         try:
-            lb.records(start, take)
+            lb.records(start, take, run, room())
         except _Enough:
             pass
         p2 = self._room(8)

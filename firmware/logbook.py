@@ -7,6 +7,7 @@
 import binascii
 import os
 import time
+from array import array
 
 from micropython import const
 
@@ -139,14 +140,16 @@ def _copy_py(src, at, dst, n):
         dst[i] = src[at + i]
 
 
-# Records are taken out of the read block by machine code where the port compiles
-# b64native (the rp2 port), else by the loop above.
+# Records are taken out of the read block, and runs of them checked in it, by machine
+# code where the port compiles b64native (the rp2 port), else by the loops here.
 try:
     from b64native import copy as _copy
+    from b64native import walk as _walk
 
     NATIVE_COPY = True
 except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
     _copy = _copy_py
+    _walk = None
     NATIVE_COPY = False
 
 
@@ -170,10 +173,15 @@ class Scanner:
         self._at = 0  # the file position of _blk[0]
         self._len = 0  # how many bytes of the file from there _blk holds
         self._end = False  # True when the file ends within them
+        # walk()'s arguments: from, end, number, bound, most (then how many it found).
+        self._args = array("i", (0, 0, 0, 0, 0))
+        self._walk = _walk if _walk is not None else self._walk_py
+        self.room = 0  # the room for a run a scan ended with
         self.last_seq = 0  # the sequence number of the last good record a scan read
         self.damaged = 0  # how many damaged stretches it skipped
 
-    def scan(self, fs, path, first_seq, on_record=None, from_seq=0, upto=0):
+    def scan(self, fs, path, first_seq, on_record=None, from_seq=0, upto=0, on_run=None,
+             room=0):
         """Read the good records of one log file in order (docs/log-format.md, "Reading").
 
         Calls on_record(seq, rtype, rec, size) for each good record numbered from_seq or
@@ -184,11 +192,18 @@ class Scanner:
         True when bytes that are no good record follow it (a power cut's torn tail).
         Afterwards last_seq is the last good record's number (first_seq - 1 if none) and
         damaged counts the stretches skipped before good records.
+
+        With on_run, records that follow one another in the file and in number go in runs
+        of up to `room` bytes: on_run(seq, count, block, at, size) has them in
+        block[at:at + size], the first numbered seq. on_run and on_record each return the
+        room for the next run; a record that does not fit goes to on_record alone. The
+        same records go, in the same order, as without on_run.
         """
         f = fs.open(path, "rb")
         self._len = 0  # a block read before is not this file as it is now
         self._end = False
         buf = self.buf
+        a = self._args
         count = 0
         pos = 0
         torn = False
@@ -196,6 +211,22 @@ class Scanner:
         self.damaged = 0
         try:
             while True:
+                o = pos - self._at
+                if on_run is not None and room > 0 and want >= from_seq and 0 <= o < self._len:
+                    e = o + room
+                    a[0] = o
+                    a[1] = e if e < self._len else self._len
+                    a[2] = want
+                    a[3] = upto
+                    a[4] = 255
+                    got = self._walk(self._blk, a)
+                    if got:
+                        k = a[4]
+                        room = on_run(want, k, self._bmv, o, got)
+                        count += k
+                        want += k
+                        pos += got
+                        continue
                 size = self._record_at(f, pos, want)
                 if size == 0:
                     break
@@ -210,13 +241,14 @@ class Scanner:
                     size = HEADER + (buf[2] | (buf[3] << 8)) + TRAILER
                 seq = buf[4] | (buf[5] << 8) | (buf[6] << 16) | (buf[7] << 24)
                 if on_record is not None and seq >= from_seq and (not upto or seq < upto):
-                    on_record(seq, buf[1], self._views[size - HEADER - TRAILER], size)
+                    room = on_record(seq, buf[1], self._views[size - HEADER - TRAILER], size)
                 count += 1
                 want = seq + 1
                 pos += size
         finally:
             f.close()
         self.last_seq = want - 1
+        self.room = room
         return count, pos, torn
 
     def _read(self, f, pos):
@@ -229,18 +261,23 @@ class Scanner:
     def _record_at(self, f, pos, want):
         # The size of the good record at pos, copied into buf (its number at least want);
         # 0 at the end of the file, -1 when the bytes there are not a good record.
-        b = self._blk
         o = pos - self._at
         if o < 0 or (o + MAX_RECORD > self._len and not self._end):
             self._read(f, pos)  # the block may end within the record
             o = 0
+        return self._good(o, want)
+
+    def _good(self, o, want):
+        # As _record_at, for the record at _blk[o] as far as the block holds it.
+        b = self._blk
         got = self._len - o
         if got <= 0:
             return 0
         if got < HEADER or b[o] != SYNC or b[o + 1] == 0 or b[o + 1] > _LAST_TYPE:
             return -1
         n = b[o + 2] | (b[o + 3] << 8)
-        if n > MAX_PAYLOAD or (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) < want:
+        seq = b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)
+        if n > MAX_PAYLOAD or seq < want:
             return -1
         size = HEADER + n + TRAILER
         if got < size:
@@ -254,6 +291,25 @@ class Scanner:
         if binascii.crc32(whole) != _RESIDUE:
             return -1
         return size
+
+    def _walk_py(self, blk, a):
+        # b64native.walk where the port has no machine code: the same records, by _good.
+        o = a[0]
+        start = o
+        want = a[2]
+        k = 0
+        while k < a[4]:
+            size = self._good(o, want)
+            b = self.buf
+            if (size <= 0 or o + size > a[1]
+                    or b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24) != want
+                    or (a[3] and want >= a[3])):
+                break
+            o += size
+            want += 1
+            k += 1
+        a[4] = k
+        return o - start
 
     def _resync(self, f, pos, want):
         # The position of the first good record (number want or more) from pos on, or -1.
@@ -649,9 +705,9 @@ class Logbook:
 
     # ------------------------------------------------------------ reading back
 
-    def records(self, from_seq, on_record):
+    def records(self, from_seq, on_record, on_run=None, room=0):
         """Call on_record(seq, rtype, rec, size) for every good record from from_seq on
-        (Scanner.scan: rec is a view of its raw bytes).
+        (Scanner.scan: rec is a view of its raw bytes; on_run and room as there).
 
         A file's records from the next file's first on are not read: they were cut off
         in a failed write and written again at the head of the next file.
@@ -663,7 +719,9 @@ class Logbook:
             upto = firsts[k + 1] if k + 1 < len(firsts) else 0
             if upto and upto <= from_seq:
                 continue
-            scan.scan(self.fs, self._file(firsts[k]), firsts[k], on_record, from_seq, upto)
+            scan.scan(self.fs, self._file(firsts[k]), firsts[k], on_record, from_seq, upto,
+                      on_run, room)
+            room = scan.room
 
     # ------------------------------------------------------------ space and sync
 

@@ -11,6 +11,7 @@ import sys
 import link as K
 import logbook as L
 import micropython
+from testdata import data_path
 
 # Base64 of the first n bytes of _source().
 SHORT = (b"", b"Aw==", b"Awo=", b"AwoR", b"AwoRGA==", b"AwoRGB8=", b"AwoRGB8m",
@@ -93,3 +94,61 @@ def test_copying_allocates_nothing():
     finally:
         micropython.heap_unlock()
     assert dst[251] == src[1033]
+
+
+def _walks(data, o, end, want, stop, most):
+    """What b64native.walk (on the rp2 port) and the loop elsewhere find in a scanner's
+    block holding data: (bytes, count)."""
+    sc = L.Scanner()
+    sc._blk[: len(data)] = data
+    sc._len = len(data)
+    a = L.array("i", (o, end, want, stop, most))
+    got = sc._walk(sc._blk, a)
+    b = L.array("i", (o, end, want, stop, most))
+    got_py = sc._walk_py(sc._blk, b)
+    assert (got, a[4]) == (got_py, b[4])
+    return got, a[4]
+
+
+def test_walking_the_golden_session():
+    # session.log: 9 records of 24, 52, 34, 34, 34, 34, 30, 34 and 25 bytes.
+    with open(data_path("golden/log/session.log"), "rb") as f:
+        data = bytearray(f.read())
+    n = len(data)
+    assert n == 301
+    assert _walks(data, 0, n, 1, 0, 255) == (n, 9)
+    assert _walks(data, 0, n, 1, 0, 2) == (24 + 52, 2)
+    assert _walks(data, 0, n, 1, 4, 255) == (24 + 52 + 34, 3)  # below number 4
+    assert _walks(data, 0, 24 + 51, 1, 0, 255) == (24, 1)  # the second record cut off
+    assert _walks(data, 24, n, 2, 0, 255) == (n - 24, 8)
+    assert _walks(data, 24, n, 3, 0, 255) == (0, 0)  # not the number wanted
+    assert _walks(data, 1, n, 1, 0, 255) == (0, 0)  # no record begins there
+    data[24 + 20] ^= 1  # the second record damaged: the run ends before it
+    assert _walks(data, 0, n, 1, 0, 255) == (24, 1)
+    data[24 + 20] ^= 1
+    data[24 + 52 - 1] ^= 0x80  # its CRC
+    assert _walks(data, 0, n, 1, 0, 255) == (24, 1)
+    data[24 + 52 - 1] ^= 0x80
+    data[24] = 0xB0  # its sync byte
+    assert _walks(data, 0, n, 1, 0, 255) == (24, 1)
+
+
+def test_walking_allocates_nothing():
+    lock = getattr(micropython, "heap_lock", None)
+    if lock is None:
+        return  # CPython: nothing to lock
+    with open(data_path("golden/log/session.log"), "rb") as f:
+        data = f.read()
+    a = L.array("i", (0, len(data), 1, 0, 255))
+    sc = L.Scanner()
+    sc._blk[: len(data)] = data
+    sc._len = len(data)
+    walk = sc._walk
+    walk(sc._blk, a)  # (without machine code the views of each record size are made once)
+    a[4] = 255
+    lock()
+    try:
+        got = walk(sc._blk, a)
+    finally:
+        micropython.heap_unlock()
+    assert (got, a[4]) == (len(data), 9)
