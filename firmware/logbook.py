@@ -144,6 +144,7 @@ def _copy_py(src, at, dst, n):
 # code where the port compiles b64native (the rp2 port), else by the loops here.
 try:
     from b64native import copy as _copy
+    from b64native import crc_table as _crc_table
     from b64native import walk as _walk
 
     NATIVE_COPY = True
@@ -176,6 +177,11 @@ class Scanner:
         # walk()'s arguments: from, end, number, bound, most (then how many it found).
         self._args = array("i", (0, 0, 0, 0, 0))
         self._walk = _walk if _walk is not None else self._walk_py
+        # walk()'s CRC table, made by machine code (none for the loop).
+        self._crc = None
+        if _walk is not None:
+            self._crc = bytearray(1024)
+            _crc_table(self._crc)
         self.room = 0  # the room for a run a scan ended with
         self.last_seq = 0  # the sequence number of the last good record a scan read
         self.damaged = 0  # how many damaged stretches it skipped
@@ -219,7 +225,7 @@ class Scanner:
                     a[2] = want
                     a[3] = upto
                     a[4] = 255
-                    got = self._walk(self._blk, a)
+                    got = self._walk(self._blk, a, self._crc)
                     if got:
                         k = a[4]
                         room = on_run(want, k, self._bmv, o, got)
@@ -292,7 +298,7 @@ class Scanner:
             return -1
         return size
 
-    def _walk_py(self, blk, a):
+    def _walk_py(self, blk, a, _table):
         # b64native.walk where the port has no machine code: the same records, by _good.
         o = a[0]
         start = o

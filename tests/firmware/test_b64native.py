@@ -103,9 +103,9 @@ def _walks(data, o, end, want, stop, most):
     sc._blk[: len(data)] = data
     sc._len = len(data)
     a = L.array("i", (o, end, want, stop, most))
-    got = sc._walk(sc._blk, a)
+    got = sc._walk(sc._blk, a, sc._crc)
     b = L.array("i", (o, end, want, stop, most))
-    got_py = sc._walk_py(sc._blk, b)
+    got_py = sc._walk_py(sc._blk, b, None)
     assert (got, a[4]) == (got_py, b[4])
     return got, a[4]
 
@@ -144,11 +144,11 @@ def test_walking_allocates_nothing():
     sc._blk[: len(data)] = data
     sc._len = len(data)
     walk = sc._walk
-    walk(sc._blk, a)  # (without machine code the views of each record size are made once)
+    walk(sc._blk, a, sc._crc)  # (without machine code the views of each record size are made once)
     a[4] = 255
     lock()
     try:
-        got = walk(sc._blk, a)
+        got = walk(sc._blk, a, sc._crc)
     finally:
         micropython.heap_unlock()
     assert (got, a[4]) == (len(data), 9)
