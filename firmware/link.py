@@ -184,6 +184,7 @@ class Link:
         self._omv = memoryview(self._out)
         self._o = 0
         self._seq = 0
+        self._about = None  # HELLO's strings, once made
         self._poll = None
         self._ipoll = None
         if pollable is not None:
@@ -442,11 +443,18 @@ class Link:
         self._add32(lb.acked)
         impl = sys.implementation
         self._add32(getattr(impl, "_mpy", 0))
-        self._add_str(app.board.unique_id())
-        self._add_str(self._firmware(app))
-        v = impl.version
-        self._add_str("%d.%d.%d" % (v[0], v[1], v[2]))
-        self._add_str(app.board.name)
+        about = self._about
+        if about is None:
+            # What does not change while the app runs, read once (the manifest is a file).
+            self._add_str(app.board.unique_id())
+            self._add_str(self._firmware(app))
+            v = impl.version
+            self._add_str("%d.%d.%d" % (v[0], v[1], v[2]))
+            self._add_str(app.board.name)
+            self._about = bytes(self._rmv[22 : 6 + self._o])
+        else:
+            self._rmv[22 : 22 + len(about)] = about
+            self._o = 16 + len(about)
         self._send(OK, 0, self._seq, self._o)
 
     def _firmware(self, app):

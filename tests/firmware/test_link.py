@@ -103,6 +103,13 @@ def test_hello__fields():
     assert struct.unpack("<III", p[4:16])[:2] == (1, 0)
     n = p[16]
     assert p[17 : 17 + n] == b"e6613852832a4f2c"
+    # The strings are read once; the numbers are the log's as it is now.
+    r.lb.log_error("x", 0)
+    r.fs.files["/manifest.txt"] = bytearray(b"backbeat 9.9\n")
+    (status, flags, seq, again), = r.ask(K.HELLO, 42, struct.pack("<I", 0))
+    assert (status, seq) == (K.OK, 42)
+    assert struct.unpack("<II", again[4:12]) == (2, 0)
+    assert again[:4] == p[:4] and again[12:] == p[12:]
 
 
 def test_hello__sets_the_clock_once():
