@@ -175,7 +175,7 @@ class Scanner:
         self._len = 0  # how many bytes of the file from there _blk holds
         self._end = False  # True when the file ends within them
         # walk()'s arguments: from, end, number, bound, most (then how many it found).
-        self._args = array("i", (0, 0, 0, 0, 0))
+        self._args = array("I", (0, 0, 0, 0, 0))
         self._walk = _walk if _walk is not None else self._walk_py
         # walk()'s CRC table, made by machine code (none for the loop).
         self._crc = None
@@ -199,8 +199,9 @@ class Scanner:
         Afterwards last_seq is the last good record's number (first_seq - 1 if none) and
         damaged counts the stretches skipped before good records.
 
-        With on_run, records that follow one another in the file and in number go in runs
-        of up to `room` bytes: on_run(seq, count, block, at, size) has them in
+        Records that follow one another in the file and in number are checked a run at a
+        time where they can be (b64native.walk). With on_run, they go in runs of up to
+        `room` bytes: on_run(seq, count, block, at, size) has them in
         block[at:at + size], the first numbered seq. on_run and on_record each return the
         room for the next run; a record that does not fit goes to on_record alone. The
         same records go, in the same order, as without on_run.
@@ -218,17 +219,21 @@ class Scanner:
         try:
             while True:
                 o = pos - self._at
-                if on_run is not None and room > 0 and want >= from_seq and 0 <= o < self._len:
-                    e = o + room
+                # Records below from_seq are passed over a run at a time, those for on_run
+                # taken a run at a time; what no run holds goes one by one below.
+                skip = want < from_seq
+                if (skip or on_run is not None and room > 0) and 0 <= o < self._len:
+                    e = self._len if skip or o + room > self._len else o + room
                     a[0] = o
-                    a[1] = e if e < self._len else self._len
+                    a[1] = e
                     a[2] = want
                     a[3] = upto
-                    a[4] = 255
+                    a[4] = from_seq - want if skip and from_seq - want < 255 else 255
                     got = self._walk(self._blk, a, self._crc)
                     if got:
                         k = a[4]
-                        room = on_run(want, k, self._bmv, o, got)
+                        if not skip:
+                            room = on_run(want, k, self._bmv, o, got)
                         count += k
                         want += k
                         pos += got

@@ -102,9 +102,9 @@ def _walks(data, o, end, want, stop, most):
     sc = L.Scanner()
     sc._blk[: len(data)] = data
     sc._len = len(data)
-    a = L.array("i", (o, end, want, stop, most))
+    a = L.array("I", (o, end, want, stop, most))
     got = sc._walk(sc._blk, a, sc._crc)
-    b = L.array("i", (o, end, want, stop, most))
+    b = L.array("I", (o, end, want, stop, most))
     got_py = sc._walk_py(sc._blk, b, None)
     assert (got, a[4]) == (got_py, b[4])
     return got, a[4]
@@ -139,7 +139,7 @@ def test_walking_allocates_nothing():
         return  # CPython: nothing to lock
     with open(data_path("golden/log/session.log"), "rb") as f:
         data = f.read()
-    a = L.array("i", (0, len(data), 1, 0, 255))
+    a = L.array("I", (0, len(data), 1, 0, 255))
     sc = L.Scanner()
     sc._blk[: len(data)] = data
     sc._len = len(data)
