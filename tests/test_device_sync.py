@@ -209,7 +209,7 @@ def test_sync__a_routine_nowhere_is_said_and_the_session_stored(dev, tmp_path):
 
 
 def test_sync__a_few_sessions_in_one_read(dev, tmp_path):
-    # 6 KB of log (5 sessions of one routine): HELLO, one READ of 8 KB, GET_ROUTINE for
+    # 6 KB of log (5 sessions of one routine): HELLO, one READ of 16 KB, GET_ROUTINE for
     # the routine the archive lacks, one ACK (4 KB READs took two more round trips).
     for _ in range(5):
         dev.session(segments=30)

@@ -14,7 +14,7 @@ from backbeat.codec.logrec import RecordError
 from backbeat.device.link import LinkClient, NoAnswer
 from backbeat.store import Store
 
-READ_BYTES = 8192  # per READ: the device answers it in one turn of its loop (link-protocol.md)
+READ_BYTES = 16384  # per READ: the device answers it in one turn of its loop (link-protocol.md)
 MIN_READ_BYTES = 64
 
 
