@@ -237,3 +237,23 @@ def test_an_import_error_is_reported_with_its_line(tmp_path, monkeypatch):
     assert imp["ok"] is False
     assert 'File "/tests/firmware/test_broken.py", line 3' in imp["error"]
     assert imp["error"].strip().endswith("SyntaxError: invalid syntax")
+
+
+def test_under_stress_freed_memory_reads_as_poison():
+    # vm/mpport.mjs's stress mode (BACKBEAT_VD_GC_STRESS=1 on the virtual device): every
+    # collection fills what it freed with 0xa5, so an object used after the collector
+    # freed it reads as nonsense at once. Without it the freed bytes stay as they were.
+    # (Made in a function: the frame that made them is gone, so nothing points at them.)
+    code = (
+        "import gc, uctypes\n"
+        "def make():\n"
+        "    return [uctypes.addressof(bytearray(b'wxyz' * 16)) for _ in range(50)]\n"
+        "at = make()\n"
+        "gc.collect()\n"
+        "seen = [bytes(uctypes.bytearray_at(a, 4)) for a in at]\n"
+        "print(seen.count(b'wxyz'), seen.count(b'\\xa5' * 4))\n"
+    )
+    kept, poisoned = map(int, mprun.run_micropython(code, firmware=False).split())
+    assert (kept, poisoned) == (50, 0)
+    kept, poisoned = map(int, mprun.run_micropython(code, firmware=False, stress=True).split())
+    assert (kept, poisoned) == (0, 50)
