@@ -257,3 +257,21 @@ def test_under_stress_freed_memory_reads_as_poison():
     assert (kept, poisoned) == (50, 0)
     kept, poisoned = map(int, mprun.run_micropython(code, firmware=False, stress=True).split())
     assert (kept, poisoned) == (0, 50)
+
+
+def test_no_collection_below_an_init_with_arguments():
+    # Making an instance whose __init__ takes arguments, the port copies them into a block
+    # it holds only in a C local and frees itself when __init__ returns: a collection in
+    # __init__ (a safe point, here in stress mode) would free it, hand its memory to a new
+    # object and then see the port free that one. vm/mpport.mjs collects there no more.
+    code = (
+        "import _mpport\n"
+        "class C:\n"
+        "    def __init__(self, a, b=0):\n"
+        "        _mpport.point()\n"
+        "        self.keep = [bytearray(b'abcd' * 4) for _ in range(8)]\n"
+        "made = [C(1, b=2) for _ in range(40)]\n"
+        "filler = [bytearray(b'wxyz' * 4) for _ in range(400)]\n"
+        "print(sum(1 for c in made for k in c.keep if bytes(k) != b'abcd' * 4))\n"
+    )
+    assert mprun.run_micropython(code, firmware=False, stress=True) == "0\n"

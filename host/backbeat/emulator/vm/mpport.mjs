@@ -145,6 +145,67 @@ function findArea(mp, words) {
   return found.length === 1 ? found[0] : -1;
 }
 
+// The wasm functions (by index in the port's binary) that call back into Python while they
+// hold a new heap object only in a C local, so that no collection may run below them:
+// making an instance of a class whose __init__ takes arguments (the port copies them into
+// a block it frees itself when __init__ returns), list() of a generator, sorted() with a
+// key, str.join() of a generator, "%s" of an object with __str__. Found by calling a probe
+// from Python inside each and inside plain calls (a method, a bound method, *args, a for
+// loop over a generator, exec): the frames only the former have.
+const PROBE_UNSAFE = `
+import _mpprobe
+class _K:
+    def m(self, t, b=0):
+        _mpprobe.here(0)
+    def __str__(self):
+        _mpprobe.here(1)
+        return ""
+class _C:
+    def __init__(self, t, b=0):
+        _mpprobe.here(1)
+def _f(*a, **kw):
+    _mpprobe.here(a[0])
+def _g(t):
+    _mpprobe.here(t)
+    yield 1
+_k = _K()
+_b = _k.m
+_f(0)
+exec("_f(0)")
+_k.m(0, b=1)
+_b(0)
+_f(*(0,), **{"z": 1})
+for _x in _g(0):
+    pass
+_C(1, b=2)
+list(_g(1))
+sorted([2, 1], key=lambda x: _f(1) or x)
+"".join(str(x) for x in _g(1))
+"%s" % _k
+del _K, _C, _f, _g, _k, _b, _x, _mpprobe
+`;
+
+function wasmFrames() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Infinity;
+  const stack = new Error().stack;
+  Error.stackTraceLimit = limit;
+  const out = [];
+  for (const m of stack.matchAll(/wasm-function\[(\d+)\]/g)) out.push(+m[1]);
+  return out;
+}
+
+function findUnsafeFrames(mp) {
+  const plain = new Set();
+  const held = new Set();
+  mp.registerJsModule("_mpprobe", {
+    here: (unsafe) => { for (const f of wasmFrames()) (unsafe ? held : plain).add(f); },
+  });
+  mp.runPython(PROBE_UNSAFE);
+  for (const f of plain) held.delete(f);
+  return held;
+}
+
 // Take all of the C heap but `reserve` bytes, for the life of the interpreter.
 function useUpMalloc(M, reserveBytes) {
   const reserve = M._malloc(reserveBytes);
@@ -213,6 +274,12 @@ export async function loadPicoMicroPython(options) {
     throw new PortUnfit("this MicroPython port's heap area was not found (hint: use the " +
       "port pinned in package.json)");
   }
+  const unsafe = findUnsafeFrames(mp);
+  if (unsafe.size === 0) {
+    throw new PortUnfit("this MicroPython port's call stack cannot be read, so a collection " +
+      "could free what its C code holds (hint: run it in Node, with the port pinned in " +
+      "package.json)");
+  }
   mp.runPython("import sys\nsys.modules.pop('_mpprobe')\ndel sys");
   bounded = true;
   useUpMalloc(mp._module, reserve);
@@ -248,16 +315,28 @@ export async function loadPicoMicroPython(options) {
   };
   // Due once the port has asked for a collection, or has allocated its threshold since
   // the last one (it asks only at the allocation after that, which may not fit).
+  // Not below a C function that holds a new object only in a local (findUnsafeFrames):
+  // there the collection waits for the next safe point.
+  let deferred = 0;
+  const safe = () => {
+    for (const f of wasmFrames()) {
+      if (unsafe.has(f)) {
+        deferred++;
+        return false;
+      }
+    }
+    return true;
+  };
   const point = () => {
-    if (stress) {
-      collect();
-      return;
-    }
     const words = new Int32Array(memory.buffer);
-    if (new Uint8Array(memory.buffer)[pendingAt] ||
-        (words[amountAt] >>> 0) >= (words[amountAt + 1] >>> 0)) {
+    if ((stress || new Uint8Array(memory.buffer)[pendingAt] ||
+        (words[amountAt] >>> 0) >= (words[amountAt + 1] >>> 0)) && safe()) {
       collect();
     }
+  };
+  // gc.collect(): at once, unless C code below holds what the collector cannot see.
+  const collectNow = () => {
+    if (safe()) collect();
   };
 
   // A module of JavaScript functions for the Python side, each looked up once, here.
@@ -277,7 +356,7 @@ export async function loadPicoMicroPython(options) {
 
   // `gc` as a Pico shows it (vdgc.py), its collect() this one; the file is imported from
   // /vd (whose frames the virtual device leaves out of tracebacks) and not left there.
-  registerModule("_mpport", { collect, point });
+  registerModule("_mpport", { collect: collectNow, point });
   mp.FS.mkdir("/vd");
   mp.FS.writeFile("/vd/vdgc.py", fs.readFileSync(path.join(HERE, "vdgc.py")));
   mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdgc\nsys.path.pop(0)\n" +
@@ -286,7 +365,8 @@ export async function loadPicoMicroPython(options) {
   mp.FS.rmdir("/vd");
 
   return {
-    mp, memory, collect, point, registerModule, depthAt, pendingAt, amountAt, areaAt,
+    mp, memory, collect, point, registerModule, depthAt, pendingAt, amountAt, unsafe,
     get collections() { return collections; },
+    get deferred() { return deferred; },
   };
 }
