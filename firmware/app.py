@@ -1,6 +1,7 @@
 # The device app: the routine menu, the session loop, the pain question, the summary,
-# settings and "sync me". It is handed its hardware and its clock, so tests drive it
-# in virtual time with fakes; main.py hands it the real board.
+# settings and "sync me" (what it does outside a session is in menu.py, which a session
+# lets go). It is handed its hardware and its clock, so tests drive it in virtual time
+# with fakes; main.py hands it the real board.
 
 import gc
 import sys
