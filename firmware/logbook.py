@@ -139,7 +139,7 @@ try:
     NATIVE_COPY = True
 except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
     _copy = _copy_py
-    _walk = None
+    _walk = None  # type: ignore[assignment]
     NATIVE_COPY = False
 
 
@@ -156,8 +156,8 @@ class Scanner:
     def __init__(self):
         self.buf = bytearray(MAX_RECORD)
         self._mv = memoryview(self.buf)
-        # views[n]: the view of a whole record of payload n, once met.
-        self._views = [None] * (MAX_PAYLOAD + 1)
+        # views[n]: the view of a whole record of payload n, once met (a log has few sizes).
+        self._views = {}  # type: dict[int, memoryview]
         self._blk = bytearray(_BLOCK)
         self._bmv = memoryview(self._blk)
         self._at = 0  # the file position of _blk[0]
@@ -283,7 +283,7 @@ class Scanner:
         if got < size:
             return -1
         _copy(b, o, self.buf, size)
-        whole = self._views[n]
+        whole = self._views.get(n)
         if whole is None:
             whole = self._mv[:size]
             self._views[n] = whole
