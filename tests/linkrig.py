@@ -30,6 +30,7 @@ import board  # noqa: E402
 import fakes  # noqa: E402
 import link  # noqa: E402
 import logbook  # noqa: E402
+import logread  # noqa: E402, F401 - the log reader, for tests that read records
 import ssd1306  # noqa: E402
 from bbrmake import build, seg  # noqa: E402
 from memfs import MemFs  # noqa: E402

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 fw_bbr = linkrig.app.bbr
 fw_link = linkrig.link
-fw_logbook = linkrig.logbook
+fw_logread = linkrig.logread
 MemFs = linkrig.MemFs
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -166,7 +166,7 @@ def test_logs__firmware_and_host_readers_agree_on_every_damaged_file(data):
     fs.dirs.append("/logs")
     fs.files["/logs/00000001.log"] = bytearray(data)
     raws: list[bytes] = []
-    sc = fw_logbook.Scanner()
+    sc = fw_logread.Scanner()
     count, good, torn = sc.scan(fs, "/logs/00000001.log", 1,
                                 lambda seq, t, buf, size: raws.append(bytes(buf[:size])))
     host = read_log(data, 1)

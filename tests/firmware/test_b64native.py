@@ -1,4 +1,4 @@
-# Tests for firmware/b64native.py and the loops link.py and logbook.py fall back on:
+# Tests for firmware/b64native.py and the loops link.py and logread.py fall back on:
 # responses are encoded and log records copied out of the read block by machine code on
 # the rp2 port (tests/test_rp2_firmware_units.py runs these there), by the loops
 # elsewhere; both write standard base64 (RFC 4648), both copy the same bytes, without
@@ -9,7 +9,7 @@ import binascii
 import sys
 
 import link as K
-import logbook as L
+import logread as R
 import micropython
 from testdata import data_path, heap_locked
 
@@ -68,12 +68,12 @@ def test_encoding_allocates_nothing():
 
 
 def test_record_copy_by_machine_code_on_the_rp2_port_only():
-    assert L.NATIVE_COPY == (sys.platform == "rp2")
+    assert R.NATIVE_COPY == (sys.platform == "rp2")
 
 
 def test_a_record_copied_out_of_a_block():
     src = _source()
-    for copy in (L._copy, L._copy_py):
+    for copy in (R._copy, R._copy_py):
         dst = bytearray(260)
         copy(src, 777, dst, 252)
         assert bytes(dst[:252]) == bytes(src[777:1029])
@@ -85,19 +85,19 @@ def test_a_record_copied_out_of_a_block():
 def test_copying_allocates_nothing():
     src = _source()
     dst = bytearray(252)
-    heap_locked(lambda: L._copy(src, 1034 - 252, dst, 252)) or L._copy(src, 1034 - 252, dst, 252)
+    heap_locked(lambda: R._copy(src, 1034 - 252, dst, 252)) or R._copy(src, 1034 - 252, dst, 252)
     assert bytes(dst) == bytes(src[1034 - 252 :])
 
 
 def _walks(data, o, end, want, stop, most):
     """What b64native.walk (on the rp2 port) and the loop elsewhere find in a scanner's
     block holding data: (bytes, count)."""
-    sc = L.Scanner()
+    sc = R.Scanner()
     sc._blk[: len(data)] = data
     sc._len = len(data)
-    a = L.array("I", (o, end, want, stop, most))
+    a = R.array("I", (o, end, want, stop, most))
     got = sc._walk(sc._blk, a, sc._crc)
-    b = L.array("I", (o, end, want, stop, most))
+    b = R.array("I", (o, end, want, stop, most))
     got_py = sc._walk_py(sc._blk, b, None)
     assert (got, a[4]) == (got_py, b[4])
     return got, a[4]
@@ -129,8 +129,8 @@ def test_walking_the_golden_session():
 def test_walking_allocates_nothing():
     with open(data_path("golden/log/session.log"), "rb") as f:
         data = f.read()
-    a = L.array("I", (0, len(data), 1, 0, 255))
-    sc = L.Scanner()
+    a = R.array("I", (0, len(data), 1, 0, 255))
+    sc = R.Scanner()
     sc._blk[: len(data)] = data
     sc._len = len(data)
     walk = sc._walk

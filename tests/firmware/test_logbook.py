@@ -6,6 +6,7 @@ import struct
 import time
 
 import logbook as L
+import logread as R
 from memfs import MemFs, PowerCut
 from testdata import allocated, scratch_dir
 
@@ -154,7 +155,7 @@ def _records_of(data):
     fs.dirs.append("/logs")
     fs.files["/logs/00000001.log"] = bytearray(data)
     out = []
-    count, good, torn = L.Scanner().scan(
+    count, good, torn = R.Scanner().scan(
         fs, "/logs/00000001.log", 1, lambda seq, t, buf, size: out.append(decode(buf, size))
     )
     assert count == len(out)
@@ -182,7 +183,7 @@ def test_golden_damaged_vector():
     fs.dirs.append("/logs")
     fs.files["/logs/00000001.log"] = bytearray(data)
     out = []
-    sc = L.Scanner()
+    sc = R.Scanner()
     count, good, torn = sc.scan(
         fs, "/logs/00000001.log", 1, lambda seq, t, buf, size: out.append(decode(buf, size)))
     assert out == want["records"] == GOLDEN_RECORDS[:1] + GOLDEN_RECORDS[2:]
@@ -218,6 +219,24 @@ def test_a_session_reads_back_record_by_record():
         "achieved_ms": 5000,
     }
     assert list(fs.files) == ["/logs/00000001.log"]
+
+
+def test_a_session_lets_the_log_reader_go_and_reading_takes_it_back():
+    # A session reads no record: the reader (logread.py, its block and buffer) is let go
+    # when it begins, and imported again by the next read, which finds the same records.
+    import sys
+
+    fs = MemFs()
+    write_session(L.Logbook(fs), segments=1)
+    lb = L.Logbook(fs)  # start-up reads the last file with the reader
+    assert lb._scan is not None and "logread" in sys.modules
+    lb.begin_session("b", 1, 0, 1, 5000, 10000)
+    assert lb._scan is None and "logread" not in sys.modules
+    lb.end_session(1, 0, 1, 5000, 0, 15000)
+    seqs = []
+    lb.records(1, lambda seq, rtype, rec, size: seqs.append((seq, rtype, size)) or 0)
+    assert "logread" in sys.modules
+    assert seqs == [(1, 1, 47), (2, 2, 34), (3, 3, 30), (4, 1, 38), (5, 3, 30)]
 
 
 def test_segments_wait_in_the_buffer_until_flush():
@@ -279,7 +298,7 @@ def test_a_flipped_bit_costs_its_record_alone():
     assert [r["seq"] for r in recs] == [1, 2, 4, 5]
     lb = L.Logbook(fs)
     assert lb.torn is False and lb.next_seq == 6
-    sc = L.Scanner()
+    sc = R.Scanner()
     assert sc.scan(fs, "/logs/00000001.log", 1) == (4, len(data), False)
     assert (sc.last_seq, sc.damaged) == (5, 1)
 
@@ -298,7 +317,7 @@ def test_a_damaged_byte_anywhere_loses_at_most_its_record():
     owner = []
     for k in range(len(sizes)):
         owner.extend([k] * sizes[k])
-    sc = L.Scanner()
+    sc = R.Scanner()
     for i in range(len(whole)):
         for value in (0xB1, whole[i] ^ 0xFF):
             if value == whole[i]:
