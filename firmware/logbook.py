@@ -350,9 +350,10 @@ class Logbook:
     def begin_session(self, routine_id, crc, level, segment_count, total_ms, mono_ms):
         """Record a session start and write it to flash at once. A session reads no
         summary: it is let go (lastdone.put_away) until the session ends, and no log
-        reader (logread.py, imported again when records are next read)."""
+        reader (logread.py and lognative.py, imported again when records are next read)."""
         self._scan = None
         sys.modules.pop("logread", None)
+        sys.modules.pop("lognative", None)
         self.flush()
         self._away = 0
         away = self._loaded and _last().put_away(self)

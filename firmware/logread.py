@@ -1,7 +1,7 @@
 # The log reader (docs/log-format.md, "Reading"): log files read a block at a time, each
 # good record copied out of the block, runs of them checked in it. A module of its own,
 # imported when records are read (logbook.Logbook._scanner), so that a session, which
-# reads none, holds neither this code nor b64native's reader and its CRC table: the
+# reads none, holds neither this code nor lognative's machine code and its CRC table: the
 # logbook lets them go when a session begins.
 
 import binascii
@@ -19,17 +19,17 @@ _RESIDUE = const(0x2144DF1C)
 
 
 def _copy_py(src, at, dst, n):
-    # src[at:at + n] into dst[0:n] (as b64native.copy).
+    # src[at:at + n] into dst[0:n] (as lognative.copy).
     for i in range(n):
         dst[i] = src[at + i]
 
 
 # Records are taken out of the read block, and runs of them checked in it, by machine
-# code where the port compiles b64native (the rp2 port), else by the loops here.
+# code where the port compiles lognative (the rp2 port), else by the loops here.
 try:
-    from b64native import copy as _copy
-    from b64native import crc_table as _crc_table
-    from b64native import walk as _walk
+    from lognative import copy as _copy
+    from lognative import crc_table as _crc_table
+    from lognative import walk as _walk
 
     NATIVE_COPY = True
 except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
@@ -84,7 +84,7 @@ class Scanner:
         damaged counts the stretches skipped before good records.
 
         Records that follow one another in the file and in number are checked a run at a
-        time where they can be (b64native.walk). With on_run, they go in runs of up to
+        time where they can be (lognative.walk). With on_run, they go in runs of up to
         `room` bytes: on_run(seq, count, block, at, size) has them in
         block[at:at + size], the first numbered seq. on_run and on_record each return the
         room for the next run; a record that does not fit goes to on_record alone. The
@@ -188,7 +188,7 @@ class Scanner:
         return size
 
     def _walk_py(self, blk, a, _table):
-        # b64native.walk where the port has no machine code: the same records, by _good.
+        # lognative.walk where the port has no machine code: the same records, by _good.
         o = a[0]
         start = o
         want = a[2]

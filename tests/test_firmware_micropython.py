@@ -35,8 +35,8 @@ MEMORY_HINT = (
 RUN_ON_IMPORT = ("main.py", "boot.py")
 # Machine code (viper), flashed as source for the board to compile: mpy-cross checks it for
 # the Pico's CPU, and this port, which has no native emitter, never imports it (link.py
-# falls back on its own encoder: tests/firmware/test_b64native.py).
-NATIVE = ("b64native.py",)
+# and logread.py fall back on their own loops: tests/firmware/test_b64native.py).
+NATIVE = ("b64native.py", "lognative.py")
 PICO_ARCH = "armv6m"
 
 

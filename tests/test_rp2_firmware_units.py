@@ -17,7 +17,7 @@ TESTS = ROOT / "tests"
 MODULES = ("test_bbr", "test_harness", "test_b64native")
 # What they import and read, at their places under /tests as testdata.data_path() finds
 # them; the firmware modules at the root.
-FILES = [(ROOT / "firmware" / f, f) for f in ("bbr.py", "link.py", "logbook.py", "b64native.py")] + [
+FILES = [(ROOT / "firmware" / f, f) for f in ("bbr.py", "link.py", "logbook.py", "logread.py", "b64native.py", "lognative.py")] + [
     (TESTS / "mp" / "driver.py", "driver.py"),
     *((TESTS / "firmware" / f, "tests/firmware/" + f)
       for f in ("testdata.py", "bbrmake.py", *(m + ".py" for m in MODULES))),

@@ -37,12 +37,12 @@ def test_flash_puts_the_firmware_as_mpy_on_a_blank_pico(pico):
     # The app starts with the new files; the REPL is asked for once it idles at its menu.
     pico.until("hold=go")
     names = set(eval(pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))")))
-    # As .mpy but for the files kept as source (main.py; b64native.py, which the port
-    # compiles to machine code).
+    # As .mpy but for the files kept as source (main.py; b64native.py and lognative.py,
+    # which the port compiles to machine code).
     files = sorted((ROOT / "firmware").glob("*.py"))
     sources = {f.name for f in files if f.name in SOURCE_FILES}
     modules = {f.stem + ".mpy" for f in files if f.name not in SOURCE_FILES}
-    assert sources == {"main.py", "b64native.py"}
+    assert sources == {"main.py", "b64native.py", "lognative.py"}
     assert modules | sources | {"manifest.txt", "routines", ".flash"} <= names
     assert {n for n in names if n.endswith(".py")} == sources
     # The port's own identity, not the WebAssembly one's.

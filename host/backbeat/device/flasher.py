@@ -28,8 +28,8 @@ JOURNAL_MODULE = "journal.py"  # the switch, run by the flasher and at every sta
 MANIFEST = "/manifest.txt"
 ROUTINES = "/routines"
 # Files that stay Python source on the device: MicroPython runs the first two by name, and
-# compiles the third (machine code by its viper emitter, which a portable .mpy cannot hold).
-SOURCE_FILES = ("main.py", "boot.py", "b64native.py")
+# compiles the others (machine code by its viper emitter, which a portable .mpy cannot hold).
+SOURCE_FILES = ("main.py", "boot.py", "b64native.py", "lognative.py")
 CHUNK = 3072
 # How long a flash waits for the app to answer after the restart.
 APP_START_S = 15.0
