@@ -39,8 +39,10 @@ _LAST = "last"
 def put_away(lb):
     """A session begins: the summary, saved first if records came after it, and this
     module are let go. True when they were (lb._sum is then None); the session's start and
-    end are noted when it ends (come_back)."""
-    if lb._upto != lb.next_seq - 1 and not save(lb):
+    end are noted when it ends (come_back). With nothing summed up yet (upto 0) it is saved
+    too: come_back then finds a summary that ends where the session begins, and reads no
+    record (nor imports the log reader) while the session's end cue plays."""
+    if (lb._upto != lb.next_seq - 1 or not lb._upto) and not save(lb):
         return False
     lb._sum = None
     lb._loaded = False

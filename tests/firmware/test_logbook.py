@@ -239,6 +239,21 @@ def test_a_session_lets_the_log_reader_go_and_reading_takes_it_back():
     assert seqs == [(1, 1, 47), (2, 2, 34), (3, 3, 30), (4, 1, 38), (5, 3, 30)]
 
 
+def test_the_first_session_ends_without_reading_the_log():
+    # With nothing summed up yet, the summary is saved as the first session begins, so its
+    # end (while the end cue plays) finds it and reads no record: no reader is imported.
+    import sys
+
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    assert lb.last_sessions({}) == {} and "/logs/last" not in fs.files
+    lb.begin_session("a", 1, 0, 1, 5000, 0)
+    assert "/logs/last" in fs.files and "logread" not in sys.modules
+    lb.end_session(1, 1, 0, 5000, 0, 5000)
+    assert "logread" not in sys.modules and lb._loaded and lb._upto == 0
+    assert lb.save_last() and lb.last_sessions({}) == {"a": (1, 0, 0)}
+
+
 def test_segments_wait_in_the_buffer_until_flush():
     fs = MemFs()
     lb = L.Logbook(fs)
