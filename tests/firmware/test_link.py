@@ -259,10 +259,12 @@ def test_push__no_space():
     assert r.ask(K.PUSH_BEGIN, 1, p) == [(K.NO_SPACE, 0, 1, b"")]
 
 
-def test_stale_tmp_files_removed_when_the_link_starts():
+def test_stale_tmp_files_removed_before_the_first_request():
     r = Rig()
     r.fs.files["/routines/old.tmp"] = bytearray(b"half")
     r.poll()
+    assert "/routines/old.tmp" in r.fs.files  # not at start-up: the menu does not wait
+    r.ask(K.HELLO, 1, struct.pack("<I", 1800000000))
     assert "/routines/old.tmp" not in r.fs.files
     assert "/routines/easy.bbr" in r.fs.files
 
