@@ -407,7 +407,6 @@ class App:
         self.screen = MENU
         self._ready()
         self._problems_or_menu()
-        gc.collect()  # what listing left (a port may collect only when told)
 
     def _relist(self):
         # The folder listed (_list), keeping what was known of the files still in it.
@@ -460,10 +459,10 @@ class App:
         except OSError:
             pass  # no folder: no routines
         n = len(order)
-        # The listing's garbage (a port may collect only when told) and the old ones let
-        # go before the new are made.
-        e = None
-        gc.collect()
+        # The listing's garbage collected (by a 1 ms sleep, for a port that collects only
+        # while asleep, as the virtual device does) and the old ones let go before the new
+        # are made.
+        time.sleep_ms(1)
         self._names = self._rt = bytearray()
         self._ends = self._menu = array("H")
         self._at = array("H")
