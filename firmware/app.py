@@ -50,7 +50,7 @@ _HEADERS = const(8)
 # outside a session.
 _COLLECT_EVERY = const(16)
 # Entries of the routines folder compared with the index in one turn of the loop.
-_LIST_STEP = const(16)
+_LIST_STEP = const(8)
 # The index of the routines (App._save_index, docs/firmware.md "Routines at start-up"):
 # its header's size, and the flags it keeps.
 _INDEX_HEAD = const(20)
@@ -437,7 +437,7 @@ class App:
         # order listed in one bytearray, their places (start << 8 | length) put in name
         # order as they come, then copied in that order.
         buf = bytearray()
-        order = []
+        order = []  # type: list[int]
         try:
             for e in self.fs.ilistdir(self.routines):
                 name = e[0]

@@ -471,7 +471,7 @@ class Routine:
                 want = _CHUNK
             if self._read_at(pos, mv, want) < want:
                 raise BbrError("truncated")
-            crc = _c_crc32(mv[:want], crc)  # type: ignore[misc]  # (tested by the caller)
+            crc = _c_crc32(mv[:want], crc)  # (tested by the caller)
             pos += want
         self._pos = pos
         if crc != self.crc32:
