@@ -435,7 +435,8 @@ class App:
         # room for what is learnt of each (_rt); all offered in name order until the menu
         # is put in order. One entry at a time (no list of the folder): the ids in the
         # order listed in one bytearray, their places (start << 8 | length) put in name
-        # order as they come, then copied in that order.
+        # order as they come (after the last, or by a binary search), then copied in that
+        # order.
         buf = bytearray()
         order = []  # type: list[int]
         try:
@@ -447,6 +448,10 @@ class App:
                 m = len(raw) - 4
                 lo = 0
                 hi = len(order)
+                if hi:
+                    p = order[hi - 1]
+                    if not _before(raw, m, buf, p >> 8, p & 0xFF):
+                        lo = hi  # after the last (littlefs lists in name order)
                 while lo < hi:
                     mid = (lo + hi) // 2
                     p = order[mid]
