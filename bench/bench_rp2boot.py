@@ -41,19 +41,19 @@ IDLE_S = {False: 30.0, True: 5.0}
 FREE = 32768
 
 
-# Run on the device in safe mode: the routines of /routines replaced by a set made there.
-_COPIES = """import os
+# Run on the device in safe mode: the routines of /routines removed (before anything is
+# put there: the flash may be full), then a set made there.
+_CLEAR = """import os
 for n in os.listdir('/routines'):
     os.remove('/routines/' + n)
-data = open('/neck.bbr', 'rb').read()
+"""
+_COPIES = """data = open('/neck.bbr', 'rb').read()
 for i in range(COUNT):
     with open('/routines/neck-%03d.bbr' % i, 'wb') as f:
         f.write(data)
 """
 # As many copies as fit, leaving FREE bytes for the logs and the index; prints how many.
 _FILL = """import os
-for n in os.listdir('/routines'):
-    os.remove('/routines/' + n)
 data = open('/neck.bbr', 'rb').read()
 n = 0
 while n < 1000:
@@ -65,9 +65,7 @@ while n < 1000:
     n += 1
 print('copies', n)
 """
-_INFLATE = """import os, deflate
-for n in os.listdir('/routines'):
-    os.remove('/routines/' + n)
+_INFLATE = """import deflate, os
 buf = bytearray(1024)
 with open('/huge.z', 'rb') as src, open('/routines/ten-thousand.bbr', 'wb') as out:
     z = deflate.DeflateIO(src, deflate.ZLIB)
@@ -85,6 +83,7 @@ def _put(pico, tmp: Path, code: str, files: dict[str, bytes]) -> str:
     sets are made on the device (copies, or inflated), as sending 200 files or 240 KB
     over the link would take minutes."""
     pico.safe_mode()
+    pico.mpremote("exec", _CLEAR, timeout=600)
     cp = []
     for name, data in files.items():
         (tmp / name).write_bytes(data)
