@@ -1,8 +1,10 @@
 # The device app: the routine menu, the session loop, the pain question, the summary,
-# settings and "sync me". It is handed its hardware and its clock, so tests drive it
-# in virtual time with fakes; main.py hands it the real board.
+# settings and "sync me" (what it does outside a session is in menu.py, which a session
+# lets go). It is handed its hardware and its clock, so tests drive it in virtual time
+# with fakes; main.py hands it the real board.
 
 import gc
+import sys
 import time
 from array import array
 
@@ -15,7 +17,6 @@ import bbr
 import button
 import cues
 import engine as E
-import logbook
 import schedule
 import ui
 from logbook import get_u16, get_u32, put_u16, put_u32
@@ -74,8 +75,6 @@ _SEGMENTS = const(6)
 _SIZE = const(8)
 _CRC = const(12)
 _TOTAL = const(16)
-
-_SETTINGS_LABELS = ("sound", "vibration", "back")
 
 # Cues for the start of each segment kind (by .bbr kind code).
 _START_CUES = (
@@ -162,6 +161,7 @@ class App:
         self._verdicts_changed = False
         self._pushed = None  # (file name, size, CRC) of a routine the link put on flash
         self._view = Shown()  # the routine the menu shows (and App.entries' items)
+        self._menu_code = None  # menu.py, while it is imported (App._m)
         # The routines the menu offers, in its order: len(), [k] and iteration; each item
         # is the one shared Shown, filled again for each k (read it before the next).
         self.entries = self
@@ -206,13 +206,23 @@ class App:
         self._slot_s = None
         self._slot_at = 0
         self._slot_done = 0
-        self._load_settings()
+        self._m().load_settings(self)
         self.read_clock(now_ms)
         self.reload(now_ms, True)
         self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
 
     def __len__(self):
         return self._count
+
+    def _m(self):
+        # What the app does outside a session (menu.py): a session lets it go (start), and
+        # the first turn after the session imports it again.
+        m = self._menu_code
+        if m is None:
+            import menu
+
+            m = self._menu_code = menu
+        return m
 
     def __getitem__(self, k):
         if k < 0:
@@ -265,7 +275,7 @@ class App:
         # allocates nothing); the menu stays on the routine it shows, or after a start-up,
         # a session or a sleep shows the first due. Every header is read first.
         self._ordered = True
-        self._plan_reminder(now_ms)
+        self._m().plan_reminder(self, now_ms)
         day = self.today(now_ms)
         count = self._count
         if not day or not count:
@@ -298,29 +308,6 @@ class App:
 
     # ------------------------------------------------------------ reminders
 
-    def _plan_reminder(self, now_ms):
-        # The next reminder time after _slot_done (today's, or the first of tomorrow).
-        self._slot_s = None
-        local = self.logbook.local_s(now_ms)
-        if not local:
-            return
-        after = self._slot_done if self._slot_done > local else local
-        midnight = after - after % 86400
-        best = -1
-        first = -1
-        for m in self._at:
-            if first < 0 or m < first:
-                first = m
-            t = midnight + 60 * m
-            if t > after and (best < 0 or t < best):
-                best = t
-        if first < 0:
-            return
-        if best < 0:
-            best = midnight + 86400 + 60 * first
-        self._slot_s = best
-        self._slot_at = time.ticks_add(now_ms, (best - local) * 1000)
-
     def _slot_reached(self, slot, now_ms):
         # The reminder time `slot` (_slot_s) has come: the index of the first routine in the
         # menu due and not done for that slot (its k-th time of the day is due while fewer
@@ -347,35 +334,8 @@ class App:
                         found = k
                         break
             k += 1
-        self._plan_reminder(now_ms)
+        self._m().plan_reminder(self, now_ms)
         return found
-
-    def _show_reminder(self, i, now_ms):
-        # Entry i shown in the menu with a gentle cue: a buzz, or without a motor (or with
-        # vibration switched off) two soft notes.
-        c = self.cues
-        c.play(cues.REMIND if c.motor is not None and c.vibration else cues.REMIND_TONE,
-               now_ms)
-        self.selected = i
-        self._fresh = False
-        if self.screen != MENU:
-            self.engine = None
-            self.screen = MENU
-        self._dirty = True
-        # Left alone, it sleeps again after remind_ms.
-        self._last_input = time.ticks_add(now_ms, self.remind_ms - self.idle_ms)
-
-    def due_status(self, en, now_ms):
-        """What the menu says of routine en's day (a Shown): "due 2 of 3" (the next session
-        is the second of three today), "done today", or "" (not due, no schedule, no
-        clock)."""
-        day = self.today(now_ms) if en.due_kind else 0
-        if not day:
-            return ""
-        n, done = self.due_of(en.ix, day)
-        if not n:
-            return ""
-        return "done today" if done >= n else "due %d of %d" % (done + 1, n)
 
     # ------------------------------------------------------------ routines and settings
 
@@ -406,7 +366,7 @@ class App:
         self.last = self.logbook.last_sessions({})
         self.screen = MENU
         self._ready()
-        self._problems_or_menu()
+        self._m().problems_or_menu(self)
 
     def _relist(self):
         # The folder listed (_list), keeping what was known of the files still in it.
@@ -753,7 +713,7 @@ class App:
         if self._stale or self._seen != len(self._ends):
             self._relist()
             self._verdicts_changed = True
-            self._problems_or_menu()
+            self._m().problems_or_menu(self)
 
     def _save_index(self):
         # The index of the routines now on flash (docs/firmware.md, "Routines at start-up"):
@@ -872,50 +832,13 @@ class App:
             self._view.ix = -1
         self.bad.append((self.stem(i) + ".bbr", err))
         if self.screen == MENU:
-            self._problems_or_menu()
-
-    def _problems_or_menu(self):
-        if self.bad:
-            fname, err = self.bad[0]
-            self._show_message("SKIPPED", _clip(fname, 16) + "\n" + _clip(err, 16) + "\nnot offered")
-        elif not self._count:
-            self._show_message("NO ROUTINES", "Flash routines\nfrom the laptop:\nbackbeat flash")
-        else:
-            self.screen = MENU
-            self._dirty = True
+            self._m().problems_or_menu(self)
 
     def _show_message(self, title, text):
         self.screen = MESSAGE
         self.message_title = title
         self.message_text = text
         self._dirty = True
-
-    def _load_settings(self):
-        self.cues.set_sound(True)
-        self.cues.set_vibration(True)
-        try:
-            f = self.fs.open(self.settings_path, "rb")
-            try:
-                raw = f.read(2)
-            finally:
-                f.close()
-        except OSError:
-            return
-        if len(raw) == 2:
-            self.cues.set_sound(raw[0] == 0x31)
-            self.cues.set_vibration(raw[1] == 0x31)
-
-    def _save_settings(self):
-        raw = b"1" if self.cues.sound else b"0"
-        raw += b"1" if self.cues.vibration else b"0"
-        try:
-            f = self.fs.open(self.settings_path, "wb")
-            try:
-                f.write(raw)
-            finally:
-                f.close()
-        except OSError:
-            pass
 
     def busy(self):
         """True while a session runs (the link refuses routine changes then)."""
@@ -936,16 +859,7 @@ class App:
             except bbr.BbrError as err:
                 self._bad_segment(err, now_ms)
         elif ev != button.NONE:
-            if s == MENU:
-                self._menu_input(ev, now_ms)
-            elif s == DONE:
-                self._done_input(ev, now_ms)
-            elif s == SETTINGS:
-                self._settings_input(ev)
-            elif s == MESSAGE:
-                self._message_input(ev)
-            elif s == MORNING:
-                self._morning_input(ev, now_ms)
+            self._m().press(self, s, ev, now_ms)
         elif self._unchecked and not self.cues.busy() and not self._dirty:
             self._check_turn()  # after the frame due: the menu first at start-up
         elif not self._ordered and s == MENU:
@@ -955,7 +869,7 @@ class App:
                 and time.ticks_diff(now_ms, self._slot_at) >= 0):
             i = self._slot_reached(slot, now_ms)
             if i >= 0:
-                self._show_reminder(i, now_ms)
+                self._m().show_reminder(self, i, now_ms)
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -969,7 +883,7 @@ class App:
             and not self.cues.busy()
             and time.ticks_diff(now_ms, self._last_input) >= self.idle_ms
         ):
-            self.sleep()
+            self._m().sleep(self)
 
     def wait_ms(self, now_ms):
         """How long the loop may sleep before its next turn (at most LOOP_MS).
@@ -1007,41 +921,6 @@ class App:
 
     # ------------------------------------------------------------ menu
 
-    def _menu_input(self, ev, now_ms):
-        self._fresh = False
-        count = self._count + 1  # the last row is "Settings"
-        if ev == button.SHORT:
-            self.selected = (self.selected + 1) % count
-            self._dirty = True
-            self._ready()
-        elif ev == button.DOUBLE:
-            self.selected = (self.selected - 1) % count
-            self._dirty = True
-            self._ready()
-        elif ev == button.LONG:
-            if self.selected == self._count:
-                self.screen = SETTINGS
-                self._row = 0
-                self._dirty = True
-            else:
-                self.start(self.entries[self.selected], now_ms)
-
-    def last_done_s(self, stem, now_ms):
-        """Seconds since the routine was last started; ui.NEVER, or ui.UNDATED when it was
-        done but the date is unknown."""
-        rec = self.last.get(stem)
-        if rec is None:
-            return ui.NEVER
-        boot, mono, wall = rec
-        lb = self.logbook
-        # The clock first: a ticks difference holds only 2**29 ms (about 6 days).
-        if wall and lb.wall_offset_s:
-            s = lb.wall_s(now_ms) - wall
-            return s if s > 0 else 0  # the clock set back since: not "never"
-        if boot == lb.boot:
-            return time.ticks_diff(now_ms, mono) // 1000
-        return ui.UNDATED
-
     # ------------------------------------------------------------ session
 
     def start(self, entry, now_ms):
@@ -1057,7 +936,7 @@ class App:
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
-        if self._morning_due(now_ms):
+        if self._m().morning_due(self, now_ms):
             self._morning_ix = i
             self.morning = 1
             self.screen = MORNING
@@ -1096,36 +975,13 @@ class App:
         eng.start(now_ms)
         self.engine = eng
         self.screen = SESSION
+        # A session runs without the menu's code: it is let go until the session is over.
+        self._menu_code = None
+        sys.modules.pop("menu", None)
         self.button.ignore_until_release()
         self._dirty = True
         self._run_engine(now_ms)
         return True
-
-    def _morning_due(self, now_ms):
-        # The first session start of a local day, a session having been completed the day
-        # before: ask how the back is this morning (once a day).
-        day = self.today(now_ms)
-        lb = self.logbook
-        return (day and day != self._asked_day and not lb.started_on(day)
-                and lb.done_on_day(day - 1))
-
-    def _morning_input(self, ev, now_ms):
-        # Short press: the next answer; double: the one before; long: this one, then the
-        # session starts.
-        if ev == button.SHORT:
-            self.morning = (self.morning + 1) % 3
-        elif ev == button.DOUBLE:
-            self.morning = (self.morning + 2) % 3
-        elif ev == button.LONG:
-            self.logbook.log_morning(logbook.BETTER + self.morning, now_ms)
-            self._asked_day = self.today(now_ms)
-            i = self._morning_ix
-            self._morning_ix = -1
-            self.screen = MENU
-            self.button.ignore_until_release()
-            if i >= 0:
-                self.start(self._fill(i, self._view), now_ms)
-        self._dirty = True
 
     def _session_input(self, ev, now_ms):
         e = self.engine
@@ -1262,35 +1118,7 @@ class App:
         self.cues.play(cues.ERROR, now_ms)
         self._refuse(en.ix, err)
 
-    def _done_input(self, ev, now_ms):
-        if ev == button.SHORT or ev == button.LONG:
-            self.engine = None
-            self.screen = MENU
-            self._dirty = True
-
     # ------------------------------------------------------------ settings, messages
-
-    def _settings_input(self, ev):
-        if ev == button.SHORT:
-            self._row = (self._row + 1) % len(_SETTINGS_LABELS)
-        elif ev == button.LONG:
-            if self._row == 0:
-                self.cues.set_sound(not self.cues.sound)
-            elif self._row == 1:
-                self.cues.set_vibration(not self.cues.vibration)
-            else:
-                self._save_settings()
-                self.screen = MENU
-        self._dirty = True
-
-    def _message_input(self, ev):
-        if self.bad:
-            self.bad.pop(0)
-        if self.bad or (not self._count and self.message_title != "NO ROUTINES"):
-            self._problems_or_menu()
-        else:
-            self.screen = MENU  # with no routines it offers Settings alone
-            self._dirty = True
 
     def show_error(self, text, now_ms):
         """An unexpected error: logged, shown, and the ERROR cue; a press goes back to the menu."""
@@ -1310,41 +1138,6 @@ class App:
 
     # ------------------------------------------------------------ sleep
 
-    def sleep(self):
-        """Screen off and light sleep until the button is pressed."""
-        self.screen = SLEEP
-        self.cues.stop()
-        self.display.poweroff()
-        pin = self.board.button
-        # A timer to the next reminder time, not a poll: each sleep lasts until it, or
-        # sleep_chunk_ms at most.
-        remind = -1
-        while pin.value() != 0:
-            ms = self.sleep_chunk_ms
-            slot = self._slot_s
-            if slot is not None:
-                d = time.ticks_diff(self._slot_at, self.ticks_ms())
-                if d <= 0:
-                    remind = self._slot_reached(slot, self.ticks_ms())
-                    if remind >= 0:
-                        break
-                    continue  # nothing due then: asleep on, to the next time
-                if d < ms:
-                    ms = d
-            self.board.lightsleep(ms)
-            self.logbook.wall_s(self.ticks_ms())  # keeps the clock's ticks anchor in range
-        self.display.poweron()
-        now = self.ticks_ms()
-        # The press that woke the board is not a command.
-        self.button = button.Button(pin, now)
-        self._last_input = now
-        self.screen = MENU
-        self._ordered = False
-        self._fresh = True
-        self._dirty = True
-        if remind >= 0:
-            self._show_reminder(remind, now)
-
     # ------------------------------------------------------------ screen
 
     def _draw(self, now_ms):
@@ -1362,21 +1155,7 @@ class App:
                 return
             if s == MENU:
                 self._ready()  # its header read; a refused routine shows why instead
-                s = self.screen
-            fb = self.display
-            if s == MENU:
-                self._draw_menu(now_ms)
-            elif s == DONE:
-                sm = self.summary
-                ui.done(fb, self.entry.name, sm[0], sm[1], sm[2], sm[3], sm[4])
-            elif s == SETTINGS:
-                ui.settings(fb, _SETTINGS_LABELS, (self.cues.sound, self.cues.vibration, None),
-                            self._row)
-            elif s == MESSAGE:
-                ui.message(fb, self.message_title, self.message_text)
-            elif s == MORNING:
-                ui.morning(fb, self.morning)
-            else:
+            if not self._m().draw(self, now_ms):
                 return
         self.display.show()
         d = time.ticks_diff(self.ticks_ms(), t) + 1
@@ -1384,17 +1163,6 @@ class App:
             self._frame_ms = d if d < ui.REFRESH_MS else ui.REFRESH_MS
         self._dirty = False
         self._drawn_at = now_ms
-
-    def _draw_menu(self, now_ms):
-        fb = self.display
-        count = self._count  # routines only: the Settings row is not one
-        if self.selected == count:
-            ui.message(fb, "SETTINGS", "sound, vibration", "1=next hold=open")
-            return
-        en = self._view  # _ready() read its header
-        last = self.last_done_s(en.stem, now_ms)
-        ui.menu(fb, en.name, (en.total_ms + 999) // 1000, last, self.selected, count,
-                self.due_status(en, now_ms), en.level)
 
     def _draw_session(self, now_ms):
         e = self.engine
@@ -1428,10 +1196,6 @@ def wrap16(text, max_lines):
             if not part:
                 break
     return out
-
-
-def _clip(s, n):
-    return s if len(s) <= n else s[:n]
 
 
 def _before(raw, m, buf, s, n):

@@ -50,25 +50,14 @@ _ANCHOR_MS = const(0x10000000)
 # good when the CRC of all its bytes is this, a small int (no allocation to compare).
 _RESIDUE = const(0x2144DF1C)
 
-# The "last done" summary: a header, one slot per routine, its CRC.
+# The "last done" summary (lastdone.py) has a slot for this many routines.
 MAX_ROUTINES = const(32)
-_SUM_HEAD = const(8)  # u32 upto, u16 slots, u16 slot size
-# u32 seq, u32 boot, u32 mono_ms, u32 wall_s, u8 id length, 64 id, 3 zero, then the days
-# of completed sessions: u16 the last day one was, u8 how many that day, u8 how many
-# earlier in that day's week, u16 the day of the one before that day, 2 zero.
-_SLOT = const(92)
-_S_DAY = const(84)
-_S_N = const(86)
-_S_WEEK = const(87)
-_S_BEFORE = const(88)
-_SUM_BYTES = const(2956)  # _SUM_HEAD + MAX_ROUTINES * _SLOT + TRAILER
 _DAY_S = const(86400)
 _ZONE_MAX_MIN = const(1080)  # a UTC offset is at most 18 hours either way
 
 _ACKED = "acked"
 _ACKED_TMP = "acked.tmp"
-_LAST = "last"
-_LAST_TMP = "last.tmp"
+LAST_TMP = "last.tmp"
 _ZONE = "zone"
 _ZONE_TMP = "zone.tmp"
 _SUFFIX = ".log"
@@ -294,8 +283,13 @@ class Logbook:
             self.next_seq = self.acked + 1
         # Records written in this boot carry this number (the first sequence number).
         self.boot = self.next_seq
-        # "When last done": the summary's image (docs/log-format.md), read on first use.
-        self._sum = bytearray(_SUM_BYTES)
+        # "When last done": the summary's image (docs/log-format.md, lastdone.py), made and
+        # read on first use, let go while a session runs.
+        self._sum = None
+        # The session start record of a session begun with the summary let go: its
+        # sequence number (0: none) and its payload.
+        self._away = 0
+        self._start = bytearray(START_FIXED + MAX_ID)
         self._slots = 0
         self._upto = 0  # the summary accounts for every record up to this one
         self._seen = 0
@@ -323,7 +317,7 @@ class Logbook:
         return out
 
     def _clean_tmp(self):
-        for name in (_ACKED_TMP, _LAST_TMP, _ZONE_TMP):
+        for name in (_ACKED_TMP, LAST_TMP, _ZONE_TMP):
             try:
                 self.fs.remove(self.root + "/" + name)
             except OSError:
@@ -459,9 +453,12 @@ class Logbook:
         return s
 
     def begin_session(self, routine_id, crc, level, segment_count, total_ms, mono_ms):
-        """Record a session start and write it to flash at once."""
+        """Record a session start and write it to flash at once. A session reads no
+        summary: it is let go (lastdone.put_away) until the session ends."""
         self._scan = None
         self.flush()
+        self._away = 0
+        away = self._loaded and _last().put_away(self)
         if self._path is not None and self._file_bytes >= ROTATE_BYTES:
             self._path = None
         rid = routine_id.encode()
@@ -480,7 +477,10 @@ class Logbook:
         for i in range(len(rid)):
             b[p + 25 + i] = rid[i]
         if self._loaded:
-            self._note_start(self.next_seq, b, p)
+            _last().note_start(self, self.next_seq, b, p)
+        elif away:
+            self._away = self.next_seq
+            self._start[:n] = self._mv[p : p + n]
         self._end_record(p, n)
         self.flush()
 
@@ -522,7 +522,10 @@ class Logbook:
             put_u32(b, p + 10, paused_ms)
             put_u32(b, p + 14, self.wall_s(mono_ms))
             if self._loaded:
-                self._note_end(b, p)
+                _last().note_end(self, b, p)
+            elif self._away:
+                _last().come_back(self, self._away, self._start, b, p)
+            self._away = 0
             self._end_record(p, SESSION_END_PAYLOAD)
         self.flush()
 
@@ -688,159 +691,11 @@ class Logbook:
         return self.free_bytes() >= need
 
     # ------------------------------------------------------------ when last done
+    # (lastdone.py, imported on use: a session holds none of it)
 
     def last_sessions(self, into):
-        """Fill the dict `into` with routine id -> (boot, mono_ms, wall_s) of its last start.
-
-        The first call reads the summary file and the records written after it (or, when
-        it is missing or damaged, every record), and saves it again if it was behind.
-        """
-        if not self._loaded:
-            self._load_last()
-        s = self._sum
-        for k in range(self._slots):
-            o = _SUM_HEAD + k * _SLOT
-            n = s[o + 16]
-            rid = str(bytes(s[o + 17 : o + 17 + n]), "ascii")
-            into[rid] = (get_u32(s, o + 4), get_u32(s, o + 8), get_u32(s, o + 12))
-        return into
-
-    def _load_last(self):
-        self._loaded = True
-        from_seq = 1
-        if self._read_last():
-            from_seq = self._upto + 1
-        else:
-            self._slots = 0
-            self._upto = 0
-        self._seen = self._upto
-        if from_seq < self.next_seq:
-            self.records(from_seq, self._take_start)
-        # Session starts still waiting in the buffer (a write that failed).
-        b = self._buf
-        o = 0
-        while o < self._n:
-            if b[o + 1] == SESSION_START:
-                self._note_start(get_u32(b, o + 4), b, o + HEADER)
-            elif b[o + 1] == SESSION_END:
-                self._note_end(b, o + HEADER)
-            o += HEADER + get_u16(b, o + 2) + TRAILER
-        if self._seen != self._upto:
-            self.save_last()
-
-    def _take_start(self, seq, rtype, buf, size):
-        self._seen = seq
-        if rtype == SESSION_START:
-            self._note_start(seq, buf, HEADER)
-        elif rtype == SESSION_END:
-            self._note_end(buf, HEADER)
-
-    def _read_last(self):
-        # The summary file into self._sum; False when it is missing, damaged or ahead of
-        # the log (from another log than this one).
-        s = self._sum
-        try:
-            f = self.fs.open(self.root + "/" + _LAST, "rb")
-        except OSError:
-            return False
-        try:
-            got = _read_full(f, memoryview(s))
-        finally:
-            f.close()
-        if got < _SUM_HEAD + TRAILER:
-            return False
-        slots = get_u16(s, 4)
-        if (
-            slots > MAX_ROUTINES
-            or get_u16(s, 6) != _SLOT
-            or got != _SUM_HEAD + slots * _SLOT + TRAILER
-            or binascii.crc32(memoryview(s)[:got]) != _RESIDUE
-        ):
-            return False
-        upto = get_u32(s, 0)
-        if upto >= self.boot:
-            return False
-        self._slots = slots
-        self._upto = upto
-        return True
-
-    def _note_start(self, seq, buf, p):
-        # The session start record seq, its payload at buf[p:], into its routine's slot.
-        s = self._sum
-        n = buf[p + 24]
-        k = 0
-        while k < self._slots:
-            o = _SUM_HEAD + k * _SLOT
-            if s[o + 16] == n:
-                i = 0
-                while i < n and s[o + 17 + i] == buf[p + 25 + i]:
-                    i += 1
-                if i == n:
-                    break
-            k += 1
-        new = k == self._slots
-        if new:
-            if k < MAX_ROUTINES:
-                self._slots = k + 1
-            else:
-                # Full: the routine last done longest ago gives up its slot.
-                k = 0
-                for j in range(1, MAX_ROUTINES):
-                    if get_u32(s, _SUM_HEAD + j * _SLOT) < get_u32(s, _SUM_HEAD + k * _SLOT):
-                        k = j
-        self._cur = k
-        o = _SUM_HEAD + k * _SLOT
-        put_u32(s, o, seq)
-        for i in range(12):
-            s[o + 4 + i] = buf[p + i]
-        s[o + 16] = n
-        for i in range(n):
-            s[o + 17 + i] = buf[p + 25 + i]
-        for i in range(17 + n, _SLOT if new else _S_DAY):
-            s[o + i] = 0
-
-    def _note_end(self, buf, p):
-        # The session end record with payload at buf[p:]: a completed session counts on
-        # the local day its start has (as the host's plan counts it), when that is known.
-        k = self._cur
-        self._cur = -1
-        if k < 0 or buf[p] != 1:
-            return
-        s = self._sum
-        o = _SUM_HEAD + k * _SLOT
-        day = self._day_at(s, o + 12)
-        if not day:
-            return
-        last = get_u16(s, o + _S_DAY)
-        if day <= last:
-            if s[o + _S_N] < 255:
-                s[o + _S_N] += 1
-            return
-        week = 0
-        if last and (last + 3) // 7 == (day + 3) // 7:  # the same week, Monday to Sunday
-            week = s[o + _S_WEEK] + s[o + _S_N]
-            if week > 255:
-                week = 255
-        put_u16(s, o + _S_BEFORE, last)
-        put_u16(s, o + _S_DAY, day)
-        s[o + _S_N] = 1
-        s[o + _S_WEEK] = week
-
-    def _slot_of(self, rid, start, end):
-        # The slot of the routine id rid[start:end] (rid bytes-like), or -1.
-        if not self._loaded:
-            self._load_last()
-        s = self._sum
-        n = end - start
-        for k in range(self._slots):
-            o = _SUM_HEAD + k * _SLOT + 17
-            if s[o - 1] == n:
-                i = 0
-                while i < n and s[o + i] == rid[start + i]:
-                    i += 1
-                if i == n:
-                    return k
-        return -1
+        """Fill the dict `into` with routine id -> (boot, mono_ms, wall_s) of its last start."""
+        return _last().sessions(self, into)
 
     def done_on(self, rid, day, start=0, end=-1):
         """Completed sessions of routine rid (its id, or bytes holding it at [start:end],
@@ -848,47 +703,15 @@ class Logbook:
         local day `day`: q_today those of that day, q_week those earlier in its week
         (Monday to Sunday), q_before the day of the last one before it (0: none). False
         when the routine has no slot."""
-        self.q_today = self.q_week = self.q_before = 0
-        if isinstance(rid, str):
-            rid = rid.encode()
-        k = self._slot_of(rid, start, len(rid) if end < 0 else end)
-        if k < 0:
-            return False
-        s = self._sum
-        o = _SUM_HEAD + k * _SLOT
-        last = get_u16(s, o + _S_DAY)
-        n = s[o + _S_N]
-        week = s[o + _S_WEEK]
-        if last == day:
-            self.q_today = n
-            self.q_week = week
-            self.q_before = get_u16(s, o + _S_BEFORE)
-        elif last and last < day:
-            self.q_before = last
-            if (last + 3) // 7 == (day + 3) // 7:
-                self.q_week = week + n
-        return True
+        return _last().done_on(self, rid, day, start, end)
 
     def started_on(self, day):
         """True when a session (of any routine) started on local day `day`."""
-        if not self._loaded:
-            self._load_last()
-        s = self._sum
-        for k in range(self._slots):
-            if self._day_at(s, _SUM_HEAD + k * _SLOT + 12) == day:
-                return True
-        return False
+        return _last().started_on(self, day)
 
     def done_on_day(self, day):
         """True when a session (of any routine) was completed on local day `day`."""
-        if not self._loaded:
-            self._load_last()
-        s = self._sum
-        for k in range(self._slots):
-            o = _SUM_HEAD + k * _SLOT
-            if get_u16(s, o + _S_DAY) == day or get_u16(s, o + _S_BEFORE) == day:
-                return True
-        return False
+        return _last().done_on_day(self, day)
 
     def save_last(self):
         """Write the summary (between sessions): True when it now covers every record.
@@ -896,31 +719,11 @@ class Logbook:
         Nothing is written while records wait in the buffer. A failed write leaves the
         previous summary, which is still right for the records it covers.
         """
-        if not self._loaded:
-            self._load_last()
-        if self._n:
-            return False
-        s = self._sum
-        upto = self.next_seq - 1
-        put_u32(s, 0, upto)
-        put_u16(s, 4, self._slots)
-        put_u16(s, 6, _SLOT)
-        end = _SUM_HEAD + self._slots * _SLOT
-        mv = memoryview(s)
-        put_u32(s, end, binascii.crc32(mv[:end]) & 0xFFFFFFFF)
-        tmp = self.root + "/" + _LAST_TMP
-        try:
-            f = self.fs.open(tmp, "wb")
-            try:
-                f.write(mv[: end + TRAILER])
-            finally:
-                f.close()
-            self.fs.rename(tmp, self.root + "/" + _LAST)
-        except OSError:
-            try:
-                self.fs.remove(tmp)
-            except OSError:
-                pass
-            return False
-        self._upto = upto
-        return True
+        return _last().save(self)
+
+
+def _last():
+    # The summary's code (lastdone.py), imported again after a session let it go.
+    import lastdone
+
+    return lastdone

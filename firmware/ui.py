@@ -1,4 +1,5 @@
-# The screens, drawn on any 128x64 FrameBuffer: pure functions of the values passed in.
+# The screens, drawn on any 128x64 FrameBuffer: pure functions of the values passed in (the
+# menu's own screens are in menu.py, which a session lets go).
 #
 # Text uses the built-in 8x8 font, 16 columns by 8 lines; strings arrive already
 # wrapped ("\n" between lines). Big numbers use seven-segment glyphs drawn here
@@ -44,7 +45,7 @@ KIND_WORDS = ("", "READY", "HOLD", "HOLD", "BREATHE", "STRETCH", "PUSH", "RELAX"
               "REST", "SWITCH")
 SIDE_WORDS = ("", "LEFT", "RIGHT")
 
-# What ago() is given for a routine never done, and for one done before the clock was set.
+# What menu.ago() is given for a routine never done, and for one done before the clock was set.
 NEVER = const(-1)
 UNDATED = const(-2)
 
@@ -120,25 +121,6 @@ def mmss(seconds):
     if seconds < 0:
         seconds = 0
     return "%d:%02d" % (seconds // 60, seconds % 60)
-
-
-def ago(seconds):
-    """When a routine was last done, from the seconds since; UNDATED when it was done while
-    the clock was not set, any other negative value (NEVER) when it never was."""
-    if seconds == UNDATED:
-        return "done, undated"
-    if seconds < 0:
-        return "never done"
-    if seconds < 3600:
-        return "last %d min ago" % (seconds // 60)
-    if seconds < 86400:
-        return "last %d h ago" % (seconds // 3600)
-    days = seconds // 86400
-    if days == 1:
-        return "last 1 day ago"
-    if days > 99:
-        return "last 99+ days"
-    return "last %d days ago" % days
 
 
 def title_bar(fb, left, right=""):
@@ -245,18 +227,6 @@ def big_time(fb, x, y, box_w, seconds, plus=False, c=1):
 # ------------------------------------------------------------ screens
 
 
-def menu(fb, name, total_s, last_s, index, count, status="", level=0):
-    """The routine picker: what is due of it today (status, "ROUTINE" when nothing), name
-    (up to 3 lines), planned time and level, when last done, position."""
-    fb.fill(0)
-    title_bar(fb, status or "ROUTINE", "%d/%d" % (index + 1, count))
-    text_lines(fb, name, 0, 12, 3)
-    fb.text("time " + mmss(total_s), 0, 38)
-    fb.text(ago(last_s), 0, 46)
-    fb.text("1=next hold=go", 0, 56)
-    text_right(fb, "L%d" % level, 38)
-
-
 def session(fb, exercise, say, kind, seconds, up, phase, breath, side, rep, reps, progress):
     """A segment running: exercise, big seconds (left, or held so far when up), the phase
     or kind word, side, rep, the breath bar (0-1000, while a breath phase runs) and the
@@ -325,17 +295,6 @@ def paused(fb, exercise, say, left_s, paused_s):
         fb.text("hold=stop", 0, 56)
 
 
-def done(fb, name, completed, elapsed_s, done_n, skipped_n, paused_s):
-    """The summary after a session, completed or stopped."""
-    fb.fill(0)
-    title_bar(fb, "DONE" if completed else "STOPPED")
-    text_lines(fb, name, 0, 12, 2)
-    fb.text("took " + mmss(elapsed_s), 0, 30)
-    fb.text("done %d skip %d" % (done_n, skipped_n), 0, 38)
-    fb.text("paused " + mmss(paused_s), 0, 46)
-    fb.text("1=ok", 0, 56)
-
-
 # What a pain answer means (the pain-monitoring model): by the highest number of each band.
 _PAIN_WORDS = ((0, "none"), (2, "a little"), (5, "ok"), (10, "too much"))
 
@@ -357,38 +316,6 @@ def pain(fb, n):
     fb.text("1=more hold=save", 0, 56)
 
 
-MORNING_WORDS = ("better", "same", "worse")
-
-
-def morning(fb, selected):
-    """The next-morning question, "your back this morning:", and the three answers; the
-    one a long press picks (selected, 0 to 2) is shown inverted."""
-    fb.fill(0)
-    title_bar(fb, "THIS MORNING")
-    fb.text("your back is", 0, 12)
-    for i in range(3):
-        y = 23 + 10 * i
-        c = 1
-        if i == selected:
-            fb.fill_rect(0, y - 1, WIDTH, 10, 1)
-            c = 0
-        text_centered(fb, MORNING_WORDS[i], y, c)
-    fb.text("1=next hold=pick", 0, 56)
-
-
-def question(fb, text, no="no", yes="yes"):
-    """A yes/no question in a frame: a short press answers no, a long press yes."""
-    fb.fill(0)
-    fb.rect(0, 0, WIDTH, 48, 1)
-    lines = 1 + text.count("\n")
-    if lines > 5:
-        lines = 5
-    y = (48 - CHAR * lines) // 2
-    for i in range(lines):
-        text_centered(fb, line_of(text, i), y + CHAR * i)
-    fb.text("1=" + no + " hold=" + yes, 0, 56)
-
-
 def message(fb, title, text, hint="1=ok"):
     """A title bar and up to 5 lines of text; the hint on the bottom line if any."""
     fb.fill(0)
@@ -401,21 +328,3 @@ def message(fb, title, text, hint="1=ok"):
 def error(fb, text, hint="1=ok"):
     message(fb, "ERROR", text, hint)
 
-
-def settings(fb, labels, values, selected):
-    """A list of up to 4 switches: labels, values (True/False, or None for an action),
-    the selected row shown inverted."""
-    fb.fill(0)
-    title_bar(fb, "SETTINGS")
-    for i in range(len(labels)):
-        y = 12 + 10 * i
-        c = 1
-        if i == selected:
-            fb.fill_rect(0, y - 1, WIDTH, 10, 1)
-            c = 0
-        fb.text(labels[i], 1, y, c)
-        v = values[i]
-        if v is not None:
-            s = "on" if v else "off"
-            fb.text(s, WIDTH - CHAR * len(s) - 1, y, c)
-    fb.text("1=next hold=set", 0, 56)

@@ -237,3 +237,41 @@ def test_an_import_error_is_reported_with_its_line(tmp_path, monkeypatch):
     assert imp["ok"] is False
     assert 'File "/tests/firmware/test_broken.py", line 3' in imp["error"]
     assert imp["error"].strip().endswith("SyntaxError: invalid syntax")
+
+
+def test_under_stress_freed_memory_reads_as_poison():
+    # vm/mpport.mjs's stress mode (BACKBEAT_VD_GC_STRESS=1 on the virtual device): every
+    # collection fills what it freed with 0xa5, so an object used after the collector
+    # freed it reads as nonsense at once. Without it the freed bytes stay as they were.
+    # (Made in a function: the frame that made them is gone, so nothing points at them.)
+    code = (
+        "import gc, uctypes\n"
+        "def make():\n"
+        "    return [uctypes.addressof(bytearray(b'wxyz' * 16)) for _ in range(50)]\n"
+        "at = make()\n"
+        "gc.collect()\n"
+        "seen = [bytes(uctypes.bytearray_at(a, 4)) for a in at]\n"
+        "print(seen.count(b'wxyz'), seen.count(b'\\xa5' * 4))\n"
+    )
+    kept, poisoned = map(int, mprun.run_micropython(code, firmware=False).split())
+    assert (kept, poisoned) == (50, 0)
+    kept, poisoned = map(int, mprun.run_micropython(code, firmware=False, stress=True).split())
+    assert (kept, poisoned) == (0, 50)
+
+
+def test_no_collection_below_an_init_with_arguments():
+    # Making an instance whose __init__ takes arguments, the port copies them into a block
+    # it holds only in a C local and frees itself when __init__ returns: a collection in
+    # __init__ (a safe point, here in stress mode) would free it, hand its memory to a new
+    # object and then see the port free that one. vm/mpport.mjs collects there no more.
+    code = (
+        "import _mpport\n"
+        "class C:\n"
+        "    def __init__(self, a, b=0):\n"
+        "        _mpport.point()\n"
+        "        self.keep = [bytearray(b'abcd' * 4) for _ in range(8)]\n"
+        "made = [C(1, b=2) for _ in range(40)]\n"
+        "filler = [bytearray(b'wxyz' * 4) for _ in range(400)]\n"
+        "print(sum(1 for c in made for k in c.keep if bytes(k) != b'abcd' * 4))\n"
+    )
+    assert mprun.run_micropython(code, firmware=False, stress=True) == "0\n"

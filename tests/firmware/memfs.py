@@ -50,7 +50,8 @@ class _File:
     def write(self, b):
         if not self.writable:
             raise OSError(9)
-        b = bytes(b)  # (an array's bytes)
+        if isinstance(b, array):
+            b = bytes(b)  # its bytes, as a board writes them
         n = len(b)
         fs = self.fs
         room = fs.free()

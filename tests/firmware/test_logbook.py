@@ -853,3 +853,28 @@ def test_the_zone_is_kept_and_a_bad_one_refused():
     assert "/logs/zone.tmp" not in fs.files
     lb.know_time(86400 * 3 + 3600 * 4, 0)  # 04:00 UTC on day 3 is 23:00 on day 2 at -5 h
     assert lb.local_day(lb.wall_s(0)) == 2 and lb.local_s(0) == 86400 * 3 - 3600
+
+
+def test_a_session_lets_the_summary_go_and_notes_itself_at_its_end():
+    # A session reads no summary: its 3 KB image and its code (lastdone) are let go when
+    # it begins, the summary saved first, and read again with the session noted at its end.
+    import sys
+
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    _at_day(lb, _MONDAY, 600, 0)
+    write_session(lb, segments=1, mono=0, name="a")
+    assert lb.save_last()
+    lb.begin_session("b", 1, 0, 1, 5000, 10000)
+    assert lb._sum is None and "lastdone" not in sys.modules
+    cut = fs.copy()  # the power cut mid-session: the start is in the log, not the summary
+    lb.add_segment(0, 2, 1, 255, 0, 5000, 5000, 5000)
+    lb.end_session(1, 1, 0, 5000, 0, 15000)
+    assert lb._sum is not None and lb.save_last()
+    for book in (lb, L.Logbook(fs)):
+        assert sorted(book.last_sessions({})) == ["a", "b"]
+        assert book.done_on("b", _MONDAY) and book.q_today == 1
+    again = L.Logbook(cut)
+    assert again.last_sessions({})["b"] == (1, 10000, _MONDAY * 86400 + 36010)
+    assert again.done_on("b", _MONDAY) and again.q_today == 0  # begun, not completed
+    yield

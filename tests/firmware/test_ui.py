@@ -1,6 +1,7 @@
 # Tests for firmware/ui.py: exact pixels of the big glyphs and bars, exact text placement.
 
 import fakes
+import menu
 import ui
 
 DIGIT_2 = (
@@ -104,16 +105,16 @@ def test_text_helpers():
     assert ui.mmss(65) == "1:05"
     assert ui.mmss(3600) == "60:00"
     assert ui.mmss(-5) == "0:00"
-    assert ui.ago(ui.NEVER) == "never done"
-    assert ui.ago(ui.UNDATED) == "done, undated"
-    assert ui.ago(-1) == "never done"
-    assert ui.ago(0) == "last 0 min ago"
-    assert ui.ago(59) == "last 0 min ago"
-    assert ui.ago(3599) == "last 59 min ago"
-    assert ui.ago(7200) == "last 2 h ago"
-    assert ui.ago(86400) == "last 1 day ago"
-    assert ui.ago(3 * 86400 + 5) == "last 3 days ago"
-    assert ui.ago(100 * 86400) == "last 99+ days"
+    assert menu.ago(ui.NEVER) == "never done"
+    assert menu.ago(ui.UNDATED) == "done, undated"
+    assert menu.ago(-1) == "never done"
+    assert menu.ago(0) == "last 0 min ago"
+    assert menu.ago(59) == "last 0 min ago"
+    assert menu.ago(3599) == "last 59 min ago"
+    assert menu.ago(7200) == "last 2 h ago"
+    assert menu.ago(86400) == "last 1 day ago"
+    assert menu.ago(3 * 86400 + 5) == "last 3 days ago"
+    assert menu.ago(100 * 86400) == "last 99+ days"
     for s in ("last 59 min ago", "last 23 h ago", "last 99 days ago", "never done",
               "done, undated"):
         assert len(s) <= 16
@@ -254,7 +255,7 @@ def test_working_segments_leave_the_say_text_out():
 
 def test_menu_screen():
     c = fakes.Canvas()
-    ui.menu(c, "Lower back,\neasy", 994, 2 * 86400, 1, 8)
+    menu.menu_screen(c, "Lower back,\neasy", 994, 2 * 86400, 1, 8)
     assert c.texts == [
         ("ROUTINE", 1, 1, 0),
         ("2/8", 103, 1, 0),
@@ -267,13 +268,13 @@ def test_menu_screen():
     ]
     assert c.get(0, 0) and c.get(127, 8) and c.get(0, 8)
     assert not c.get(0, 9)
-    ui.menu(c, "Neck", 300, ui.UNDATED, 0, 3)
+    menu.menu_screen(c, "Neck", 300, ui.UNDATED, 0, 3)
     assert c.texts[3:] == [("time 5:00", 0, 38, 1), ("done, undated", 0, 46, 1),
                            ("1=next hold=go", 0, 56, 1), ("L0", 112, 38, 1)]
-    ui.menu(c, "Neck", 300, 60, 11, 12, "due 2 of 3", 12)
+    menu.menu_screen(c, "Neck", 300, 60, 11, 12, "due 2 of 3", 12)
     assert c.texts[:2] == [("due 2 of 3", 1, 1, 0), ("12/12", 87, 1, 0)]
     assert c.texts[-1] == ("L12", 104, 38, 1)
-    ui.menu(c, "Neck", 300, ui.NEVER, 0, 3)
+    menu.menu_screen(c, "Neck", 300, ui.NEVER, 0, 3)
     assert c.texts[4] == ("never done", 0, 46, 1)
 
 
@@ -313,21 +314,21 @@ def test_paused_and_done_screens():
         ("1=go on 2=skip", 0, 56, 1),
     ]
     assert c.count(0, 9, 128, 2) == 0 and c.count(0, 43, 128, 3) == 0
-    ui.done(c, "Lower back", True, 872, 12, 2, 45)
+    menu.done_screen(c, "Lower back", True, 872, 12, 2, 45)
     assert c.strings() == ["DONE", "Lower back", "took 14:32", "done 12 skip 2", "paused 0:45",
                            "1=ok"]
-    ui.done(c, "Lower back", False, 60, 1, 0, 0)
+    menu.done_screen(c, "Lower back", False, 60, 1, 0, 0)
     assert c.strings()[0] == "STOPPED"
 
 
 def test_question_screen():
     c = fakes.Canvas()
-    ui.question(c, "Pain?")
+    menu.question_screen(c, "Pain?")
     assert c.texts == [("Pain?", 44, 20, 1), ("1=no hold=yes", 0, 56, 1)]
     assert c.row(0) == "#" * 128
     assert c.row(47) == "#" * 128
     assert c.row(30, 0, 2) == "#."
-    ui.question(c, "Any pain\nnow?")
+    menu.question_screen(c, "Any pain\nnow?")
     assert c.texts[:2] == [("Any pain", 32, 16, 1), ("now?", 48, 24, 1)]
 
 
@@ -346,7 +347,7 @@ def test_message_and_error_screens():
 
 def test_settings_screen():
     c = fakes.Canvas()
-    ui.settings(c, ("Sound", "Vibration", "Back"), (True, False, None), 1)
+    menu.settings_screen(c, ("Sound", "Vibration", "Back"), (True, False, None), 1)
     assert c.texts == [
         ("SETTINGS", 1, 1, 0),
         ("Sound", 1, 12, 1),
@@ -382,7 +383,7 @@ def test_pain_screen():
 
 def test_morning_screen():
     c = fakes.Canvas()
-    ui.morning(c, 0)
+    menu.morning_screen(c, 0)
     assert c.texts == [
         ("THIS MORNING", 1, 1, 0),
         ("your back is", 0, 12, 1),

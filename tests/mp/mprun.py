@@ -140,12 +140,14 @@ def run_micropython(
     firmware: bool = True,
     test_data: bool = False,
     timeout: float = 300.0,
+    stress: bool = False,
 ) -> str:
     """Run `code` under MicroPython and return what it printed.
 
     files: extra {device path: host path (file or directory) or bytes}.
     firmware: put firmware/*.py at the root of the filesystem (on sys.path).
     test_data: also copy the firmware tests' helpers and tests/golden, tests/data.
+    stress: every collection fills the freed blocks with 0xa5 (vm/mpport.mjs).
     Raises MicroPythonError (with .output and .traceback) if the code raises.
     """
     pairs = firmware_files() if firmware else []
@@ -158,6 +160,7 @@ def run_micropython(
         "path": ["/", DEVICE_TESTS] if test_data else ["/"],
         "cwd": "/",
         "code": code,
+        "stress": stress,
     }
     events, err = run_job(job, timeout=timeout)
     for ev in events:

@@ -10,6 +10,7 @@
 //   files    [[host_path, device_path], ...] copied into the port's filesystem first
 //   path     directories put at the front of sys.path (default ["/"])
 //   cwd      working directory (default "/")
+//   stress   true: every collection fills the freed blocks with 0xa5 (vm/mpport.mjs)
 //   code     Python source run at the top level; if it binds `mp_steps` to a generator,
 //            the generator is then resumed from here until it ends (see below)
 //   preload  modules imported first, one per call from here with garbage collected after
@@ -74,6 +75,7 @@ async function main() {
         port: job.port ?? PINNED_PORT,
         heap,
         ...(job.reserve === undefined ? {} : { reserve: job.reserve }),
+        stress: job.stress === true,
         stdout: sink,
         stderr: sink,
         linebuffer: false,

@@ -21,6 +21,11 @@
 // allocation does not fit. At a safe point (docs/virtual-device.md says which are, and
 // why) that is due, collect() sets the depth to 0 around a cheap call in, so the
 // collector runs as it would at the top level, and puts the depth back.
+//
+// With the option stress (BACKBEAT_VD_GC_STRESS=1 on the virtual device), every safe point
+// collects and every collection fills the heap's free blocks with 0xa5, so an object the
+// collector freed while something still used it reads as nonsense at once, at the place
+// that freed it, instead of some time later when its memory is given to another.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -120,6 +125,87 @@ function findAllocCounter(mp, words) {
   return found.length === 1 ? found[0] : -1;
 }
 
+// The word where the port's first heap area (MP_STATE_MEM(area)) starts: its allocation
+// table's address and length in bytes, its finaliser table's address, then its pool's start
+// and end, the pool holding a bytearray just made and 64 bytes of pool for each byte of
+// table (4 blocks of 16 bytes).
+function findArea(mp, words) {
+  mp.runPython("import uctypes\n_mpb = bytearray(64)\n_mpa = uctypes.addressof(_mpb)");
+  const at = mp.globals.get("_mpa");
+  mp.runPython("del _mpa, _mpb, uctypes");
+  const w = words();
+  const found = [];
+  for (let i = 0; i + 4 < w.length; i++) {
+    const [atb, len, , start, end] = [w[i], w[i + 1], w[i + 2], w[i + 3], w[i + 4]];
+    if (len > 0 && atb > 0 && atb + len <= start && start <= at && at < end &&
+        end - start === len * 64) {
+      found.push(i);
+    }
+  }
+  return found.length === 1 ? found[0] : -1;
+}
+
+// The wasm functions (by index in the port's binary) that call back into Python while they
+// hold a new heap object only in a C local, so that no collection may run below them:
+// making an instance of a class whose __init__ takes arguments (the port copies them into
+// a block it frees itself when __init__ returns), list() of a generator, sorted() with a
+// key, str.join() of a generator, "%s" of an object with __str__. Found by calling a probe
+// from Python inside each and inside plain calls (a method, a bound method, *args, a for
+// loop over a generator, exec): the frames only the former have.
+const PROBE_UNSAFE = `
+import _mpprobe
+class _K:
+    def m(self, t, b=0):
+        _mpprobe.here(0)
+    def __str__(self):
+        _mpprobe.here(1)
+        return ""
+class _C:
+    def __init__(self, t, b=0):
+        _mpprobe.here(1)
+def _f(*a, **kw):
+    _mpprobe.here(a[0])
+def _g(t):
+    _mpprobe.here(t)
+    yield 1
+_k = _K()
+_b = _k.m
+_f(0)
+exec("_f(0)")
+_k.m(0, b=1)
+_b(0)
+_f(*(0,), **{"z": 1})
+for _x in _g(0):
+    pass
+_C(1, b=2)
+list(_g(1))
+sorted([2, 1], key=lambda x: _f(1) or x)
+"".join(str(x) for x in _g(1))
+"%s" % _k
+del _K, _C, _f, _g, _k, _b, _x, _mpprobe
+`;
+
+function wasmFrames() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Infinity;
+  const stack = new Error().stack;
+  Error.stackTraceLimit = limit;
+  const out = [];
+  for (const m of stack.matchAll(/wasm-function\[(\d+)\]/g)) out.push(+m[1]);
+  return out;
+}
+
+function findUnsafeFrames(mp) {
+  const plain = new Set();
+  const held = new Set();
+  mp.registerJsModule("_mpprobe", {
+    here: (unsafe) => { for (const f of wasmFrames()) (unsafe ? held : plain).add(f); },
+  });
+  mp.runPython(PROBE_UNSAFE);
+  for (const f of plain) held.delete(f);
+  return held;
+}
+
 // Take all of the C heap but `reserve` bytes, for the life of the interpreter.
 function useUpMalloc(M, reserveBytes) {
   const reserve = M._malloc(reserveBytes);
@@ -132,13 +218,15 @@ function useUpMalloc(M, reserveBytes) {
 
 // Options: port (the path of the port's micropython.mjs, required), heap (bytes),
 // reserve (bytes of C heap left to the port), imports (called with the port's `env`
-// imports before it is instantiated, to put in a clock, say); the rest is given to the
+// imports before it is instantiated, to put in a clock, say), stress (above); the rest is
+// given to the
 // port's loadMicroPython (stdout, stderr, stdin, linebuffer). The safe point it makes
 // itself is gc.collect(); the caller makes its own JavaScript functions safe points by
 // calling point() first. (Not the clock: C code reads it too, holding objects the
 // collector cannot see, as the REPL does between compiling a line and running it.)
 export async function loadPicoMicroPython(options) {
-  const { port, heap = PICO_HEAP, reserve = MALLOC_RESERVE, imports, ...rest } = options;
+  const { port, heap = PICO_HEAP, reserve = MALLOC_RESERVE, imports, stress = false,
+    ...rest } = options;
   const { loadMicroPython } = await import(pathToFileURL(port).href);
   let bounded = false;
   let memory = null;
@@ -181,6 +269,17 @@ export async function loadPicoMicroPython(options) {
       "garbage cannot be collected when the heap fills (hint: use the port pinned in " +
       "package.json)");
   }
+  const areaAt = findArea(mp, () => new Uint32Array(memory.buffer, 0, span() >> 2));
+  if (areaAt < 0) {
+    throw new PortUnfit("this MicroPython port's heap area was not found (hint: use the " +
+      "port pinned in package.json)");
+  }
+  const unsafe = findUnsafeFrames(mp);
+  if (unsafe.size === 0) {
+    throw new PortUnfit("this MicroPython port's call stack cannot be read, so a collection " +
+      "could free what its C code holds (hint: run it in Node, with the port pinned in " +
+      "package.json)");
+  }
   mp.runPython("import sys\nsys.modules.pop('_mpprobe')\ndel sys");
   bounded = true;
   useUpMalloc(mp._module, reserve);
@@ -200,15 +299,44 @@ export async function loadPicoMicroPython(options) {
       depth[depthAt] = was;
     }
     collections++;
+    if (stress) poison();
+  };
+  // Every free block of the heap filled with 0xa5, so that an object still in use after
+  // the collector freed it reads as nonsense at once (stress mode, below).
+  const poison = () => {
+    const w = new Uint32Array(memory.buffer);
+    const [atb, len, , start] = [w[areaAt], w[areaAt + 1], w[areaAt + 2], w[areaAt + 3]];
+    const bytes = new Uint8Array(memory.buffer);
+    for (let block = 0; block < len * 4; block++) {
+      if (((bytes[atb + (block >> 2)] >> ((block & 3) * 2)) & 3) === 0) {
+        bytes.fill(0xa5, start + block * 16, start + block * 16 + 16);
+      }
+    }
   };
   // Due once the port has asked for a collection, or has allocated its threshold since
   // the last one (it asks only at the allocation after that, which may not fit).
+  // Not below a C function that holds a new object only in a local (findUnsafeFrames):
+  // there the collection waits for the next safe point.
+  let deferred = 0;
+  const safe = () => {
+    for (const f of wasmFrames()) {
+      if (unsafe.has(f)) {
+        deferred++;
+        return false;
+      }
+    }
+    return true;
+  };
   const point = () => {
     const words = new Int32Array(memory.buffer);
-    if (new Uint8Array(memory.buffer)[pendingAt] ||
-        (words[amountAt] >>> 0) >= (words[amountAt + 1] >>> 0)) {
+    if ((stress || new Uint8Array(memory.buffer)[pendingAt] ||
+        (words[amountAt] >>> 0) >= (words[amountAt + 1] >>> 0)) && safe()) {
       collect();
     }
+  };
+  // gc.collect(): at once, unless C code below holds what the collector cannot see.
+  const collectNow = () => {
+    if (safe()) collect();
   };
 
   // A module of JavaScript functions for the Python side, each looked up once, here.
@@ -228,7 +356,7 @@ export async function loadPicoMicroPython(options) {
 
   // `gc` as a Pico shows it (vdgc.py), its collect() this one; the file is imported from
   // /vd (whose frames the virtual device leaves out of tracebacks) and not left there.
-  registerModule("_mpport", { collect, point });
+  registerModule("_mpport", { collect: collectNow, point });
   mp.FS.mkdir("/vd");
   mp.FS.writeFile("/vd/vdgc.py", fs.readFileSync(path.join(HERE, "vdgc.py")));
   mp.runPython("import sys\nsys.path.insert(0, '/vd')\nimport vdgc\nsys.path.pop(0)\n" +
@@ -237,7 +365,8 @@ export async function loadPicoMicroPython(options) {
   mp.FS.rmdir("/vd");
 
   return {
-    mp, memory, collect, point, registerModule, depthAt, pendingAt, amountAt,
+    mp, memory, collect, point, registerModule, depthAt, pendingAt, amountAt, unsafe,
     get collections() { return collections; },
+    get deferred() { return deferred; },
   };
 }

@@ -348,6 +348,7 @@ try {
   port = await loadPicoMicroPython({
     port: mpModule,
     heap: heapBytes,
+    stress: process.env.BACKBEAT_VD_GC_STRESS === "1",
     stdout: (b) => { for (const c of b) emit(c); },
     stderr: (b) => { for (const c of b) emit(c); },
     stdin: () => undefined,
