@@ -25,9 +25,12 @@ firmware (.mpy) and one short routine through `backbeat flash`.
   paced at 400 kHz (9 bit times a byte), timed on the device with ticks_us, against
   the same call on the WebAssembly board (whose I2C costs nothing).
 - rp2.sync_kib_per_s: log bytes `backbeat sync` stores per second of wall time over the
-  port's USB CDC (the firmware's own logbook wrote the logs; mpremote put them on the
-  flash), against `mpremote cp` of the same files from the same board, and the
-  WebAssembly board's sync of them. `python bench/bench_rp2.py sync` measures it alone.
+  port's USB CDC (the firmware's own logbook wrote the logs of a few sessions, a daily
+  sync; mpremote put them on the flash), against `mpremote cp` of the same files from
+  the same board, and the WebAssembly board's sync of them.
+- rp2.sync_month_kib_per_s: the same for a month of sessions (bench_sync's pty log, tens
+  of KB), after it on the same board, against `mpremote cp` of those files.
+  `python bench/bench_rp2.py sync` measures these two alone.
 
 Skipped (no figures) where ../shared/rp2/ is absent.
 """
@@ -59,13 +62,13 @@ def _busy(events: list[dict], since: int) -> tuple[float, float]:
     return b["busy_ns"] - a["busy_ns"], (b["busy_ns"] + b["idle_ns"]) - (a["busy_ns"] + a["idle_ns"])
 
 
-def _logs(tmp: Path) -> list[Path]:
-    """The logs of a few sessions, written by the firmware's logbook (bench_sync's)."""
-    from bench_sync import VIRTUAL_SESSIONS, _fill
+def _logs(tmp: Path, sessions: int) -> list[Path]:
+    """The logs of `sessions` sessions, written by the firmware's logbook (bench_sync's)."""
+    from bench_sync import _fill
     from linkrig import Device
 
     dev = Device()
-    _fill(dev, VIRTUAL_SESSIONS)
+    _fill(dev, sessions)
     tmp.mkdir()
     out = []
     for k, v in sorted(dev.fs.files.items()):
@@ -76,12 +79,14 @@ def _logs(tmp: Path) -> list[Path]:
 
 
 def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
-    """Wall seconds of mpremote cp of the logs, and of backbeat sync of them."""
-    from backbeat.device.link import LinkClient
+    """Wall seconds of mpremote cp of the logs, and of backbeat sync of them (into a new
+    database), the device's /logs holding them alone (it is in safe mode)."""
+    from backbeat.device.link import LinkClient, split_records
     from backbeat.device.serialport import SerialPort
     from backbeat.device.sync import sync_device
     from backbeat.store import Store
 
+    pico.mpremote("exec", "import os\nfor n in os.listdir('/logs'): os.remove('/logs/' + n)")
     cp = []
     for f in logs:
         cp += ["cp", str(f), ":/logs/" + f.name, "+"]
@@ -97,16 +102,32 @@ def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
         LinkClient(sp).connect(0)  # the app is up (its start is not part of the sync)
     with Store(tmp / "b.db") as db, SerialPort(pico.port) as sp:
         t0 = time.perf_counter()
-        sync_device(LinkClient(sp), db, int(time.time()))
+        res = sync_device(LinkClient(sp), db, int(time.time()))
         sync_s = time.perf_counter() - t0
+    # Every record, and the clock record its HELLO wrote when the clock was not set.
+    records = sum(len(split_records(f.read_bytes())) for f in logs)
+    if res.new_records not in (records, records + 1):
+        raise RuntimeError(f"the sync stored {res.new_records} records of {records}")
     return cp_s, sync_s
 
 
-def _sync_figures(pico, tmp: Path) -> dict:
-    """The log bytes, and the wall seconds of mpremote cp and of backbeat sync of them."""
-    logs = _logs(tmp / "logs")
-    cp_s, sync_s = _sync(pico, tmp, logs)
-    return {"log_bytes": sum(f.stat().st_size for f in logs), "cp_s": cp_s, "sync_s": sync_s}
+def _sync_figures(pico, tmp: Path, month: bool) -> dict:
+    """The log bytes, and the wall seconds of mpremote cp and of backbeat sync of them: a
+    few sessions and, with `month`, a month's (bench_sync's pty figure's log) after them."""
+    from bench_sync import SESSIONS, VIRTUAL_SESSIONS
+
+    out = {}
+    for key, sessions in (("", VIRTUAL_SESSIONS), ("month_", SESSIONS))[: 2 if month else 1]:
+        where = tmp / f"sync{sessions}"
+        where.mkdir()
+        logs = _logs(where / "logs", sessions)
+        if key:
+            pico.safe_mode()
+        cp_s, sync_s = _sync(pico, where, logs)
+        out[key + "log_bytes"] = sum(f.stat().st_size for f in logs)
+        out[key + "cp_s"] = cp_s
+        out[key + "sync_s"] = sync_s
+    return out
 
 
 def _cue_errors(pico, tmp: Path) -> list[float]:
@@ -189,21 +210,33 @@ def _board(tmp: Path, wasm: bool) -> dict:
         out["cue_errors"] = _cue_errors(pico, tmp)
         pico.safe_mode()
         out["show_us"] = int(pico.mpremote("exec", SHOW).strip())
-        out.update(_sync_figures(pico, tmp))
+        out.update(_sync_figures(pico, tmp, month=not wasm))
         if not wasm:  # (the WebAssembly figure is bench_firmware's)
             out["heap"] = _heap(pico, tmp)
     return out
 
 
 def _sync_figure(rp2: dict, wasm: dict) -> dict:
+    from bench_sync import SEGMENTS, SESSIONS, VIRTUAL_SESSIONS
+
+    def kib(board: dict, key: str = "") -> float:
+        return board[key + "log_bytes"] / 1024 / board[key + "sync_s"]
+
+    def cp(board: dict, key: str = "") -> str:
+        return (f"mpremote cp of the same {board[key + 'log_bytes']} log bytes from the same "
+                f"board: {board[key + 'log_bytes'] / 1024 / board[key + 'cp_s']:.2f} KiB/s "
+                f"(sync {board[key + 'cp_s'] / board[key + 'sync_s']:.1f}x faster, target 5x)")
+
     return {
         "rp2.sync_kib_per_s": {
-            "value": round(rp2["log_bytes"] / 1024 / rp2["sync_s"], 2), "unit": "KiB/s (wall)",
-            "compared_with": f"mpremote cp of the same {rp2['log_bytes']} log bytes from the "
-                             f"same board: {rp2['log_bytes'] / 1024 / rp2['cp_s']:.2f} KiB/s "
-                             f"(sync {rp2['cp_s'] / rp2['sync_s']:.1f}x faster, target 5x); "
-                             "the WebAssembly board's sync: "
-                             f"{wasm['log_bytes'] / 1024 / wasm['sync_s']:.2f} KiB/s",
+            "value": round(kib(rp2), 2), "unit": "KiB/s (wall)",
+            "compared_with": f"{cp(rp2)}; {VIRTUAL_SESSIONS} sessions; the WebAssembly "
+                             f"board's sync: {kib(wasm):.2f} KiB/s",
+        },
+        "rp2.sync_month_kib_per_s": {
+            "value": round(kib(rp2, "month_"), 2), "unit": "KiB/s (wall)",
+            "compared_with": f"{cp(rp2, 'month_')}; {SESSIONS} sessions of {SEGMENTS} "
+                             "segments (the log of sync.pty_kib_per_s), same run",
         },
     }
 
@@ -222,7 +255,7 @@ def run_sync() -> dict:
                 r = backbeat("flash", "--port", pico.port, str(QUICK))
                 assert r.returncode == 0, r.stderr
                 pico.safe_mode()
-                boards.append(_sync_figures(pico, where))
+                boards.append(_sync_figures(pico, where, month=not wasm))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return _sync_figure(*boards)

@@ -17,7 +17,6 @@ import bbr
 import button
 import cues
 import engine as E
-import schedule
 import ui
 from logbook import get_u16, get_u32, put_u16, put_u32
 from micropython import const
@@ -266,6 +265,8 @@ class App:
         lb = self.logbook
         lb.done_on(self._names, day, self._ends[i - 1] if i else 0, self._ends[i])
         o = i * _RT
+        import schedule  # the menu's: a session lets it go with menu.py
+
         n = schedule.times_due(self._rt[o + _DUE_KIND], self._rt[o + _DUE_VALUE], day,
                                lb.q_week, lb.q_before)
         return n, lb.q_today
@@ -978,6 +979,7 @@ class App:
         # A session runs without the menu's code: it is let go until the session is over.
         self._menu_code = None
         sys.modules.pop("menu", None)
+        sys.modules.pop("schedule", None)
         self.button.ignore_until_release()
         self._dirty = True
         self._run_engine(now_ms)

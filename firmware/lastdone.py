@@ -62,6 +62,7 @@ def come_back(lb, seq, start, buf, p):
         load(lb)  # the file changed or went: every record after it read again
     note_end(lb, buf, p)
 
+
 def sessions(lb, into):
     """Fill the dict `into` with routine id -> (boot, mono_ms, wall_s) of its last start.
 

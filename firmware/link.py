@@ -183,9 +183,8 @@ class Link:
         self._out = bytearray(_OUT)
         self._omv = memoryview(self._out)
         self._o = 0
-        self._vbuf = None
-        self._views = {}
         self._seq = 0
+        self._about = None  # HELLO's strings, once made
         self._poll = None
         self._ipoll = None
         if pollable is not None:
@@ -445,11 +444,18 @@ class Link:
         self._add32(lb.acked)
         impl = sys.implementation
         self._add32(getattr(impl, "_mpy", 0))
-        self._add_str(app.board.unique_id())
-        self._add_str(self._firmware(app))
-        v = impl.version
-        self._add_str("%d.%d.%d" % (v[0], v[1], v[2]))
-        self._add_str(app.board.name)
+        about = self._about
+        if about is None:
+            # What does not change while the app runs, read once (the manifest is a file).
+            self._add_str(app.board.unique_id())
+            self._add_str(self._firmware(app))
+            v = impl.version
+            self._add_str("%d.%d.%d" % (v[0], v[1], v[2]))
+            self._add_str(app.board.name)
+            self._about = bytes(self._rmv[22 : 6 + self._o])
+        else:
+            self._rmv[22 : 22 + len(about)] = about
+            self._o = 16 + len(about)
         self._send(OK, 0, self._seq, self._o)
 
     def _firmware(self, app):
@@ -522,17 +528,37 @@ class Link:
         self._last = start - 1 if start else 0
         lb = app.logbook
 
-        def take(seq, rtype, buf, size):
+        def room():
+            # The bytes a run may have: what the frame holds yet, and no more than the
+            # READ asked for (a record that crosses that goes to take alone).
+            r = MAX_RESPONSE - self._o
+            k = self._limit - self._sent
+            return r if r < k else (k if k > 0 else 0)
+
+        def take(seq, rtype, rec, size):
             if self._sent and (self._sent >= self._limit or seq != self._last + 1):
                 raise _Enough  # no later record can go either: the scan ends here
-            q = self._room(size)
-            self._rmv[q : q + size] = self._view(buf, size)
-            self._o += size
+            o = self._o
+            if o + size > MAX_RESPONSE:
+                self._send(OK, MORE, self._seq, o)  # as _room, in line: a call per record
+                o = 0
+            self._rmv[6 + o : 6 + o + size] = rec
+            self._o = o + size
             self._sent += size
             self._last = seq
+            return room()
+
+        def run(seq, count, block, at, size):
+            # Records seq to seq + count - 1, one after another in block[at:at + size].
+            o = self._o
+            self._rmv[6 + o : 6 + o + size] = block[at : at + size]
+            self._o = o + size
+            self._sent += size
+            self._last = seq + count - 1
+            return room()
 
         try:
-            lb.records(start, take)
+            lb.records(start, take, run, room())
         except _Enough:
             pass
         p2 = self._room(8)
@@ -540,19 +566,6 @@ class Link:
         _put32(self._resp, p2 + 4, lb.next_seq)
         self._o += 8
         self._send(OK, 0, self._seq, self._o)
-
-    def _view(self, buf, size):
-        # A view of buf[:size], kept per size while buf is the same buffer (the logbook's
-        # scanner reads every record into one): copying a record through it allocates
-        # nothing once its size was met. A log has few record sizes (241 at the most).
-        if buf is not self._vbuf:
-            self._vbuf = buf
-            self._views = {}
-        v = self._views.get(size)
-        if v is None:
-            v = memoryview(buf)[:size]
-            self._views[size] = v
-        return v
 
     def _ack(self, p, app):
         if len(p) < 4:

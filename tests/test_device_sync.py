@@ -153,9 +153,9 @@ def test_sync__cut_anywhere_loses_and_doubles_nothing(tmp_path):
     # up to the last line (once it has arrived the sync is over).
     cuts = sorted(set(ends[:-1]) | {(a + b) // 2 for a, b in zip([0] + ends, ends, strict=False)}
                   | set(range(1, ends[-1], 50)))
-    # 9 lines: HELLO, READs, ACKs, and the GET_ROUTINEs for the routines the sessions ran
-    # (the device has none of that CRC).
-    assert len(ends) == 9 and len(cuts) == 45
+    # 7 lines: HELLO, the READs of 300 bytes, the GET_ROUTINE for the routine the sessions
+    # ran (the device has none of that CRC), and one ACK once all are stored.
+    assert len(ends) == 7 and len(cuts) == 40
     for n, cut in enumerate(cuts):
         dev = PtyDevice(fs.copy())
         try:
@@ -209,7 +209,7 @@ def test_sync__a_routine_nowhere_is_said_and_the_session_stored(dev, tmp_path):
 
 
 def test_sync__a_few_sessions_in_one_read(dev, tmp_path):
-    # 6 KB of log (5 sessions of one routine): HELLO, one READ of 8 KB, GET_ROUTINE for
+    # 6 KB of log (5 sessions of one routine): HELLO, one READ of 16 KB, GET_ROUTINE for
     # the routine the archive lacks, one ACK (4 KB READs took two more round trips).
     for _ in range(5):
         dev.session(segments=30)

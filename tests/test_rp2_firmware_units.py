@@ -1,5 +1,5 @@
 """The firmware's unit tests that need no fakes (the .bbr reader, the link's base64
-encoders with the machine code the port compiles, and the test harness's own helpers; the engine's are left to the WebAssembly port, as their 2000-segment
+encoders and the log reader's record copy with the machine code the port compiles, and the test harness's own helpers; the engine's are left to the WebAssembly port, as their 2000-segment
 routines take minutes of emulated CPU here), run again on the real rp2 port in the emulated RP2040: the
 modules, the tests and their golden files are copied to a blank Pico with mpremote, and
 tests/mp/driver.py (the WebAssembly runner's MicroPython side) runs each test function
@@ -17,7 +17,7 @@ TESTS = ROOT / "tests"
 MODULES = ("test_bbr", "test_harness", "test_b64native")
 # What they import and read, at their places under /tests as testdata.data_path() finds
 # them; the firmware modules at the root.
-FILES = [(ROOT / "firmware" / f, f) for f in ("bbr.py", "link.py", "b64native.py")] + [
+FILES = [(ROOT / "firmware" / f, f) for f in ("bbr.py", "link.py", "logbook.py", "b64native.py")] + [
     (TESTS / "mp" / "driver.py", "driver.py"),
     *((TESTS / "firmware" / f, "tests/firmware/" + f)
       for f in ("testdata.py", "bbrmake.py", *(m + ".py" for m in MODULES))),

@@ -44,6 +44,16 @@ class Screen(fakes.Canvas):
         pass
 
 
+def frame(line):
+    """A response line decoded: (status, flags, seq, payload)."""
+    assert line[:1] == b"!"
+    body = binascii.a2b_base64(line[1:])
+    status, flags, seq, n = struct.unpack("<BBHH", body[:6])
+    assert len(body) == 10 + n
+    assert binascii.crc32(body[: 6 + n]) & 0xFFFFFFFF == struct.unpack("<I", body[6 + n :])[0]
+    return (status, flags, seq, bytes(body[6 : 6 + n]))
+
+
 class Rig:
     def __init__(self):
         fs = MemFs()
@@ -69,20 +79,16 @@ class Rig:
             self.link.poll(self.t, self.app)
             self.t += 10
 
-    def responses(self):
-        """The response frames written so far, decoded: (status, flags, seq, payload)."""
-        out = []
-        for line in bytes(self.s.written).split(b"\n"):
-            if not line:
-                continue
-            assert line[:1] == b"!"
-            body = binascii.a2b_base64(line[1:])
-            status, flags, seq, n = struct.unpack("<BBHH", body[:6])
-            assert len(body) == 10 + n
-            assert binascii.crc32(body[: 6 + n]) & 0xFFFFFFFF == struct.unpack("<I", body[6 + n :])[0]
-            out.append((status, flags, seq, bytes(body[6 : 6 + n])))
+    def lines(self):
+        """The response lines written so far (taken)."""
+        out = [line for line in bytes(self.s.written).split(b"\n") if line]
         self.s.written = bytearray()
         return out
+
+    def responses(self):
+        """The response frames written so far, decoded: (status, flags, seq, payload)."""
+        return [frame(line) for line in self.lines()]
+
 
     def ask(self, code, seq, payload=b""):
         self.send(request(code, seq, payload))
@@ -104,6 +110,13 @@ def test_hello__fields():
     assert struct.unpack("<III", p[4:16])[:2] == (1, 0)
     n = p[16]
     assert p[17 : 17 + n] == b"e6613852832a4f2c"
+    # The strings are read once; the numbers are the log's as it is now.
+    r.lb.log_error("x", 0)
+    r.fs.files["/manifest.txt"] = bytearray(b"backbeat 9.9\n")
+    (status, flags, seq, again), = r.ask(K.HELLO, 42, struct.pack("<I", 0))
+    assert (status, seq) == (K.OK, 42)
+    assert struct.unpack("<II", again[4:12]) == (2, 0)
+    assert again[:4] == p[:4] and again[12:] == p[12:]
 
 
 def test_hello__sets_the_clock_once():
@@ -139,6 +152,7 @@ def test_set_clock__only_the_years_2024_to_2100():
         assert r.ask(K.SET_CLOCK, 1, struct.pack("<I", wall)) == [(K.BAD_ARGUMENT, 0, 1, why)]
         r.ask(K.HELLO, 2, struct.pack("<I", wall))
         assert r.lb.wall_offset_s == 0 and r.lb.next_seq == 1, wall
+        yield  # each round's garbage collected (MicroPython's 192 KB heap)
     assert r.ask(K.SET_CLOCK, 3, struct.pack("<I", 1704067200)) == [(K.OK, 0, 3, b"")]
     assert r.lb.wall_offset_s > 0 and r.lb.next_seq == 2  # set, and a clock record
     assert r.ask(K.SET_CLOCK, 4, struct.pack("<I", 4133980799)) == [(K.OK, 0, 4, b"")]
@@ -356,6 +370,7 @@ def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
     old = struct.unpack("<I", EASY[-4:])[0]
     r.lb.begin_session("easy", old, 0, 2, 7000, 0)
     r.lb.end_session(1, 2, 0, 7000, 0, 7000)
+    yield
     yield from _push(r, 1, b"easy", EASY2)  # a new version over the one the session ran
     yield  # the push's garbage is collected (MicroPython's 192 KB heap)
     assert bytes(r.fs.files["/routines/easy.bbr"]) == EASY2
@@ -368,9 +383,11 @@ def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
     assert "/routines/easy.bbr" not in r.fs.files
     new = struct.unpack("<I", EASY2[-4:])[0]
     assert sorted(r.fs.listdir("/kept")) == sorted(["%08x.bbr" % old, "%08x.bbr" % new])
+    yield
     # An ACK of everything but the session start keeps the old one, not the new.
     assert r.ask(K.ACK, 6, struct.pack("<I", 0))[0][0] == K.OK
     assert r.fs.listdir("/kept") == ["%08x.bbr" % old]
+    yield
     assert r.ask(K.ACK, 7, struct.pack("<I", 2))[0][0] == K.OK
     assert r.fs.listdir("/kept") == []
     assert _get(r, 8, old) == [(K.NOT_FOUND, 0, 8, b"")]
@@ -378,7 +395,7 @@ def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
 
 def test_read__the_log_read_no_further_than_the_answer_needs():
     r = Rig()
-    yield  # making it left garbage (MicroPython's 192 KB heap)
+    yield  # what making the rig left is collected first (the heap is near full here)
     for i in range(80):
         r.lb.log_error("e" * 200, 0)  # records of 220 bytes, 17600 in all
         if i % 10 == 9:
@@ -403,7 +420,10 @@ def test_read__the_log_read_no_further_than_the_answer_needs():
     for _ in range(20):
         r.poll()
         yield
-    frames = r.responses()
+    frames = []
+    for line in r.lines():
+        frames.append(frame(line))
+        yield  # a line's decoding garbage collected before the next
     assert [(f[0], f[1], f[2]) for f in frames] == [(K.OK, K.MORE, 5), (K.OK, 0, 5)]
     payload = frames[0][3] + frames[1][3]
     assert len(payload) == 5 * 220 + 8

@@ -14,7 +14,7 @@ from backbeat.codec.logrec import RecordError
 from backbeat.device.link import LinkClient, NoAnswer
 from backbeat.store import Store
 
-READ_BYTES = 8192  # per READ: the device answers it in one turn of its loop (link-protocol.md)
+READ_BYTES = 16384  # per READ: the device answers it in one turn of its loop (link-protocol.md)
 MIN_READ_BYTES = 64
 
 
@@ -101,6 +101,7 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
     start = last[0] if last is not None else 1
     check = last
     size = read_bytes
+    upto = 0  # the last record read and committed
     while True:
         try:
             records, last_sent, next_seq = client.read(start, size)
@@ -132,14 +133,16 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
             result.new_sessions += store.session_count(uid) - before
         if records:
             _fetch_routines(client, store, uid, now_s, result)
-        if last_sent > acked:
-            # Only now: the records are committed and the routines they ran fetched (the
-            # device forgets an old routine once no unacknowledged session ran it).
-            acked = client.ack(last_sent)
+        upto = max(upto, last_sent)
         if progress is not None:
             progress(last_sent, next_seq - 1)
         if last_sent + 1 >= next_seq or last_sent < start:
             break
         start = last_sent + 1
+    if upto > acked:
+        # Only now, once for the whole sync: every record read is committed and the
+        # routines they ran fetched (the device forgets an old routine once no
+        # unacknowledged session ran it).
+        acked = client.ack(upto)
     result.epoch = epoch
     result.acked = acked
