@@ -124,7 +124,7 @@ class App:
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
                  settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms,
-                 index_path="/routines.idx", clock=None):
+                 index_path="/routines.idx", clock=None, power_up=True):
         self.board = board
         self.clock = clock  # the battery-backed clock chip (rtc.Clock), None without one
         self.ticks_ms = ticks_ms
@@ -205,6 +205,14 @@ class App:
         self._slot_s = None
         self._slot_at = 0
         self._slot_done = 0
+        if power_up:
+            self.power_up(now_ms)
+
+    def power_up(self, now_ms):
+        """The settings and the clock read, the routines listed and the menu shown: what
+        making the app does, unless made with power_up=False (main.py then calls this once
+        the app is made: on the virtual device, garbage cannot be collected inside a call
+        of a class with arguments, and the listing of a full flash makes plenty)."""
         self._m().load_settings(self)
         self.read_clock(now_ms)
         self.reload(now_ms, True)
