@@ -8,6 +8,11 @@ import sys
 import time
 from array import array
 
+try:
+    from binascii import crc32
+except ImportError:  # a port built without it: no index (the folder listed at start-up)
+    crc32 = None  # type: ignore[assignment]
+
 import bbr
 import button
 import cues
@@ -44,6 +49,12 @@ _HEADERS = const(8)
 # Routines read or listed in one go (the link's INFO) between two garbage collections,
 # outside a session.
 _COLLECT_EVERY = const(16)
+# Entries of the routines folder compared with the index in one turn of the loop.
+_LIST_STEP = const(8)
+# The index of the routines (App._save_index, docs/firmware.md "Routines at start-up"):
+# its header's size, and the flags it keeps.
+_INDEX_HEAD = const(20)
+_INDEX_VERSION = const(1)
 
 # What the app keeps of each routine file, by its index in the listing (in name order):
 # _RT bytes of App._rt. Byte _F holds these flags and the routine's rank in the menu's
@@ -113,7 +124,7 @@ class App:
 
     def __init__(self, board, display, logbook, now_ms, routines="/routines",
                  settings_path="/settings.txt", fs=None, ticks_ms=time.ticks_ms,
-                 checked_path="/checked.txt", clock=None):
+                 index_path="/routines.idx", clock=None, power_up=True):
         self.board = board
         self.clock = clock  # the battery-backed clock chip (rtc.Clock), None without one
         self.ticks_ms = ticks_ms
@@ -121,7 +132,7 @@ class App:
         self.logbook = logbook
         self.routines = routines
         self.settings_path = settings_path
-        self.checked_path = checked_path
+        self.index_path = index_path
         self.fs = fs if fs is not None else logbook.fs
         # One reader for every routine: listing, checking and the session's segments.
         self._rd = bbr.Routine()
@@ -138,6 +149,13 @@ class App:
         self._count = 0
         self._at = array("H")
         self._cursor = 0  # the headers before it are read (or the routine refused)
+        # The listing came from the index and is being compared with the folder, a few
+        # entries a turn (_verify_turn): the folder's iterator, the index's ids seen in it,
+        # whether the folder has one the index has not.
+        self._listed = True
+        self._lister = None
+        self._seen = 0
+        self._stale = False
         self._verr = {}  # index -> the verdict on a file found bad (_KNOWN)
         self._verdicts_changed = False
         self._pushed = None  # (file name, size, CRC) of a routine the link put on flash
@@ -187,9 +205,17 @@ class App:
         self._slot_s = None
         self._slot_at = 0
         self._slot_done = 0
+        if power_up:
+            self.power_up(now_ms)
+
+    def power_up(self, now_ms):
+        """The settings and the clock read, the routines listed and the menu shown: what
+        making the app does, unless made with power_up=False (main.py then calls this once
+        the app is made: on the virtual device, garbage cannot be collected inside a call
+        of a class with arguments, and the listing of a full flash makes plenty)."""
         self._m().load_settings(self)
         self.read_clock(now_ms)
-        self.reload(now_ms)
+        self.reload(now_ms, True)
         self._slot_done = self.logbook.local_s(now_ms)  # no reminder for a time before now
 
     def __len__(self):
@@ -322,24 +348,22 @@ class App:
 
     # ------------------------------------------------------------ routines and settings
 
-    def reload(self, now_ms):
+    def reload(self, now_ms, start=False):
         """List the routines again (after a change on flash) and show the menu or a problem.
 
-        Only the file names are listed, and the header of the routine the menu shows is
-        read: start-up does not grow with the routines. The other headers are read a few
-        a turn of the loop (step). A routine whose size and CRC were checked before
-        (checked_path remembers) is offered as it is; the others are checked a little each
-        turn, or at once when started.
+        At start-up (start) the listing is the index's, when it has a good one, compared
+        with the folder a few entries a turn afterwards (and the folder listed again at
+        once should a file it names be missing); else the folder is listed. Only the
+        header of the routine the menu shows is read: the other headers are read a few a
+        turn of the loop (step). A routine whose size and CRC were checked before is
+        offered as it is; the others are checked a little each turn, or as they run when
+        started first.
         """
-        if self._verdicts_changed:
-            self._save_verdicts()
+        if self._verdicts_changed and self._listed:
+            self._save_index()
         self.bad = []
-        self._rd.close()
-        self._checking = -1
-        self._morning_ix = -1
-        self._view.ix = -1
-        self._list()
-        self._read_verdicts()
+        if not (start and self._read_index()):
+            self._relist()
         pushed = self._pushed
         if pushed is not None:
             self._pushed = None
@@ -347,53 +371,92 @@ class App:
             i = self._find(raw, 0, len(raw) - 4)
             if i >= 0:
                 self._known(i, pushed[1], pushed[2], "ok")
-        self._unchecked = True
-        self._ordered = False
         self._fresh = True
         self.last = self.logbook.last_sessions({})
-        if self.selected > self._count:
-            self.selected = 0
         self.screen = MENU
         self._ready()
         self._m().problems_or_menu(self)
 
+    def _relist(self):
+        # The folder listed (_list), keeping what was known of the files still in it.
+        self._rd.close()
+        self._checking = -1
+        self._morning_ix = -1
+        self._view.ix = -1
+        self._lister = None
+        self.bad = []  # named again as their headers are read
+        ids, ends, rt, verr = self._names, self._ends, self._rt, self._verr
+        self._list()
+        for k in range(len(ends)):
+            o = k * _RT
+            if rt[o] & _KNOWN:
+                i = self._find(ids, ends[k - 1] if k else 0, ends[k])
+                if i >= 0:
+                    self._known(i, get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC),
+                                "ok" if rt[o] & _CHECKED else verr.get(k, "bad"))
+        self._unchecked = True
+        self._ordered = False
+        if self.selected > self._count:
+            self.selected = 0
+
     def _list(self):
         # The .bbr files of the routines folder, in name order, into _names and _ends, and
         # room for what is learnt of each (_rt); all offered in name order until the menu
-        # is put in order.
+        # is put in order. One entry at a time (no list of the folder): the ids in the
+        # order listed in one bytearray, their places (start << 8 | length) put in name
+        # order as they come (after the last, or by a binary search), then copied in that
+        # order.
+        buf = bytearray()
+        order = []  # type: list[int]
         try:
-            names = self.fs.listdir(self.routines)
+            for e in self.fs.ilistdir(self.routines):
+                name = e[0]
+                if not name.endswith(".bbr"):
+                    continue
+                raw = name.encode()
+                m = len(raw) - 4
+                lo = 0
+                hi = len(order)
+                if hi:
+                    p = order[hi - 1]
+                    if not _before(raw, m, buf, p >> 8, p & 0xFF):
+                        lo = hi  # after the last (littlefs lists in name order)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    p = order[mid]
+                    if _before(raw, m, buf, p >> 8, p & 0xFF):
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                order.insert(lo, (len(buf) << 8) | m)
+                buf.extend(raw)
         except OSError:
-            names = []
-        names.sort()
-        n = 0
-        size = 0
-        for fname in names:
-            if fname.endswith(".bbr"):
-                n += 1
-                size += len(fname.encode()) - 4
-        # The old ones let go before the new are made.
+            pass  # no folder: no routines
+        n = len(order)
+        # The listing's garbage collected (by a 1 ms sleep, for a port that collects only
+        # while asleep, as the virtual device does) and the old ones let go before the new
+        # are made.
+        time.sleep_ms(1)
         self._names = self._rt = bytearray()
         self._ends = self._menu = array("H")
         self._at = array("H")
         self._verr = {}
-        ids = bytearray(size)
+        ids = bytearray(len(buf) - 4 * n)
         self._ends = ends = array("H", range(n))
         self._menu = array("H", range(n))
         o = 0
-        k = 0
-        for fname in names:
-            if fname.endswith(".bbr"):
-                raw = fname.encode()
-                m = len(raw) - 4
-                ids[o : o + m] = raw[:m]
-                o += m
-                ends[k] = o
-                k += 1
+        for k in range(n):
+            p = order[k]
+            s = p >> 8
+            m = p & 0xFF
+            ids[o : o + m] = buf[s : s + m]
+            o += m
+            ends[k] = o
         self._names = ids
         self._rt = bytearray(_RT * n)
         self._count = n
         self._cursor = 0
+        self._listed = True
 
     def stem(self, i):
         """The id of routine i (its file's name without .bbr)."""
@@ -464,6 +527,12 @@ class App:
                 f.close()
                 raise
         except (bbr.BbrError, OSError) as e:
+            if not self._listed and not isinstance(e, bbr.BbrError):
+                # The index names a file no longer there (or one unreadable): the folder
+                # is listed now, and that one named only if it is still there.
+                self._relist()
+                self._verdicts_changed = True
+                return None
             rt[o + _F] &= ~_READ
             self._refuse(i, e)
             return None
@@ -569,62 +638,134 @@ class App:
         o = i * _RT
         self._known(i, get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC), verdict)
 
-    def _read_verdicts(self):
-        # checked_path: one line per routine file, "NAME SIZE CRC VERDICT" (the CRC in
-        # 8 hex digits, the verdict "ok" or the reader's error); a damaged file is ignored.
+    def _read_index(self):
+        # The listing from the index (_save_index): the ids, and the size, CRC and verdict
+        # of each file checked, read in one go. False (nothing taken) when there is no good
+        # one. The headers are read again, a few a turn.
+        if crc32 is None:
+            return False
         try:
-            f = self.fs.open(self.checked_path, "rb")
-            try:
-                data = f.read()
-            finally:
-                f.close()
+            f = self.fs.open(self.index_path, "rb")
         except OSError:
-            return
+            return False
         try:
-            for line in data.split(b"\n"):
+            head = bytearray(_INDEX_HEAD)
+            if (f.readinto(head) != _INDEX_HEAD or head[0:4] != b"BBRI"
+                    or head[4] != _INDEX_VERSION or head[5] != _RT):
+                return False
+            n = get_u16(head, 6)
+            ids = bytearray(get_u16(head, 8))
+            tail = bytearray(get_u16(head, 10))
+            ends = array("H", range(n))
+            rt = bytearray(_RT * n)
+            for part, size in ((ends, 2 * n), (ids, len(ids)), (rt, len(rt)),
+                               (tail, len(tail))):
+                if size and f.readinto(part) != size:
+                    return False
+            c = crc32(tail, crc32(rt, crc32(ids, crc32(ends))))
+            if c != get_u32(head, 16) or (n and ends[n - 1] != len(ids)):
+                return False
+            verr = {}
+            for line in tail.split(b"\n"):
                 if line:
-                    name, size, crc, verdict = line.split(b" ", 3)
-                    if not name.endswith(b".bbr"):
-                        raise ValueError
-                    i = self._find(name, 0, len(name) - 4)
-                    if i >= 0:
-                        self._known(i, int(size), int(crc, 16), str(verdict, "ascii"))
-        except ValueError:
-            # Damaged: nothing of it is believed.
-            for i in range(len(self._ends)):
-                self._rt[i * _RT] &= ~(_KNOWN | _CHECKED)
-            self._verr = {}
+                    k, err = line.split(b" ", 1)
+                    verr[int(k)] = str(err, "ascii")
+        except (OSError, ValueError):
+            return False
+        finally:
+            f.close()
+        self._rd.close()
+        self._checking = -1
+        self._morning_ix = -1
+        self._view.ix = -1
+        self._names = ids
+        self._ends = ends
+        self._rt = rt
+        self._verr = verr
+        self._menu = array("H", range(n))
+        self._at = array("H")
+        self._count = n
+        self._cursor = 0
+        self._unchecked = True
+        self._ordered = False
+        self._listed = False
+        self._lister = None
         self._verdicts_changed = False
+        if self.selected > n:
+            self.selected = 0
+        return True
 
-    def _save_verdicts(self):
-        # The verdicts on the routines now on flash, a line each.
+    def _verify_turn(self):
+        # The next entries of the folder compared with the listing the index gave; once
+        # they are all seen, the folder is listed again if they differ.
+        if self._lister is None:
+            self._seen = 0
+            self._stale = False
+            try:
+                self._lister = self.fs.ilistdir(self.routines)
+            except OSError:
+                self._lister = ()
+        n = 0
+        for e in self._lister:
+            name = e[0]
+            if name.endswith(".bbr"):
+                raw = name.encode()
+                if self._find(raw, 0, len(raw) - 4) < 0:
+                    self._stale = True
+                else:
+                    self._seen += 1
+            n += 1
+            if n == _LIST_STEP:
+                return
+        self._lister = None
+        self._listed = True
+        if self._stale or self._seen != len(self._ends):
+            self._relist()
+            self._verdicts_changed = True
+            self._m().problems_or_menu(self)
+
+    def _save_index(self):
+        # The index of the routines now on flash (docs/firmware.md, "Routines at start-up"):
+        # written to index_path + ".tmp", then renamed.
         self._verdicts_changed = False
-        tmp = self.checked_path + ".tmp"
+        if crc32 is None:
+            return
+        n = len(self._ends)
+        rt = bytearray(self._rt)
+        tail = bytearray()
+        for i in range(n):
+            o = i * _RT
+            f = rt[o] & (_KNOWN | _CHECKED)
+            if not f:
+                rt[o : o + _RT] = bytes(_RT)
+            else:
+                rt[o] = f
+                if not f & _CHECKED:
+                    tail.extend(("%d %s\n" % (i, self._verr.get(i, "bad"))).encode())
+        head = bytearray(_INDEX_HEAD)
+        head[0:4] = b"BBRI"
+        head[4] = _INDEX_VERSION
+        head[5] = _RT
+        put_u16(head, 6, n)
+        put_u16(head, 8, len(self._names))
+        put_u16(head, 10, len(tail))
+        put_u32(head, 16, crc32(tail, crc32(rt, crc32(self._names, crc32(self._ends)))))
+        tmp = self.index_path + ".tmp"
         fs = self.fs
-        rt = self._rt
-        ids = self._names
         try:
             f = fs.open(tmp, "wb")
             try:
-                for i in range(len(self._ends)):
-                    o = i * _RT
-                    s = self._ends[i - 1] if i else 0
-                    e = self._ends[i]
-                    if not rt[o + _F] & _KNOWN or b" " in ids[s:e] or b"\n" in ids[s:e]:
-                        continue
-                    f.write(ids[s:e])
-                    f.write((".bbr %d %08x %s\n" % (
-                        get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC),
-                        "ok" if rt[o + _F] & _CHECKED else self._verr.get(i, "bad"))).encode())
+                for part in (head, self._ends, self._names, rt, tail):
+                    f.write(part)
             finally:
                 f.close()
             try:
-                fs.rename(tmp, self.checked_path)
+                fs.rename(tmp, self.index_path)
             except OSError:
-                fs.remove(self.checked_path)
-                fs.rename(tmp, self.checked_path)
+                fs.remove(self.index_path)
+                fs.rename(tmp, self.index_path)
         except OSError:
-            pass  # not remembered: checked again at the next start-up
+            pass  # not kept: the folder is listed at the next start-up
 
     def _check_turn(self):
         # A few headers, or a part of the next unchecked routine's check; the verdicts
@@ -632,6 +773,9 @@ class App:
         rd = self._rd
         i = self._checking
         if i < 0:
+            if not self._listed:
+                self._verify_turn()
+                return
             n = 0  # headers read this turn
             while n < _HEADERS:
                 j = self._next_unread()
@@ -649,7 +793,7 @@ class App:
             if k == self._count:
                 self._unchecked = False
                 if self._verdicts_changed:
-                    self._save_verdicts()
+                    self._save_index()
                 return
             i = self._menu[k]
             try:
@@ -718,12 +862,15 @@ class App:
             self._last_input = now_ms
         s = self.screen
         if s == SESSION:
-            self._session_input(ev, now_ms)
-            self._run_engine(now_ms)
+            try:
+                self._session_input(ev, now_ms)
+                self._run_engine(now_ms)
+            except bbr.BbrError as err:
+                self._bad_segment(err, now_ms)
         elif ev != button.NONE:
             self._m().press(self, s, ev, now_ms)
-        elif self._unchecked and not self.cues.busy():
-            self._check_turn()
+        elif self._unchecked and not self.cues.busy() and not self._dirty:
+            self._check_turn()  # after the frame due: the menu first at start-up
         elif not self._ordered and s == MENU:
             self._order(now_ms)
         slot = self._slot_s
@@ -807,23 +954,23 @@ class App:
             return False
         rd = self._rd
         try:
-            if self._checking == i:
-                # Its check is under way: it goes on to the end now.
-                rd.check_rest()
-                self._note(i, "ok")
             self._checking = -1
-            rd.close()  # another routine's check under way begins again after the session
-            r = self._open_routine(self._path(i), bool(rt[o + _F] & _CHECKED))
+            rd.close()  # a check under way begins again after the session
+            r = self._open_routine(self._path(i), True)
+            if r.crc32 != get_u32(rt, o + _CRC) or r.size != get_u32(rt, o + _SIZE):
+                # Not the file the menu offers (changed behind its back): list them again.
+                r.close()
+                self.reload(now_ms)
+                return False
+            if not rt[o + _F] & _CHECKED:
+                # Not checked whole yet: its CRC and header now, each segment as the session
+                # reads it (a bad one ends the session, _bad_segment); the whole check after.
+                r.begin_lazy()
+            eng = E.Engine(r)  # reads the first segment
         except (bbr.BbrError, OSError) as e:
+            rd.close()
             self._refuse(i, e)
             return False
-        if r.crc32 != get_u32(rt, o + _CRC) or r.size != get_u32(rt, o + _SIZE):
-            # Not the file the menu offers (changed behind its back): list them again.
-            r.close()
-            self.reload(now_ms)
-            return False
-        if not rt[o + _F] & _CHECKED:
-            self._note(i, "ok")
         self.reader = r
         bbr.drop_tables()  # no check in a session
         v = self._view
@@ -831,7 +978,6 @@ class App:
         en.name = v.name if v.ix == i and v.name is not None else r.string(r.name_offset)
         # The chip's time again: the ticks drift (and run fast on a sped-up virtual device).
         self.read_clock(now_ms)
-        eng = E.Engine(r)  # reads the first segment
         lb.begin_session(en.stem, r.crc32, r.level, r.segment_count, r.total_ms, now_ms)
         # The schedule starts once the file work is done, so the first cue is not late.
         now_ms = self.ticks_ms()
@@ -965,6 +1111,23 @@ class App:
         self.button.ignore_until_release()
         self._dirty = True
 
+    def _bad_segment(self, err, now_ms):
+        # A segment of the routine under way, not checked whole before its start, is bad:
+        # the session ends there (stopped, its record written), the error is logged, and
+        # the routine is named and no longer offered.
+        e = self.engine
+        lb = self.logbook
+        lb.end_session(E.END_STOPPED, e.done_count, e.skipped_count,
+                       time.ticks_diff(now_ms, e.start_ms), e.paused_ms, now_ms)
+        en = self.entry
+        lb.log_error("%s.bbr: %s" % (en.stem, err), now_ms)
+        self.reader.close()
+        self.reader = None
+        self.engine = None
+        self.screen = MENU
+        self.cues.play(cues.ERROR, now_ms)
+        self._refuse(en.ix, err)
+
     # ------------------------------------------------------------ settings, messages
 
     def show_error(self, text, now_ms):
@@ -1044,3 +1207,13 @@ def wrap16(text, max_lines):
                 break
     return out
 
+
+def _before(raw, m, buf, s, n):
+    # raw[:m] sorts before buf[s : s + n] (bytes compared as the file names' order).
+    j = 0
+    while j < m and j < n:
+        c = raw[j] - buf[s + j]
+        if c:
+            return c < 0
+        j += 1
+    return m < n

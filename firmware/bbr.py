@@ -182,6 +182,7 @@ class Routine:
         self._lo = 0
         self._hi = 0
         self._phase = _DONE
+        self._lazy = False  # each segment checked as it is read (begin_lazy)
         if stream is not None:
             self.open(stream, checked)
 
@@ -192,6 +193,7 @@ class Routine:
         """
         self._f = stream
         self.index = -1
+        self._lazy = False
         try:
             if not self._read_header():
                 checked = False  # the header does not add up: the full check names why
@@ -209,6 +211,7 @@ class Routine:
             self._f.close()
             self._f = None
         self._phase = _DONE
+        self._lazy = False
 
     # ------------------------------------------------------------ reading
 
@@ -247,6 +250,12 @@ class Routine:
         self.seg_level = _u16(b, 14) if self.version != 1 else self.level
         self.duration_ms = _u32(b, 16)
         self.param = _u32(b, 20)
+        if self._lazy and not (
+            self._valid_segment(self._phases)
+            and self._string_ok(self.exercise)
+            and self._string_ok(self.say)
+        ):
+            raise BbrError("bad segment %d" % i)
         return self
 
     def read_breath(self, index, out):
@@ -429,25 +438,46 @@ class Routine:
         times the Python loop's speed on a Pico; it makes a long int per chunk, which the
         background check_some() does not). Raises BbrError as check_some() does."""
         if self._phase == _CRC and _c_crc32 is not None:
-            end = self.size - 4
-            crc = ((self._hi ^ 0xFFFF) << 16) | (self._lo ^ 0xFFFF)
-            mv = self._str_mv
-            pos = self._pos
-            while pos < end:
-                want = end - pos
-                if want > _CHUNK:
-                    want = _CHUNK
-                if self._read_at(pos, mv, want) < want:
-                    raise BbrError("truncated")
-                crc = _c_crc32(mv[:want], crc)
-                pos += want
-            self._pos = pos
-            if crc != self.crc32:
-                self._phase = _DONE
-                raise BbrError("bad CRC")
-            self._phase = _HEADER
+            self._c_crc()
         while not self.check_some(0x3FFFFFFF):
             pass
+
+    def begin_lazy(self):
+        """Check the open file (opened checked=True) but its segments: the CRC (in C where
+        the port has it), the header and the breath patterns; then each segment, with its
+        strings, as read_segment() reads it, raising BbrError("bad segment N") for a bad
+        one. For a routine started before its whole check: the wait does not grow with its
+        segments. What the whole check adds (the durations' sum against the header's
+        total) is left to a later check_some()."""
+        self.begin_check()
+        if _c_crc32 is None:
+            while self._phase == _CRC:
+                self.check_some(1)
+        else:
+            self._c_crc()
+        self.check_some(1)  # the header and its breath patterns
+        self._phase = _DONE
+        self._lazy = True
+
+    def _c_crc(self):
+        # The CRC from where the check is, by binascii.crc32; raises BbrError("bad CRC").
+        end = self.size - 4
+        crc = ((self._hi ^ 0xFFFF) << 16) | (self._lo ^ 0xFFFF)
+        mv = self._str_mv
+        pos = self._pos
+        while pos < end:
+            want = end - pos
+            if want > _CHUNK:
+                want = _CHUNK
+            if self._read_at(pos, mv, want) < want:
+                raise BbrError("truncated")
+            crc = _c_crc32(mv[:want], crc)  # (tested by the caller)
+            pos += want
+        self._pos = pos
+        if crc != self.crc32:
+            self._phase = _DONE
+            raise BbrError("bad CRC")
+        self._phase = _HEADER
 
     def checking(self):
         """True between begin_check() and the end of the check (or close())."""

@@ -220,9 +220,6 @@ class Link:
 
     def poll(self, now_ms, app):
         """Read what the host sent (a bounded number of bytes) and answer whole requests."""
-        if not self._started:
-            self._started = True
-            self._clean_tmp(app)
         if self._n and time.ticks_diff(now_ms, self._line_ms) > LINE_TIMEOUT_MS:
             self._reset_line()
         budget = self.busy_read_budget if app.busy() else self.read_budget
@@ -265,6 +262,10 @@ class Link:
             self._overflow = True
 
     def _request(self, now_ms, app):
+        if not self._started:
+            # Before the first request, not at start-up: the menu does not wait for it.
+            self._started = True
+            self._clean_tmp(app)
         size = self._decode()
         if size < _BODY_MIN:
             self._bad()
@@ -590,10 +591,11 @@ class Link:
 
     def _clean_tmp(self, app):
         try:
-            names = app.fs.listdir(app.routines)
+            names = app.fs.ilistdir(app.routines)  # one at a time: no list of them all
         except OSError:
             return
-        for name in names:
+        for e in names:
+            name = e[0]
             if name.endswith(".tmp"):
                 try:
                     app.fs.remove(app.routines + "/" + name)

@@ -69,6 +69,9 @@ class Flash:
     def listdir(self, path):
         return os.listdir(path)
 
+    def ilistdir(self, path):
+        return os.ilistdir(path)
+
     def mkdir(self, path):
         os.mkdir(path)
 

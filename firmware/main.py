@@ -158,7 +158,10 @@ def main():
                 lb = logbook.Logbook(fs)
             if not spare:
                 spare.append(bytearray(_SPARE))
-            a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr))
+            a = app.App(b, display, lb, time.ticks_ms(), clock=rtc.Clock(b.i2c, b.rtc_addr),
+                        power_up=False)
+            a.power_up(time.ticks_ms())
+            _collect()  # what the start left (listing the routines), before the link's buffers
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
             last_error = None
             while True:

@@ -117,7 +117,7 @@ def flash_ops(pico: Rp2, since: int) -> list[dict]:
 
 def settle(pico: Rp2) -> None:
     """At the menu, until the device has written what an idle menu writes (the verdicts
-    of its background checks, in /checked.txt): no flash operation for 2 s of its time.
+    of its background checks, in /routines.idx): no flash operation for 2 s of its time.
     A cut counted from before such a write would fall one operation early."""
     pico.until("hold=go")
     while True:

@@ -428,8 +428,9 @@ class Canvas(framebuf.FrameBuffer):
         """A string of '#' and '.' for row y from x0 to x1 (exclusive)."""
         if x1 is None:
             x1 = self.width
-        out = ""
+        out = bytearray(b"." * (x1 - x0))  # one buffer, not a new string per pixel
         for x in range(x0, x1):
-            out += "#" if self.get(x, y) else "."
-        return out
+            if self.get(x, y):
+                out[x - x0] = 35  # '#'
+        return str(out, "ascii")
 

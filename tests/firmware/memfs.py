@@ -1,5 +1,7 @@
 # An in-memory file system for the logbook tests, able to cut the power after any byte.
 
+from array import array
+
 
 class PowerCut(Exception):
     """Raised by a write when the power budget runs out (the program stops there)."""
@@ -14,6 +16,13 @@ class _File:
         self.writable = writable
 
     def readinto(self, buf):
+        if isinstance(buf, array):
+            # An array("H"), read as a board reads one: its bytes, little-endian.
+            raw = bytearray(len(bytes(buf)))
+            n = self.readinto(raw)
+            for k in range(n // 2):
+                buf[k] = raw[2 * k] | (raw[2 * k + 1] << 8)
+            return n
         n = len(buf)
         avail = len(self.data) - self.pos
         if n > avail:
@@ -41,6 +50,8 @@ class _File:
     def write(self, b):
         if not self.writable:
             raise OSError(9)
+        if isinstance(b, array):
+            b = bytes(b)  # its bytes, as a board writes them
         n = len(b)
         fs = self.fs
         room = fs.free()
@@ -103,6 +114,11 @@ class MemFs:
             if k.startswith(prefix) and "/" not in k[len(prefix) :]:
                 out.append(k[len(prefix) :])
         return out
+
+    def ilistdir(self, path):
+        # (name, type, inode) of each entry, as os.ilistdir gives them, in no order.
+        for name in self.listdir(path):
+            yield (name, 0x8000, 0)
 
     def mkdir(self, path):
         if path in self.dirs:

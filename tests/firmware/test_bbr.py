@@ -464,3 +464,34 @@ def test_golden_corrupt_files_name_the_expected_error():
             got = str(e)
         assert got == case["error"], case["file"]
         yield
+
+
+def test_begin_lazy_checks_the_crc_and_header_at_once_and_each_segment_as_it_is_read():
+    bad = build([seg(bbr.HOLD, 1000, exercise="Cat"), seg(bbr.HOLD, 2000, exercise="Cow"),
+                 seg(bbr.HOLD, 1000, param=5, exercise="Cat")], name="Bad")
+    broken = bytearray(bad)
+    broken[-8] ^= 1  # a byte of the string table: the CRC no longer matches
+    c_crc32 = bbr._c_crc32
+    try:
+        for crc in (c_crc32, None):  # binascii's, or the Python loop of a port without it
+            bbr._c_crc32 = crc
+            r = bbr.Routine(io.BytesIO(bad), checked=True)
+            r.begin_lazy()
+            assert not r.checking()
+            assert r.read_segment(1).duration_ms == 2000 and r.string(r.exercise) == "Cow"
+            try:
+                r.read_segment(2)
+                raise AssertionError("a bad segment read")
+            except bbr.BbrError as e:
+                assert e.name == "bad segment 2"
+            r.open(io.BytesIO(bytes(broken)), True)
+            try:
+                r.begin_lazy()
+                raise AssertionError("a bad CRC taken")
+            except bbr.BbrError as e:
+                assert e.name == "bad CRC"
+            # Opened again, the reader reads without checking.
+            r.open(io.BytesIO(bad), True)
+            assert r.read_segment(2).param == 5
+    finally:
+        bbr._c_crc32 = c_crc32
