@@ -222,6 +222,9 @@ def _many():
     return _MANY[0]
 
 
+_many()  # built with the module, while the heap still has long stretches free
+
+
 def test_routines_are_offered_at_once_then_checked_a_little_a_turn_and_remembered():
     broken = bytearray(EASY)
     broken[-8] ^= 1  # a byte of the string table: the CRC no longer matches
