@@ -112,10 +112,12 @@ def steps():
     setup()
     yield
     a = make()
+    yield
     first = start(a)  # not checked yet: its CRC at once, each segment as it is read
     a._finish(2, time.ticks_ms())
     a.engine = None
     a.screen = app.MENU
+    yield
     while a._unchecked:  # then checked whole in the background, and remembered
         a._check_turn()
     a = None
@@ -123,6 +125,7 @@ def steps():
     total = 0
     for k in range(20):
         a = make()
+        yield
         assert a.entries[0].checked
         total += start(a)
         a._finish(2, time.ticks_ms())
