@@ -36,6 +36,10 @@ _SPIN_MS = const(8)
 # Records are written, and a collection done, between segments only when the next cue is
 # at least this far (a flash sector's erase takes 45 ms).
 _GC_GAP_MS = const(100)
+# While the host talks (a request this recently), the menu's work in the background
+# (checking routines, ordering the menu) waits, and on boards where the link can wait
+# for input the loop wakes at the host's first byte instead of sleeping LOOP_MS.
+_TALK_MS = const(500)
 # The screen is not redrawn when an event is due sooner than this, or than the longest
 # frame drawn so far took (cues first); a frame measured longer than ui.REFRESH_MS is
 # taken as the machine stalled (a virtual device's host), not as the bus.
@@ -181,6 +185,8 @@ class App:
         self.message_title = ""
         self.message_text = ""
         self._last_input = now_ms
+        self._talking = False  # the host made a request in the last _TALK_MS
+        self._talk_ms = now_ms  # when
         self._drawn_at = now_ms
         self._frame_ms = _QUIET_MS  # the longest frame (drawn and sent) so far, +1 ms
         self._dirty = True
@@ -493,6 +499,21 @@ class App:
 
     def _path(self, i):
         return self.routines + "/" + self.stem(i) + ".bbr"
+
+    def routine_path(self, crc):
+        """The path of the routine file whose CRC is crc, from what the app keeps of each
+        (no file opened); "" when the app knows every file's CRC and none has it, None
+        when it does not know them all."""
+        rt = self._rt
+        sure = self._listed
+        for i in range(len(self._ends)):
+            o = i * _RT
+            if rt[o] & (_READ | _KNOWN):
+                if get_u32(rt, o + _CRC) == crc:
+                    return self._path(i)
+            else:
+                sure = False
+        return "" if sure else None
 
     def _fill(self, i, v):
         # The Shown v, filled with what is known of routine i (its name kept if it was i's).
@@ -869,6 +890,8 @@ class App:
                 self._bad_segment(err, now_ms)
         elif ev != button.NONE:
             self._m().press(self, s, ev, now_ms)
+        elif self._talking and time.ticks_diff(now_ms, self._talk_ms) < _TALK_MS:
+            pass  # the host's requests first
         elif self._unchecked and not self.cues.busy() and not self._dirty:
             self._check_turn()  # after the frame due: the menu first at start-up
         elif not self._ordered and s == MENU:
@@ -886,6 +909,10 @@ class App:
             link.poll(now_ms, self)
             if link.requests != before:
                 self._last_input = now_ms  # a host talking to it keeps the device awake
+                self._talking = True
+                self._talk_ms = now_ms
+            elif self._talking and time.ticks_diff(now_ms, self._talk_ms) >= _TALK_MS:
+                self._talking = False
         self._draw(now_ms)
         if (
             self.screen != SESSION
@@ -915,7 +942,11 @@ class App:
         now = ticks_ms()
         d = self.wait_ms(now)
         if d:
-            sleep_ms(d)
+            link = self.link
+            if link is not None and link.can_wait and self._talking and self.screen != SESSION:
+                link.wait(d)  # the next request is answered as it comes
+            else:
+                sleep_ms(d)
         elif self.screen == SESSION and self.engine is not None:
             due = time.ticks_add(now, self.engine.next_due_ms(now))
             while time.ticks_diff(due, ticks_ms()) > 0:

@@ -187,6 +187,9 @@ class Link:
         self._about = None  # HELLO's strings, once made
         self._poll = None
         self._ipoll = None
+        # Whether wait() may wait for input in select (the rp2 port wakes at the USB
+        # interrupt); elsewhere the app's loop sleeps.
+        self.can_wait = False
         if pollable is not None:
             import select
 
@@ -194,6 +197,7 @@ class Link:
             p.register(pollable, select.POLLIN)
             self._poll = p
             self._ipoll = getattr(p, "ipoll", None)
+            self.can_wait = self._ipoll is not None and sys.platform == "rp2"
         self._push_name = None
         self._push_size = 0
         self._push_crc = 0
@@ -218,18 +222,33 @@ class Link:
             return False
         return bool(self._poll.poll(0))
 
+    def wait(self, ms):
+        """Wait up to ms for the host's next byte (only where can_wait)."""
+        ipoll = self._ipoll
+        if ipoll is not None:
+            for _ in ipoll(ms):
+                return
+
     def poll(self, now_ms, app):
         """Read what the host sent (a bounded number of bytes) and answer whole requests."""
         if self._n and time.ticks_diff(now_ms, self._line_ms) > LINE_TIMEOUT_MS:
             self._reset_line()
         budget = self.busy_read_budget if app.busy() else self.read_budget
         one = self._one
+        line = self._line
+        readinto = self.inp.readinto
         while budget > 0 and self._readable():
-            got = self.inp.readinto(one)
-            if not got:
+            if not readinto(one):
                 break
             budget -= 1
-            self._byte(one[0], now_ms, app)
+            c = one[0]
+            n = self._n
+            if 0x23 < c < 0x7F and 0 < n < _LINE:
+                # The body of a request line (what _byte would do with it, without a call).
+                line[n] = c
+                self._n = n + 1
+            else:
+                self._byte(c, now_ms, app)
 
     def _reset_line(self):
         self._n = 0
@@ -573,16 +592,22 @@ class Link:
             return
         lb = app.logbook
         try:
-            lb.ack(_u32(p, 0))
+            lb.ack(_u32(p, 0), False)
         except OSError as e:
             self._reply(IO_ERROR, "ack: %s" % e)
             return
-        # Routines kept for sessions now acknowledged are not needed any more.
-        import retain
-
-        retain.prune(app.fs, lb)
         _put32(self._resp, 6, lb.acked)
         self._send(OK, 0, self._seq, 4)
+        # Once answered (the watermark is kept): the log files and the routines kept for
+        # sessions now acknowledged are not needed any more. What fails here is done again
+        # at the next ACK, or when a session needs the room.
+        try:
+            lb.reclaim()
+            import retain
+
+            retain.prune(app.fs, lb)
+        except OSError:
+            pass
 
     # ------------------------------------------------------------ routines
 
@@ -764,10 +789,27 @@ class Link:
         if len(p) < 8:
             self._reply(BAD_ARGUMENT)
             return
-        import retain
-
         fs = app.fs
-        path = retain.find(fs, _u32(p, 0), app.routines, self._rmv[6 : 6 + MAX_RESPONSE])
+        crc = _u32(p, 0)
+        # The app's own table first (no file opened), then the kept copies; the folder is
+        # searched file by file only when the app does not know every routine's CRC.
+        from logbook import crc_of, kept_path
+
+        buf = self._rmv[6 : 6 + MAX_RESPONSE]
+        path = app.routine_path(crc)
+        if path and crc_of(fs, path, buf) != crc:
+            path = None  # changed since the app read it: searched for below
+        if not path:
+            sure = path == ""
+            path = kept_path(crc)
+            try:
+                fs.open(path, "rb").close()
+            except OSError:
+                path = None
+                if not sure:
+                    import retain
+
+                    path = retain.find(fs, crc, app.routines, buf)
         if path is None:
             self._reply(NOT_FOUND)
             return

@@ -105,6 +105,35 @@ def get_u32(b, o):
     return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)
 
 
+# Routines kept for the host under their CRC (retain.py); the link looks there too.
+KEPT = "/kept"
+
+
+def kept_path(crc):
+    return "%s/%08x.bbr" % (KEPT, crc)
+
+
+def crc_of(fs, path, buf):
+    """The CRC-32 a .bbr file ends with (its last 4 bytes), read into buf; None when the
+    file cannot be read or is shorter than 4 bytes."""
+    try:
+        f = fs.open(path, "rb")
+    except OSError:
+        return None
+    try:
+        size = f.seek(0, 2)
+        if size is None:
+            size = f.tell()
+        if size < 4:
+            return None
+        f.seek(size - 4)
+        if f.readinto(memoryview(buf)[:4]) != 4:
+            return None
+    finally:
+        f.close()
+    return get_u32(buf, 0)
+
+
 def file_name(first_seq):
     """The name of the log file whose first record has sequence number first_seq."""
     return "%08x%s" % (first_seq, _SUFFIX)
@@ -535,8 +564,9 @@ class Logbook:
         """How many records the host has not acknowledged."""
         return self.next_seq - 1 - self.acked
 
-    def ack(self, seq):
-        """The host has stored every record up to seq: persist the watermark, free space."""
+    def ack(self, seq, reclaim=True):
+        """The host has stored every record up to seq: persist the watermark, and (with
+        reclaim; the link does it after its answer) free space."""
         if seq <= self.acked:
             return
         if seq >= self.next_seq:
@@ -552,7 +582,8 @@ class Logbook:
             f.close()
         self.fs.rename(tmp, self.root + "/" + _ACKED)
         self.acked = seq
-        self.reclaim()
+        if reclaim:
+            self.reclaim()
 
     def reclaim(self):
         """Remove log files whose every record is acknowledged; returns how many."""

@@ -2,16 +2,11 @@
 # removed while sessions that ran it are not yet synced stays in /kept under its CRC, so the
 # host can still fetch it by the CRC the session start names. Pruned at each ACK.
 
-from logbook import get_u32
+from logbook import KEPT, crc_of, get_u32, kept_path
 from micropython import const
 
-KEPT = "/kept"
 _SESSION_START = const(1)
 _CRC_AT = const(20)  # record header 8 + the session start's routine_crc at 12
-
-
-def kept_path(crc):
-    return "%s/%08x.bbr" % (KEPT, crc)
 
 
 def _exists(fs, path):
@@ -20,27 +15,6 @@ def _exists(fs, path):
         return True
     except OSError:
         return False
-
-
-def crc_of(fs, path, buf):
-    """The CRC-32 a .bbr file ends with (its last 4 bytes), read into buf; None when the
-    file cannot be read or is shorter than 4 bytes."""
-    try:
-        f = fs.open(path, "rb")
-    except OSError:
-        return None
-    try:
-        size = f.seek(0, 2)
-        if size is None:
-            size = f.tell()
-        if size < 4:
-            return None
-        f.seek(size - 4)
-        if f.readinto(memoryview(buf)[:4]) != 4:
-            return None
-    finally:
-        f.close()
-    return get_u32(buf, 0)
 
 
 def save(fs, path, buf, move):

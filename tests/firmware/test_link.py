@@ -364,6 +364,59 @@ def test_get_routine__by_crc_in_pieces_and_not_found():
     assert r.ask(K.GET_ROUTINE, 5, b"\x00") == [(K.BAD_ARGUMENT, 0, 5, b"")]
 
 
+def _two_files(r):
+    # A generator (yield from it): 80 error records of 220 bytes (17600 in all) fill the
+    # first log file, and a session start begins the second.
+    yield  # what making the rig left is collected first (the heap is near full here)
+    for i in range(80):
+        r.lb.log_error("e" * 200, 0)
+        if i % 10 == 9:
+            yield
+    r.lb.begin_session("easy", 1, 0, 2, 7000, 0)
+    assert len([n for n in r.fs.listdir("/logs") if logbook._first_seq(n) >= 0]) == 2
+
+
+def test_get_routine__found_from_the_menus_crcs_without_listing_the_folder():
+    r = Rig()
+    r.app.load_all()  # the app knows every routine's CRC (as from its index)
+    r.ask(K.HELLO, 9, struct.pack("<I", 0))  # (the first request clears stale .tmp files)
+    listed = []
+    real = r.fs.listdir
+
+    def listing(path):
+        listed.append(path)
+        return real(path)
+
+    r.fs.listdir = listing
+    r.fs.ilistdir = listing
+    crc = struct.unpack("<I", EASY[-4:])[0]
+    ((status, _f, _s, p),) = _get(r, 1, crc)
+    assert (status, p[4:]) == (K.OK, EASY)
+    assert _get(r, 2, crc ^ 1) == [(K.NOT_FOUND, 0, 2, b"")]
+    assert listed == []
+    # A file changed behind the app's back is not taken on the app's word: it is read.
+    r.fs.files["/routines/easy.bbr"] = bytearray(EASY2)
+    assert _get(r, 3, crc) == [(K.NOT_FOUND, 0, 3, b"")]
+    assert listed == ["/routines"]
+
+
+def test_ack__answered_before_the_acknowledged_files_are_removed():
+    r = Rig()
+    yield from _two_files(r)
+    first = sorted(n for n in r.fs.listdir("/logs") if logbook._first_seq(n) >= 0)
+    answered = []
+    real = r.fs.remove
+
+    def removing(path):
+        answered.append(bool(r.s.written))
+        real(path)
+
+    r.fs.remove = removing
+    assert r.ask(K.ACK, 1, struct.pack("<I", 80)) == [(K.OK, 0, 1, struct.pack("<I", 80))]
+    assert answered == [True]  # the old file, removed once the answer was out
+    assert sorted(n for n in r.fs.listdir("/logs") if logbook._first_seq(n) >= 0) == first[1:]
+
+
 def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
     r = Rig()
     yield  # making it left garbage (MicroPython's 192 KB heap)
@@ -395,14 +448,7 @@ def test_a_replaced_routine_is_kept_while_an_unsynced_session_ran_it():
 
 def test_read__the_log_read_no_further_than_the_answer_needs():
     r = Rig()
-    yield  # what making the rig left is collected first (the heap is near full here)
-    for i in range(80):
-        r.lb.log_error("e" * 200, 0)  # records of 220 bytes, 17600 in all
-        if i % 10 == 9:
-            yield
-    r.lb.begin_session("easy", 1, 0, 2, 7000, 0)  # in a second file: the first is full
-    logs = sorted(n for n in r.fs.listdir("/logs") if logbook._first_seq(n) >= 0)
-    assert len(logs) == 2
+    yield from _two_files(r)
     opened = []
     real = r.fs.open
 
@@ -428,4 +474,25 @@ def test_read__the_log_read_no_further_than_the_answer_needs():
     payload = frames[0][3] + frames[1][3]
     assert len(payload) == 5 * 220 + 8
     assert struct.unpack("<II", payload[-8:]) == (5, 82)
-    assert opened == ["/logs/" + logs[0]]
+    assert opened == ["/logs/" + logbook.file_name(1)]
+
+
+def test_the_menus_background_work_waits_while_the_host_talks():
+    r = Rig()
+    r.app.link = r.link
+    for _ in range(5):
+        r.app.step(r.t)
+        r.t += 10
+    assert r.app._ordered
+    r.send(request(K.HELLO, 1, struct.pack("<I", 1800000000)))  # sets the clock
+    r.app.step(r.t)
+    assert r.responses()[0][0] == K.OK
+    assert not r.app._ordered and r.app._talking
+    r.t += 400
+    r.app.step(r.t)
+    assert not r.app._ordered  # the host may go on: the menu waits
+    r.t += 150
+    r.app.step(r.t)  # quiet for 550 ms
+    r.app.step(r.t)
+    assert r.app._ordered and not r.app._talking
+    assert not r.link.can_wait  # (only the rp2 port waits for input in select)
