@@ -129,7 +129,9 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # typ
             out.write(f"session {n} done, straight through\n")
         out.write("\n")
         _run(["sync", "--port", emu.port, "--db", str(db)], out)
-        # The menu's status line, and the routine's time and level mark, both now at level 1.
+        # The menu's status line, and the routine's time and level mark, both now at level 1
+        # (the menu is ordered again once the host has been quiet for half a second).
+        emu.send("wait 1s")
         after = [" ".join(line.split()) for line in emu.until("hold=go")]
         _show("menu after the sync: " + " / ".join((after[0], after[3])), emu, out)
         out.write("\n")
