@@ -9,13 +9,12 @@ import micropython
 
 
 @micropython.viper
-def encode(src, size: int, dst, at: int, table) -> int:
-    """The base64 of src[0:size] written into dst from `at` with the 64 characters of
-    `table`; returns where it ends. Allocates nothing."""
+def encode(s: ptr8, size: int, d: ptr8, at: int, e: ptr8) -> int:  # type: ignore[name-defined]  # noqa: F821
+    """The base64 of s[0:size] written into d from `at` with the 64 characters of e;
+    returns where it ends. Allocates nothing."""
     # ptr8: viper's pointer to bytes, built into the emitter (no stub or name elsewhere).
-    s = ptr8(src)  # type: ignore[name-defined]  # noqa: F821
-    d = ptr8(dst)  # type: ignore[name-defined]  # noqa: F821
-    e = ptr8(table)  # type: ignore[name-defined]  # noqa: F821
+    # Viper keeps a function's first three locals in registers: the arguments that the
+    # loop reads through, typed as pointers, are those.
     o = at
     i = 0
     full = size - size % 3
