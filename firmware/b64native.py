@@ -1,8 +1,9 @@
 # Machine code for the link, by MicroPython's viper emitter: the base64 encoder of its
 # responses (what it saves: docs/link-protocol.md, "What the link needs from the device's
-# port"). Flashed as source, the board compiles it when link.py imports it: a port
-# without a native emitter (the WebAssembly one) refuses it, and CPython has no viper, so
-# there link.py uses its own loop. Both write the same bytes
+# port"). `backbeat flash` compiles it for the device's architecture (an .mpy of machine
+# code, the rp2 port's armv6m), or where mpy-cross has no emitter for it flashes it as
+# source for the board to compile: a port without a native emitter (the WebAssembly one)
+# refuses it, and CPython has no viper, so there link.py uses its own loop. Both write the same bytes
 # (tests/firmware/test_b64native.py). The log reader's machine code is lognative.py.
 
 import micropython

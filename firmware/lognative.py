@@ -1,7 +1,7 @@
 # Machine code for the log reader (logread.py), by MicroPython's viper emitter: the copy
 # of a record out of its read block and the walk over good records in that block
 # (docs/log-format.md, "Reading"). A file apart from b64native.py, which the link keeps
-# loaded: this one is let go with the reader when a session begins. Flashed as source as
+# loaded: this one is let go with the reader when a session begins. Flashed as
 # b64native.py is, and compiled, refused or replaced by loops the same way
 # (tests/firmware/test_b64native.py).
 
