@@ -51,7 +51,7 @@ def test_flash_run_sync(emulator, tmp_path):
     assert r.exit_code == 0, r.output
     assert ": 1 new session (" in r.output
     r = runner.invoke(main, ["sync", "--port", emulator.port, "--db", db])
-    assert ": no new sessions;" in r.output
+    assert ": no new sessions\n" in r.output
     (s,) = json.loads(runner.invoke(main, ["sessions", "--db", db, "--json"]).output)
     assert (s["routine_id"], s["ending"], s["done"], s["skipped"]) == (
         "hollow-back", "completed", 9, 0)

@@ -61,7 +61,7 @@ def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path, 
 
     # A session of x, not yet synced: neither --prune nor rm removes x, and nothing changes.
     # (The sync waits for the app, which the flash restarted: nothing to sync yet.)
-    assert ": no new sessions;" in cli("sync", "--port", port)
+    assert ": no new sessions\n" in cli("sync", "--port", port)
     emulator.until("hold=go")
     emulator.command("long")
     emulator.until("1=ok")  # the summary: the session is over

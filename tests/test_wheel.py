@@ -97,7 +97,7 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
         out = backbeat("flash", "--port", emu.port, "a-minute.yaml")
         assert f", {len(library) + 1} routines on the device; 1 file replaced" in out
         # The sync waits for the app the flash restarted; an idle device has nothing new.
-        assert ": no new sessions;" in backbeat("sync", "--port", emu.port)
+        assert ": no new sessions\n" in backbeat("sync", "--port", emu.port)
         (device,) = json.loads(backbeat("devices", "--json"))
         assert device["routines"] == ["a-minute", *library]
 

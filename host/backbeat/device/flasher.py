@@ -133,14 +133,18 @@ def compile_module(src: Path, arch: str | None = None) -> bytes:
         return out.read_bytes()
 
 
-def native_arch(device_mpy: int, firmware_dir: Path) -> str | None:
+def native_arch(device_mpy: int) -> str | None:
     """The -march of machine code the device loads (its architecture, and the .mpy
     sub-version native code needs the same as mpy-cross's), or None: its native modules
     go as source."""
     arch = NATIVE_ARCHS.get(device_mpy >> 10)
     if arch is None:
         return None
-    head = compile_module(firmware_dir / NATIVE_FILES[0], arch)[:3]
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "probe.py"
+        probe.write_text("import micropython\n\n\n@micropython.viper\ndef f() -> int:\n"
+                         "    return 0\n")
+        head = compile_module(probe, arch)[:3]
     return arch if head[2] == device_mpy >> 8 & 0xFF else None
 
 
@@ -406,7 +410,7 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
         f.enter_raw_repl()
         on_device, mpy, micropython = f.listing()
         check_mpy(mpy, micropython, wanted)
-        files = image(firmware_files(firmware_dir, native_arch(mpy, firmware_dir)), routines)
+        files = image(firmware_files(firmware_dir, native_arch(mpy)), routines)
         present = routines_on(on_device)
         gone = [n for n in present if prune and n not in routines]
         refuse_unsynced(gone, app, port)
