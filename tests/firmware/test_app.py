@@ -50,8 +50,13 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     rig.long()  # stop
     rig.short()
     assert rig.app.screen == app.MENU and rig.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
+    # Each app let go before the next is made, and its garbage collected: the menu's code,
+    # imported again after each session, leaves plenty.
+    fs = rig.fs
+    rig = None
+    yield
     # A restart: the session was in another boot and the clock was never set.
-    again = Rig(fs=rig.fs)
+    again = Rig(fs=fs)
     again.run(20)
     assert "never done" in again.texts()
     again.short()
@@ -63,13 +68,17 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     again.long()
     again.long()  # stop
     again.short()
-    later = Rig(fs=rig.fs)
+    again = None
+    yield
+    later = Rig(fs=fs)
     later.lb.set_clock(1800000000 + 7300, later.clock.now)
     later.run(20)
     later.short()
     assert later.screen.texts[4] == ("last 2 h ago", 0, 46, 1)
+    later = None
+    yield
     # The clock set back since: done moments ago, not never.
-    back = Rig(fs=rig.fs)
+    back = Rig(fs=fs)
     back.lb.set_clock(1800000000 - 600, back.clock.now)
     back.run(20)
     back.short()
@@ -213,13 +222,17 @@ def _index(fs):
 _MANY = []
 
 
-def _many():
-    # A routine of 175 segments (more than 16 CRC chunks), "Many": built once (under
+def _many(bad=False):
+    # A routine of 175 segments (more than 16 CRC chunks), "Many", or (bad) the same with a
+    # byte of its string table changed (its CRC no longer matches): built once (under
     # MicroPython the heap is in areas, and the tests after the first leave too few long
-    # stretches free to build it again; 200 segments no longer fit).
+    # stretches free to build them again; 200 segments no longer fit).
     if not _MANY:
-        _MANY.append(build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(175)], name="Many"))
-    return _MANY[0]
+        good = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(175)], name="Many")
+        broken = bytearray(good)
+        broken[-8] ^= 1
+        _MANY.extend((good, broken))
+    return _MANY[1 if bad else 0]
 
 
 _many()  # built with the module, while the heap still has long stretches free
@@ -334,6 +347,7 @@ def test_a_bad_segment_found_as_the_routine_runs_ends_the_session_and_is_logged(
     fs = _routines_fs({"bad.bbr": bad, "easy.bbr": EASY})
     rig = Rig(fs=fs)
     a = rig.app
+    yield  # making the app imported the menu's code: its garbage
     assert a.start(a.entries[0], rig.clock.now) and a.screen == app.SESSION
     rig.run(2000)
     assert a.screen == app.MESSAGE and a.message_title == "SKIPPED"
@@ -350,9 +364,11 @@ def test_a_bad_segment_found_as_the_routine_runs_ends_the_session_and_is_logged(
 
 
 def test_a_routine_started_while_its_check_is_under_way_has_it_begin_again_after():
-    good = _routines_fs({"many.bbr": _many()})
-    bad = _routines_fs({"many.bbr": _many()})
-    bad.files["/routines/many.bbr"][-8] ^= 1
+    # The files are the module's (nothing writes them): no copy of 4 KB in this heap.
+    good = _routines_fs({})
+    good.files["/routines/many.bbr"] = _many()
+    bad = _routines_fs({})
+    bad.files["/routines/many.bbr"] = _many(True)
     yield
     for fs, started in ((good, True), (bad, False)):
         rig = Rig(fs=fs)
@@ -781,12 +797,14 @@ def test_the_clock_chip_dates_sessions_and_keeps_the_time_the_host_gives():
     rig = Rig(corrupt=False)
     rig.app = app.App(rig.board, rig.screen, rig.lb, rig.clock.now, fs=rig.fs,
                       ticks_ms=rig._now, clock=clock)
+    yield  # two apps made: their garbage
     assert rig.lb.wall_offset_s  # known from the chip at start-up, no record written
     assert rig.records() == []
     chip.regs[0] = 0x30  # the chip says 30 s later when the session starts
     _start_easy(rig)
     start = rig.records()[0][1]
     assert logbook.get_u32(start, 8) == 1800000030
+    yield  # the session let the menu's code go: its room given back
     rig.long()  # stop
     rig.app.set_clock(1800003600, rig.clock.now)
     assert clock.read() == 1800003600
