@@ -222,17 +222,13 @@ def _index(fs):
 _MANY = []
 
 
-def _many(bad=False):
-    # A routine of 175 segments (more than 16 CRC chunks), "Many", or (bad) the same with a
-    # byte of its string table changed (its CRC no longer matches): built once (under
+def _many():
+    # A routine of 175 segments (more than 16 CRC chunks), "Many": built once (under
     # MicroPython the heap is in areas, and the tests after the first leave too few long
-    # stretches free to build them again; 200 segments no longer fit).
+    # stretches free to build it again; 200 segments no longer fit).
     if not _MANY:
-        good = build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(175)], name="Many")
-        broken = bytearray(good)
-        broken[-8] ^= 1
-        _MANY.extend((good, broken))
-    return _MANY[1 if bad else 0]
+        _MANY.append(build([seg(bbr.HOLD, 1000, exercise="Cat") for _ in range(175)], name="Many"))
+    return _MANY[0]
 
 
 _many()  # built with the module, while the heap still has long stretches free
@@ -347,8 +343,8 @@ def test_a_bad_segment_found_as_the_routine_runs_ends_the_session_and_is_logged(
     fs = _routines_fs({"bad.bbr": bad, "easy.bbr": EASY})
     rig = Rig(fs=fs)
     a = rig.app
-    yield  # making the app imported the menu's code: its garbage
     assert a.start(a.entries[0], rig.clock.now) and a.screen == app.SESSION
+    yield  # the session let the menu's code go: its room given back
     rig.run(2000)
     assert a.screen == app.MESSAGE and a.message_title == "SKIPPED"
     assert a.message_text == "bad.bbr\nbad segment 2\nnot offered"
@@ -364,11 +360,9 @@ def test_a_bad_segment_found_as_the_routine_runs_ends_the_session_and_is_logged(
 
 
 def test_a_routine_started_while_its_check_is_under_way_has_it_begin_again_after():
-    # The files are the module's (nothing writes them): no copy of 4 KB in this heap.
-    good = _routines_fs({})
-    good.files["/routines/many.bbr"] = _many()
-    bad = _routines_fs({})
-    bad.files["/routines/many.bbr"] = _many(True)
+    good = _routines_fs({"many.bbr": _many()})
+    bad = _routines_fs({"many.bbr": _many()})
+    bad.files["/routines/many.bbr"][-8] ^= 1
     yield
     for fs, started in ((good, True), (bad, False)):
         rig = Rig(fs=fs)
