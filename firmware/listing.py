@@ -107,6 +107,9 @@ def _list(a):
     # order listed in one bytearray, their places (start << 8 | length) put in name
     # order as they come (after the last, or by a binary search), then copied in that
     # order.
+    # The garbage so far collected first: importing this module leaves some, and on the
+    # virtual device an import is no safe point (docs/virtual-device.md), nor is this loop.
+    gc.collect()
     buf = bytearray()
     order = []  # type: list[int]
     try:
