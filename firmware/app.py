@@ -139,7 +139,7 @@ class App:
         self._at = array("H")
         self._cursor = 0  # the headers before it are read (or the routine refused)
         # The listing came from the index and is being compared with the folder, a few
-        # entries a turn (_verify_turn): the folder's iterator, the index's ids seen in it,
+        # entries a turn (listing.py): the folder's iterator, the index's ids seen in it,
         # whether the folder has one the index has not.
         self._listed = True
         self._lister = None
