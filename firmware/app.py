@@ -32,8 +32,8 @@ _SPIN_MS = const(8)
 # at least this far (a flash sector's erase takes 45 ms).
 _GC_GAP_MS = const(100)
 # While the host talks (a request this recently), the menu's work in the background
-# (checking routines, ordering the menu) waits, and on boards where the link can wait
-# for input the loop wakes at the host's first byte instead of sleeping LOOP_MS.
+# (checking routines, ordering the menu) waits, and the loop sleeps 1 ms a turn, not
+# LOOP_MS, so that the host's next request is read as it comes.
 _TALK_MS = const(500)
 # The screen is not redrawn when an event is due sooner than this, or than the longest
 # frame drawn so far took (cues first); a frame measured longer than ui.REFRESH_MS is
@@ -420,6 +420,8 @@ class App:
             d = self.engine.next_due_ms(now_ms) - _SPIN_MS
             if d < LOOP_MS:
                 return d if d > 0 else 0
+        elif self._talking:
+            return 1  # the host's next request read within a millisecond of its coming
         return LOOP_MS
 
     def wait(self, sleep_ms=time.sleep_ms):
@@ -431,11 +433,7 @@ class App:
         now = ticks_ms()
         d = self.wait_ms(now)
         if d:
-            link = self.link
-            if link is not None and link.can_wait and self._talking and self.screen != SESSION:
-                link.wait(d)  # the next request is answered as it comes
-            else:
-                sleep_ms(d)
+            sleep_ms(d)
         elif self.screen == SESSION and self.engine is not None:
             due = time.ticks_add(now, self.engine.next_due_ms(now))
             while time.ticks_diff(due, ticks_ms()) > 0:

@@ -102,7 +102,7 @@ try:
     from b64native import encode as _base64
 
     NATIVE_BASE64 = True
-except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
+except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError, ValueError):
     _base64 = _base64_py
     NATIVE_BASE64 = False
 
@@ -187,9 +187,6 @@ class Link:
         self._about = None  # HELLO's strings, once made
         self._poll = None
         self._ipoll = None
-        # Whether wait() may wait for input in select (the rp2 port wakes at the USB
-        # interrupt); elsewhere the app's loop sleeps.
-        self.can_wait = False
         if pollable is not None:
             import select
 
@@ -197,7 +194,6 @@ class Link:
             p.register(pollable, select.POLLIN)
             self._poll = p
             self._ipoll = getattr(p, "ipoll", None)
-            self.can_wait = self._ipoll is not None and sys.platform == "rp2"
         self._push_name = None
         self._push_size = 0
         self._push_crc = 0
@@ -221,13 +217,6 @@ class Link:
                 return True
             return False
         return bool(self._poll.poll(0))
-
-    def wait(self, ms):
-        """Wait up to ms for the host's next byte (only where can_wait)."""
-        ipoll = self._ipoll
-        if ipoll is not None:
-            for _ in ipoll(ms):
-                return
 
     def poll(self, now_ms, app):
         """Read what the host sent (a bounded number of bytes) and answer whole requests."""

@@ -175,6 +175,7 @@ class Logbook:
         # session begins: a session reads none, and the heap is then at its fullest.
         self._scan = None
         self._ack = bytearray(8)  # the acknowledgement file's image
+        self._firsts = None  # the log files' first numbers, once listed (kept up to date)
         self._path = None
         self._file_bytes = 0
         self.write_failed = False
@@ -203,6 +204,7 @@ class Logbook:
             if count == 0:
                 # No good record in it (cut within the first): its name is free again.
                 self.fs.remove(self._file(last))
+                self._firsts = None
         if self.next_seq <= self.acked:
             self.next_seq = self.acked + 1
         # Records written in this boot carry this number (the first sequence number).
@@ -232,12 +234,18 @@ class Logbook:
         return self.root + "/" + file_name(first_seq)
 
     def _files(self):
+        # The first sequence numbers of the log files, in order: listed once, then kept as
+        # the logbook makes and removes files (only it writes in root while the app runs).
+        # The list is not to be changed by the caller.
+        if self._firsts is not None:
+            return self._firsts
         out = []
         for name in self.fs.listdir(self.root):
             s = _first_seq(name)
             if s >= 0:
                 out.append(s)
         out.sort()
+        self._firsts = out
         return out
 
     def _clean_tmp(self):
@@ -532,7 +540,12 @@ class Logbook:
             # Whatever reached the file may be torn: later records go to a new file.
             self.write_failed = True
             self._path = None
+            self._firsts = None
             return False
+        if mode == "wb" and self._firsts is not None:
+            first = get_u32(self._buf, 4)
+            if first not in self._firsts:
+                self._firsts.append(first)  # the highest number yet
         self._file_bytes += self._n
         self._n = 0
         self.write_failed = False
@@ -593,6 +606,7 @@ class Logbook:
             last = firsts[k + 1] - 1
             path = self._file(firsts[k])
             if last <= self.acked and path != self._path:
+                self._firsts = None  # listed again next time (a removal may fail half way)
                 self.fs.remove(path)
                 removed += 1
         return removed

@@ -1,7 +1,7 @@
 # Machine code for the log reader (logread.py), by MicroPython's viper emitter: the copy
 # of a record out of its read block and the walk over good records in that block
 # (docs/log-format.md, "Reading"). A file apart from b64native.py, which the link keeps
-# loaded: this one is let go with the reader when a session begins. Flashed as source as
+# loaded: this one is let go with the reader when a session begins. Flashed as
 # b64native.py is, and compiled, refused or replaced by loops the same way
 # (tests/firmware/test_b64native.py).
 
@@ -9,10 +9,8 @@ import micropython
 
 
 @micropython.viper
-def copy(src, at: int, dst, n: int):
-    """src[at:at + n] into dst[0:n]. Allocates nothing."""
-    s = ptr8(src)  # type: ignore[name-defined]  # noqa: F821
-    d = ptr8(dst)  # type: ignore[name-defined]  # noqa: F821
+def copy(s: ptr8, at: int, d: ptr8, n: int):  # type: ignore[name-defined]  # noqa: F821
+    """s[at:at + n] into d[0:n]. Allocates nothing."""
     i = 0
     while i < n:
         d[i] = s[at + i]
@@ -39,16 +37,15 @@ def crc_table(table):
 
 
 @micropython.viper
-def walk(blk, args, table) -> int:
+def walk(b: ptr8, a: ptr32, t: ptr32) -> int:  # type: ignore[name-defined]  # noqa: F821
     """Good log records one after another in blk from args[0], all within blk[:args[1]],
     numbered args[2], args[2] + 1 and so on, below args[3] (0: no bound), at most
     args[4] of them: returns their bytes, and leaves their count in args[4]. A good
     record has the sync byte 0xB1, a type 1 to 6, a payload of at most 240 bytes and
     CRC-32 residue 0x2144DF1C over all of it (docs/log-format.md); `table` is
     crc_table's. Allocates nothing."""
-    b = ptr8(blk)  # type: ignore[name-defined]  # noqa: F821
-    a = ptr32(args)  # type: ignore[name-defined]  # noqa: F821
-    t = ptr32(table)  # type: ignore[name-defined]  # noqa: F821
+    # The arguments are the three locals viper keeps in registers: the block, the
+    # arguments and the table are read through them in the loops.
     o = a[0]
     end = a[1]
     want = a[2]
@@ -71,6 +68,13 @@ def walk(blk, args, table) -> int:
         c = ones
         i = o
         e = o + size
+        e4 = e - 3
+        while i < e4:  # four bytes a pass (the loop's own work, a quarter as often)
+            c = uint(t[(c ^ uint(b[i])) & 0xFF]) ^ (c >> 8)  # type: ignore[name-defined]  # noqa: F821
+            c = uint(t[(c ^ uint(b[i + 1])) & 0xFF]) ^ (c >> 8)  # type: ignore[name-defined]  # noqa: F821
+            c = uint(t[(c ^ uint(b[i + 2])) & 0xFF]) ^ (c >> 8)  # type: ignore[name-defined]  # noqa: F821
+            c = uint(t[(c ^ uint(b[i + 3])) & 0xFF]) ^ (c >> 8)  # type: ignore[name-defined]  # noqa: F821
+            i += 4
         while i < e:
             c = uint(t[(c ^ uint(b[i])) & 0xFF]) ^ (c >> 8)  # type: ignore[name-defined]  # noqa: F821
             i += 1

@@ -32,7 +32,7 @@ try:
     from lognative import walk as _walk
 
     NATIVE_COPY = True
-except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError):
+except (ImportError, SyntaxError, AttributeError, NotImplementedError, MemoryError, ValueError):
     _copy = _copy_py
     _walk = None  # type: ignore[assignment]
     NATIVE_COPY = False

@@ -87,9 +87,29 @@ def test_firmware_files__entry_as_source_the_rest_compiled():
     for name in ("b64native.py", "lognative.py"):
         assert files["/" + name] == (ROOT / "firmware" / name).read_bytes()
     modules = sorted(p.stem for p in (ROOT / "firmware").glob("*.py")
-                     if p.name not in F.SOURCE_FILES)
+                     if p.name not in F.SOURCE_FILES + F.NATIVE_FILES)
     assert sorted(p[1:-4] for p in files if p.endswith(".mpy")) == modules
-    assert all(files[p][:2] == b"M\x06" for p in files if p.endswith(".mpy"))
+    # Portable: no architecture in the header's third byte, only the .mpy sub-version.
+    assert all(files[p][:2] == b"M\x06" and files[p][2] >> 2 == 0
+               for p in files if p.endswith(".mpy"))
+
+
+def test_firmware_files__machine_code_compiled_for_the_devices_architecture():
+    rp2040 = 6 | 3 << 8 | 4 << 10  # sys.implementation._mpy of MicroPython 1.27 on a Pico
+    assert F.native_arch(rp2040, ROOT / "firmware") == "armv6m"
+    assert F.native_arch(6 | 3 << 8, ROOT / "firmware") is None  # no native emitter (WebAssembly)
+    assert F.native_arch(6 | 2 << 8 | 4 << 10, ROOT / "firmware") is None  # other sub-version
+    files = F.firmware_files(ROOT / "firmware", "armv6m")
+    assert sorted(p for p in files if "native" in p) == ["/b64native.mpy", "/lognative.mpy"]
+    assert files["/lognative.mpy"][:3] == bytes((ord("M"), 6, 4 << 2 | 3))
+    assert files["/app.mpy"][2] >> 2 == 0  # the others stay portable
+
+
+def test_native_archs__as_mpy_cross_numbers_them(tmp_path):
+    src = tmp_path / "v.py"
+    src.write_text("import micropython\n@micropython.viper\ndef f(x: int) -> int:\n    return x\n")
+    for number, arch in F.NATIVE_ARCHS.items():
+        assert F.compile_module(src, arch)[2] >> 2 == number, arch
 
 
 def test_firmware_files__no_main(tmp_path):

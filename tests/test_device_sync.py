@@ -70,6 +70,27 @@ def _stored(db: Store, uid: str) -> list[bytes]:
     return [bytes(r[0]) for r in rows]
 
 
+def test_sync__of_another_device_than_the_last_passes_over_the_read_sent_ahead(dev, tmp_path):
+    dev.session(segments=2)
+    other = PtyDevice()
+    try:
+        other.machine.uid = b"\x01" * 8
+        for _ in range(3):
+            other.session(segments=1)
+        with Store(tmp_path / "b.db") as db:
+            first, _ = _sync(dev, db, read_bytes=4096)  # the READ that went ahead, from 1
+            # HELLO, READ, GET_ROUTINE (a routine neither has), ACK
+            assert (first.new_records, first.round_trips, first.missing) == (
+                5, 4, ["easy (1234abcd)"])
+            second, _ = _sync(other, db, read_bytes=4096)  # ahead as for the first: wrong
+            assert (second.uid, second.new_records) == ("01" * 8, 10)
+            assert second.round_trips == 5  # HELLO, that READ, the right one, GET_ROUTINE, ACK
+            assert _stored(db, second.uid) == _raw_records(other)
+            assert _sync(other, db, read_bytes=4096)[0].round_trips == 2  # HELLO, READ
+    finally:
+        other.close()
+
+
 def test_sync__everything_once_then_nothing(dev, tmp_path):
     dev.session(segments=2)
     dev.session(segments=3, name="other")

@@ -82,6 +82,39 @@ def test_read__many_records_span_frames_and_max_bytes_limits(dev, client):
     assert first + rest == records and last2 == 132
 
 
+class _Watched:
+    """A port that notes each write, and each read that brought bytes ("r")."""
+
+    def __init__(self, port):
+        self.port, self.name, self.seen = port, port.name, []
+
+    def write(self, data):
+        self.seen.append(data[:1] + bytes([base64.b64decode(data[1:9])[0]]))
+        self.port.write(data)
+
+    def read_some(self, wait_s):
+        got = self.port.read_some(wait_s)
+        if got and self.seen[-1:] != [b"r"]:
+            self.seen.append(b"r")
+        return got
+
+
+def test_follow__the_read_goes_right_behind_hello_and_is_not_asked_again(dev, client):
+    dev.session(segments=3)
+    client.port = watched = _Watched(client.port)
+    client.follow(*client.read_request(1, 4096))
+    assert client.hello(0).next_seq == 6
+    records, last, _n = client.read(1, 4096)
+    assert len(records) == 5 and last == 5
+    # Both requests written before the first answer was read, and the READ not again.
+    assert watched.seen == [b"#" + bytes([L.HELLO]), b"#" + bytes([L.READ]), b"r"]
+    assert client.round_trips == 2
+    # A READ of other bytes than the one that went ahead is sent: its answer is the one taken.
+    client.follow(*client.read_request(1, 4096))
+    client.hello(0)
+    assert client.read(3, 4096)[1:] == (5, 6) and client.round_trips == 5
+
+
 def test_read__nothing_new(dev, client):
     dev.session()
     records, last, next_seq = client.read(5, 4096)

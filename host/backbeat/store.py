@@ -266,6 +266,12 @@ class Store:
     def devices(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT uid FROM devices ORDER BY uid")]
 
+    def last_device(self) -> str | None:
+        """The device synced most recently, if any."""
+        row = self.db.execute("SELECT uid FROM devices ORDER BY synced_at DESC, uid "
+                              "LIMIT 1").fetchone()
+        return row[0] if row else None
+
     def begin_sync(self, uid: str, at_s: int) -> int:
         """A sync of device `uid` at Unix time `at_s`: its id, to pass to add_records()."""
         with self.db:

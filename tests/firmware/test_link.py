@@ -489,6 +489,7 @@ def test_the_menus_background_work_waits_while_the_host_talks():
     r.app.step(r.t)
     assert r.responses()[0][0] == K.OK
     assert not r.app._ordered and r.app._talking
+    assert r.app.wait_ms(r.t) == 1  # the next request read as it comes
     r.t += 400
     r.app.step(r.t)
     assert not r.app._ordered  # the host may go on: the menu waits
@@ -496,4 +497,4 @@ def test_the_menus_background_work_waits_while_the_host_talks():
     r.app.step(r.t)  # quiet for 550 ms
     r.app.step(r.t)
     assert r.app._ordered and not r.app._talking
-    assert not r.link.can_wait  # (only the rp2 port waits for input in select)
+    assert r.app.wait_ms(r.t) == app.LOOP_MS

@@ -634,6 +634,36 @@ def test_acknowledged_files_removed_do_not_forget_when_last_done():
 # ---------------------------------------------------------------- sync watermark and space
 
 
+def test_the_log_files_are_listed_once_and_kept_as_the_logbook_makes_and_removes_them():
+    fs = MemFs()
+    write_session(L.Logbook(fs), segments=1)  # seq 1..3, file 1
+    write_session(L.Logbook(fs), segments=1)  # seq 4..6, file 4
+    listed = []
+    real = fs.listdir
+
+    def listing(path):
+        listed.append(path)
+        return real(path)
+
+    fs.listdir = listing
+    lb = L.Logbook(fs)
+    assert listed == ["/logs"]
+
+    def seqs():
+        out = []
+        lb.records(1, lambda seq, rtype, rec, size: out.append(seq))
+        return out
+
+    assert seqs() == [1, 2, 3, 4, 5, 6]
+    write_session(lb, segments=1)  # a new file, 7
+    assert seqs() == list(range(1, 10)) and listed == ["/logs"]
+    lb.ack(5)  # file 1 removed: listed again once
+    assert seqs() == list(range(4, 10))
+    assert sorted(fs.files) == ["/logs/00000004.log", "/logs/00000007.log", "/logs/acked"]
+    assert listed == ["/logs", "/logs"]
+    assert seqs() == list(range(4, 10)) and len(listed) == 2
+
+
 def test_ack_persists_and_reclaims_only_acknowledged_files():
     fs = MemFs()
     write_session(L.Logbook(fs), segments=1)  # seq 1..3, file 1

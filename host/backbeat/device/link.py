@@ -190,6 +190,10 @@ class LinkClient:
         self.console = bytearray()
         self.round_trips = 0
         self.retries = 0
+        # A request to send right after the next one, without waiting for its answer
+        # (follow()), and that request once sent: (code, payload, seq).
+        self._follow: tuple[int, bytes] | None = None
+        self._ahead: tuple[int, bytes, int] | None = None
 
     # ------------------------------------------------------------ frames
 
@@ -221,16 +225,34 @@ class LinkClient:
         tail = bytes(self.console[-600:]) + bytes(self._buf[-200:])
         return any(sign in tail for sign in _REPL_SIGNS) or tail.endswith(b">>> ")
 
+    def follow(self, code: int, payload: bytes = b"") -> None:
+        """Send this request right after the next one, before that one's answer: the device
+        answers them in order, and the next request() of the same code and payload takes
+        its answer instead of asking again (a line round trip saved)."""
+        self._follow = (code, bytes(payload))
+
+    def _send(self, code: int, payload: bytes) -> int:
+        seq = self._next_seq()
+        self.port.write(encode_request(code, seq, payload))
+        self.round_trips += 1
+        return seq
+
     def request(self, code: int, payload: bytes = b"") -> bytes:
         """Send a request and return its response payloads joined; raises on failure."""
+        ahead, self._ahead = self._ahead, None
         for attempt in range(self.tries):
             if attempt:
                 if self.repl_showing():
                     break  # MicroPython's REPL has the port: asking again will not help
                 self.retries += 1
-            seq = self._next_seq()
-            self.port.write(encode_request(code, seq, payload))
-            self.round_trips += 1
+                self._ahead = None  # its answer may have been passed over as a late one
+            if not attempt and ahead is not None and ahead[:2] == (code, bytes(payload)):
+                seq = ahead[2]  # sent already, after the request before this one
+            else:
+                seq = self._send(code, payload)
+                follow, self._follow = self._follow, None
+                if follow is not None and not attempt:
+                    self._ahead = (*follow, self._send(*follow))
             parts: list[bytes] = []
             deadline = self.monotonic() + self.timeout
             resend = 0.0  # when to send again: the line was quiet since a damaged answer
@@ -241,9 +263,8 @@ class LinkClient:
                     if resend and self.monotonic() < deadline:
                         # Ours was damaged, or our answer was: ask again (a new number, so
                         # an answer to the old one is told apart) within this try's time.
-                        seq = self._next_seq()
-                        self.port.write(encode_request(code, seq, payload))
-                        self.round_trips += 1
+                        seq = self._send(code, payload)
+                        self._ahead = None
                         parts.clear()
                         resend = 0.0
                         spoiled = False
@@ -286,6 +307,7 @@ class LinkClient:
         restart_app(self.port)
         self.console.clear()
         self._buf.clear()
+        self._follow = self._ahead = None
         deadline = self.monotonic() + wait_s
         tries = self.tries
         self.tries = 1
@@ -360,9 +382,14 @@ class LinkClient:
                 out.append(SessionEntry(seq, boot, wall, name))
         return out
 
+    @staticmethod
+    def read_request(from_seq: int, max_bytes: int) -> tuple[int, bytes]:
+        """The READ read() sends (for follow())."""
+        return READ, struct.pack("<II", from_seq, max_bytes)
+
     def read(self, from_seq: int, max_bytes: int) -> tuple[list[bytes], int, int]:
         """Raw records from from_seq on (about max_bytes), the last one's seq, next_seq."""
-        p = self.request(READ, struct.pack("<II", from_seq, max_bytes))
+        p = self.request(*self.read_request(from_seq, max_bytes))
         if len(p) < 8:
             raise LinkError("the device's answer to READ is too short")
         last, next_seq = struct.unpack_from("<II", p, len(p) - 8)

@@ -82,9 +82,23 @@ def sync_device(client: LinkClient, store: Store, now_s: int, read_bytes: int = 
     raise AssertionError("unreachable")
 
 
+def _held(store: Store, uid: str | None) -> tuple[int, tuple[int, bytes] | None]:
+    """The device's log epoch in the store, and the last record stored of it (the first
+    READ starts there, or at 1 without one)."""
+    if uid is None:
+        return 0, None
+    epoch = store.epoch(uid)
+    return epoch, store.last_record(uid, epoch)
+
+
 def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
                progress: Callable[[int, int], None] | None, result: SyncResult,
                waking: Callable[[], None] | None) -> None:
+    # The first READ goes out right behind HELLO, before its answer says which device
+    # this is: as for the device synced last (usually the one there is). For another,
+    # its answer is passed over and the right READ sent.
+    _e, guess = _held(store, store.last_device())
+    client.follow(*client.read_request(guess[0] if guess is not None else 1, read_bytes))
     hello = client.connect(now_s, waking)
     if hello.busy:
         raise SyncError("a session is running on the device: sync again once it has ended")
@@ -92,8 +106,7 @@ def _sync_once(client: LinkClient, store: Store, now_s: int, read_bytes: int,
     result.uid = uid
     store.note_device(uid, hello.board, hello.firmware, now_s)
     sync_id = store.begin_sync(uid, now_s)
-    epoch = store.epoch(uid)
-    last = store.last_record(uid, epoch)
+    epoch, last = _held(store, uid)
     if last is not None and hello.next_seq - 1 < last[0]:
         epoch = store.new_epoch(uid)  # the device's log is shorter than what we hold: wiped
         last = None
