@@ -3,6 +3,7 @@
 
 import gc
 import os
+import sys
 
 import app
 import bbr
@@ -414,6 +415,27 @@ def _start_easy(rig):
     assert rig.app.selected == 1
     rig.long()
     assert rig.app.screen == app.SESSION
+
+
+def test_a_session_lets_the_menus_and_the_listings_code_go_and_the_menu_takes_it_back():
+    rig = Rig(corrupt=False)
+    rig.run(200)
+    assert "menu" in sys.modules and "listing" in sys.modules
+    assert not rig.app._unchecked  # both routines checked already
+    yield
+    _start_easy(rig)
+    assert "menu" not in sys.modules and "listing" not in sys.modules
+    assert rig.app._menu_code is None
+    yield
+    rig.long()  # stop
+    rig.short()
+    assert rig.app.screen == app.MENU and "menu" in sys.modules
+    # Every routine checked and its header read: the menu needs no listing.py after it.
+    rig.run(20)
+    assert "listing" not in sys.modules
+    # A change on flash lists them again: imported again.
+    rig.app.reload(rig.clock.now)
+    assert "listing" in sys.modules and [e.stem for e in rig.app.entries] == ["b-long", "easy"]
 
 
 def test_a_whole_session_with_pain_answer_and_open_hold():
