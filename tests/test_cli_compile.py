@@ -20,8 +20,9 @@ def test_compile__writes_one_file_per_routine(tmp_path):
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout == (
-        f"{out / 'example.bbr'}  example: 53 segments, 16m34s total, 1462 bytes\n"
-        f"{out / 'tiny.bbr'}  tiny: 1 segment, 1m total, 89 bytes\n"
+        f"wrote 2 routines to {out} (NAME.bbr):\n"
+        "  example: 53 segments, 16m34s total, 1462 bytes\n"
+        "  tiny: 1 segment, 1m total, 89 bytes\n"
     )
     assert (out / "example.bbr").read_bytes() == (GOLDEN / "example.bbr").read_bytes()
     assert (out / "tiny.bbr").read_bytes() == (GOLDEN / "tiny.bbr").read_bytes()

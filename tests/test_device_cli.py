@@ -39,13 +39,13 @@ def test_sync_then_sessions(dev, tmp_path):
     r = CliRunner().invoke(main, ["sync"])
     assert r.exit_code == 0, r.output
     assert r.stdout == (f"synced {dev.path} (device e6613852832a4f2c): 1 new session "
-                        "(5 records); acknowledged up to record 5\n")
+                        "(5 records)\n  acknowledged up to record 5\n")
     assert r.stderr == ("warning: neither this computer nor the device has easy (1234abcd): the "
                         "sessions that ran it are stored, without exercise names (hint: compile "
                         "or flash that routine's YAML here and they are named)\n")
     assert (tmp_path / "data" / "backbeat" / "backbeat.db").is_file()
     again = CliRunner().invoke(main, ["sync", "--port", dev.path])
-    assert again.output.endswith(": no new sessions; acknowledged up to record 5\n")
+    assert again.output.endswith(": no new sessions\n  acknowledged up to record 5\n")
     r = CliRunner().invoke(main, ["sessions", "--json"])
     (s,) = json.loads(r.output)
     assert (s["routine_id"], s["ending"], s["done"], s["elapsed_ms"]) == (
@@ -201,7 +201,7 @@ def test_sync_into_a_locked_database_loses_nothing(dev, tmp_path, monkeypatch):
     holder.close()
     again = CliRunner().invoke(main, ["sync", "--db", str(db)])
     assert again.exit_code == 0, again.output
-    assert ": 1 new session (5 records); acknowledged up to record 5" in again.output
+    assert ": 1 new session (5 records)\n  acknowledged up to record 5\n" in again.output
 
 
 def test_two_devices_in_one_database__apart_and_together(tmp_path):

@@ -108,7 +108,7 @@ def test_sync_brings_the_session_into_sqlite(pico):
     db = pico.tmp / "rp2.db"
     r = backbeat("sync", "--port", pico.port, "--db", str(db))
     assert r.returncode == 0, r.stderr
-    assert ": 1 new session (7 records); acknowledged up to record 7" in r.stdout
+    assert ": 1 new session (7 records)\n  acknowledged up to record 7\n" in r.stdout
     r = backbeat("sessions", "--db", str(db), "--json")
     (s,) = json.loads(r.stdout)
     assert (s["routine_id"], s["ending"], s["done"], s["skipped"]) == ("rp2-quick", "completed",

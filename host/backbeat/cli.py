@@ -179,8 +179,10 @@ def compile_(files: tuple[str, ...], out_dir: str, level: int, db_path: str | No
     except OSError as e:
         click.echo(f"{e.filename or out_dir}: error: cannot write ({e.strerror})", err=True)
         raise SystemExit(2) from None
-    for item, path in zip(compiled, written, strict=True):
-        click.echo(f"{path}  {item.summary()}")
+    # The folder once, then a line per routine: 80 columns hold them whatever the folder.
+    click.echo(f"wrote {count(len(written), 'routine')} to {out_dir} (NAME.bbr):")
+    for item in compiled:
+        click.echo(f"  {item.summary()}")
     warning = archive_compiled(compiled, db_path, "compiled")
     if warning:
         click.echo(warning, err=True)

@@ -232,8 +232,8 @@ def _said_synced(res, target: str) -> None:  # type: ignore[no-untyped-def]
     # Records without a session (the app's start-ups, clock settings) are not news.
     news = (f"{count(res.new_sessions, 'new session')} ({count(res.new_records, 'record')})"
             if res.new_sessions else "no new sessions")
-    click.echo(f"synced {target} (device {res.uid}): {news}; acknowledged up to record "
-               f"{res.acked}")
+    click.echo(f"synced {target} (device {res.uid}): {news}")  # two lines: 80 columns
+    click.echo(f"  acknowledged up to record {res.acked}")
     if res.fetched:
         click.echo(f"fetched from the device: {', '.join(res.fetched)}")
     if res.missing:
