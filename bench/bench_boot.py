@@ -44,8 +44,8 @@ import gc, json, time
 def setup():
     # The modules compiled and imported in a step of their own: their garbage is
     # collected before anything is timed.
-    global app, bbr, board, cues, logbook, ssd1306, fakes
-    import app, bbr, board, cues, logbook, ssd1306
+    global app, bbr, board, cues, listing, logbook, ssd1306, fakes
+    import app, bbr, board, cues, listing, logbook, ssd1306
     import fakes
 """
 
@@ -78,7 +78,7 @@ def steps():
     out = {}
     for where, count in SETS:
         out[where] = [0, 0, 0]
-        boot(where, count, where + '.idx')[1]._save_index()  # each set's index
+        listing.save_index(boot(where, count, where + '.idx')[1])  # each set's index
         yield
     for k in range(20):
         for where, count in SETS:
@@ -119,7 +119,7 @@ def steps():
     a.screen = app.MENU
     yield
     while a._unchecked:  # then checked whole in the background, and remembered
-        a._check_turn()
+        listing.check_turn(a)
     a = None
     yield
     total = 0

@@ -8,17 +8,12 @@ import sys
 import time
 from array import array
 
-try:
-    from binascii import crc32
-except ImportError:  # a port built without it: no index (the folder listed at start-up)
-    crc32 = None  # type: ignore[assignment]
-
 import bbr
 import button
 import cues
 import engine as E
 import ui
-from logbook import get_u16, get_u32, put_u16, put_u32
+from logbook import get_u16, get_u32
 from micropython import const
 
 MENU = const(1)
@@ -46,38 +41,28 @@ _TALK_MS = const(500)
 _QUIET_MS = const(25)
 # After a pain answer, a double press this soon is the end of the counting, not a skip.
 _ANSWER_GRACE_MS = const(2000)
-# Parts of a routine's check (bbr.Routine.check_some) done per turn of the loop outside a
-# session, until every routine is checked; before that, this many headers read a turn.
-_CHECK_PARTS = const(16)
-_HEADERS = const(8)
 # Routines read or listed in one go (the link's INFO) between two garbage collections,
 # outside a session.
-_COLLECT_EVERY = const(16)
-# Entries of the routines folder compared with the index in one turn of the loop.
-_LIST_STEP = const(8)
-# The index of the routines (App._save_index, docs/firmware.md "Routines at start-up"):
-# its header's size, and the flags it keeps.
-_INDEX_HEAD = const(20)
-_INDEX_VERSION = const(1)
+COLLECT_EVERY = const(16)
 
 # What the app keeps of each routine file, by its index in the listing (in name order):
-# _RT bytes of App._rt. Byte _F holds these flags and the routine's rank in the menu's
-# order (bits 5-6: 0 due, 1 done today, 2 neither).
-_READ = const(1)  # its header was read: the fields below hold its values
-_CHECKED = const(2)  # the file of this size and CRC was found good
-_REFUSED = const(4)  # not offered (named in App.bad)
-_HAS_AT = const(8)  # it has reminder times
-_KNOWN = const(16)  # a verdict on the file of this size and CRC: _CHECKED, or App._verr's
-_RANKS = const(0x60)
-_RT = const(20)
-_F = const(0)
-_DUE_KIND = const(1)
-_DUE_VALUE = const(2)
-_LEVEL = const(4)
-_SEGMENTS = const(6)
-_SIZE = const(8)
-_CRC = const(12)
-_TOTAL = const(16)
+# RT bytes of App._rt (listing.py and menu.py use them too). Byte F holds these flags
+# and the routine's rank in the menu's order (bits 5-6: 0 due, 1 done today, 2 neither).
+READ = const(1)  # its header was read: the fields below hold its values
+CHECKED = const(2)  # the file of this size and CRC was found good
+REFUSED = const(4)  # not offered (named in App.bad)
+HAS_AT = const(8)  # it has reminder times
+KNOWN = const(16)  # a verdict on the file of this size and CRC: CHECKED, or App._verr's
+RANKS = const(0x60)
+RT = const(20)
+F = const(0)
+DUE_KIND = const(1)
+DUE_VALUE = const(2)
+LEVEL = const(4)
+SEGMENTS = const(6)
+SIZE = const(8)
+CRC = const(12)
+TOTAL = const(16)
 
 # Cues for the start of each segment kind (by .bbr kind code).
 _START_CUES = (
@@ -143,7 +128,7 @@ class App:
         self._checking = -1  # the routine whose check is under way, a part a turn
         self._unchecked = False  # some routine is not checked yet
         # The routines: their ids one after another in _names (routine i's ends at
-        # _ends[i]), _RT bytes each in _rt, the menu's order in _menu[:_count] (those
+        # _ends[i]), RT bytes each in _rt, the menu's order in _menu[:_count] (those
         # offered), and the reminder times (minutes after midnight) of them all in _at.
         # Nothing per routine is an object of its own.
         self._names = bytearray()
@@ -154,13 +139,13 @@ class App:
         self._at = array("H")
         self._cursor = 0  # the headers before it are read (or the routine refused)
         # The listing came from the index and is being compared with the folder, a few
-        # entries a turn (_verify_turn): the folder's iterator, the index's ids seen in it,
+        # entries a turn (listing.py): the folder's iterator, the index's ids seen in it,
         # whether the folder has one the index has not.
         self._listed = True
         self._lister = None
         self._seen = 0
         self._stale = False
-        self._verr = {}  # index -> the verdict on a file found bad (_KNOWN)
+        self._verr = {}  # index -> the verdict on a file found bad (KNOWN)
         self._verdicts_changed = False
         self._pushed = None  # (file name, size, CRC) of a routine the link put on flash
         self._view = Shown()  # the routine the menu shows (and App.entries' items)
@@ -242,7 +227,7 @@ class App:
             k += self._count
         if k < 0 or k >= self._count:
             raise IndexError
-        if k % _COLLECT_EVERY == _COLLECT_EVERY - 1 and self.reader is None:
+        if k % COLLECT_EVERY == COLLECT_EVERY - 1 and self.reader is None:
             gc.collect()  # a listing of them all (INFO) leaves a little garbage per item
         return self._fill(self._menu[k], self._view)
 
@@ -274,228 +259,18 @@ class App:
         lb = self.logbook
         return lb.local_day(lb.wall_s(now_ms))
 
-    def due_of(self, i, day):
-        """(times due on `day`, sessions completed that day) of routine i (its index)."""
-        lb = self.logbook
-        lb.done_on(self._names, day, self._ends[i - 1] if i else 0, self._ends[i])
-        o = i * _RT
-        import schedule  # the menu's: a session lets it go with menu.py
-
-        n = schedule.times_due(self._rt[o + _DUE_KIND], self._rt[o + _DUE_VALUE], day,
-                               lb.q_week, lb.q_before)
-        return n, lb.q_today
-
-    def _order(self, now_ms):
-        # Due first, then done today, then the others, each by name (a sort by rank that
-        # allocates nothing); the menu stays on the routine it shows, or after a start-up,
-        # a session or a sleep shows the first due. Every header is read first.
-        self._ordered = True
-        self._m().plan_reminder(self, now_ms)
-        day = self.today(now_ms)
-        count = self._count
-        if not day or not count:
-            return
-        if self._next_unread() >= 0:
-            self._ordered = False
-            return
-        menu = self._menu
-        rt = self._rt
-        shown = menu[self.selected] if self.selected < count else -1
-        n = len(self._ends)
-        for i in range(n):
-            o = i * _RT
-            if not rt[o] & _REFUSED:
-                due, done = self.due_of(i, day)
-                rank = 2 if not due else (1 if done >= due else 0)
-                rt[o] = (rt[o] & ~_RANKS) | (rank << 5)
-        k = 0
-        for rank in range(3):
-            for i in range(n):
-                f = rt[i * _RT]
-                if not f & _REFUSED and (f & _RANKS) >> 5 == rank:
-                    menu[k] = i
-                    if i == shown:
-                        self.selected = k
-                    k += 1
-        if self._fresh and not rt[menu[0] * _RT] & _RANKS:
-            self.selected = 0
-        self._dirty = True
-
-    # ------------------------------------------------------------ reminders
-
-    def _slot_reached(self, slot, now_ms):
-        # The reminder time `slot` (_slot_s) has come: the index of the first routine in the
-        # menu due and not done for that slot (its k-th time of the day is due while fewer
-        # than k sessions, as many as are due at most, were completed), or -1. Each time is
-        # looked at once; the next one is planned.
-        found = -1
-        self._slot_done = slot
-        day = slot // 86400
-        minute = (slot % 86400) // 60
-        self._order(now_ms)
-        k = 0
-        while k < self._count:
-            i = self._menu[k]
-            if self._rt[i * _RT] & _HAS_AT:
-                r = self._load(i)
-                if r is None:
-                    continue  # taken out: the next one is at k now
-                j = 0
-                while j < r.at_count and r.at[j] != minute:
-                    j += 1
-                if j < r.at_count:
-                    n, done = self.due_of(i, day)
-                    if done < (j + 1 if j + 1 < n else n):
-                        found = k
-                        break
-            k += 1
-        self._m().plan_reminder(self, now_ms)
-        return found
-
     # ------------------------------------------------------------ routines and settings
 
     def reload(self, now_ms, start=False):
-        """List the routines again (after a change on flash) and show the menu or a problem.
+        """List the routines again (after a change on flash) and show the menu or a
+        problem (listing.reload)."""
+        import listing
 
-        At start-up (start) the listing is the index's, when it has a good one, compared
-        with the folder a few entries a turn afterwards (and the folder listed again at
-        once should a file it names be missing); else the folder is listed. Only the
-        header of the routine the menu shows is read: the other headers are read a few a
-        turn of the loop (step). A routine whose size and CRC were checked before is
-        offered as it is; the others are checked a little each turn, or as they run when
-        started first.
-        """
-        if self._verdicts_changed and self._listed:
-            self._save_index()
-        self.bad = []
-        if not (start and self._read_index()):
-            self._relist()
-        pushed = self._pushed
-        if pushed is not None:
-            self._pushed = None
-            raw = pushed[0].encode()
-            i = self._find(raw, 0, len(raw) - 4)
-            if i >= 0:
-                self._known(i, pushed[1], pushed[2], "ok")
-        self._fresh = True
-        self.last = self.logbook.last_sessions({})
-        self.screen = MENU
-        self._ready()
-        self._m().problems_or_menu(self)
-
-    def _relist(self):
-        # The folder listed (_list), keeping what was known of the files still in it.
-        self._rd.close()
-        self._checking = -1
-        self._morning_ix = -1
-        self._view.ix = -1
-        self._lister = None
-        self.bad = []  # named again as their headers are read
-        ids, ends, rt, verr = self._names, self._ends, self._rt, self._verr
-        self._list()
-        for k in range(len(ends)):
-            o = k * _RT
-            if rt[o] & _KNOWN:
-                i = self._find(ids, ends[k - 1] if k else 0, ends[k])
-                if i >= 0:
-                    self._known(i, get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC),
-                                "ok" if rt[o] & _CHECKED else verr.get(k, "bad"))
-        self._unchecked = True
-        self._ordered = False
-        if self.selected > self._count:
-            self.selected = 0
-
-    def _list(self):
-        # The .bbr files of the routines folder, in name order, into _names and _ends, and
-        # room for what is learnt of each (_rt); all offered in name order until the menu
-        # is put in order. One entry at a time (no list of the folder): the ids in the
-        # order listed in one bytearray, their places (start << 8 | length) put in name
-        # order as they come (after the last, or by a binary search), then copied in that
-        # order.
-        buf = bytearray()
-        order = []  # type: list[int]
-        try:
-            for e in self.fs.ilistdir(self.routines):
-                name = e[0]
-                if not name.endswith(".bbr"):
-                    continue
-                raw = name.encode()
-                m = len(raw) - 4
-                lo = 0
-                hi = len(order)
-                if hi:
-                    p = order[hi - 1]
-                    if not _before(raw, m, buf, p >> 8, p & 0xFF):
-                        lo = hi  # after the last (littlefs lists in name order)
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    p = order[mid]
-                    if _before(raw, m, buf, p >> 8, p & 0xFF):
-                        hi = mid
-                    else:
-                        lo = mid + 1
-                order.insert(lo, (len(buf) << 8) | m)
-                buf.extend(raw)
-        except OSError:
-            pass  # no folder: no routines
-        n = len(order)
-        # The listing's garbage collected (by a 1 ms sleep, for a port that collects only
-        # while asleep, as the virtual device does) and the old ones let go before the new
-        # are made.
-        time.sleep_ms(1)
-        self._names = self._rt = bytearray()
-        self._ends = self._menu = array("H")
-        self._at = array("H")
-        self._verr = {}
-        ids = bytearray(len(buf) - 4 * n)
-        self._ends = ends = array("H", range(n))
-        self._menu = array("H", range(n))
-        o = 0
-        for k in range(n):
-            p = order[k]
-            s = p >> 8
-            m = p & 0xFF
-            ids[o : o + m] = buf[s : s + m]
-            o += m
-            ends[k] = o
-        self._names = ids
-        self._rt = bytearray(_RT * n)
-        self._count = n
-        self._cursor = 0
-        self._listed = True
+        listing.reload(self, now_ms, start)
 
     def stem(self, i):
         """The id of routine i (its file's name without .bbr)."""
         return str(self._names[self._ends[i - 1] if i else 0 : self._ends[i]], "utf-8")
-
-    def _find(self, raw, a, b):
-        # The index of the routine whose id is raw[a:b] (bytes), or -1: a binary search.
-        ids = self._names
-        ends = self._ends
-        lo = 0
-        hi = len(ends)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            s = ends[mid - 1] if mid else 0
-            e = ends[mid]
-            c = 0
-            j = 0
-            while not c:
-                if s + j == e:
-                    c = 0 if a + j == b else 1  # the id is a prefix of raw's, or equal
-                    break
-                if a + j == b:
-                    c = -1
-                    break
-                c = raw[a + j] - ids[s + j]
-                j += 1
-            if not c:
-                return mid
-            if c < 0:
-                hi = mid
-            else:
-                lo = mid + 1
-        return -1
 
     def _path(self, i):
         return self.routines + "/" + self.stem(i) + ".bbr"
@@ -507,9 +282,9 @@ class App:
         rt = self._rt
         sure = self._listed
         for i in range(len(self._ends)):
-            o = i * _RT
-            if rt[o] & (_READ | _KNOWN):
-                if get_u32(rt, o + _CRC) == crc:
+            o = i * RT
+            if rt[o] & (READ | KNOWN):
+                if get_u32(rt, o + CRC) == crc:
                     return self._path(i)
             else:
                 sure = False
@@ -521,86 +296,24 @@ class App:
             v.ix = i
             v.name = None
         rt = self._rt
-        o = i * _RT
+        o = i * RT
         v.stem = self.stem(i)
-        v.total_ms = get_u32(rt, o + _TOTAL)
-        v.crc = get_u32(rt, o + _CRC)
-        v.level = get_u16(rt, o + _LEVEL)
-        v.segments = get_u16(rt, o + _SEGMENTS)
-        v.size = get_u32(rt, o + _SIZE)
-        v.checked = bool(rt[o + _F] & _CHECKED)
-        v.due_kind = rt[o + _DUE_KIND]
-        v.due_value = rt[o + _DUE_VALUE]
+        v.total_ms = get_u32(rt, o + TOTAL)
+        v.crc = get_u32(rt, o + CRC)
+        v.level = get_u16(rt, o + LEVEL)
+        v.segments = get_u16(rt, o + SEGMENTS)
+        v.size = get_u32(rt, o + SIZE)
+        v.checked = bool(rt[o + F] & CHECKED)
+        v.due_kind = rt[o + DUE_KIND]
+        v.due_value = rt[o + DUE_VALUE]
         return v
-
-    def _load(self, i, v=None):
-        # Reads routine i's header (and into the Shown v, its name too): the reader that
-        # read it, or None when the routine is refused (then it is taken out of the menu
-        # and named). The app's reader serves unless a session or a check holds it.
-        rd = self._rd if self.reader is None and self._checking < 0 else bbr.Routine()
-        rt = self._rt
-        o = i * _RT
-        try:
-            f = self.fs.open(self._path(i), "rb")
-            try:
-                rd.open(f, True)
-            except Exception:
-                f.close()
-                raise
-        except (bbr.BbrError, OSError) as e:
-            if not self._listed and not isinstance(e, bbr.BbrError):
-                # The index names a file no longer there (or one unreadable): the folder
-                # is listed now, and that one named only if it is still there.
-                self._relist()
-                self._verdicts_changed = True
-                return None
-            rt[o + _F] &= ~_READ
-            self._refuse(i, e)
-            return None
-        try:
-            f = rt[o + _F]
-            err = None
-            if f & _KNOWN and get_u32(rt, o + _SIZE) == rd.size and get_u32(rt, o + _CRC) == rd.crc32:
-                err = None if f & _CHECKED else self._verr.get(i, "bad")
-            else:
-                f &= ~(_KNOWN | _CHECKED)  # another file than the verdict's
-            rt[o + _F] = _READ | (f & (_KNOWN | _CHECKED | _RANKS)) | (
-                _HAS_AT if rd.at_count else 0)
-            rt[o + _DUE_KIND] = rd.due_kind
-            rt[o + _DUE_VALUE] = rd.due_value
-            put_u16(rt, o + _LEVEL, rd.level)
-            put_u16(rt, o + _SEGMENTS, rd.segment_count)
-            put_u32(rt, o + _SIZE, rd.size)
-            put_u32(rt, o + _CRC, rd.crc32)
-            put_u32(rt, o + _TOTAL, rd.total_ms)
-            self._add_at(rd)
-            if v is not None:
-                self._fill(i, v)
-                v.name = rd.string(rd.name_offset)
-        finally:
-            rd.close()
-        if err is not None:
-            self._refuse(i, err)
-            return None
-        return rd
-
-    def _add_at(self, r):
-        # Reader r's reminder times into _at (each minute once).
-        at = self._at
-        for j in range(r.at_count):
-            m = r.at[j]
-            k = 0
-            while k < len(at) and at[k] != m:
-                k += 1
-            if k == len(at):
-                at.append(m)
 
     def _next_unread(self):
         # The first routine whose header is not read (nor refused), or -1.
         rt = self._rt
         n = len(self._ends)
         k = self._cursor
-        while k < n and rt[k * _RT] & (_READ | _REFUSED):
+        while k < n and rt[k * RT] & (READ | REFUSED):
             k += 1
         self._cursor = k
         return k if k < n else -1
@@ -610,20 +323,18 @@ class App:
         v = self._view
         while self.selected < self._count:
             i = self._menu[self.selected]
-            if (v.ix == i and v.name is not None) or self._load(i, v) is not None:
+            if v.ix == i and v.name is not None:
+                return
+            import listing
+
+            if listing.load(self, i, v) is not None:
                 return
 
     def load_all(self):
         """Read every routine's header not read yet (the link's INFO lists them all)."""
-        reads = 0
-        while True:
-            i = self._next_unread()
-            if i < 0:
-                return
-            self._load(i)
-            reads += 1
-            if reads % _COLLECT_EVERY == 0:
-                gc.collect()  # each read leaves a little garbage
+        import listing
+
+        listing.load_all(self)
 
     def _open_routine(self, path, checked):
         f = self.fs.open(path, "rb")
@@ -638,231 +349,6 @@ class App:
         is remembered at the next reload()."""
         self._pushed = (fname, size, crc)
         self._verdicts_changed = True
-
-    def _known(self, i, size, crc, verdict):
-        # The verdict on routine i's file of this size and CRC.
-        rt = self._rt
-        o = i * _RT
-        put_u32(rt, o + _SIZE, size)
-        put_u32(rt, o + _CRC, crc)
-        if verdict == "ok":
-            rt[o + _F] |= _KNOWN | _CHECKED
-            self._verr.pop(i, None)
-        else:
-            rt[o + _F] = (rt[o + _F] | _KNOWN) & ~_CHECKED
-            self._verr[i] = verdict
-        self._verdicts_changed = True
-
-    def _note(self, i, verdict):
-        # The verdict on routine i's file, under the size and CRC its header gave.
-        rt = self._rt
-        o = i * _RT
-        self._known(i, get_u32(rt, o + _SIZE), get_u32(rt, o + _CRC), verdict)
-
-    def _read_index(self):
-        # The listing from the index (_save_index): the ids, and the size, CRC and verdict
-        # of each file checked, read in one go. False (nothing taken) when there is no good
-        # one. The headers are read again, a few a turn.
-        if crc32 is None:
-            return False
-        try:
-            f = self.fs.open(self.index_path, "rb")
-        except OSError:
-            return False
-        try:
-            head = bytearray(_INDEX_HEAD)
-            if (f.readinto(head) != _INDEX_HEAD or head[0:4] != b"BBRI"
-                    or head[4] != _INDEX_VERSION or head[5] != _RT):
-                return False
-            n = get_u16(head, 6)
-            ids = bytearray(get_u16(head, 8))
-            tail = bytearray(get_u16(head, 10))
-            ends = array("H", range(n))
-            rt = bytearray(_RT * n)
-            for part, size in ((ends, 2 * n), (ids, len(ids)), (rt, len(rt)),
-                               (tail, len(tail))):
-                if size and f.readinto(part) != size:
-                    return False
-            c = crc32(tail, crc32(rt, crc32(ids, crc32(ends))))
-            if c != get_u32(head, 16) or (n and ends[n - 1] != len(ids)):
-                return False
-            verr = {}
-            for line in tail.split(b"\n"):
-                if line:
-                    k, err = line.split(b" ", 1)
-                    verr[int(k)] = str(err, "ascii")
-        except (OSError, ValueError):
-            return False
-        finally:
-            f.close()
-        self._rd.close()
-        self._checking = -1
-        self._morning_ix = -1
-        self._view.ix = -1
-        self._names = ids
-        self._ends = ends
-        self._rt = rt
-        self._verr = verr
-        self._menu = array("H", range(n))
-        self._at = array("H")
-        self._count = n
-        self._cursor = 0
-        self._unchecked = True
-        self._ordered = False
-        self._listed = False
-        self._lister = None
-        self._verdicts_changed = False
-        if self.selected > n:
-            self.selected = 0
-        return True
-
-    def _verify_turn(self):
-        # The next entries of the folder compared with the listing the index gave; once
-        # they are all seen, the folder is listed again if they differ.
-        if self._lister is None:
-            self._seen = 0
-            self._stale = False
-            try:
-                self._lister = self.fs.ilistdir(self.routines)
-            except OSError:
-                self._lister = ()
-        n = 0
-        for e in self._lister:
-            name = e[0]
-            if name.endswith(".bbr"):
-                raw = name.encode()
-                if self._find(raw, 0, len(raw) - 4) < 0:
-                    self._stale = True
-                else:
-                    self._seen += 1
-            n += 1
-            if n == _LIST_STEP:
-                return
-        self._lister = None
-        self._listed = True
-        if self._stale or self._seen != len(self._ends):
-            self._relist()
-            self._verdicts_changed = True
-            self._m().problems_or_menu(self)
-
-    def _save_index(self):
-        # The index of the routines now on flash (docs/firmware.md, "Routines at start-up"):
-        # written to index_path + ".tmp", then renamed.
-        self._verdicts_changed = False
-        if crc32 is None:
-            return
-        n = len(self._ends)
-        rt = bytearray(self._rt)
-        tail = bytearray()
-        for i in range(n):
-            o = i * _RT
-            f = rt[o] & (_KNOWN | _CHECKED)
-            if not f:
-                rt[o : o + _RT] = bytes(_RT)
-            else:
-                rt[o] = f
-                if not f & _CHECKED:
-                    tail.extend(("%d %s\n" % (i, self._verr.get(i, "bad"))).encode())
-        head = bytearray(_INDEX_HEAD)
-        head[0:4] = b"BBRI"
-        head[4] = _INDEX_VERSION
-        head[5] = _RT
-        put_u16(head, 6, n)
-        put_u16(head, 8, len(self._names))
-        put_u16(head, 10, len(tail))
-        put_u32(head, 16, crc32(tail, crc32(rt, crc32(self._names, crc32(self._ends)))))
-        tmp = self.index_path + ".tmp"
-        fs = self.fs
-        try:
-            f = fs.open(tmp, "wb")
-            try:
-                for part in (head, self._ends, self._names, rt, tail):
-                    f.write(part)
-            finally:
-                f.close()
-            try:
-                fs.rename(tmp, self.index_path)
-            except OSError:
-                fs.remove(self.index_path)
-                fs.rename(tmp, self.index_path)
-        except OSError:
-            pass  # not kept: the folder is listed at the next start-up
-
-    def _check_turn(self):
-        # A few headers, or a part of the next unchecked routine's check; the verdicts
-        # saved once all are done.
-        rd = self._rd
-        i = self._checking
-        if i < 0:
-            if not self._listed:
-                self._verify_turn()
-                return
-            n = 0  # headers read this turn
-            while n < _HEADERS:
-                j = self._next_unread()
-                if j < 0:
-                    break
-                self._load(j)
-                n += 1
-            if n:
-                return
-            if not self._ordered:
-                self._order(self.ticks_ms())
-            k = 0
-            while k < self._count and self._rt[self._menu[k] * _RT] & _CHECKED:
-                k += 1
-            if k == self._count:
-                self._unchecked = False
-                if self._verdicts_changed:
-                    self._save_index()
-                return
-            i = self._menu[k]
-            try:
-                self._open_routine(self._path(i), True)
-                rd.begin_check()
-            except (bbr.BbrError, OSError) as e:
-                self._refuse(i, e)
-                return
-            self._checking = i
-        try:
-            if not rd.check_some(_CHECK_PARTS):
-                return
-            rd.close()
-            self._checking = -1
-            self._note(i, "ok")
-        except (bbr.BbrError, OSError) as e:
-            self._refuse(i, e)
-
-    def _refuse(self, i, e):
-        # Routine i found bad after it was offered: named, and no longer offered. The
-        # verdict is remembered when its header was read (it has a size and a CRC).
-        if self._checking >= 0:
-            self._rd.close()
-            self._checking = -1
-        rt = self._rt
-        o = i * _RT
-        if isinstance(e, str):
-            err = e
-        else:
-            err = str(e) if isinstance(e, bbr.BbrError) else "unreadable"
-            if rt[o + _F] & _READ:
-                self._note(i, err)
-        rt[o + _F] |= _REFUSED
-        menu = self._menu
-        k = 0
-        while k < self._count and menu[k] != i:
-            k += 1
-        if k < self._count:
-            self._count -= 1
-            for j in range(k, self._count):
-                menu[j] = menu[j + 1]
-            if self.selected > k:
-                self.selected -= 1
-        if self._view.ix == i:
-            self._view.ix = -1
-        self.bad.append((self.stem(i) + ".bbr", err))
-        if self.screen == MENU:
-            self._m().problems_or_menu(self)
 
     def _show_message(self, title, text):
         self.screen = MESSAGE
@@ -893,15 +379,18 @@ class App:
         elif self._talking and time.ticks_diff(now_ms, self._talk_ms) < _TALK_MS:
             pass  # the host's requests first
         elif self._unchecked and not self.cues.busy() and not self._dirty:
-            self._check_turn()  # after the frame due: the menu first at start-up
+            import listing
+
+            listing.check_turn(self)  # after the frame due: the menu first at start-up
         elif not self._ordered and s == MENU:
-            self._order(now_ms)
+            self._m().order(self, now_ms)
         slot = self._slot_s
         if (slot is not None and s != SESSION and s != MORNING
                 and time.ticks_diff(now_ms, self._slot_at) >= 0):
-            i = self._slot_reached(slot, now_ms)
+            m = self._m()
+            i = m.slot_reached(self, slot, now_ms)
             if i >= 0:
-                self._m().show_reminder(self, i, now_ms)
+                m.show_reminder(self, i, now_ms)
         self.cues.update(now_ms)
         link = self.link
         if link is not None:
@@ -966,11 +455,14 @@ class App:
         log has no room for it."""
         i = entry.ix
         rt = self._rt
-        o = i * _RT
-        if not rt[o + _F] & _READ and self._load(i) is None:
-            return False
+        o = i * RT
+        if not rt[o + F] & READ:
+            import listing
+
+            if listing.load(self, i) is None:
+                return False
         lb = self.logbook
-        if not lb.room_for(get_u16(rt, o + _SEGMENTS)):
+        if not lb.room_for(get_u16(rt, o + SEGMENTS)):
             self._show_message("SYNC ME", "Log space is\nfull. Sync with\nthe laptop to\nfree it.")
             self.cues.play(cues.ERROR, now_ms)
             return False
@@ -986,19 +478,21 @@ class App:
             self._checking = -1
             rd.close()  # a check under way begins again after the session
             r = self._open_routine(self._path(i), True)
-            if r.crc32 != get_u32(rt, o + _CRC) or r.size != get_u32(rt, o + _SIZE):
+            if r.crc32 != get_u32(rt, o + CRC) or r.size != get_u32(rt, o + SIZE):
                 # Not the file the menu offers (changed behind its back): list them again.
                 r.close()
                 self.reload(now_ms)
                 return False
-            if not rt[o + _F] & _CHECKED:
+            if not rt[o + F] & CHECKED:
                 # Not checked whole yet: its CRC and header now, each segment as the session
                 # reads it (a bad one ends the session, _bad_segment); the whole check after.
                 r.begin_lazy()
             eng = E.Engine(r)  # reads the first segment
         except (bbr.BbrError, OSError) as e:
             rd.close()
-            self._refuse(i, e)
+            import listing
+
+            listing.refuse(self, i, e)
             return False
         self.reader = r
         bbr.drop_tables()  # no check in a session
@@ -1013,10 +507,12 @@ class App:
         eng.start(now_ms)
         self.engine = eng
         self.screen = SESSION
-        # A session runs without the menu's code: it is let go until the session is over.
+        # A session runs without the menu's code nor the listing's: they are let go until
+        # the session is over.
         self._menu_code = None
         sys.modules.pop("menu", None)
         sys.modules.pop("schedule", None)
+        sys.modules.pop("listing", None)
         self.button.ignore_until_release()
         self._dirty = True
         self._run_engine(now_ms)
@@ -1155,7 +651,9 @@ class App:
         self.engine = None
         self.screen = MENU
         self.cues.play(cues.ERROR, now_ms)
-        self._refuse(en.ix, err)
+        import listing
+
+        listing.refuse(self, en.ix, err)
 
     # ------------------------------------------------------------ settings, messages
 
@@ -1236,13 +734,3 @@ def wrap16(text, max_lines):
                 break
     return out
 
-
-def _before(raw, m, buf, s, n):
-    # raw[:m] sorts before buf[s : s + n] (bytes compared as the file names' order).
-    j = 0
-    while j < m and j < n:
-        c = raw[j] - buf[s + j]
-        if c:
-            return c < 0
-        j += 1
-    return m < n

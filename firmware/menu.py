@@ -10,7 +10,20 @@ import button
 import cues
 import logbook
 import ui
-from app import DONE, MENU, MESSAGE, MORNING, SETTINGS, SLEEP
+from app import (
+    DONE,
+    DUE_KIND,
+    DUE_VALUE,
+    HAS_AT,
+    MENU,
+    MESSAGE,
+    MORNING,
+    RANKS,
+    REFUSED,
+    RT,
+    SETTINGS,
+    SLEEP,
+)
 
 _SETTINGS_LABELS = ("sound", "vibration", "back")
 
@@ -89,6 +102,88 @@ def show_reminder(a, i, now_ms):
     a._last_input = time.ticks_add(now_ms, a.remind_ms - a.idle_ms)
 
 
+def due_of(a, i, day):
+    """(times due on `day`, sessions completed that day) of routine i (its index)."""
+    lb = a.logbook
+    lb.done_on(a._names, day, a._ends[i - 1] if i else 0, a._ends[i])
+    o = i * RT
+    import schedule  # imported on use: a session lets it go
+
+    n = schedule.times_due(a._rt[o + DUE_KIND], a._rt[o + DUE_VALUE], day, lb.q_week,
+                           lb.q_before)
+    return n, lb.q_today
+
+
+def order(a, now_ms):
+    """The menu in order: due first, then done today, then the others, each by name (a
+    sort by rank that allocates nothing); the menu stays on the routine it shows, or
+    after a start-up, a session or a sleep shows the first due. Every header is read
+    first."""
+    a._ordered = True
+    plan_reminder(a, now_ms)
+    day = a.today(now_ms)
+    count = a._count
+    if not day or not count:
+        return
+    if a._next_unread() >= 0:
+        a._ordered = False
+        return
+    menu = a._menu
+    rt = a._rt
+    shown = menu[a.selected] if a.selected < count else -1
+    n = len(a._ends)
+    for i in range(n):
+        o = i * RT
+        if not rt[o] & REFUSED:
+            due, done = due_of(a, i, day)
+            rank = 2 if not due else (1 if done >= due else 0)
+            rt[o] = (rt[o] & ~RANKS) | (rank << 5)
+    k = 0
+    for rank in range(3):
+        for i in range(n):
+            f = rt[i * RT]
+            if not f & REFUSED and (f & RANKS) >> 5 == rank:
+                menu[k] = i
+                if i == shown:
+                    a.selected = k
+                k += 1
+    if a._fresh and not rt[menu[0] * RT] & RANKS:
+        a.selected = 0
+    a._dirty = True
+
+
+def slot_reached(a, slot, now_ms):
+    """The reminder time `slot` (_slot_s) has come: the index of the first routine in the
+    menu due and not done for that slot (its k-th time of the day is due while fewer than
+    k sessions, as many as are due at most, were completed), or -1. Each time is looked at
+    once; the next one is planned."""
+    found = -1
+    a._slot_done = slot
+    day = slot // 86400
+    minute = (slot % 86400) // 60
+    order(a, now_ms)
+    import listing
+
+    k = 0
+    while k < a._count:
+        i = a._menu[k]
+        if a._rt[i * RT] & HAS_AT:
+            r = listing.load(a, i)
+            if r is None:
+                continue  # taken out: the next one is at k now
+            j = 0
+            while j < r.at_count and r.at[j] != minute:
+                j += 1
+            if j < r.at_count:
+                n, done = due_of(a, i, day)
+                if done < (j + 1 if j + 1 < n else n):
+                    found = k
+                    break
+        k += 1
+    plan_reminder(a, now_ms)
+    return found
+
+
 def due_status(a, en, now_ms):
     """What the menu says of routine en's day (a Shown): "due 2 of 3" (the next session
     is the second of three today), "done today", or "" (not due, no schedule, no
@@ -96,7 +191,7 @@ def due_status(a, en, now_ms):
     day = a.today(now_ms) if en.due_kind else 0
     if not day:
         return ""
-    n, done = a.due_of(en.ix, day)
+    n, done = due_of(a, en.ix, day)
     if not n:
         return ""
     return "done today" if done >= n else "due %d of %d" % (done + 1, n)
@@ -253,7 +348,7 @@ def sleep(a):
         if slot is not None:
             d = time.ticks_diff(a._slot_at, a.ticks_ms())
             if d <= 0:
-                remind = a._slot_reached(slot, a.ticks_ms())
+                remind = slot_reached(a, slot, a.ticks_ms())
                 if remind >= 0:
                     break
                 continue  # nothing due then: asleep on, to the next time

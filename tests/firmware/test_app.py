@@ -3,6 +3,7 @@
 
 import gc
 import os
+import sys
 
 import app
 import bbr
@@ -50,8 +51,13 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     rig.long()  # stop
     rig.short()
     assert rig.app.screen == app.MENU and rig.screen.texts[4] == ("last 0 min ago", 0, 46, 1)
+    # Each app let go before the next is made, and its garbage collected: the menu's code,
+    # imported again after each session, leaves plenty.
+    fs = rig.fs
+    rig = None
+    yield
     # A restart: the session was in another boot and the clock was never set.
-    again = Rig(fs=rig.fs)
+    again = Rig(fs=fs)
     again.run(20)
     assert "never done" in again.texts()
     again.short()
@@ -63,13 +69,17 @@ def test_when_last_done_before_and_after_the_clock_was_set():
     again.long()
     again.long()  # stop
     again.short()
-    later = Rig(fs=rig.fs)
+    again = None
+    yield
+    later = Rig(fs=fs)
     later.lb.set_clock(1800000000 + 7300, later.clock.now)
     later.run(20)
     later.short()
     assert later.screen.texts[4] == ("last 2 h ago", 0, 46, 1)
+    later = None
+    yield
     # The clock set back since: done moments ago, not never.
-    back = Rig(fs=rig.fs)
+    back = Rig(fs=fs)
     back.lb.set_clock(1800000000 - 600, back.clock.now)
     back.run(20)
     back.short()
@@ -335,6 +345,7 @@ def test_a_bad_segment_found_as_the_routine_runs_ends_the_session_and_is_logged(
     rig = Rig(fs=fs)
     a = rig.app
     assert a.start(a.entries[0], rig.clock.now) and a.screen == app.SESSION
+    yield  # the session let the menu's code go: its room given back
     rig.run(2000)
     assert a.screen == app.MESSAGE and a.message_title == "SKIPPED"
     assert a.message_text == "bad.bbr\nbad segment 2\nnot offered"
@@ -404,6 +415,27 @@ def _start_easy(rig):
     assert rig.app.selected == 1
     rig.long()
     assert rig.app.screen == app.SESSION
+
+
+def test_a_session_lets_the_menus_and_the_listings_code_go_and_the_menu_takes_it_back():
+    rig = Rig(corrupt=False)
+    rig.run(200)
+    assert "menu" in sys.modules and "listing" in sys.modules
+    assert not rig.app._unchecked  # both routines checked already
+    yield
+    _start_easy(rig)
+    assert "menu" not in sys.modules and "listing" not in sys.modules
+    assert rig.app._menu_code is None
+    yield
+    rig.long()  # stop
+    rig.short()
+    assert rig.app.screen == app.MENU and "menu" in sys.modules
+    # Every routine checked and its header read: the menu needs no listing.py after it.
+    rig.run(20)
+    assert "listing" not in sys.modules
+    # A change on flash lists them again: imported again.
+    rig.app.reload(rig.clock.now)
+    assert "listing" in sys.modules and [e.stem for e in rig.app.entries] == ["b-long", "easy"]
 
 
 def test_a_whole_session_with_pain_answer_and_open_hold():
@@ -781,12 +813,14 @@ def test_the_clock_chip_dates_sessions_and_keeps_the_time_the_host_gives():
     rig = Rig(corrupt=False)
     rig.app = app.App(rig.board, rig.screen, rig.lb, rig.clock.now, fs=rig.fs,
                       ticks_ms=rig._now, clock=clock)
+    yield  # two apps made: their garbage
     assert rig.lb.wall_offset_s  # known from the chip at start-up, no record written
     assert rig.records() == []
     chip.regs[0] = 0x30  # the chip says 30 s later when the session starts
     _start_easy(rig)
     start = rig.records()[0][1]
     assert logbook.get_u32(start, 8) == 1800000030
+    yield  # the session let the menu's code go: its room given back
     rig.long()  # stop
     rig.app.set_clock(1800003600, rig.clock.now)
     assert clock.read() == 1800003600

@@ -135,6 +135,7 @@ def test_no_morning_question_without_a_session_the_day_before_or_without_a_clock
     rig.run(50)
     rig.long()
     assert rig.app.screen == app.SESSION and _morning_records(rig) == []
+    yield  # the menu's code, imported again after the session, leaves its garbage
     plain = Rig(corrupt=False)
     plain.run(20)
     plain.short()  # menu -> easy
