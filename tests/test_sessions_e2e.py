@@ -79,7 +79,7 @@ def _scenario(tmp_path: Path, rtc: bool) -> tuple[list[dict], str, list[tuple[fl
         r = runner.invoke(main, ["sync", "--port", emu.port, "--db", db])
         assert r.exit_code == 0, r.output
         assert ": 2 new sessions (" in r.stdout
-        fetched = r.stdout.splitlines()[1]
+        fetched = r.stdout.splitlines()[2]  # (after the sync and acknowledgement lines)
         assert fetched.startswith("fetched from the device: ") and r.stderr == ""
         assert sorted(f.split(" ")[0] for f in fetched.split(": ")[1].split(", ")) == [
             "a-sides", "b-easy"]
