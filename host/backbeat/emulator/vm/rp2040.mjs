@@ -464,7 +464,12 @@ function advanceButton() {
 // about half a real chip's speed here) carries at most 250 ms of wall time of debt.
 let wallStart = 0;
 let nanosStart = 0;
-let timer = null;
+let timer = null; // the next run(): a timeout, or an immediate when no wait is due
+let immediate = false;
+// Wall milliseconds of emulation per run(). Bytes from the host are taken between runs,
+// so this bounds how late a request reaches the CPU; a run is scheduled with
+// setImmediate (no timer's 1 ms floor) when it need not wait.
+const BATCH_MS = 2;
 
 function allowedNanos() {
   const wall = wallNow();
@@ -480,7 +485,7 @@ function allowedNanos() {
 
 function run() {
   timer = null;
-  const wallEnd = wallNow() + 10;
+  const wallEnd = wallNow() + BATCH_MS;
   const { core } = mcu;
   const clock = sim.clock;
   let wait = 0;
@@ -533,7 +538,12 @@ function run() {
   settleTone();
   postFrame(false);
   reportCpu();
-  timer = setTimeout(run, Math.max(0, wait));
+  schedule(wait);
+}
+
+function schedule(wait) {
+  immediate = !(wait > 0);
+  timer = immediate ? setImmediate(run) : setTimeout(run, wait);
 }
 
 // The CPU's busy and idle emulated nanoseconds, every second of emulated time.
@@ -546,9 +556,9 @@ function reportCpu(force) {
 }
 
 function poke() {
-  if (timer !== null) {
+  if (timer !== null && !immediate) {
     clearTimeout(timer);
-    timer = setTimeout(run, 0);
+    schedule(0);
   }
 }
 
