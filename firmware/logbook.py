@@ -53,7 +53,11 @@ _DAY_S = const(86400)
 _ZONE_MAX_MIN = const(1080)  # a UTC offset is at most 18 hours either way
 
 _ACKED = "acked"
-_ACKED_TMP = "acked.tmp"
+_ACKED_TMP = "acked.tmp"  # left by firmware that wrote the watermark by renaming
+# The watermark file: two slots, each a u32 and its CRC-32, written in turn.
+_ACK_SLOT = const(8)
+_ACK_SLOTS = const(2)
+_ACK_BYTES = const(16)
 LAST_TMP = "last.tmp"
 _ZONE = "zone"
 _ZONE_TMP = "zone.tmp"
@@ -174,7 +178,8 @@ class Logbook:
         # The reader of log files (Scanner), made when records are read and let go when a
         # session begins: a session reads none, and the heap is then at its fullest.
         self._scan = None
-        self._ack = bytearray(8)  # the acknowledgement file's image
+        self._ack = bytearray(_ACK_BYTES)  # the watermark file's image
+        self._ack_slot = -1  # its slot holding acked; -1: no file
         self._firsts = None  # the log files' first numbers, once listed (kept up to date)
         self._path = None
         self._file_bytes = 0
@@ -321,18 +326,26 @@ class Logbook:
         return self._scan
 
     def _read_acked(self):
+        # The highest good slot of the watermark file (0 without one); notes its slot.
         b = self._ack
         try:
             f = self.fs.open(self.root + "/" + _ACKED, "rb")
         except OSError:
             return 0
         try:
-            got = _read_full(f, memoryview(b)[:8])
+            got = _read_full(f, memoryview(b))
         finally:
             f.close()
-        if got != 8 or binascii.crc32(memoryview(b)[:4]) & 0xFFFFFFFF != get_u32(b, 4):
-            return 0
-        return get_u32(b, 0)
+        best = 0
+        self._ack_slot = 1  # no good slot: the next write goes to slot 0
+        for k in range(_ACK_SLOTS):
+            o = k * _ACK_SLOT
+            if (o + _ACK_SLOT <= got
+                    and binascii.crc32(memoryview(b)[o : o + 4]) & 0xFFFFFFFF == get_u32(b, o + 4)
+                    and get_u32(b, o) >= best):
+                best = get_u32(b, o)
+                self._ack_slot = k
+        return best
 
     # ------------------------------------------------------------ building records
 
@@ -584,16 +597,25 @@ class Logbook:
             return
         if seq >= self.next_seq:
             seq = self.next_seq - 1
-        b = self._ack
-        put_u32(b, 0, seq)
-        put_u32(b, 4, binascii.crc32(memoryview(b)[:4]) & 0xFFFFFFFF)
-        tmp = self.root + "/" + _ACKED_TMP
-        f = self.fs.open(tmp, "wb")
+        # Into the slot not holding the present value, in place: a cut spoils at most
+        # that slot, and the other keeps the present value (docs/log-format.md).
+        path = self.root + "/" + _ACKED
         try:
-            f.write(memoryview(b)[:8])
+            f = self.fs.open(path, "r+b")
+            k = 1 - self._ack_slot if self._ack_slot >= 0 else 0
+        except OSError:
+            f = self.fs.open(path, "wb")  # none yet: slot 0 begins it
+            k = 0
+        o = k * _ACK_SLOT
+        b = self._ack
+        put_u32(b, o, seq)
+        put_u32(b, o + 4, binascii.crc32(memoryview(b)[o : o + 4]) & 0xFFFFFFFF)
+        try:
+            f.seek(o)
+            f.write(memoryview(b)[o : o + _ACK_SLOT])
         finally:
             f.close()
-        self.fs.rename(tmp, self.root + "/" + _ACKED)
+        self._ack_slot = k
         self.acked = seq
         if reclaim:
             self.reclaim()

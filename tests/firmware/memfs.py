@@ -8,12 +8,13 @@ class PowerCut(Exception):
 
 
 class _File:
-    def __init__(self, fs, path, data, writable):
+    def __init__(self, fs, path, data, writable, append=False):
         self.fs = fs
         self.path = path
         self.data = data
         self.pos = 0
         self.writable = writable
+        self.append = append  # every write at the end, wherever the position is
 
     def readinto(self, buf):
         if isinstance(buf, array):
@@ -54,21 +55,32 @@ class _File:
             b = bytes(b)  # its bytes, as a board writes them
         n = len(b)
         fs = self.fs
-        room = fs.free()
+        if self.append:
+            self.pos = len(self.data)
+        room = fs.free() + len(self.data) - self.pos  # bytes written over take no room
         if n > room:
-            self.data.extend(bytes(b[:room]))
+            self._put(b[:room])
             raise OSError(28)
         if fs.budget is not None and n > fs.budget:
             cut = fs.budget
-            self.data.extend(bytes(b[:cut]))
+            self._put(b[:cut])
             fs.written += cut
             fs.budget = 0
             raise PowerCut(self.path)
-        self.data.extend(bytes(b))
+        self._put(b)
         fs.written += n
         if fs.budget is not None:
             fs.budget -= n
         return n
+
+    def _put(self, b):
+        # b at the position, over what is there and on past the end.
+        b = bytes(b)
+        over = min(len(self.data) - self.pos, len(b))  # equal lengths, as MicroPython wants
+        if over > 0:
+            self.data[self.pos : self.pos + over] = b[:over]
+        self.data.extend(b[max(over, 0) :])
+        self.pos += len(b)
 
     def close(self):
         self.data = None
@@ -98,10 +110,10 @@ class MemFs:
         if "r" in mode:
             if path not in self.files:
                 raise OSError(2)
-            return _File(self, path, self.files[path], False)
+            return _File(self, path, self.files[path], "+" in mode)
         if "w" in mode or path not in self.files:
             self.files[path] = bytearray()
-        f = _File(self, path, self.files[path], True)
+        f = _File(self, path, self.files[path], True, "a" in mode)
         f.pos = len(f.data)
         return f
 

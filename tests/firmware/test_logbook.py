@@ -687,19 +687,51 @@ def test_ack_persists_and_reclaims_only_acknowledged_files():
 def test_power_cut_while_acknowledging():
     base = MemFs()
     lb = L.Logbook(base)
-    write_session(lb, segments=1)
+    write_session(lb, segments=3)
     lb.ack(2)
-    for k in range(9):
-        fs = base.copy()
-        fs.budget = k
-        try:
-            L.Logbook(fs).ack(3)
-        except PowerCut:
-            pass
-        fs.budget = None
-        assert L.Logbook(fs).acked == (3 if k == 8 else 2), k
-        assert "/logs/acked.tmp" not in fs.files
-        yield  # the logbooks' buffers collected before the next two
+    # Slot 1 written next, then slot 0 again (over the 2): a cut at any byte of either
+    # keeps the value before it.
+    for before, seq in ((2, 3), (3, 4), (4, 5)):
+        for k in range(9):
+            fs = base.copy()
+            fs.budget = k
+            try:
+                L.Logbook(fs).ack(seq)
+            except PowerCut:
+                pass
+            fs.budget = None
+            assert L.Logbook(fs).acked == (seq if k == 8 else before), (seq, k)
+            # Slot 1 grows the file, as far as the cut let it; the next writes go over.
+            assert len(fs.files["/logs/acked"]) == (8 + k if seq == 3 else 16)
+            yield  # the logbooks' buffers collected before the next two
+        L.Logbook(base).ack(seq)
+    assert L.Logbook(base).acked == 5
+
+
+def test_the_watermark_takes_its_highest_good_slot():
+    fs = MemFs()
+    lb = L.Logbook(fs)
+    write_session(lb, segments=8)
+    assert "/logs/acked" not in fs.files and lb.acked == 0
+    lb.ack(3)
+    assert len(fs.files["/logs/acked"]) == 8  # slot 0 alone, as firmware before wrote it
+    lb.ack(5)
+    lb.ack(7)
+    raw = fs.files["/logs/acked"]
+    assert struct.unpack("<II", raw[:8])[0] == 7 and struct.unpack("<II", raw[8:])[0] == 5
+    assert L.Logbook(fs).acked == 7
+    raw[1] ^= 0x40  # slot 0 spoilt: slot 1 holds what came before it
+    assert L.Logbook(fs).acked == 5
+    raw[9] ^= 0x40  # both spoilt: nothing acknowledged, and the next write goes to slot 0
+    again = L.Logbook(fs)
+    assert again.acked == 0
+    again.ack(6)
+    assert L.Logbook(fs).acked == 6 and struct.unpack("<II", raw[:8])[0] == 6
+    del fs.files["/logs/acked"]  # gone behind its back: written anew
+    again.ack(8)
+    assert len(fs.files["/logs/acked"]) == 8 and L.Logbook(fs).acked == 8
+    fs.files["/logs/acked.tmp"] = bytearray(8)  # left by a firmware that renamed
+    assert L.Logbook(fs).acked == 8 and "/logs/acked.tmp" not in fs.files
 
 
 def test_sync_me_when_flash_is_low_and_nothing_unsynced_is_removed():
