@@ -28,9 +28,12 @@ firmware (.mpy) and one short routine through `backbeat flash`.
   port's USB CDC (the firmware's own logbook wrote the logs of a few sessions, a daily
   sync; mpremote put them on the flash), against `mpremote cp` of the same files from
   the same board, and the WebAssembly board's sync of them. As for a daily sync, the
-  app is up, its clock set by a HELLO before, and its work after its start done.
+  app is up, its work after its start done, its clock set by a HELLO before, and the
+  host's store holds the routine the sessions ran (this host flashed it, or fetched it
+  at an earlier sync), so the sync reads and acknowledges.
 - rp2.sync_month_kib_per_s: the same for a month of sessions (bench_sync's pty log, tens
-  of KB), after it on the same board, against `mpremote cp` of those files.
+  of KB), after it on the same board, against `mpremote cp` of those files: a first
+  sync, into a store without the sessions' routine, which it asks the device for.
   `python bench/bench_rp2.py sync` measures these two alone.
 
 Skipped (no figures) where ../shared/rp2/ is absent.
@@ -63,13 +66,14 @@ def _busy(events: list[dict], since: int) -> tuple[float, float]:
     return b["busy_ns"] - a["busy_ns"], (b["busy_ns"] + b["idle_ns"]) - (a["busy_ns"] + a["idle_ns"])
 
 
-def _logs(tmp: Path, sessions: int) -> list[Path]:
-    """The logs of `sessions` sessions, written by the firmware's logbook (bench_sync's)."""
+def _logs(tmp: Path, sessions: int, crc: int | None = None) -> list[Path]:
+    """The logs of `sessions` sessions (of the routine whose CRC is crc, if given),
+    written by the firmware's logbook (bench_sync's)."""
     from bench_sync import _fill
     from linkrig import Device
 
     dev = Device()
-    _fill(dev, sessions)
+    _fill(dev, sessions, crc)
     tmp.mkdir()
     out = []
     for k, v in sorted(dev.fs.files.items()):
@@ -98,9 +102,11 @@ def _settle(pico, timeout: float = 60.0) -> None:
     raise RuntimeError("the app stayed busy after its start")
 
 
-def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
-    """Wall seconds of mpremote cp of the logs, and of backbeat sync of them (into a new
-    database), the device's /logs holding them alone (it is in safe mode)."""
+def _sync(pico, tmp: Path, logs: list[Path], known: bytes | None) -> tuple[float, float]:
+    """Wall seconds of mpremote cp of the logs, and of backbeat sync of them into a new
+    database, the device's /logs holding them alone (it is in safe mode). With `known`
+    (the .bbr of the routine the sessions ran) the database holds that routine, as when
+    this host flashed it or fetched it at an earlier sync: a daily sync."""
     from backbeat.device.link import LinkClient, split_records
     from backbeat.device.serialport import SerialPort
     from backbeat.device.sync import sync_device
@@ -118,35 +124,53 @@ def _sync(pico, tmp: Path, logs: list[Path]) -> tuple[float, float]:
     t0 = time.perf_counter()
     pico.mpremote("cp", *(":/logs/" + f.name for f in logs), str(copy) + "/", timeout=600)
     cp_s = time.perf_counter() - t0
+    # The app is up, its work after its start done, and its clock set, as on a device
+    # synced before (its start, and the clock record a first sync writes, are not part of
+    # a daily sync). mpremote left it stopped: it starts again. The clock is set once its
+    # start-up work is done: the emulated clock falls behind the wall clock while the
+    # emulated CPU is busy (a Pico's does not), and the HELLO of the sync would set it
+    # again.
+    pico.power_cycle()
+    pico.until("hold=go")
+    _settle(pico)
     with SerialPort(pico.port) as sp:
-        # The app is up and its clock set, as on a device synced before (its start, and
-        # the clock record a first sync writes, are not part of a daily sync).
         LinkClient(sp).connect(int(time.time()))
     _settle(pico)
-    with Store(tmp / "b.db") as db, SerialPort(pico.port) as sp:
-        t0 = time.perf_counter()
-        res = sync_device(LinkClient(sp), db, int(time.time()))
-        sync_s = time.perf_counter() - t0
-    # Every record, and the clock records written when the HELLOs before it set the clock.
+    with Store(tmp / "b.db") as db:
+        if known is not None:
+            db.archive(known, "rp2-bench", "flash")
+        with SerialPort(pico.port) as sp:
+            t0 = time.perf_counter()
+            res = sync_device(LinkClient(sp), db, int(time.time()))
+            sync_s = time.perf_counter() - t0
     records = sum(len(split_records(f.read_bytes())) for f in logs)
+    # Every record, the clock record the HELLO before wrote, and one more if the sync's
+    # HELLO found the clock off by more than it allows and set it again.
     if not records <= res.new_records <= records + 2:
         raise RuntimeError(f"the sync stored {res.new_records} records of {records}")
+    if known is not None and (res.fetched or res.missing):
+        raise RuntimeError(f"a daily sync asked for routines: {res.fetched + res.missing}")
     return cp_s, sync_s
 
 
 def _sync_figures(pico, tmp: Path, month: bool) -> dict:
     """The log bytes, and the wall seconds of mpremote cp and of backbeat sync of them: a
     few sessions and, with `month`, a month's (bench_sync's pty figure's log) after them."""
+    from backbeat.codec.bbr import decode, encode
+    from bench_firmware import holds
     from bench_sync import SESSIONS, VIRTUAL_SESSIONS
 
     out = {}
     for key, sessions in (("", VIRTUAL_SESSIONS), ("month_", SESSIONS))[: 2 if month else 1]:
         where = tmp / f"sync{sessions}"
         where.mkdir()
-        logs = _logs(where / "logs", sessions)
+        # A daily sync's store holds the routine its sessions ran; a month's is the first
+        # sync into a new store, which fetches (here: asks for) the routine.
+        known = None if key else encode(holds(3, "Daily"))
+        logs = _logs(where / "logs", sessions, None if known is None else decode(known)["crc32"])
         if key:
             pico.safe_mode()
-        cp_s, sync_s = _sync(pico, where, logs)
+        cp_s, sync_s = _sync(pico, where, logs, known)
         out[key + "log_bytes"] = sum(f.stat().st_size for f in logs)
         out[key + "cp_s"] = cp_s
         out[key + "sync_s"] = sync_s

@@ -29,9 +29,12 @@ SEGMENTS = 30
 VIRTUAL_SESSIONS = 4
 
 
-def _fill(dev, sessions: int = SESSIONS) -> int:
+def _fill(dev, sessions: int = SESSIONS, crc: int | None = None) -> int:
     for i in range(sessions):
-        dev.session(segments=SEGMENTS, name=f"routine-{i % 5}")
+        if crc is None:
+            dev.session(segments=SEGMENTS, name=f"routine-{i % 5}")
+        else:
+            dev.session(segments=SEGMENTS, name=f"routine-{i % 5}", crc=crc)
     return sum(len(v) for k, v in dev.fs.files.items() if k.endswith(".log"))
 
 

@@ -61,10 +61,11 @@ class Device:
         power-up (the host's monotonic clock counts from its own boot, maybe days before)."""
         return time.ticks_diff(time.ticks_ms(), self._booted)  # type: ignore[attr-defined]
 
-    def session(self, segments: int = 2, name: str = "easy") -> None:
-        """A finished session in the log, as the app writes one."""
+    def session(self, segments: int = 2, name: str = "easy", crc: int = 0x1234ABCD) -> None:
+        """A finished session of the routine whose CRC is crc in the log, as the app
+        writes one."""
         lb = self.logbook
-        lb.begin_session(name, 0x1234ABCD, 0, segments, 7000, 1000)
+        lb.begin_session(name, crc, 0, segments, 7000, 1000)
         for i in range(segments):
             lb.add_segment(i, 2, 1, 255, 3000 * i, 3000 * i + 3000, 3000, 3000)
             lb.flush()
