@@ -440,7 +440,9 @@ class App:
                 pass
 
     def run(self, sleep_ms=time.sleep_ms):
-        """The board's main loop; returns only through an exception (Ctrl-C included)."""
+        """The board's main loop; returns only through an exception (Ctrl-C included).
+        sleep_ms(ms) is its wait between turns (main.py's ends early when the host sends
+        a byte)."""
         ticks_ms = self.ticks_ms
         while True:
             self.step(ticks_ms())

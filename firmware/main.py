@@ -26,6 +26,26 @@ def _collect():
         pass
 
 
+def _input_wait():
+    # The main loop's sleep: up to ms, ended by a byte from the host, so that a request is
+    # read as it comes, not after the rest of a 10 ms sleep. A poll's wait sleeps as
+    # sleep_ms does (until an interrupt, on rp2); ipoll allocates nothing.
+    import select
+
+    p = select.poll()
+    try:
+        p.register(sys.stdin, select.POLLIN)
+    except OSError:
+        return time.sleep_ms  # a stdin that cannot be watched: a plain sleep
+    ipoll = p.ipoll
+
+    def wait(ms):
+        for _ in ipoll(ms):
+            break
+
+    return wait
+
+
 def _error_text(exc):
     # "Type: message" and the innermost lines of the traceback, as much as the log keeps;
     # the type's name alone when even that cannot be made (the heap is full).
@@ -163,10 +183,11 @@ def main():
             a.power_up(time.ticks_ms())
             _collect()  # what the start left (listing the routines), before the link's buffers
             a.link = link.Link(sys.stdin.buffer, sys.stdout.buffer, sys.stdin)
+            wait = _input_wait()
             last_error = None
             while True:
                 try:
-                    a.run()
+                    a.run(wait)
                 except KeyboardInterrupt:
                     raise
                 except Exception as exc:

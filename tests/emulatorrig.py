@@ -183,6 +183,14 @@ class Serial:
         out, self.seen = self.seen[:i], self.seen[i:]
         return out
 
+    def raw_start(self, code: str) -> None:
+        """Interrupt what runs, enter the raw REPL and start code; its output is left for
+        read_until (the second Ctrl-C reaches the REPL: the virtual device's next sleep
+        ends at once, as an interrupted one)."""
+        self.write(b"\r\x03\x03\r\x01")
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>")
+        self.write(code.encode() + b"\x04")
+
     def raw_exec(self, code: str, timeout: float = TIMEOUT) -> bytes:
         """Interrupt what runs, enter the raw REPL, run code; returns its output."""
         self.write(b"\r\x03\x03")

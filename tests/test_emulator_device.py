@@ -216,12 +216,40 @@ got = sys.stdin.buffer.read(5)
 print(before, len(p.poll(0)), got)
 """
     with Serial(emu.port) as s:
-        s.write(b"\r\x03\x03\r\x01")
-        s.read_until(b"raw REPL; CTRL-B to exit\r\n>")
-        s.write(code.encode() + b"\x04")
+        s.raw_start(code)
         s.read_until(b"ready\n")
         s.write(b"hello")
         assert s.read_until(b"\x04").endswith(b"0 0 b'hello'\n\x04")
+
+
+def test_a_polls_wait_is_device_time_and_ends_when_a_byte_comes(emu):
+    # As on the board, where the firmware's main loop waits so (main.py, _input_wait):
+    # timers run during the wait, as in any sleep.
+    # (The sleep first takes raw_start's second Ctrl-C.)
+    code = """import machine, select, sys, time
+time.sleep_ms(1)
+p = select.poll()
+p.register(sys.stdin, select.POLLIN)
+ticks = []
+tm = machine.Timer(period=100, callback=lambda t: ticks.append(1))
+t = time.ticks_ms()
+n0 = len(p.poll(350))
+d0 = time.ticks_diff(time.ticks_ms(), t)
+tm.deinit()
+print('ready', len(ticks))
+t = time.ticks_ms()
+n1 = 0
+for _ in p.ipoll(600000):
+    n1 += 1
+    break
+d1 = time.ticks_diff(time.ticks_ms(), t)
+print(n0, d0 >= 300, n1, d1 < 600000, sys.stdin.buffer.read(1))
+"""
+    with Serial(emu.port) as s:
+        s.raw_start(code)
+        s.read_until(b"ready 3\n")
+        s.write(b"k")
+        assert s.read_until(b"\x04").endswith(b"0 True 1 True b'k'\n\x04")
 
 
 def test_pin_irq_lightsleep_and_timer(emu):
@@ -242,9 +270,7 @@ time.sleep_ms(300)
 print(slept < 600000, edges, len(ticks))
 """
     with Serial(emu.port) as s:
-        s.write(b"\r\x03\x03\r\x01")
-        s.read_until(b"raw REPL; CTRL-B to exit\r\n>")
-        s.write(code.encode() + b"\x04")
+        s.raw_start(code)
         s.read_until(b"armed 1\n")
         emu.command("press")
         out = s.read_until(b"\x04")

@@ -39,8 +39,13 @@ def _next_timer_ms(limit):
     return limit
 
 
-def _sleep(ms, wake=False):
-    # Sleep ms device milliseconds; with wake, an edge on a pin with an IRQ ends it early.
+_WAKE_PIN = 1
+_WAKE_INPUT = 2
+
+
+def _sleep(ms, wake=0):
+    # Sleep ms device milliseconds. wake _WAKE_PIN: an edge on a pin with an IRQ ends it
+    # early; _WAKE_INPUT: a serial byte waiting does. Returns 2 when input ended it.
     if ms < 0:
         raise ValueError("negative sleep")
     end = time.ticks_add(time.ticks_ms(), int(ms))
@@ -48,11 +53,21 @@ def _sleep(ms, wake=False):
     while True:
         r = _vd.sleep(_next_timer_ms(left), wake)
         _dispatch()
-        if r < 0 or (wake and r == 1):
-            return
+        if r < 0 or (r == 1 and wake & _WAKE_PIN) or r == 2:
+            return r
         left = time.ticks_diff(end, time.ticks_ms())
         if left <= 0:
-            return
+            return 0
+
+
+def _sleep_input(ms):
+    # Sleep up to ms device milliseconds (without end when ms < 0), until a serial byte
+    # waits: a poll's wait on stdin (vdselect.py).
+    if ms >= 0:
+        _sleep(ms, _WAKE_INPUT)
+        return
+    while _sleep(1000, _WAKE_INPUT) != 2:
+        pass
 
 
 def _sleep_ms(ms):
@@ -71,7 +86,7 @@ def lightsleep(ms=None):
     """Stop until ms pass or a pin with an IRQ sees its edge."""
     _vd.sleeping(1)
     try:
-        _sleep(86400000 if ms is None else ms, True)
+        _sleep(86400000 if ms is None else ms, _WAKE_PIN)
     finally:
         _vd.sleeping(0)
 

@@ -231,6 +231,9 @@ def setup():
 
     vdsys.implementation = _Implementation()
     _sys.modules["sys"] = vdsys
+    import vdselect
+
+    _sys.modules["select"] = vdselect
     vfs.umount("/")
     vfs.mount(FlashVfs("/flash"), "/")
     os.chdir("/")

@@ -210,7 +210,11 @@ function nextTransitionIn(now) {
 }
 
 // The firmware sleeps ms device milliseconds. Returns 0 when the time is up, 1 when a
-// pin IRQ is waiting (machine.py dispatches it), -1 when Ctrl-C interrupted.
+// pin IRQ is waiting (machine.py dispatches it), -1 when Ctrl-C interrupted, 2 when
+// `wake` has WAKE_INPUT and a serial byte waits in stdin. With WAKE_PIN (a light
+// sleep) a pin IRQ ends the sleep; without, machine.py sleeps on after dispatching it.
+const WAKE_PIN = 1;
+const WAKE_INPUT = 2;
 function sleepDevice(ms, wake) {
   const end = deviceNow() + Math.max(0, ms);
   for (;;) {
@@ -219,7 +223,8 @@ function sleepDevice(ms, wake) {
       kbdPending = false;
       return -1;
     }
-    if (pendingIrq.length && (wake || irqPins)) return 1;
+    if (pendingIrq.length && ((wake & WAKE_PIN) || irqPins)) return 1;
+    if ((wake & WAKE_INPUT) && stdinBuf.length) return 2;
     const now = deviceNow();
     let left = end - now;
     if (left <= 0) return 0;
@@ -264,7 +269,7 @@ let flash = null;
 const buses = [];
 
 const vd = {
-  sleep: (ms, wake) => sleepDevice(ms, !!wake),
+  sleep: (ms, wake) => sleepDevice(ms, wake | 0),
   sleeping: (on) => event({ kind: "sleep", on: !!on }),
   reset: () => {
     flushOut();
@@ -375,7 +380,7 @@ flash = new Flash(mp.FS, flashDir, port.point);
 patchStdin(mp.FS);
 port.registerModule("_vd", vd);
 mp.FS.mkdir("/vd");
-for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdfont.py"]) {
+for (const name of ["machine.py", "vdboot.py", "vdsys.py", "vdselect.py", "vdfont.py"]) {
   mp.FS.writeFile("/vd/" + name, fs.readFileSync(path.join(HERE, name)));
 }
 if (wantGlyphs) {
