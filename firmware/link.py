@@ -787,7 +787,7 @@ class Link:
         crc = _u32(p, 0)
         # The app's own table first (no file opened), then the kept copies; the folder is
         # searched file by file only when the app does not know every routine's CRC.
-        from logbook import crc_of, kept_path
+        from logbook import crc_of, exists, kept_path
 
         buf = self._rmv[6 : 6 + MAX_RESPONSE]
         path = app.routine_path(crc)
@@ -796,14 +796,12 @@ class Link:
         if not path:
             sure = path == ""
             path = kept_path(crc)
-            try:
-                fs.open(path, "rb").close()
-            except OSError:
+            if not exists(fs, path):
                 path = None
                 if not sure:
                     import retain
 
-                    path = retain.find(fs, crc, app.routines, buf)
+                    path = retain.search(fs, crc, app.routines, buf)
         if path is None:
             self._reply(NOT_FOUND)
             return

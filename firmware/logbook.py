@@ -117,6 +117,15 @@ def kept_path(crc):
     return "%s/%08x.bbr" % (KEPT, crc)
 
 
+def exists(fs, path):
+    """True when the file at path can be opened."""
+    try:
+        fs.open(path, "rb").close()
+        return True
+    except OSError:
+        return False
+
+
 def crc_of(fs, path, buf):
     """The CRC-32 a .bbr file ends with (its last 4 bytes), read into buf; None when the
     file cannot be read or is shorter than 4 bytes."""

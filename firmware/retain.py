@@ -2,19 +2,11 @@
 # removed while sessions that ran it are not yet synced stays in /kept under its CRC, so the
 # host can still fetch it by the CRC the session start names. Pruned at each ACK.
 
-from logbook import KEPT, crc_of, get_u32, kept_path
+from logbook import KEPT, crc_of, exists, get_u32, kept_path
 from micropython import const
 
 _SESSION_START = const(1)
 _CRC_AT = const(20)  # record header 8 + the session start's routine_crc at 12
-
-
-def _exists(fs, path):
-    try:
-        fs.open(path, "rb").close()
-        return True
-    except OSError:
-        return False
 
 
 def save(fs, path, buf, move):
@@ -30,7 +22,7 @@ def save(fs, path, buf, move):
         fs.mkdir(KEPT)
     except OSError:
         pass
-    if _exists(fs, dest):
+    if exists(fs, dest):
         return False
     if move:
         fs.rename(path, dest)
@@ -87,12 +79,9 @@ def prune(fs, logbook):
                 pass
 
 
-def find(fs, crc, routines, buf):
-    """The path of a routine file whose CRC is `crc`, kept or in the `routines` folder;
-    None when there is none."""
-    path = kept_path(crc)
-    if _exists(fs, path):
-        return path
+def search(fs, crc, routines, buf):
+    """The path of a routine file in the `routines` folder whose CRC is `crc`, each file's
+    read in turn; None when there is none (the kept copies are the caller's: kept_path)."""
     try:
         names = fs.listdir(routines)
     except OSError:
