@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from backbeat.routine.values import format_ms
-
 
 def percent(x: float | None) -> str:
     """A fraction as a whole percentage; "-" when there is none."""
@@ -13,4 +11,8 @@ def percent(x: float | None) -> str:
 
 def seconds(ms: float) -> str:
     """A time to the tenth of a second, as the language writes durations."""
+    # Imported here: the routine package (its YAML loader too) is not the CLI's to load
+    # for every command (backbeat.cli imports report.cli, and so this package).
+    from backbeat.routine.values import format_ms
+
     return format_ms(int(round(ms / 100) * 100))
