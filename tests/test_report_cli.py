@@ -45,6 +45,31 @@ def test_report__terminal_with_the_library_schedule(tmp_path, db):
     assert "  open hold best 33s, by day ▇██ 30s -> 33s, target 5s" in lines
 
 
+def test_report__the_next_level_from_the_plan_of_the_routines_folder(tmp_path, db,
+                                                                     monkeypatch):
+    from backbeat.settings import set_routines_folder
+
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "core-stability.yaml").write_text(
+        "name: Side plank and more\ndue: daily\nsteps:\n"
+        "  - exercise: Side plank\n    sides: both\n    hold: {from: 10s, to: 30s, step: 5s}\n"
+        "  - exercise: Plank\n    hold: max\n    target: {from: 10s, to: 30s, step: 5s}\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # as run() has it
+    set_routines_folder(folder)
+    lines = run(tmp_path, "--db", str(db), "--until", "2026-12-04").output.splitlines()
+    # The level today's plan compiles each exercise at, as `backbeat plan` says it.
+    side = lines.index("Side plank  (core-stability)")
+    assert lines[side + 2] == "  next: level 0, hold 10s a side"
+    plank = lines.index("Plank  (core-stability)")
+    assert lines[plank + 2] == ("  next: level 1, as long as you can, target 33s (3 clean "
+                                "sessions on Dec 2, 3)")
+    plan = CliRunner().invoke(main, ["plan", "--db", str(db),
+                                     str(folder / "core-stability.yaml")]).output
+    assert "  Side plank: level 0 of 4, hold 10s a side;" in plan
+    assert "  Plank: level 1 of 4, as long as you can, target 33s;" in plan
+
+
 def test_report__filters(tmp_path, db):
     def head(*args):
         return run(tmp_path, "--db", str(db), "--until", "2026-12-04", *args).output.splitlines()[1]

@@ -82,7 +82,7 @@ def test_render__data_tables(page):
             '<td class="n">1.20</td><td><span class="flag">right behind</span></td></tr>') in page
     assert ('<tr><td>core-stability</td><td>Side plank</td><td class="n">2</td>'
             "<td>2026-12-04</td><td>1 from 2026-12-02 to 2026-12-03, 0 from 2026-11-30 to "
-            "2026-12-01</td></tr>") in page
+            "2026-12-01</td><td></td></tr>") in page
 
 
 def test_render__nothing_from_outside(page):
@@ -129,3 +129,14 @@ def test_render__no_sessions_says_so(tmp_path):
     assert '<p class="note">No sessions in this range.</p>' in text
     assert "<figure" not in text
     assert "no adherence to show" in text
+
+
+def test_render__the_next_level_the_plan_gives(tmp_path):
+    path = make_store(tmp_path / "crafted.db")
+    plans = {("core-stability", "Side plank"): (3, "hold 25s a side",
+                                                "3 clean sessions on Dec 2, 3, 4 & <5>")}
+    with open_facts(path) as db:
+        page = render(build(db, Filters(), TODAY, {}, plans))
+    assert ("<td>3, hold 25s a side (3 clean sessions on Dec 2, 3, 4 &amp; &lt;5&gt;)</td>"
+            "</tr>") in page
+    assert '<td class="n">0</td><td>2026-11-30</td><td></td><td></td></tr>' in page  # Bird dog

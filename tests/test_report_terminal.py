@@ -89,6 +89,21 @@ def test_print_report__exact_text_when_piped(store):
     assert text_of(store, {"core-stability": WEEKDAYS}) == EXPECTED
 
 
+def test_print_report__the_next_level_under_the_level(store):
+    plans = {("core-stability", "Bird dog"): (1, "hold 15s a side",
+                                              "3 clean sessions on Dec 1, 2, 3")}
+    out = io.StringIO()
+    with open_facts(store) as db:
+        print_report(build(db, Filters(), TODAY, {}, plans), out)
+    lines = out.getvalue().splitlines()
+    dog = lines.index("Bird dog  (core-stability)")
+    assert lines[dog + 1:dog + 3] == [
+        "  level 0 since 2026-11-30",
+        "  next: level 1, hold 15s a side (3 clean sessions on Dec 1, 2, 3)"]
+    side = lines.index("Side plank  (core-stability)")
+    assert lines[side + 2].startswith("  done ")  # no plan for it: no line
+
+
 def test_print_report__no_line_over_80_columns_and_no_escape_codes(store):
     text = text_of(store, {"core-stability": WEEKDAYS})
     assert "\x1b" not in text

@@ -22,19 +22,23 @@ class _Day(click.ParamType):
                       param, ctx)
 
 
-def _schedules(ids: list[str]) -> dict:
-    """The `due` schedule of each routine of ``ids`` in the routines folder that flash sends
-    (the library until one is set), by routine id; a routine that does not check is left
-    out, and said so on stderr."""
+def _routine_files(ids: list[str]) -> list[Path]:
+    """The YAML of each routine of ``ids`` in the routines folder that flash sends (the
+    library until one is set), where there is one."""
     from backbeat.resources import library_dir
-    from backbeat.routine import RoutineErrors, read_routine, routine_id
     from backbeat.settings import routines_folder
 
     folder = routines_folder() or library_dir()
+    return [p for p in (folder / f"{i}.yaml" for i in ids) if p.is_file()]
+
+
+def _schedules(paths: list[Path]) -> dict:
+    """The `due` schedule of each routine of ``paths``, by routine id; a routine that does
+    not check is left out, and said so on stderr."""
+    from backbeat.routine import RoutineErrors, read_routine, routine_id
+
     out = {}
-    for path in (folder / f"{i}.yaml" for i in ids):
-        if not path.is_file():
-            continue
+    for path in paths:
         try:
             routine = read_routine(path)
         except RoutineErrors:
@@ -44,6 +48,18 @@ def _schedules(ids: list[str]) -> dict:
         if routine.due is not None:
             out[routine_id(path)] = routine.due
     return out
+
+
+def _next_levels(paths: list[Path],
+                 db_path: Path) -> dict[tuple[str, str], tuple[int, str, str]]:
+    """(routine id, exercise) -> the level today's plan gives it for the next session (what
+    flash and sync compile the routine at: backbeat plan), what that level means, and why
+    it last changed ("" when it never did), for the routines of ``paths``."""
+    from backbeat.planning import plan_files
+
+    return {(rid, e.exercise): (e.level, e.meaning, e.why.reason if e.why else "")
+            for rid, p in plan_files(paths, db_path, date.today()).items()
+            for e in p.exercises}
 
 
 def register(main: click.Group) -> None:
@@ -76,8 +92,9 @@ def register(main: click.Group) -> None:
         try:
             with open_facts(refresh(path)) as db:
                 ran = [r for (r,) in db.execute("SELECT DISTINCT routine FROM sessions")]
+                files = _routine_files(ran)
                 figures = build(db, Filters(since, until, routine, device), date.today(),
-                                _schedules(ran))
+                                _schedules(files), _next_levels(files, path))
         except (FactsError, StoreError, SettingsError) as e:
             click.echo(f"error: {e}", err=True)
             raise SystemExit(2) from None

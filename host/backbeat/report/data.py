@@ -49,6 +49,9 @@ class Exercise:
     pain: list[tuple[date, float, int]] = field(default_factory=list)
     left_ms: float | None = None  # mean time achieved in a left set done
     right_ms: float | None = None
+    # The level today's plan gives the next session, what it means ("hold 15s a side") and
+    # why it last changed ("": never); None when the routine's YAML is not at hand.
+    next_level: tuple[int, str, str] | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -140,9 +143,11 @@ def _filters(f: Filters, sessions: bool) -> tuple[str, list[object]]:
 
 
 def build(db: sqlite3.Connection, f: Filters, today: date,
-          schedules: Mapping[str, Due]) -> Report:
-    """The report over the index ``db`` within ``f``; ``today`` ends an open range, and
-    ``schedules`` says when each routine (by id) is due."""
+          schedules: Mapping[str, Due],
+          next_levels: Mapping[tuple[str, str], tuple[int, str, str]] | None = None) -> Report:
+    """The report over the index ``db`` within ``f``; ``today`` ends an open range,
+    ``schedules`` says when each routine (by id) is due, and ``next_levels`` the plan's
+    level for each exercise's next session (by routine id and exercise)."""
     where, args = _filters(f, sessions=True)
     first_day, count, completed, bounded = db.execute(
         "SELECT MIN(day), COUNT(*), COALESCE(SUM(ending = 'completed'), 0), "
@@ -158,7 +163,8 @@ def build(db: sqlite3.Connection, f: Filters, today: date,
 
     def ex(i: int) -> Exercise:
         if i not in exercises:
-            exercises[i] = Exercise(named[i][0], named[i][1])
+            exercises[i] = Exercise(named[i][0], named[i][1],
+                                    next_level=(next_levels or {}).get(named[i][:2]))
         return exercises[i]
 
     gwhere, gargs = _filters(f, sessions=False)

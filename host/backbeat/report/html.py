@@ -173,13 +173,19 @@ def render(r: Report) -> str:
             if not e.levels:
                 continue
             level, since, again = e.level_now()
+            nxt = ""
+            if e.next_level is not None:
+                lv, meaning, why = e.next_level
+                nxt = f"{lv}, {escape(meaning)}" + (f" ({escape(why)})" if why else "")
             rows.append([escape(e.routine), escape(e.exercise), str(level),
                          f"{'after ' if again else ''}{since}",
                          ", ".join(f"{lv} from {lo} to {hi}" for lv, lo, hi in
                                    sorted(e.levels, key=lambda x: x[1], reverse=True)
-                                   if lv != level)])
-        parts.append(_table("Each exercise's level: the latest, and the earlier ones",
-                            ["routine", "exercise", "level", "since", "earlier"], rows, {2}))
+                                   if lv != level), nxt])
+        parts.append(_table("Each exercise's level: the latest, the earlier ones, and the one "
+                            "today's plan gives the next session (backbeat plan)",
+                            ["routine", "exercise", "level", "since", "earlier", "next"], rows,
+                            {2}))
 
     parts.append("<h2>Sessions</h2>")
     if r.sessions:

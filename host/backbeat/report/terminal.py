@@ -57,10 +57,19 @@ def _levels(e: Exercise) -> str:
     return text
 
 
+def _next(next_level: tuple[int, str, str]) -> str:
+    """"next: level 1, hold 15s a side (3 clean sessions on Dec 2, 3, 4)": the plan's level
+    for the next session, what it means, and why it last changed."""
+    level, meaning, why = next_level
+    return f"next: level {level}, {meaning}" + (f" ({why})" if why else "")
+
+
 def _exercise_lines(e: Exercise, period: str) -> list[Text]:
     lines = [Text.assemble((f"{e.exercise}", "bold"), f"  ({e.routine})")]
     if e.levels:
         lines.append(Text(f"  {_levels(e)}"))
+    if e.next_level is not None:
+        lines.append(Text(f"  {_next(e.next_level)}"))
     lines.append(Text(f"  done {e.done} of {e.planned} sets"
                       f" ({percent(e.done / e.planned if e.planned else None)})"))
     if e.holds:
