@@ -76,8 +76,8 @@ def test_plan__readable(tmp_path):
         "Plan for Fri Dec 4 2026",
         "",
         "Back (back): mon wed fri, due 1, done 0 today; last 7 days 100% done",
-        "  Partial cobra: level 1 of 2, hold 15s; 0 of 3 clean towards 2; "
-        "3 clean sessions on Dec 1, 2, 3",
+        "  Partial cobra: level 1 of 2, hold 15s; 0 of 3 clean towards 2",
+        "    3 clean sessions on Dec 1, 2, 3",
         "  Cobra: level 0 of 0, hold 10s",
         "  Plank: level 0 of 0, as long as you can, target 31s",
     ]

@@ -32,9 +32,9 @@ def test_demo__checks_compiles_and_shows_the_shortest(tmp_path, capsys):
         "3 files ok",
         "",
         f"== backbeat compile {routines}/*.yaml -o {out}",
-        "counts      8 segments    3m22.5s    357 bytes  Side to side",
-        "example    53 segments     16m34s   1462 bytes  Lower back, easy",
-        "tiny        1 segment          1m     89 bytes  One",
+        "counts     8 segments   3m22.5s    357 B  Side to side",
+        "example   53 segments    16m34s   1462 B  Lower back, easy",
+        "tiny       1 segment         1m     89 B  One",
         "3 files, 1908 bytes; each one read back, checked and equal to its timeline",
         "",
     ]

@@ -56,7 +56,7 @@ def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path, 
         out = cli("flash", "--port", port, z)
     assert opened == [port]  # one device session: the app asked, then the raw REPL
     assert out.endswith(f"flashed {port}: firmware {out.split('firmware ')[1][:12]}, 3 routines "
-                        "on the device; 1 file replaced (" + out.split("(")[1])
+                        "on the device\n  1 file replaced (" + out.split("(")[1])
     assert on_device(emulator) == ["x", "y", "z"]
 
     # A session of x, not yet synced: neither --prune nor rm removes x, and nothing changes.
@@ -79,7 +79,7 @@ def test_flash_keeps_others_and_removes_only_what_is_synced(emulator, tmp_path, 
         f"error: not on {port}: x (it has y, z)\n")
     out = cli("flash", "--port", port, "--prune", z)
     assert out.startswith(f"removed from {port}: y\nflashed {port}: firmware ")
-    assert ", 1 routine on the device; 0 files replaced (0 bytes sent)\n" in out
+    assert ", 1 routine on the device\n  0 files replaced (0 bytes sent)\n" in out
     assert on_device(emulator) == ["z"]
 
 
@@ -88,7 +88,7 @@ def test_flash_with_no_routines__the_library_then_the_folder_set(emulator, tmp_p
     out = cli("flash", "--port", port)
     assert out.startswith(f"no routines named: flashing the library ({library_dir()}; backbeat "
                           "flash --folder DIR flashes your own from now on)\n")
-    assert f", {len(LIBRARY)} routines on the device;" in out
+    assert f", {len(LIBRARY)} routines on the device\n" in out
     assert on_device(emulator) == LIBRARY
     mine = tmp_path / "mine"
     routine(mine, "my-own", "Mine")
@@ -101,7 +101,7 @@ def test_flash_with_no_routines__the_library_then_the_folder_set(emulator, tmp_p
     routine(mine, "another", "Another")
     out = cli("flash", "--port", port)
     assert out.startswith(f"no routines named: flashing your routines folder {mine}\n")
-    assert f", {len(LIBRARY) + 2} routines on the device; 1 file replaced" in out
+    assert f", {len(LIBRARY) + 2} routines on the device\n  1 file replaced" in out
     assert on_device(emulator) == sorted([*LIBRARY, "my-own", "another"])
 
 

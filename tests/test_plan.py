@@ -386,11 +386,13 @@ def test_plan_text__says_why_each_level_is_what_it_is():
         "Plan for Sat Dec 5 2026",
         "",
         "Test (r): 3 times a day, due 3, done 1 today; last 7 days 33% done",
-        "  Bird dog: level 1 of 4, hold 15s a side; 1 of 3 clean towards 2; "
-        "3 clean sessions on Dec 2, 3, 4",
-        "  Partial cobra: level 0 of 2, hold 10s; 0 of 3 clean towards 1; pain 7 on Dec 5: back to 0",
-        "  Cobra: locked, locked again: pain 7 in Partial cobra on Dec 5; opens after a "
-        "Partial cobra with pain 5 or less",
+        "  Bird dog: level 1 of 4, hold 15s a side; 1 of 3 clean towards 2",
+        "    3 clean sessions on Dec 2, 3, 4",
+        "  Partial cobra: level 0 of 2, hold 10s; 0 of 3 clean towards 1",
+        "    pain 7 on Dec 5: back to 0",
+        "  Cobra: locked",
+        "    locked again: pain 7 in Partial cobra on Dec 5",
+        "    opens after a Partial cobra with pain 5 or less",
         "  Plank: level 0 of 0, as long as you can, target 20s",
     ]
 

@@ -89,13 +89,13 @@ def test_the_wheel_works_from_anywhere(installed: Path, tmp_path: Path) -> None:
         assert emu.errors[:1] == [f"backbeat: installing {pins} into {cache} with npm (once)"]
         out = backbeat("flash", "--port", emu.port)
         assert re.fullmatch(rf"flashed {emu.port}: firmware [0-9a-f]{{12}}, {len(library)} "
-                            r"routines on the device; \d+ files replaced \(\d+ bytes sent\)\n",
+                            r"routines on the device\n  \d+ files replaced \(\d+ bytes sent\)\n",
                             out), out
         assert (home / "flash" / "main.py").is_file()
 
         (work / "a-minute.yaml").write_text(MINE)
         out = backbeat("flash", "--port", emu.port, "a-minute.yaml")
-        assert f", {len(library) + 1} routines on the device; 1 file replaced" in out
+        assert f", {len(library) + 1} routines on the device\n  1 file replaced" in out
         # The sync waits for the app the flash restarted; an idle device has nothing new.
         assert ": no new sessions\n" in backbeat("sync", "--port", emu.port)
         (device,) = json.loads(backbeat("devices", "--json"))

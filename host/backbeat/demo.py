@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     for item, path in zip(compiled, written, strict=True):
         t = item.timeline
         n = len(t.segments)
-        print(f"{path.stem:<{id_width - 4}}  {n:4d} segment{' ' if n == 1 else 's'}  "
-              f"{format_ms(t.total_ms):>9}  {len(item.data):5d} bytes  {t.name}")
+        # Within 80 columns for the library's names: 53 columns before the routine's name.
+        print(f"{path.stem:<{id_width - 4}}  {n:3d} segment{' ' if n == 1 else 's'}  "
+              f"{format_ms(t.total_ms):>8}  {len(item.data):5d} B  {t.name}")
 
     # Read every file back as the device will, and check it matches its timeline.
     for item, path in zip(compiled, written, strict=True):

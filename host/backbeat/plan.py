@@ -375,16 +375,17 @@ def plan_text(plan: Plan) -> str:
             kept = f"; last {ADHERENCE_DAYS} days {round(100 * r.adherence)}% done" if r.adherence is not None else ""
             lines.append(f"{head}: {r.due}, {today}{kept}")
         for e in r.exercises:
-            lines.append(f"  {e.exercise}: {_exercise_line(e)}")
+            lines += _exercise_lines(e)
     return "\n".join(lines)
 
 
-def _exercise_line(e: ExercisePlan) -> str:
+def _exercise_lines(e: ExercisePlan) -> list[str]:
+    """The exercise's level and what it means, then why, each reason on a line of its own
+    (so that a line fits 80 columns)."""
     if e.locked:
-        return f"locked, {e.unlock}"
-    out = f"level {e.level} of {e.top}, {e.meaning}"
+        return [f"  {e.exercise}: locked", *(f"    {part}" for part in (e.unlock or "").split("; ")
+                                               if part)]
+    head = f"  {e.exercise}: level {e.level} of {e.top}, {e.meaning}"
     if e.level < e.top:
-        out += f"; {e.clean} of {e.after} clean towards {e.level + 1}"
-    if e.why:
-        out += f"; {e.why.reason}"
-    return out
+        head += f"; {e.clean} of {e.after} clean towards {e.level + 1}"
+    return [head, f"    {e.why.reason}"] if e.why else [head]

@@ -356,8 +356,8 @@ def register(main: click.Group) -> None:
         if res.removed:
             click.echo(f"removed from {target}: {', '.join(res.removed)}")
         if res.switched or res.removed:
-            click.echo(f"flashed {target}: firmware {res.version}, {on} on the device; "
-                       f"{count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent)")
+            click.echo(f"flashed {target}: firmware {res.version}, {on} on the device\n"
+                       f"  {count(res.switched, 'file')} replaced ({res.staged_bytes} bytes sent)")
         else:
             click.echo(f"{target} is up to date (firmware {res.version}, {on}): nothing sent")
         if not res.app_started:

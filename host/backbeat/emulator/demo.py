@@ -98,7 +98,7 @@ def demo_session(routine: Path, speed: float, work: Path, out=sys.stdout,  # typ
     flash.mkdir(parents=True, exist_ok=True)
     emu = _Emulator(flash, speed)
     try:
-        out.write(f"virtual device on {emu.port} (flash {flash}, speed x{speed:g})\n")
+        out.write(f"virtual device on {emu.port}, speed x{speed:g}\n  flash {flash}\n")
         db = work / "backbeat.db"  # flash archives the routine there, naming the session's segments
         _run(["flash", "--port", emu.port, "--db", str(db), str(routine)], out)
         menu = emu.until("hold=go")
