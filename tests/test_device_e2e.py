@@ -30,7 +30,9 @@ def test_flash_run_sync(emulator, tmp_path):
     runner = CliRunner()
     r = runner.invoke(main, ["flash", "--port", emulator.port, str(ROUTINE)])
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines()[-1].startswith(f"flashed {emulator.port}: firmware ")
+    said = r.output.splitlines()
+    assert said[-2].startswith(f"flashed {emulator.port}: firmware ")
+    assert said[-1].endswith(" bytes sent)")
     again = runner.invoke(main, ["flash", "--port", emulator.port, str(ROUTINE)])
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1].endswith("1 routine): nothing sent")

@@ -33,7 +33,9 @@ def test_flash_puts_the_firmware_as_mpy_on_a_blank_pico(pico):
     assert pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))").strip() == "[]"
     r = backbeat("flash", "--port", pico.port, str(QUICK))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[-1].startswith(f"flashed {pico.port}: firmware ")
+    said = r.stdout.splitlines()
+    assert said[-2].startswith(f"flashed {pico.port}: firmware ")
+    assert said[-1].endswith(" bytes sent)")
     # The app starts with the new files; the REPL is asked for once it idles at its menu.
     pico.until("hold=go")
     names = set(eval(pico.mpremote("exec", "import os; print(sorted(os.listdir('/')))")))
