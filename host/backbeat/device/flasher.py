@@ -156,12 +156,24 @@ def firmware_files(firmware_dir: Path, arch: str | None = None) -> dict[str, byt
     if not any(p.name == "main.py" for p in sources):
         raise FlashError(f"{firmware_dir}: no main.py (hint: --firmware names the firmware folder)")
     for src in sources:
-        if src.name in SOURCE_FILES or src.name in NATIVE_FILES and arch is None:
+        if src.name in SOURCE_FILES or src.name in NATIVE_FILES:
             files["/" + src.name] = src.read_bytes()
         else:
-            files["/" + src.stem + ".mpy"] = compile_module(
-                src, arch if src.name in NATIVE_FILES else None)
-    return files
+            files["/" + src.stem + ".mpy"] = compile_module(src)
+    return native_compiled(files, firmware_dir, arch)
+
+
+def native_compiled(files: dict[str, bytes], firmware_dir: Path,
+                    arch: str | None) -> dict[str, bytes]:
+    """firmware_files' files with the native modules compiled for `arch` in place of their
+    source (unchanged without one)."""
+    if arch is None:
+        return files
+    out = dict(files)
+    for name in NATIVE_FILES:
+        if out.pop("/" + name, None) is not None:
+            out["/" + Path(name).stem + ".mpy"] = compile_module(firmware_dir / name, arch)
+    return out
 
 
 def firmware_version(files: dict[str, bytes]) -> str:
@@ -402,7 +414,7 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
     are not yet synced)."""
     routine_names(list(routines))
     wanted = mpy_version if mpy_version is not None else mpy_cross_version()
-    firmware_files(firmware_dir)  # (a firmware folder that is none is refused at once)
+    fw = firmware_files(firmware_dir)  # compiled before the device is touched
     journal_module = (firmware_dir / JOURNAL_MODULE).read_text()
     f = Flasher(port)
     try:
@@ -410,7 +422,7 @@ def flash(port: str, firmware_dir: Path, routines: dict[str, bytes],
         f.enter_raw_repl()
         on_device, mpy, micropython = f.listing()
         check_mpy(mpy, micropython, wanted)
-        files = image(firmware_files(firmware_dir, native_arch(mpy)), routines)
+        files = image(native_compiled(fw, firmware_dir, native_arch(mpy)), routines)
         present = routines_on(on_device)
         gone = [n for n in present if prune and n not in routines]
         refuse_unsynced(gone, app, port)
