@@ -38,6 +38,12 @@ def plan_files(paths, db_path: str | Path | None, on: date) -> dict[str, Routine
             routines[routine_id(path)] = read_routine(path)
         except RoutineErrors:
             continue
+    return plan_routines(routines, db_path, on)
+
+
+def plan_routines(routines: dict[str, Routine], db_path: str | Path | None,
+                  on: date) -> dict[str, RoutinePlan]:
+    """plan_files for routines read already (id -> routine)."""
     history = store_history(db_path, routines)
     ran = {s.routine for s in history.sessions}
     made = make_plan([(rid, r) for rid, r in routines.items() if rid in ran], history, on)

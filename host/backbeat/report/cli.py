@@ -32,33 +32,30 @@ def _routine_files(ids: list[str]) -> list[Path]:
     return [p for p in (folder / f"{i}.yaml" for i in ids) if p.is_file()]
 
 
-def _schedules(paths: list[Path]) -> dict:
-    """The `due` schedule of each routine of ``paths``, by routine id; a routine that does
-    not check is left out, and said so on stderr."""
+def _routines(paths: list[Path]) -> dict:
+    """Each routine of ``paths`` that checks, by routine id; one that does not is left out,
+    and said so on stderr."""
     from backbeat.routine import RoutineErrors, read_routine, routine_id
 
     out = {}
     for path in paths:
         try:
-            routine = read_routine(path)
+            out[routine_id(path)] = read_routine(path)
         except RoutineErrors:
             click.echo(f"{path}: has errors, its adherence is left out (hint: backbeat check "
                        f"{path})", err=True)
-            continue
-        if routine.due is not None:
-            out[routine_id(path)] = routine.due
     return out
 
 
-def _next_levels(paths: list[Path],
+def _next_levels(routines: dict,
                  db_path: Path) -> dict[tuple[str, str], tuple[int, str, str]]:
     """(routine id, exercise) -> the level today's plan gives it for the next session (what
     flash and sync compile the routine at: backbeat plan), what that level means, and why
-    it last changed ("" when it never did), for the routines of ``paths``."""
-    from backbeat.planning import plan_files
+    it last changed ("" when it never did), for ``routines`` (id -> routine)."""
+    from backbeat.planning import plan_routines
 
     return {(rid, e.exercise): (e.level, e.meaning, e.why.reason if e.why else "")
-            for rid, p in plan_files(paths, db_path, date.today()).items()
+            for rid, p in plan_routines(routines, db_path, date.today()).items()
             for e in p.exercises}
 
 
@@ -92,9 +89,10 @@ def register(main: click.Group) -> None:
         try:
             with open_facts(refresh(path)) as db:
                 ran = [r for (r,) in db.execute("SELECT DISTINCT routine FROM sessions")]
-                files = _routine_files(ran)
+                routines = _routines(_routine_files(ran))
+                schedules = {rid: r.due for rid, r in routines.items() if r.due is not None}
                 figures = build(db, Filters(since, until, routine, device), date.today(),
-                                _schedules(files), _next_levels(files, path))
+                                schedules, _next_levels(routines, path))
         except (FactsError, StoreError, SettingsError) as e:
             click.echo(f"error: {e}", err=True)
             raise SystemExit(2) from None
