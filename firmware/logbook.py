@@ -188,7 +188,7 @@ class Logbook:
         # session begins: a session reads none, and the heap is then at its fullest.
         self._scan = None
         self._ack = bytearray(_ACK_BYTES)  # the watermark file's image
-        self._ack_slot = -1  # its slot holding acked; -1: no file
+        self._ack_slot = 1  # its slot holding acked (1 until one is read: slot 0 is next)
         self._firsts = None  # the log files' first numbers, once listed (kept up to date)
         self._path = None
         self._file_bytes = 0
@@ -346,7 +346,6 @@ class Logbook:
         finally:
             f.close()
         best = 0
-        self._ack_slot = 1  # no good slot: the next write goes to slot 0
         for k in range(_ACK_SLOTS):
             o = k * _ACK_SLOT
             if (o + _ACK_SLOT <= got
@@ -611,7 +610,7 @@ class Logbook:
         path = self.root + "/" + _ACKED
         try:
             f = self.fs.open(path, "r+b")
-            k = 1 - self._ack_slot if self._ack_slot >= 0 else 0
+            k = 1 - self._ack_slot
         except OSError:
             f = self.fs.open(path, "wb")  # none yet: slot 0 begins it
             k = 0
